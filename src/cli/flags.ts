@@ -1,0 +1,101 @@
+// Command-line flags from a declarative table: the same table parses, validates types and
+// prints --help, so a flag cannot exist without its default and its description.
+
+import { UserError } from '../core/errors.js';
+
+export type FlagType = 'int' | 'number' | 'string' | 'boolean';
+
+export interface FlagSpec {
+  name: string; // kebab case, without the dashes
+  type: FlagType;
+  help: string;
+  default?: number | string | boolean;
+  choices?: readonly string[];
+}
+
+export type FlagValues = Record<string, number | string | boolean | undefined>;
+
+function closest(name: string, specs: FlagSpec[]): string | undefined {
+  let best: string | undefined, bestScore = Infinity;
+  for (const s of specs) {
+    const d = editDistance(name, s.name);
+    if (d < bestScore) { best = s.name; bestScore = d; }
+  }
+  return bestScore <= Math.max(2, name.length / 3) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+function convert(spec: FlagSpec, raw: string): number | string | boolean {
+  const flag = `--${spec.name}`;
+  switch (spec.type) {
+    case 'int': {
+      if (!/^[+-]?\d+$/.test(raw.trim())) throw new UserError(`${flag} expects an integer, got '${raw}'`);
+      const n = Number(raw);
+      if (!Number.isSafeInteger(n)) throw new UserError(`${flag} is out of range: ${raw}`);
+      return n;
+    }
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} expects a number, got '${raw}'`);
+      return n;
+    }
+    case 'boolean':
+      if (raw === 'true') return true;
+      if (raw === 'false') return false;
+      throw new UserError(`${flag} expects true or false, got '${raw}'`);
+    case 'string':
+      if (spec.choices && !spec.choices.includes(raw)) {
+        throw new UserError(`${flag} must be one of ${spec.choices.join(', ')}; got '${raw}'`);
+      }
+      return raw;
+  }
+}
+
+/** Parses `--name value`, `--name=value` and bare boolean `--name`; defaults fill the rest. */
+export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const values: FlagValues = {};
+  for (const s of specs) values[s.name] = s.default;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new UserError(`unexpected argument '${arg}' (flags start with --; see --help)`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = byName.get(name);
+    if (!spec) {
+      const hint = closest(name, specs);
+      throw new UserError(`unknown flag --${name}${hint ? ` (did you mean --${hint}?)` : ''}; see --help`);
+    }
+    let raw: string;
+    if (eq >= 0) raw = arg.slice(eq + 1);
+    else if (spec.type === 'boolean') raw = 'true';
+    else if (i + 1 < argv.length) raw = argv[++i];
+    else throw new UserError(`--${name} needs a value`);
+    values[name] = convert(spec, raw);
+  }
+  return values;
+}
+
+/** The help text: usage, then one line per flag with its type and default. */
+export function formatHelp(usage: string, specs: FlagSpec[]): string {
+  const rows = specs.map((s) => {
+    const arg = s.type === 'boolean' ? '' : s.choices ? ` ${s.choices.join('|')}` : ` <${s.type}>`;
+    const def = s.default === undefined ? '' : ` (default: ${s.default})`;
+    return [`  --${s.name}${arg}`, `${s.help}${def}`];
+  });
+  const width = Math.max(...rows.map((r) => r[0].length)) + 2;
+  return `${usage}\n\nOptions:\n${rows.map(([a, b]) => a.padEnd(width) + b).join('\n')}\n`;
+}

@@ -1,0 +1,8 @@
+// The engines a run can use, by the name the CLI and the playground show.
+
+import type { EngineFactory } from './engine.js';
+import { createScalarEngine } from './scalar/engine.js';
+
+export const ENGINES: Record<string, EngineFactory> = {
+  scalar: createScalarEngine,
+};

@@ -1,0 +1,17 @@
+// The library's public surface: the same pieces the CLI and the browser playground use.
+
+export { PyRandom, type RandomState } from './random.js';
+export { parseDocuments, pyStrip, checkDocuments } from './data.js';
+export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocument, decode } from './tokenizer.js';
+export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAULT_SEED, DEFAULT_TEMPERATURE,
+  DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './config.js';
+export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './params.js';
+export { type Batch, type Engine, type EngineFactory } from './engine.js';
+export { Value, sum } from './scalar/value.js';
+export { type ScalarModel, createScalarModel, gptForward, softmax, rmsnorm, linear, emptyCache } from './scalar/gpt.js';
+export { createScalarEngine } from './scalar/engine.js';
+export { adamStep, createAdamState, type AdamState } from './scalar/adam.js';
+export { linearDecay } from './schedule.js';
+export { type Run, type RunOptions, type StepInfo, createRun, trainStep, train, sample, evaluate, stepBatch } from './run.js';
+export { formatFixed, formatStepLine } from './format.js';
+export { UserError } from './errors.js';

@@ -1,0 +1,160 @@
+// A Mersenne Twister that yields CPython's `random` stream bit for bit, so a seed means
+// the same weights, document order and samples here as in the Python reference.
+
+import * as libm from './libm.js';
+
+const N = 624;
+const M = 397;
+const TWO_PI = 2 * Math.PI;
+
+/** Everything needed to continue a stream exactly where it was (saved in checkpoints). */
+export interface RandomState {
+  mt: number[]; // (624,) uint32 words
+  index: number;
+  gaussNext: number | null;
+}
+
+/** A seedable generator with the draws the reference uses: random, gauss, shuffle, choices. */
+export class PyRandom {
+  private mt = new Uint32Array(N);
+  private index = N;
+  private gaussNext: number | null = null;
+
+  constructor(seed: number) {
+    this.seed(seed);
+  }
+
+  /** Like `random.seed(n)` for an integer n: the key is |n| cut into 32-bit words. */
+  seed(seed: number): void {
+    if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+    let n = Math.abs(seed);
+    const key: number[] = [];
+    do {
+      key.push(n % 0x100000000);
+      n = Math.floor(n / 0x100000000);
+    } while (n > 0);
+    this.initByArray(key);
+    this.gaussNext = null;
+  }
+
+  private initGenrand(s: number): void {
+    const mt = this.mt;
+    mt[0] = s >>> 0;
+    for (let i = 1; i < N; i++) {
+      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
+      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
+    }
+    this.index = N;
+  }
+
+  private initByArray(key: number[]): void {
+    const mt = this.mt;
+    this.initGenrand(19650218);
+    let i = 1, j = 0;
+    for (let k = Math.max(N, key.length); k > 0; k--) {
+      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
+      mt[i] = ((mt[i] ^ Math.imul(prev, 1664525)) + key[j] + j) >>> 0;
+      i++; j++;
+      if (i >= N) { mt[0] = mt[N - 1]; i = 1; }
+      if (j >= key.length) j = 0;
+    }
+    for (let k = N - 1; k > 0; k--) {
+      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
+      mt[i] = ((mt[i] ^ Math.imul(prev, 1566083941)) - i) >>> 0;
+      i++;
+      if (i >= N) { mt[0] = mt[N - 1]; i = 1; }
+    }
+    mt[0] = 0x80000000;
+  }
+
+  private twist(): void {
+    const mt = this.mt;
+    for (let k = 0; k < N; k++) {
+      const y = (mt[k] & 0x80000000) | (mt[(k + 1) % N] & 0x7fffffff);
+      mt[k] = mt[(k + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    }
+    this.index = 0;
+  }
+
+  /** The next raw 32-bit word (genrand_uint32). */
+  uint32(): number {
+    if (this.index >= N) this.twist();
+    let y = this.mt[this.index++];
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+
+  /** A float in [0, 1) with 53 random bits, as `random.random()`. */
+  random(): number {
+    const a = this.uint32() >>> 5, b = this.uint32() >>> 6;
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  /** `random.getrandbits(k)` for 0 < k <= 32. */
+  getrandbits(k: number): number {
+    if (k <= 0 || k > 32) throw new Error(`getrandbits supports 1..32 bits, got ${k}`);
+    return this.uint32() >>> (32 - k);
+  }
+
+  /** An integer in [0, n), by rejection on bit_length(n) bits as CPython's `_randbelow`. */
+  randbelow(n: number): number {
+    const k = 32 - Math.clz32(n);
+    let r = this.getrandbits(k);
+    while (r >= n) r = this.getrandbits(k);
+    return r;
+  }
+
+  /** `random.gauss(mu, sigma)`: Box-Muller that keeps the second value for the next call. */
+  gauss(mu = 0, sigma = 1): number {
+    let z = this.gaussNext;
+    this.gaussNext = null;
+    if (z === null) {
+      const x2pi = this.random() * TWO_PI;
+      const g2rad = Math.sqrt(-2 * libm.log(1 - this.random()));
+      // V8's cos and sin differ from glibc's in the last bit for ~3% of angles (see libm.ts)
+      z = Math.cos(x2pi) * g2rad;
+      this.gaussNext = Math.sin(x2pi) * g2rad;
+    }
+    return mu + z * sigma;
+  }
+
+  /** `random.shuffle(items)` in place: Fisher-Yates from the end. */
+  shuffle<T>(items: T[]): void {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.randbelow(i + 1);
+      const t = items[i]; items[i] = items[j]; items[j] = t;
+    }
+  }
+
+  /** `random.choices(range(len(weights)), weights)[0]`: one index drawn by weight. */
+  choice(weights: ArrayLike<number>): number {
+    const n = weights.length;
+    // the running sum and bisect_right mirror CPython, so ties break the same way
+    const cum = new Float64Array(n);
+    let acc = 0;
+    for (let i = 0; i < n; i++) { acc += weights[i]; cum[i] = acc; }
+    const total = cum[n - 1];
+    if (!(total > 0) || !Number.isFinite(total)) throw new Error('choice needs finite weights with a positive sum');
+    const x = this.random() * total;
+    let lo = 0, hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (x < cum[mid]) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  getState(): RandomState {
+    return { mt: Array.from(this.mt), index: this.index, gaussNext: this.gaussNext };
+  }
+
+  setState(state: RandomState): void {
+    if (state.mt.length !== N) throw new Error(`random state needs ${N} words, got ${state.mt.length}`);
+    this.mt.set(state.mt);
+    this.index = state.index;
+    this.gaussNext = state.gaussNext;
+  }
+}

@@ -1,0 +1,23 @@
+// The loss of a batch: forward every position of every document through the model,
+// building one graph, and average the cross-entropy of each next character.
+
+import { type ScalarModel, emptyCache, gptForward, softmax } from './gpt.js';
+import { Value, sum } from './value.js';
+
+/** -log p(target) at every position of one document (BOS, chars..., BOS), cut to the context. */
+export function documentLosses(model: ScalarModel, tokens: number[]): Value[] {
+  const n = Math.min(model.config.blockSize, tokens.length - 1);
+  const cache = emptyCache(model.config.nLayer);
+  const losses: Value[] = [];
+  for (let pos = 0; pos < n; pos++) {
+    const probs = softmax(gptForward(model, tokens[pos], pos, cache));
+    losses.push(probs[tokens[pos + 1]].log().neg());
+  }
+  return losses;
+}
+
+/** Mean loss over all predicted tokens, summed in document order then scaled, as the reference. */
+export function batchLoss(model: ScalarModel, batch: number[][]): Value {
+  const losses = batch.flatMap((tokens) => documentLosses(model, tokens));
+  return sum(losses).mul(1 / losses.length);
+}
