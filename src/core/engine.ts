@@ -4,24 +4,46 @@
 import type { ModelConfig, TrainConfig } from './config.js';
 import type { PyRandom } from './random.js';
 
-/** A batch: each document as its token ids, BOS first and last. */
+/** A batch of token sequences; the model predicts each token from the ones before it. */
 export type Batch = number[][];
+
+/** Adam's moment buffers, flat in layout order, for checkpoints. */
+export interface OptimizerState {
+  m: Float64Array; // (numParams,)
+  v: Float64Array; // (numParams,)
+}
+
+export interface GenerateOptions {
+  prompt: number[];     // ids to start from (at least one, e.g. [BOS])
+  maxTokens: number;    // how many new ids to draw at most
+  temperature: number;  // > 0; logits are divided by it
+  topK?: number;        // keep only the k most likely ids before drawing
+  stopAt?: number;      // stop when this id is drawn (it is not returned)
+}
 
 export interface Engine {
   readonly name: string;
   readonly config: ModelConfig;
   /**
    * Forward, backward and one Adam update (0-based `step`, learning rate `lr`) on a batch.
-   * The loss is the mean over every predicted token of every document (each document cut
-   * to the context), which for one document is exactly the reference's loss.
+   * The loss is the mean over every predicted token of every sequence (each cut to the
+   * context), which for one document is exactly the reference's loss.
    */
   trainStep(batch: Batch, step: number, lr: number): number;
   /** The same loss without touching the weights (for held-out data). */
   loss(batch: Batch): number;
-  /** Ids of one generated document, drawn from `rng` (BOS marks excluded). */
-  sample(rng: PyRandom, bos: number, temperature: number): number[];
+  /**
+   * New ids after the prompt, one draw of `rng.choice` per id. Past the context the
+   * oldest tokens are dropped. With prompt [BOS], maxTokens = blockSize and stopAt = BOS
+   * this is exactly the reference's sampling loop.
+   */
+  generate(rng: PyRandom, options: GenerateOptions): number[];
   /** The current weights, flat, in layout order (a copy). */
   weights(): Float64Array;
+  /** Adam's moments (copies). */
+  optimizerState(): OptimizerState;
+  /** Replaces weights and moments, e.g. from a checkpoint. */
+  load(weights: Float64Array, optimizer?: OptimizerState): void;
 }
 
 /** How to build an engine from a config and initial weights. */

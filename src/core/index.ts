@@ -6,7 +6,9 @@ export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocum
 export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAULT_SEED, DEFAULT_TEMPERATURE,
   DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './config.js';
 export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './params.js';
-export { type Batch, type Engine, type EngineFactory } from './engine.js';
+export { type Batch, type Engine, type EngineFactory, type GenerateOptions, type OptimizerState } from './engine.js';
+export { ENGINES } from './engines.js';
+export { drawToken, applyTopK } from './sampling.js';
 export { Value, sum } from './scalar/value.js';
 export { type ScalarModel, createScalarModel, gptForward, softmax, rmsnorm, linear, emptyCache } from './scalar/gpt.js';
 export { createScalarEngine } from './scalar/engine.js';

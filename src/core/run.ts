@@ -99,7 +99,9 @@ export function sample(run: Run, count: number, temperature: number): string[] {
   validateTemperature(temperature);
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    out.push(decode(run.tokenizer, run.engine.sample(run.rng, run.tokenizer.bos, temperature)));
+    const { bos } = run.tokenizer;
+    const ids = run.engine.generate(run.rng, { prompt: [bos], maxTokens: run.config.blockSize, temperature, stopAt: bos });
+    out.push(decode(run.tokenizer, ids));
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { EngineFactory } from '../engine.js';
 import { createAdamState, adamStep } from './adam.js';
 import { createScalarModel, scalarWeights } from './gpt.js';
 import { batchLoss } from './loss.js';
-import { sampleTokens } from './sample.js';
+import { generateTokens } from './sample.js';
 
 export const createScalarEngine: EngineFactory = (config, weights, train) => {
   const model = createScalarModel(config, weights);
@@ -19,7 +19,12 @@ export const createScalarEngine: EngineFactory = (config, weights, train) => {
       return loss.data;
     },
     loss: (batch) => batchLoss(model, batch).data,
-    sample: (rng, bos, temperature) => sampleTokens(model, rng, bos, temperature),
+    generate: (rng, options) => generateTokens(model, rng, options),
     weights: () => scalarWeights(model),
+    optimizerState: () => ({ m: adam.m.slice(), v: adam.v.slice() }),
+    load(weights, optimizer) {
+      model.params.forEach((p, i) => { p.data = weights[i]; p.grad = 0; });
+      if (optimizer) { adam.m.set(optimizer.m); adam.v.set(optimizer.v); }
+    },
   };
 };
