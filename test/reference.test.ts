@@ -71,6 +71,6 @@ for (const name of ['default', 'deep-wide', 'shakespeare-lines']) {
     const f = loadFixture(name);
     const { output, losses } = reproduce(f, fixtureOptions(f));
     assert.equal(output, f.output);
-    assertLossesClose(losses, f.losses, 1e-9);
+    assertLossesClose(losses, f.losses, 1e-12);
   });
 }
