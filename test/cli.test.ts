@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { loadFixture } from './reference.test.js';
+import { loadFixture } from './reference-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-cli-'));

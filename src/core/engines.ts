@@ -2,7 +2,9 @@
 
 import type { EngineFactory } from './engine.js';
 import { createScalarEngine } from './scalar/engine.js';
+import { createTensorEngine } from './tensor/engine.js';
 
 export const ENGINES: Record<string, EngineFactory> = {
   scalar: createScalarEngine,
+  tensor: createTensorEngine,
 };

@@ -1,0 +1,149 @@
+// The benchmark: the reference run (1000 steps, batch 1, names) on the tensor engine, the
+// scalar engine and CPython side by side, then a larger model for throughput. Our engines
+// run through the library (createRun / train), so only the training loop is timed.
+// Flags: --quick (fewer repetitions, fewer steps), --no-python (skip the ~190 s CPython run).
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { ModelConfig, TrainConfig } from '../src/core/config.js';
+import { parseDocuments } from '../src/core/data.js';
+import type { EngineFactory } from '../src/core/engine.js';
+import { formatStepLine } from '../src/core/format.js';
+import { type Run, createRun, sample, stepBatch, train } from '../src/core/run.js';
+import { createScalarEngine } from '../src/core/scalar/engine.js';
+import { createTensorEngine } from '../src/core/tensor/engine.js';
+import { stepFlops } from './flops.js';
+import { pythonUnavailable, runPython } from './python.js';
+
+const root = new URL('../../', import.meta.url);
+const NAMES = fileURLToPath(new URL('data/names.txt', root));
+const SCRIPT = fileURLToPath(new URL('../shared/reference/microgpt.py', root));
+
+const args = process.argv.slice(2);
+for (const a of args) if (a !== '--quick' && a !== '--no-python') throw new Error(`unknown flag ${a} (--quick, --no-python)`);
+const quick = args.includes('--quick');
+const docs = parseDocuments(readFileSync(NAMES, 'utf8'));
+setFlagsFromString('--expose-gc'); // so the allocation check starts from a collected heap
+const gc = runInNewContext('gc') as () => void;
+
+interface Timed {
+  ms: number;
+  losses: number[];
+  tokens: number; // predicted tokens over all steps
+  run: Run;
+}
+
+/** Predicted positions per sequence of each step the run has taken (computed after timing). */
+function stepLengths(run: Run, step: number): number[] {
+  return stepBatch(run, step).map((t) => Math.min(run.config.blockSize, t.length - 1));
+}
+
+function timeTraining(engine: EngineFactory, model: Partial<ModelConfig> = {}, trainCfg: Partial<TrainConfig> = {}): Timed {
+  const run = createRun(docs, { engine, model, train: trainCfg });
+  const losses: number[] = [];
+  const start = performance.now();
+  train(run, (s) => { losses.push(s.loss); });
+  const ms = performance.now() - start;
+  let tokens = 0;
+  for (let s = 0; s < run.step; s++) for (const n of stepLengths(run, s)) tokens += n;
+  return { ms, losses, tokens, run };
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function maxRelDiff(a: number[], b: number[]): number {
+  let worst = 0;
+  a.forEach((x, i) => { worst = Math.max(worst, Math.abs(x - b[i]) / Math.abs(b[i])); });
+  return worst;
+}
+
+const fmt = (x: number, digits = 1) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mb = (bytes: number) => `${fmt(bytes / 2 ** 20)} MB`;
+const row = (name: string, ms: number, steps: number, tokens: number, runs: number, note = '') =>
+  console.log(`${name.padEnd(8)} ${fmt(ms).padStart(11)} ${fmt(ms / steps, 3).padStart(9)} ${fmt(tokens / (ms / 1000), 0).padStart(11)} ${String(runs).padStart(5)}  ${note}`);
+
+// 1. the reference run on the tensor engine: once cold, then repeated warm
+const reps = quick ? 3 : 7;
+const tensorRuns: Timed[] = [];
+let peakHeap = 0;
+for (let r = 0; r <= reps; r++) {
+  gc();
+  tensorRuns.push(timeTraining(createTensorEngine));
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}
+const peakRss = process.resourceUsage().maxRSS * 1024;
+const [cold, ...warm] = tensorRuns;
+const tensor = warm[0], tensorMs = median(warm.map((t) => t.ms)), steps = tensor.losses.length;
+const sameEveryRun = tensorRuns.every((t) => maxRelDiff(t.losses, tensor.losses) === 0);
+const samples = sample(tensor.run, 20, 0.5);
+
+/** Heap bytes a warm engine allocates per step on one batch, once V8 has finished compiling. */
+async function heapPerStep(run: Run, count: number): Promise<number> {
+  const batch = stepBatch(run, 0);
+  for (let s = 0; s < count; s++) run.engine.trainStep(batch, s, 1e-4);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // background compilation lands
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let s = 0; s < count; s++) run.engine.trainStep(batch, s, 1e-4);
+  return (process.memoryUsage().heapUsed - before) / count;
+}
+const smallHeap = await heapPerStep(tensor.run, 1000);
+
+// 2. a larger model: throughput, and the heap before and after its run
+const big = { nLayer: 4, nEmbd: 64, nHead: 4, blockSize: 32 }, bigSteps = quick ? 20 : 50;
+gc();
+const heapBeforeBig = process.memoryUsage().heapUsed;
+const bigRun = timeTraining(createTensorEngine, big, { batchSize: 16, steps: bigSteps });
+let bigFlops = 0;
+for (let s = 0; s < bigSteps; s++) bigFlops += stepFlops(bigRun.run.config, stepLengths(bigRun.run, s));
+const bigHeap = await heapPerStep(bigRun.run, 10);
+
+// 3. the scalar engine
+const scalarRuns: Timed[] = [];
+for (let r = 0; r < (quick ? 1 : 3); r++) scalarRuns.push(timeTraining(createScalarEngine));
+const scalarMs = median(scalarRuns.map((t) => t.ms));
+
+// 4. CPython, once
+const why = args.includes('--no-python') ? '--no-python' : pythonUnavailable(SCRIPT, NAMES);
+const python = why === undefined ? runPython(SCRIPT, NAMES) : undefined;
+
+const c = tensor.run.config;
+console.log(`\nreference run: ${steps} steps, batch 1, names (n_layer ${c.nLayer}, n_embd ${c.nEmbd}, n_head ${c.nHead}, block ${c.blockSize}, ${tensor.run.numParams} params, ${tensor.tokens} predicted tokens)`);
+console.log('engine     median ms   ms/step    tokens/s  runs');
+row('tensor', tensorMs, steps, tensor.tokens, reps, `(warm; min ${fmt(Math.min(...warm.map((t) => t.ms)))} ms, first cold run ${fmt(cold.ms)} ms)`);
+row('scalar', scalarMs, steps, tensor.tokens, scalarRuns.length);
+if (python) row('CPython', python.ms, steps, tensor.tokens, 1, '(whole program)');
+else console.log(`CPython  skipped: ${why}`);
+
+console.log('\nratios');
+if (python) {
+  console.log(`  scalar vs CPython: ${fmt(python.ms / scalarMs)}x (target >= 25x)`);
+  console.log(`  tensor vs CPython: ${fmt(python.ms / tensorMs, 0)}x (target >= 1000x)`);
+}
+console.log(`  tensor vs scalar:  ${fmt(scalarMs / tensorMs)}x`);
+
+console.log('\nlosses');
+console.log(`  tensor, every repetition identical: ${sameEveryRun ? 'yes' : 'NO'}`);
+console.log(`  tensor vs scalar, worst relative difference over ${steps} steps: ${maxRelDiff(tensor.losses, scalarRuns[0].losses).toExponential(2)}`);
+if (python) {
+  const ours = tensor.losses.map((l, i) => formatStepLine(i + 1, steps, l));
+  ours.push('--- inference (new, hallucinated names) ---', ...samples.map((s, i) => `sample ${String(i + 1).padStart(2)}: ${s}`));
+  const theirs = python.lines.slice(3);
+  const first = ours.findIndex((l, i) => l !== theirs[i]);
+  console.log(first < 0 && ours.length === theirs.length
+    ? `  tensor vs CPython: every printed loss and sample identical (${ours.length} lines)`
+    : `  tensor vs CPython: DIFFER at line ${first + 4}: ours '${ours[first]}', CPython '${theirs[first]}'`);
+}
+
+console.log(`\npeak memory during the tensor runs: rss ${mb(peakRss)}, heap ${mb(peakHeap)}`);
+console.log(`heap allocated per step by a warm tensor engine: ${fmt(smallHeap, 0)} bytes (its buffers are all preallocated)`);
+
+const bc = bigRun.run.config;
+console.log(`\nlarger model: n_layer ${bc.nLayer}, n_embd ${bc.nEmbd}, n_head ${bc.nHead}, block ${bc.blockSize}, batch 16, ${bigRun.run.numParams} params, ${bigSteps} steps`);
+console.log(`  ${fmt(bigRun.ms)} ms, ${fmt(bigRun.ms / bigSteps, 2)} ms/step, ${fmt(bigRun.tokens / (bigRun.ms / 1000), 0)} tokens/s, ${fmt(bigFlops / (bigRun.ms / 1000) / 1e9, 2)} GFLOP/s (matmul + attention, forward + backward)`);
+console.log(`  heap allocated per step once warm: ${fmt(bigHeap, 0)} bytes; heap held by the run (weights, Adam, activations): ${mb(process.memoryUsage().heapUsed - heapBeforeBig)}`);

@@ -1,0 +1,34 @@
+// The tensor engine behind the common Engine interface: flat buffers, explicit kernels, Adam
+// in place. Same weights and operation order as the scalar engine, so the same losses.
+
+import type { EngineFactory } from '../engine.js';
+import { adamUpdate } from './adam.js';
+import { createDecodeState, generateTokens } from './decode.js';
+import { createTensorModel, forwardLoss, lossAndGrad } from './gpt.js';
+
+export const createTensorEngine: EngineFactory = (config, weights, train) => {
+  const model = createTensorModel(config, weights, train.batchSize * config.blockSize);
+  const n = model.params.length;
+  const m = new Float64Array(n), v = new Float64Array(n); // (numParams,) Adam moments
+  const decode = createDecodeState(model);
+  return {
+    name: 'tensor',
+    config,
+    trainStep(batch, step, lr) {
+      const loss = lossAndGrad(model, batch);
+      adamUpdate(model.params, model.grads, m, v, train, step, lr, n);
+      return loss;
+    },
+    loss: (batch) => forwardLoss(model, batch),
+    generate: (rng, options) => generateTokens(model, decode, rng, options),
+    weights: () => model.params.slice(),
+    optimizerState: () => ({ m: m.slice(), v: v.slice() }),
+    load(weights, optimizer) {
+      if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
+      if (optimizer && (optimizer.m.length !== n || optimizer.v.length !== n)) throw new Error(`expected Adam moments of ${n}`);
+      model.params.set(weights);
+      model.grads.fill(0);
+      if (optimizer) { m.set(optimizer.m); v.set(optimizer.v); }
+    },
+  };
+};
