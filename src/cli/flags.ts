@@ -10,12 +10,14 @@ export interface FlagSpec {
   type: FlagType;
   help: string;
   default?: number | string | boolean;
+  defaultText?: string; // shown in --help when the default depends on something else
   choices?: readonly string[];
 }
 
 export type FlagValues = Record<string, number | string | boolean | undefined>;
 
-function closest(name: string, specs: FlagSpec[]): string | undefined {
+/** The flag name nearest to a misspelt one, if any is close. */
+export function closest(name: string, specs: FlagSpec[]): string | undefined {
   let best: string | undefined, bestScore = Infinity;
   for (const s of specs) {
     const d = editDistance(name, s.name);
@@ -38,7 +40,8 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-function convert(spec: FlagSpec, raw: string): number | string | boolean {
+/** Converts a flag's text to its type; a wrong type is a UserError naming the flag. */
+export function convert(spec: FlagSpec, raw: string): number | string | boolean {
   const flag = `--${spec.name}`;
   switch (spec.type) {
     case 'int': {
@@ -66,8 +69,14 @@ function convert(spec: FlagSpec, raw: string): number | string | boolean {
 
 /** Parses `--name value`, `--name=value` and bare boolean `--name`; defaults fill the rest. */
 export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
+  return parseArgs(argv, specs).values;
+}
+
+/** As parseFlags, and also which flags the user gave (so a preset can fill the others). */
+export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValues; given: Set<string> } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const values: FlagValues = {};
+  const given = new Set<string>();
   for (const s of specs) values[s.name] = s.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -85,15 +94,17 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
     else if (i + 1 < argv.length) raw = argv[++i];
     else throw new UserError(`--${name} needs a value`);
     values[name] = convert(spec, raw);
+    given.add(name);
   }
-  return values;
+  return { values, given };
 }
 
 /** The help text: usage, then one line per flag with its type and default. */
 export function formatHelp(usage: string, specs: FlagSpec[]): string {
   const rows = specs.map((s) => {
     const arg = s.type === 'boolean' ? '' : s.choices ? ` ${s.choices.join('|')}` : ` <${s.type}>`;
-    const def = s.default === undefined ? '' : ` (default: ${s.default})`;
+    const shown = s.defaultText ?? s.default;
+    const def = shown === undefined ? '' : ` (default: ${shown})`;
     return [`  --${s.name}${arg}`, `${s.help}${def}`];
   });
   const width = Math.max(...rows.map((r) => r[0].length)) + 2;

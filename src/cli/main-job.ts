@@ -5,8 +5,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { DEFAULT_MODEL, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TEMPERATURE, DEFAULT_TRAIN } from '../core/config.js';
 import { parseDocuments, checkDocuments } from '../core/data.js';
 import { UserError } from '../core/errors.js';
-import { formatStepLine } from '../core/format.js';
-import { createRun, sample, train } from '../core/run.js';
+import { formatFixed, formatStepLine } from '../core/format.js';
+import { createRun, evaluate, sample, train } from '../core/run.js';
 import { ENGINES } from '../core/engines.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
@@ -26,15 +26,23 @@ export const MAIN_FLAGS: FlagSpec[] = [
   { name: 'beta2', type: 'number', help: 'Adam second-moment decay', default: DEFAULT_TRAIN.beta2 },
   { name: 'temperature', type: 'number', help: 'sampling temperature, > 0', default: DEFAULT_TEMPERATURE },
   { name: 'samples', type: 'int', help: 'how many samples to print', default: DEFAULT_SAMPLES },
-  { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: 'scalar', choices: Object.keys(ENGINES) },
+  { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: 'tensor', choices: Object.keys(ENGINES) },
+  { name: 'val-fraction', type: 'number', help: 'hold out this last fraction of the shuffled documents and print its loss', default: 0 },
   { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
 const USAGE = `Usage: microgpt [options]
+       microgpt train|sample|eval|bench [options]   (see microgpt <command> --help)
 
 Trains a GPT on a text file (one document per line; the bundled names by default) and
-prints samples, exactly as the Python reference microgpt.py does with the same settings.`;
+prints samples, exactly as the Python reference microgpt.py does with the same settings.
+
+Commands:
+  train   train on your own text with validation, checkpoints (--out) and --resume
+  sample  print samples from a checkpoint (--from DIR), optionally continuing a --prompt
+  eval    loss and bits per character of a checkpoint on a file
+  bench   time a few training steps on each engine`;
 
 function num(v: FlagValues, name: string): number {
   return v[name] as number;
@@ -55,6 +63,7 @@ export async function mainJob(argv: string[]): Promise<void> {
 
   const run = createRun(docs, {
     seed: num(flags, 'seed'),
+    valFraction: num(flags, 'val-fraction'),
     engine: ENGINES[flags.engine as string],
     model: { nLayer: num(flags, 'n-layer'), nEmbd: num(flags, 'n-embd'), nHead: num(flags, 'n-head'), blockSize: num(flags, 'block-size') },
     train: { steps: num(flags, 'steps'), batchSize: num(flags, 'batch-size'), learningRate: num(flags, 'lr'), beta1: num(flags, 'beta1'), beta2: num(flags, 'beta2') },
@@ -79,6 +88,11 @@ export async function mainJob(argv: string[]): Promise<void> {
     });
   } finally {
     if (metrics !== null) closeSync(metrics);
+  }
+
+  if (run.valDocs.length > 0) {
+    const loss = evaluate(run, run.valDocs);
+    out.write(`${out.isTTY ? '\n' : ''}held-out loss: ${formatFixed(loss, 4)} (last ${run.valDocs.length} of ${docs.length} shuffled documents)\n`);
   }
 
   const temperature = num(flags, 'temperature');

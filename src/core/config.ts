@@ -11,9 +11,21 @@ export interface ModelConfig {
   nHead: number;     // attention heads; nEmbd must divide evenly
   blockSize: number; // longest context, and rows of the position table
   initStd: number;   // standard deviation of the Gaussian initialisation
+  // Beyond the reference (optional so older configs stay valid; absent means the reference's
+  // choice). The scalar engine implements only the reference model.
+  activation?: Activation; // of the MLP: relu (reference), relu2 = relu(x)^2, gelu (tanh form)
+  norm?: Norm;             // rmsnorm (reference, no gain) or layernorm
+  dropout?: number;        // probability in [0, 1); 0 (reference) is off
 }
 
-/** The optimisation of a run: Adam with a learning rate that decays linearly to zero. */
+export type Activation = 'relu' | 'relu2' | 'gelu';
+export type Norm = 'rmsnorm' | 'layernorm';
+export type Schedule = 'linear' | 'cosine' | 'constant';
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'relu2', 'gelu'];
+export const NORMS: readonly Norm[] = ['rmsnorm', 'layernorm'];
+export const SCHEDULES: readonly Schedule[] = ['linear', 'cosine', 'constant'];
+
+/** The optimisation of a run: Adam with, by default, a learning rate that decays linearly to zero. */
 export interface TrainConfig {
   steps: number;
   batchSize: number; // documents per step
@@ -21,14 +33,21 @@ export interface TrainConfig {
   beta1: number;
   beta2: number;
   epsAdam: number;
+  // Beyond the reference (optional; absent means the reference's choice).
+  schedule?: Schedule;  // how lr moves after warmup: linear to 0 (reference), cosine to 0, constant
+  warmupSteps?: number; // lr rises linearly over these first steps; 0 (reference) is none
+  gradClip?: number;    // clip the global gradient norm to this; 0 (reference) is off
+  weightDecay?: number; // decoupled (AdamW) decay per step, times lr; 0 (reference) is off
 }
 
-export const DEFAULT_MODEL: Omit<ModelConfig, 'vocabSize'> = {
+export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize'> = {
   nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08,
+  activation: 'relu', norm: 'rmsnorm', dropout: 0,
 };
 
-export const DEFAULT_TRAIN: TrainConfig = {
+export const DEFAULT_TRAIN: Required<TrainConfig> = {
   steps: 1000, batchSize: 1, learningRate: 0.01, beta1: 0.85, beta2: 0.99, epsAdam: 1e-8,
+  schedule: 'linear', warmupSteps: 0, gradClip: 0, weightDecay: 0,
 };
 
 export const DEFAULT_SEED = 42;
@@ -46,6 +65,12 @@ function requireRange(name: string, value: number, lo: number, hi: number, hiOpe
   if (!ok) throw new UserError(`${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${value}`);
 }
 
+function requireChoice(name: string, value: string | undefined, choices: readonly string[]): void {
+  if (value !== undefined && !choices.includes(value)) {
+    throw new UserError(`${name} must be one of ${choices.join(', ')}; got '${value}'`);
+  }
+}
+
 /** Throws a UserError naming the first setting that cannot work. */
 export function validateModelConfig(c: ModelConfig): void {
   requireInt('vocab size', c.vocabSize, 2);
@@ -57,6 +82,9 @@ export function validateModelConfig(c: ModelConfig): void {
     throw new UserError(`n-embd (${c.nEmbd}) must be divisible by n-head (${c.nHead})`);
   }
   if (!(c.initStd >= 0) || !Number.isFinite(c.initStd)) throw new UserError(`init-std must be >= 0, got ${c.initStd}`);
+  requireChoice('activation', c.activation, ACTIVATIONS);
+  requireChoice('norm', c.norm, NORMS);
+  if (c.dropout !== undefined) requireRange('dropout', c.dropout, 0, 1, true);
 }
 
 export function validateTrainConfig(c: TrainConfig): void {
@@ -66,6 +94,19 @@ export function validateTrainConfig(c: TrainConfig): void {
   requireRange('beta1', c.beta1, 0, 1, true);
   requireRange('beta2', c.beta2, 0, 1, true);
   if (!(c.epsAdam > 0)) throw new UserError(`eps must be > 0, got ${c.epsAdam}`);
+  requireChoice('schedule', c.schedule, SCHEDULES);
+  if (c.warmupSteps !== undefined) {
+    requireInt('warmup-steps', c.warmupSteps, 0);
+    if (c.warmupSteps > 0 && c.warmupSteps >= c.steps) {
+      throw new UserError(`warmup-steps (${c.warmupSteps}) must be less than steps (${c.steps})`);
+    }
+  }
+  if (c.gradClip !== undefined && !(c.gradClip >= 0 && Number.isFinite(c.gradClip))) {
+    throw new UserError(`grad-clip must be >= 0 (0 is off), got ${c.gradClip}`);
+  }
+  if (c.weightDecay !== undefined && !(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) {
+    throw new UserError(`weight-decay must be >= 0, got ${c.weightDecay}`);
+  }
 }
 
 export function validateTemperature(t: number): void {

@@ -5,6 +5,7 @@ export { parseDocuments, pyStrip, checkDocuments } from './data.js';
 export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocument, decode } from './tokenizer.js';
 export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAULT_SEED, DEFAULT_TEMPERATURE,
   DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './config.js';
+export { type Activation, type Norm, type Schedule, ACTIVATIONS, NORMS, SCHEDULES } from './config.js';
 export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './params.js';
 export { type Batch, type Engine, type EngineFactory, type GenerateOptions, type OptimizerState } from './engine.js';
 export { ENGINES } from './engines.js';
@@ -13,7 +14,15 @@ export { Value, sum } from './scalar/value.js';
 export { type ScalarModel, createScalarModel, gptForward, softmax, rmsnorm, linear, emptyCache } from './scalar/gpt.js';
 export { createScalarEngine } from './scalar/engine.js';
 export { adamStep, createAdamState, type AdamState } from './scalar/adam.js';
+export { createTensorEngine } from './tensor/engine.js';
+export { type TensorModel, createTensorModel, lossAndGrad, forwardLoss } from './tensor/gpt.js';
 export { linearDecay } from './schedule.js';
+export { cosineDecay, scheduledLearningRate, learningRateAt } from './schedule.js';
 export { type Run, type RunOptions, type StepInfo, createRun, trainStep, train, sample, evaluate, stepBatch } from './run.js';
+export { type EngineFeature, type SampleOptions, createTextRun, nextBatch, predictedTokens, batchLoss, validationLoss,
+  sampleText, checkEngineSupport, runCheckpoint, runFromCheckpoint, resumeRun } from './run.js';
+export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './text-data.js';
+export { type Checkpoint, type DataInfo, type Tensor, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, encodeSafetensors,
+  decodeSafetensors, crc32, encodeCheckpoint, parseCheckpointJson, decodeCheckpoint, weightsForConfig } from './checkpoint.js';
 export { formatFixed, formatStepLine } from './format.js';
 export { UserError } from './errors.js';

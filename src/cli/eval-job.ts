@@ -1,0 +1,73 @@
+// `microgpt eval`: the loss and bits per character of a checkpoint on a file, or on the
+// held-out part of the data it was trained on.
+
+import { batchLoss, createRun, createTextRun, predictedTokens, runFromCheckpoint } from '../core/run.js';
+import { ENGINES } from '../core/engines.js';
+import { UserError } from '../core/errors.js';
+import { formatFixed } from '../core/format.js';
+import { evalWindows } from '../core/text-data.js';
+import { encode, encodeDocument } from '../core/tokenizer.js';
+import { loadCheckpoint } from './checkpoint-files.js';
+import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
+import { engineFlag, readData } from './options.js';
+import { bitsPerChar } from './progress.js';
+
+export const EVAL_FLAGS: FlagSpec[] = [
+  { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
+  { name: 'data', type: 'string', help: 'file to evaluate on, all of it', defaultText: "the held-out part of the checkpoint's training data" },
+  { name: 'format', type: 'string', help: 'how to read --data', defaultText: "the checkpoint's", choices: ['lines', 'text'] },
+  { name: 'limit', type: 'int', help: 'at most this many windows (text) or documents (lines), 0 = all', default: 0 },
+  { name: 'block-size', type: 'int', help: "context length, at most the checkpoint's", defaultText: "the checkpoint's" },
+  { ...engineFlag(), defaultText: "the checkpoint's if registered, else " + engineFlag().default },
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+const USAGE = `Usage: microgpt eval --from DIR [--data FILE] [options]
+
+Prints the mean loss per predicted character of a checkpoint and the same in bits
+(loss / ln 2). A text is cut into consecutive windows of block-size + 1 characters;
+a lines file is read one document per line, each framed by BOS.`;
+
+export async function evalJob(argv: string[]): Promise<number> {
+  const { values: v, given } = parseArgs(argv, EVAL_FLAGS);
+  if (v.help) {
+    process.stdout.write(formatHelp(USAGE, EVAL_FLAGS));
+    return 0;
+  }
+  if (v.from === undefined) throw new UserError('eval needs --from DIR, a checkpoint directory');
+  if (given.has('format') && v.data === undefined) throw new UserError('--format says how to read --data; give --data too');
+  const limit = v.limit as number;
+  if (limit < 0) throw new UserError(`--limit must be >= 0, got ${limit}`);
+  const ckpt = loadCheckpoint(v.from as string);
+  const engineName = !given.has('engine') && ckpt.engine && ckpt.engine in ENGINES ? ckpt.engine : v.engine as string;
+  const run = runFromCheckpoint(ckpt, { engine: ENGINES[engineName], blockSize: v['block-size'] as number | undefined });
+  const format = (v.format as 'lines' | 'text' | undefined) ?? ckpt.data.format;
+  const max = limit === 0 ? Infinity : limit;
+
+  let seqs: number[][], source: string;
+  if (v.data !== undefined) {
+    const data = await readData(v.data as string, format);
+    seqs = format === 'text'
+      ? evalWindows(encode(run.tokenizer, data.text), run.config.blockSize + 1, max)
+      : data.docs.slice(0, max).map((d) => encodeDocument(run.tokenizer, d));
+    source = data.path;
+  } else {
+    // the same split as training: rebuilt from the data file and the run's seed
+    if (!ckpt.data.path) throw new UserError('the checkpoint does not say where its data is; give --data');
+    const data = await readData(ckpt.data.path, ckpt.data.format);
+    const options = { seed: ckpt.seed, valFraction: ckpt.data.valFraction, model: ckpt.config, train: ckpt.train, engine: ENGINES[engineName] };
+    const split = ckpt.data.format === 'text' ? createTextRun(data.text, options) : createRun(data.docs, options);
+    if (split.tokenizer.chars.join('') !== ckpt.vocab.join('')) throw new UserError(`${data.path} has changed since training; give --data`);
+    seqs = split.text
+      ? evalWindows(split.text.val, run.config.blockSize + 1, max)
+      : split.valDocs.slice(0, max).map((d) => encodeDocument(run.tokenizer, d));
+    if (seqs.length === 0) throw new UserError(`the checkpoint's run held nothing out (val-fraction ${ckpt.data.valFraction}); give --data`);
+    const held = split.text ? `${split.text.val.length} characters` : `${split.valDocs.length} documents`;
+    source = `the held-out part (${held}) of ${data.path}`;
+  }
+  if (seqs.length === 0) throw new UserError(`${source} is too short to evaluate (it needs at least 2 characters)`);
+  const loss = batchLoss(run, seqs);
+  const what = `${predictedTokens(seqs, run.config.blockSize)} predicted characters in ${seqs.length} ${format === 'text' ? 'windows' : 'documents'} of ${source}`;
+  process.stdout.write(`loss ${formatFixed(loss, 4)} | ${formatFixed(bitsPerChar(loss), 4)} bits per char | ${what}\n`);
+  return 0;
+}

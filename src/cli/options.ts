@@ -1,0 +1,131 @@
+// The flags the subcommands share (data, model, optimisation), presets that fill them, and
+// their translation into the library's RunOptions. Precedence: defaults < preset < flags.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, NORMS, SCHEDULES } from '../core/config.js';
+import { crc32 } from '../core/checkpoint.js';
+import { parseDocuments } from '../core/data.js';
+import { ENGINES } from '../core/engines.js';
+import { UserError } from '../core/errors.js';
+import type { RunOptions } from '../core/run.js';
+import { type DataFormat, normaliseText } from '../core/text-data.js';
+import { BUNDLED_DATA, readDataset } from './dataset.js';
+import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
+
+/** The engine the subcommands use unless told otherwise: the fast one once it exists. */
+export const DEFAULT_ENGINE = 'tensor' in ENGINES ? 'tensor' : 'scalar';
+
+const PRESETS_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
+
+export const DATA_FLAGS: FlagSpec[] = [
+  { name: 'data', type: 'string', help: 'training text file', defaultText: 'data/names.txt, bundled' },
+  { name: 'data-url', type: 'string', help: 'download the dataset from here first if --data does not exist' },
+  { name: 'format', type: 'string', help: 'lines: one document per line; text: one continuous text', default: 'lines', choices: ['lines', 'text'] },
+  { name: 'val-fraction', type: 'number', help: 'held out for validation: the end of a text, a slice of the shuffled lines', default: 0.1 },
+];
+
+export const MODEL_FLAGS: FlagSpec[] = [
+  { name: 'n-layer', type: 'int', help: 'transformer blocks', default: DEFAULT_MODEL.nLayer },
+  { name: 'n-embd', type: 'int', help: 'embedding width', default: DEFAULT_MODEL.nEmbd },
+  { name: 'n-head', type: 'int', help: 'attention heads (must divide n-embd)', default: DEFAULT_MODEL.nHead },
+  { name: 'block-size', type: 'int', help: 'context length', default: DEFAULT_MODEL.blockSize },
+  { name: 'activation', type: 'string', help: 'MLP activation', default: DEFAULT_MODEL.activation, choices: ACTIVATIONS },
+  { name: 'norm', type: 'string', help: 'normalisation', default: DEFAULT_MODEL.norm, choices: NORMS },
+  { name: 'dropout', type: 'number', help: 'dropout probability', default: DEFAULT_MODEL.dropout },
+];
+
+export const OPTIM_FLAGS: FlagSpec[] = [
+  { name: 'steps', type: 'int', help: 'training steps', default: DEFAULT_TRAIN.steps },
+  { name: 'batch-size', type: 'int', help: 'documents or windows per step', default: DEFAULT_TRAIN.batchSize },
+  { name: 'lr', type: 'number', help: 'peak learning rate', default: DEFAULT_TRAIN.learningRate },
+  { name: 'schedule', type: 'string', help: 'learning rate after warmup', default: DEFAULT_TRAIN.schedule, choices: SCHEDULES },
+  { name: 'warmup-steps', type: 'int', help: 'steps of linear warmup', default: DEFAULT_TRAIN.warmupSteps },
+  { name: 'beta1', type: 'number', help: 'Adam first-moment decay', default: DEFAULT_TRAIN.beta1 },
+  { name: 'beta2', type: 'number', help: 'Adam second-moment decay', default: DEFAULT_TRAIN.beta2 },
+  { name: 'grad-clip', type: 'number', help: 'clip the gradient norm to this, 0 = off', default: DEFAULT_TRAIN.gradClip },
+  { name: 'weight-decay', type: 'number', help: 'decoupled weight decay', default: DEFAULT_TRAIN.weightDecay },
+  { name: 'seed', type: 'int', help: 'random seed (shuffle, init, windows, sampling)', default: DEFAULT_SEED },
+];
+
+export function engineFlag(): FlagSpec {
+  return { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: DEFAULT_ENGINE, choices: Object.keys(ENGINES) };
+}
+
+/** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
+export function applyPreset(preset: string, values: FlagValues, given: Set<string>, specs: FlagSpec[]): void {
+  const isPath = preset.includes('/') || preset.endsWith('.json');
+  const path = isPath ? resolve(preset) : `${PRESETS_DIR}${preset}.json`;
+  if (!existsSync(path)) {
+    if (isPath) throw new UserError(`preset file not found: ${preset}`);
+    const known = listPresets();
+    throw new UserError(`unknown preset '${preset}'${known.length ? `; available: ${known.join(', ')}` : ''}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`preset ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`preset ${path} must be a JSON object of flag names to values`);
+  const settable = specs.filter((s) => !['preset', 'resume', 'help'].includes(s.name));
+  for (const [key, value] of Object.entries(raw)) {
+    const spec = settable.find((s) => s.name === key);
+    if (!spec) {
+      const hint = closest(key, settable);
+      throw new UserError(`preset ${path}: unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+    const ok = spec.type === 'int' ? Number.isSafeInteger(value) : spec.type === 'number' ? Number.isFinite(value)
+      : typeof value === spec.type;
+    if (!ok) throw new UserError(`preset ${path}: "${key}" must be ${spec.type === 'int' ? 'an integer' : `a ${spec.type}`}, got ${JSON.stringify(value)}`);
+    if (spec.type === 'string') convert(spec, value as string); // checks choices
+    if (given.has(key)) continue;
+    // a preset's paths are relative to the preset file
+    values[key] = key === 'data' || key === 'out' ? resolve(dirname(path), value as string) : value as string | number | boolean;
+  }
+}
+
+/** The bundled presets' names. */
+export function listPresets(): string[] {
+  if (!existsSync(PRESETS_DIR)) return [];
+  return readdirSync(PRESETS_DIR).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+}
+
+/** RunOptions from flag values. */
+export function runOptions(v: FlagValues): RunOptions {
+  return {
+    seed: v.seed as number,
+    valFraction: v['val-fraction'] as number,
+    engine: ENGINES[v.engine as string],
+    model: {
+      nLayer: v['n-layer'] as number, nEmbd: v['n-embd'] as number, nHead: v['n-head'] as number,
+      blockSize: v['block-size'] as number, activation: v.activation as never, norm: v.norm as never, dropout: v.dropout as number,
+    },
+    train: {
+      steps: v.steps as number, batchSize: v['batch-size'] as number, learningRate: v.lr as number,
+      beta1: v.beta1 as number, beta2: v.beta2 as number, schedule: v.schedule as never,
+      warmupSteps: v['warmup-steps'] as number, gradClip: v['grad-clip'] as number, weightDecay: v['weight-decay'] as number,
+    },
+  };
+}
+
+/** A dataset file read for training or evaluation. */
+export interface DataFile {
+  path: string;
+  text: string; // as the format reads it (line endings normalised for text)
+  docs: string[]; // the documents, for 'lines'
+  format: DataFormat;
+  crc32: string; // of the file's bytes
+}
+
+/** Reads `--data` (the bundled names when absent) as documents or as one text. */
+export async function readData(path: string | undefined, format: DataFormat, url?: string): Promise<DataFile> {
+  const file = path ?? BUNDLED_DATA.names;
+  const raw = await readDataset(file, url);
+  const crc = crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0');
+  if (format === 'text') return { path: file, text: normaliseText(raw), docs: [], format, crc32: crc };
+  const docs = parseDocuments(raw);
+  if (docs.length === 0) throw new UserError(`${file}: the dataset has no documents (every line is empty)`);
+  return { path: file, text: raw, docs, format, crc32: crc };
+}

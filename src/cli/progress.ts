@@ -1,0 +1,105 @@
+// What training shows while it runs: on a terminal one status line rewritten in place, in
+// a pipe (or with --quiet) a plain line every few steps; lasting events get lines of their
+// own either way. The metrics file gets one JSON line per step.
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
+import { formatFixed } from '../core/format.js';
+
+export interface StepReport {
+  step: number;
+  steps: number;
+  loss: number;
+  lr: number;
+  tokens: number;
+  ms: number; // time of this step alone
+  valLoss?: number;
+}
+
+/** "3m05s" or "42s". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function bitsPerChar(loss: number): number {
+  return loss / Math.LN2;
+}
+
+export interface Progress {
+  /** A line that stays (a header, a validation result, a save). */
+  line(text: string): void;
+  step(r: StepReport): void;
+  /** Ends the status line so what follows starts on a fresh line. */
+  done(): void;
+}
+
+export function createProgress(out: NodeJS.WriteStream, quiet: boolean, logEvery: number): Progress {
+  const live = Boolean(out.isTTY) && !quiet;
+  let lastDraw = 0, status = '';
+  let msPerStep = 0, tokensPerS = 0; // running averages, for the ETA and the speed
+  let lastVal: number | undefined;
+  return {
+    line(text) {
+      if (live && status) out.write('\r\x1b[K');
+      out.write(text + '\n');
+      if (live && status) out.write(status);
+    },
+    step(r) {
+      const k = msPerStep === 0 ? 1 : 0.05;
+      msPerStep += k * (r.ms - msPerStep);
+      tokensPerS += k * ((r.tokens / Math.max(r.ms, 1e-3)) * 1000 - tokensPerS);
+      if (r.valLoss !== undefined) lastVal = r.valLoss;
+      const width = String(r.steps).length;
+      const text = [
+        `step ${String(r.step).padStart(width)}/${r.steps}`,
+        `loss ${formatFixed(r.loss, 4)}`,
+        ...(lastVal !== undefined ? [`val ${formatFixed(lastVal, 4)}`] : []),
+        `lr ${r.lr.toExponential(2)}`,
+        `${Math.round(tokensPerS)} tok/s`,
+        `ETA ${formatDuration((r.steps - r.step) * msPerStep)}`,
+      ].join(' | ');
+      const last = r.step === r.steps;
+      if (live) {
+        const now = performance.now();
+        if (now - lastDraw < 100 && !last) return; // redraw at most 10 times a second
+        lastDraw = now;
+        status = text;
+        out.write('\r\x1b[K' + text);
+      } else if (r.step % logEvery === 0 || last) {
+        out.write(text + '\n');
+      }
+    },
+    done() {
+      if (live && status) out.write('\n');
+      status = '';
+    },
+  };
+}
+
+export interface MetricsFile {
+  write(r: StepReport): void;
+  close(): void;
+}
+
+/** `--metrics FILE`: one JSON object per line, appended, so a resumed run continues the file. */
+export function openMetrics(path: string): MetricsFile {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (err) {
+    throw new UserError(`cannot open the --metrics file ${path} (${(err as Error).message})`);
+  }
+  return {
+    write(r) {
+      const record: Record<string, number> = {
+        step: r.step, loss: r.loss, lr: r.lr, tokens_per_s: Math.round((r.tokens / Math.max(r.ms, 1e-3)) * 1000),
+      };
+      if (r.valLoss !== undefined) record.val_loss = r.valLoss;
+      writeSync(fd, JSON.stringify(record) + '\n');
+    },
+    close: () => closeSync(fd),
+  };
+}

@@ -1,0 +1,57 @@
+// `microgpt sample`: new text from a checkpoint. Without --seed the random stream goes on
+// where training left it, so a saved reference run prints the reference's samples.
+
+import { ENGINES } from '../core/engines.js';
+import { UserError } from '../core/errors.js';
+import { PyRandom } from '../core/random.js';
+import { runFromCheckpoint, sampleText } from '../core/run.js';
+import { loadCheckpoint } from './checkpoint-files.js';
+import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
+import { engineFlag } from './options.js';
+
+export const SAMPLE_FLAGS: FlagSpec[] = [
+  { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
+  { name: 'samples', type: 'int', help: 'how many samples', defaultText: '20 for a lines model, 1 for a text model' },
+  { name: 'temperature', type: 'number', help: 'sampling temperature, > 0', defaultText: '0.5 for a lines model, 0.8 for a text model' },
+  { name: 'top-k', type: 'int', help: 'draw only from the k most likely characters', defaultText: 'all' },
+  { name: 'seed', type: 'int', help: 'start a fresh random stream from this seed', defaultText: "continue the checkpoint's stream" },
+  { name: 'prompt', type: 'string', help: 'text to continue (every character must be in the vocabulary)', defaultText: 'none' },
+  { name: 'max-tokens', type: 'int', help: 'new characters per sample at most', defaultText: 'the rest of the context for a lines model, 500 for a text model' },
+  { name: 'block-size', type: 'int', help: "context length, at most the checkpoint's", defaultText: "the checkpoint's" },
+  { ...engineFlag(), defaultText: "the checkpoint's if registered, else " + engineFlag().default },
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+const USAGE = `Usage: microgpt sample --from DIR [options]
+
+Prints samples from a checkpoint saved by \`microgpt train --out DIR\`: new documents
+for a lines model (like the reference's names), a continuation for a text model.`;
+
+export async function sampleJob(argv: string[]): Promise<number> {
+  const { values: v, given } = parseArgs(argv, SAMPLE_FLAGS);
+  if (v.help) {
+    process.stdout.write(formatHelp(USAGE, SAMPLE_FLAGS));
+    return 0;
+  }
+  if (v.from === undefined) throw new UserError('sample needs --from DIR, a checkpoint directory');
+  const ckpt = loadCheckpoint(v.from as string);
+  const engineName = !given.has('engine') && ckpt.engine && ckpt.engine in ENGINES ? ckpt.engine : v.engine as string;
+  const run = runFromCheckpoint(ckpt, { engine: ENGINES[engineName], blockSize: v['block-size'] as number | undefined });
+  if (v.seed !== undefined) run.rng = new PyRandom(v.seed as number);
+  const text = run.format === 'text';
+  const samples = (v.samples as number | undefined) ?? (text ? 1 : 20);
+  const maxTokens = (v['max-tokens'] as number | undefined) ?? (text ? 500 : undefined);
+  if (samples < 0) throw new UserError(`--samples must be >= 0, got ${samples}`);
+  if (maxTokens !== undefined && maxTokens < 1) throw new UserError(`--max-tokens must be >= 1, got ${maxTokens}`);
+  const options = {
+    temperature: (v.temperature as number | undefined) ?? (text ? 0.8 : 0.5),
+    prompt: (v.prompt as string | undefined) ?? '', maxTokens, topK: v['top-k'] as number | undefined,
+  };
+  const out = process.stdout;
+  for (let i = 0; i < samples; i++) {
+    const s = sampleText(run, options);
+    if (!text) out.write(`sample ${String(i + 1).padStart(2)}: ${s}\n`);
+    else out.write(`${samples > 1 ? `--- sample ${i + 1} ---\n` : ''}${s}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,205 @@
+// `microgpt train`: trains on a file with validation, progress, checkpoints, resume and a
+// clean stop on Ctrl-C. The loop awaits between steps so a SIGINT is seen at a step boundary.
+
+import { join, resolve } from 'node:path';
+import type { Checkpoint, DataInfo } from '../core/checkpoint.js';
+import { ENGINES } from '../core/engines.js';
+import { UserError } from '../core/errors.js';
+import { formatFixed } from '../core/format.js';
+import { type Run, createRun, createTextRun, resumeRun, runCheckpoint, trainStep, validationLoss } from '../core/run.js';
+import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
+import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
+import { DATA_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineFlag, listPresets, readData, runOptions } from './options.js';
+import { type MetricsFile, type StepReport, bitsPerChar, createProgress, formatDuration, openMetrics } from './progress.js';
+
+export const TRAIN_FLAGS: FlagSpec[] = [
+  { name: 'preset', type: 'string', help: `settings from presets/NAME.json or a JSON file (${listPresets().join(', ')}); flags override it` },
+  ...DATA_FLAGS,
+  ...MODEL_FLAGS,
+  ...OPTIM_FLAGS,
+  engineFlag(),
+  { name: 'out', type: 'string', help: 'save checkpoints to this directory (the best validation one in DIR/best)' },
+  { name: 'save-every', type: 'int', help: 'save every this many steps (and at the end), 0 = only at the end', default: 500 },
+  { name: 'eval-every', type: 'int', help: 'measure the validation loss every this many steps (and at the end), 0 = only at the end', default: 250 },
+  { name: 'eval-size', type: 'int', help: 'validation windows (text) or documents (lines) per measurement', default: 64 },
+  { name: 'stop-at', type: 'int', help: 'stop (and save) at this step, to continue later with --resume', defaultText: '--steps' },
+  { name: 'resume', type: 'string', help: 'continue the run saved in this directory exactly (settings come from it)' },
+  { name: 'overwrite', type: 'boolean', help: 'replace a checkpoint already in --out' },
+  { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
+  { name: 'log-every', type: 'int', help: 'in a pipe or with --quiet, print a progress line every this many steps', default: 100 },
+  { name: 'quiet', type: 'boolean', help: 'plain periodic lines instead of a live status line' },
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+const USAGE = `Usage: microgpt train [options]
+
+Trains a GPT on a text file, measures the validation loss as it goes, and saves
+checkpoints that \`microgpt sample\`, \`microgpt eval\` and \`train --resume\` read.
+
+Examples:
+  microgpt train --preset shakespeare --out runs/shakespeare
+  microgpt train --resume runs/shakespeare
+  microgpt train --data my-names.txt --steps 2000 --out runs/names`;
+
+// how the CLI watches and saves a run, kept in its checkpoints so a resumed run does the same
+const WATCH_FLAGS = ['save-every', 'eval-every', 'eval-size', 'log-every'];
+
+// flags that define the run; a resumed run takes them from its checkpoint
+const RUN_FLAGS = new Set(['preset', 'format', 'val-fraction', ...MODEL_FLAGS.map((f) => f.name), ...OPTIM_FLAGS.map((f) => f.name)]);
+
+function requireMin(v: FlagValues, name: string, min: number): number {
+  const n = v[name] as number;
+  if (n < min) throw new UserError(`--${name} must be >= ${min}, got ${n}`);
+  return n;
+}
+
+/** For --resume: the run's settings from its checkpoint; flags may change only how it is watched. */
+function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>): Checkpoint {
+  const clash = [...given].find((name) => RUN_FLAGS.has(name));
+  if (clash) throw new UserError(`--${clash} cannot be set with --resume: a resumed run keeps the settings in its checkpoint`);
+  const c = loadCheckpoint(dir);
+  if (c.step >= c.train.steps) throw new UserError(`the run in ${dir} is complete (step ${c.step} of ${c.train.steps}); nothing to resume`);
+  const m = c.config, t = c.train;
+  Object.assign(v, {
+    format: c.data.format, 'val-fraction': c.data.valFraction, seed: c.seed,
+    'n-layer': m.nLayer, 'n-embd': m.nEmbd, 'n-head': m.nHead, 'block-size': m.blockSize,
+    activation: m.activation, norm: m.norm, dropout: m.dropout,
+    steps: t.steps, 'batch-size': t.batchSize, lr: t.learningRate, beta1: t.beta1, beta2: t.beta2,
+    schedule: t.schedule, 'warmup-steps': t.warmupSteps, 'grad-clip': t.gradClip, 'weight-decay': t.weightDecay,
+  });
+  if (!given.has('data')) {
+    if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
+    v.data = c.data.path;
+  }
+  if (!given.has('engine') && c.engine && c.engine in ENGINES) v.engine = c.engine;
+  for (const name of WATCH_FLAGS) {
+    const saved = c.settings?.[name];
+    if (!given.has(name) && Number.isSafeInteger(saved)) v[name] = saved;
+  }
+  if (!given.has('out')) v.out = dir;
+  return c;
+}
+
+export async function trainJob(argv: string[]): Promise<number> {
+  const { values: v, given } = parseArgs(argv, TRAIN_FLAGS);
+  if (v.help) {
+    process.stdout.write(formatHelp(USAGE, TRAIN_FLAGS));
+    return 0;
+  }
+  const resumeDir = v.resume as string | undefined;
+  const resumed = resumeDir !== undefined ? settingsFromCheckpoint(resumeDir, v, given) : undefined;
+  if (!resumed && v.preset !== undefined) applyPreset(v.preset as string, v, given, TRAIN_FLAGS);
+
+  const out = v.out as string | undefined;
+  for (const name of ['save-every', 'overwrite']) {
+    if (given.has(name) && out === undefined) throw new UserError(`--${name} needs --out`);
+  }
+  const saveEvery = requireMin(v, 'save-every', 0);
+  const evalEvery = requireMin(v, 'eval-every', 0);
+  const evalSize = requireMin(v, 'eval-size', 1);
+  const logEvery = requireMin(v, 'log-every', 1);
+  const steps = v.steps as number;
+  const stopAt = given.has('stop-at') ? v['stop-at'] as number : steps;
+  if (stopAt > steps || stopAt < 1 || (resumed && stopAt <= resumed.step)) {
+    throw new UserError(`--stop-at must be between ${resumed ? resumed.step + 1 : 1} and --steps (${steps}), got ${stopAt}`);
+  }
+  if (out !== undefined) {
+    const continuing = resumeDir !== undefined && resolve(out) === resolve(resumeDir);
+    if (!continuing && hasCheckpoint(out) && !v.overwrite) {
+      throw new UserError(`${out} already holds a checkpoint; continue it with --resume ${out}, or replace it with --overwrite`);
+    }
+    prepareOutputDir(out);
+    if (!continuing) removeCheckpoint(join(out, 'best')); // an overwritten run's best is not this run's
+  }
+
+  // data and run: the same draws as an uninterrupted run, then the checkpoint's state on top
+  const data = await readData(v.data as string | undefined, v.format as 'lines' | 'text', v['data-url'] as string | undefined);
+  if (resumed?.data.crc32 && resumed.data.crc32 !== data.crc32) {
+    throw new UserError(`${data.path} has changed since the checkpoint was saved, so the run cannot continue exactly`);
+  }
+  // resuming, the whole config comes from the checkpoint, including what no flag sets (init-std, eps)
+  const options = resumed ? { ...runOptions(v), model: resumed.config, train: resumed.train } : runOptions(v);
+  const run = data.format === 'text' ? createTextRun(data.text, options) : createRun(data.docs, options);
+  if (resumed) resumeRun(run, resumed);
+  const dataInfo: DataInfo = { format: data.format, valFraction: v['val-fraction'] as number, path: resolve(data.path), crc32: data.crc32 };
+  let best = resumed?.bestValLoss ?? Infinity;
+
+  const progress = createProgress(process.stdout, Boolean(v.quiet), logEvery);
+  progress.line(describeRun(run, data.path, out, saveEvery));
+  if (resumed) progress.line(`resuming from ${resumeDir} at step ${resumed.step}`);
+
+  let lastSaved = resumed?.step ?? -1;
+  const settings = Object.fromEntries(WATCH_FLAGS.map((name) => [name, v[name] as number]));
+  const checkpoint = (): Checkpoint => ({ ...runCheckpoint(run, dataInfo, Number.isFinite(best) ? best : undefined), settings });
+  const save = (): void => {
+    if (out === undefined || run.step === lastSaved) return;
+    saveCheckpoint(out, checkpoint());
+    lastSaved = run.step;
+  };
+  let interrupted = false;
+  const onSigint = (): void => { interrupted = true; };
+  process.on('SIGINT', onSigint);
+  let metrics: MetricsFile | undefined;
+  const start = performance.now();
+  let lastVal: number | undefined;
+  try {
+    if (v.metrics !== undefined) metrics = openMetrics(v.metrics as string);
+    while (run.step < stopAt && !interrupted) {
+      const t0 = performance.now();
+      const s = trainStep(run);
+      const report: StepReport = { step: s.step, steps, loss: s.loss, lr: s.lr, tokens: s.tokens ?? 0, ms: performance.now() - t0 };
+      if (!Number.isFinite(s.loss)) {
+        progress.done();
+        const kept = lastSaved >= 0 && out !== undefined ? `; the last good checkpoint (step ${lastSaved}) is in ${out}` : '';
+        throw new UserError(`the loss became ${s.loss} at step ${s.step} (lr ${s.lr}): training diverged and was stopped. Try a lower --lr${v.schedule === 'constant' ? '' : ' or --warmup-steps'}${kept}`);
+      }
+      if (s.step === steps || (evalEvery > 0 && s.step % evalEvery === 0)) {
+        report.valLoss = validationLoss(run, evalSize);
+        if (report.valLoss !== undefined) {
+          lastVal = report.valLoss;
+          const improved = report.valLoss < best;
+          if (improved) best = report.valLoss;
+          if (improved && out !== undefined) saveCheckpoint(join(out, 'best'), checkpoint());
+          progress.line(`step ${s.step}: val loss ${formatFixed(report.valLoss, 4)} (${formatFixed(bitsPerChar(report.valLoss), 3)} bits/char)${improved && out ? ', best so far: saved' : ''}`);
+        }
+      }
+      progress.step(report);
+      metrics?.write(report);
+      if (saveEvery > 0 && s.step % saveEvery === 0) save();
+      await new Promise((resolveStep) => setImmediate(resolveStep)); // lets a SIGINT in
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    metrics?.close();
+    progress.done();
+  }
+  save();
+  const elapsed = formatDuration(performance.now() - start);
+  const where = out !== undefined ? `; saved to ${out}` : ' (nothing saved: no --out)';
+  if (interrupted || run.step < steps) {
+    progress.line(`${interrupted ? 'interrupted' : 'stopped'} at step ${run.step} of ${steps} after ${elapsed}${where}`);
+    if (out !== undefined) progress.line(`continue with: microgpt train --resume ${out}`);
+    return interrupted ? 130 : 0;
+  }
+  const val = lastVal !== undefined ? ` | val loss ${formatFixed(lastVal, 4)} (${formatFixed(bitsPerChar(lastVal), 3)} bits/char)` : '';
+  progress.line(`done: ${steps} steps in ${elapsed}${val}${where}`);
+  if (out !== undefined) progress.line(`sample with: microgpt sample --from ${out}`);
+  return 0;
+}
+
+function describeRun(run: Run, path: string, out: string | undefined, saveEvery: number): string {
+  const c = run.config, t = run.train;
+  const data = run.text
+    ? `${run.text.train.length} train + ${run.text.val.length} val chars (text)`
+    : `${run.docs.length} train + ${run.valDocs.length} val docs (lines)`;
+  const per = run.text ? `${t.batchSize} x ${c.blockSize} chars` : `${t.batchSize} doc${t.batchSize > 1 ? 's' : ''}`;
+  const warm = t.warmupSteps ? `, ${t.warmupSteps} warmup` : '';
+  const held = run.text ? run.text.val.length > 0 : run.valDocs.length > 0;
+  return [
+    `data: ${path}: ${data} | vocab ${run.tokenizer.vocabSize}`,
+    `model: ${c.nLayer} layer${c.nLayer > 1 ? 's' : ''}, ${c.nEmbd} wide, ${c.nHead} heads, context ${c.blockSize} | ${run.numParams} params | ${run.engine.name} engine`,
+    `train: ${t.steps} steps of ${per} | lr ${t.learningRate} ${t.schedule}${warm} | seed ${run.seed}`,
+    out === undefined ? 'not saving (no --out)'
+      : `saving to ${out} ${saveEvery > 0 ? `every ${saveEvery} steps and ` : ''}at the end${held ? `, the best validation loss to ${join(out, 'best')}` : ''}`,
+  ].join('\n');
+}
