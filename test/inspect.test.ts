@@ -1,0 +1,56 @@
+// The plain-number forward of the playground against the scalar engine: the same
+// probabilities at every position, and attention rows that are causal distributions.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inspectForward } from '../src/core/inspect.js';
+import { createRun, trainStep } from '../src/core/run.js';
+import { createScalarModel, emptyCache, gptForward, softmax } from '../src/core/scalar/gpt.js';
+import { encode } from '../src/core/tokenizer.js';
+
+const DOCS = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia', 'harper'];
+
+for (const model of [{}, { nLayer: 2, nEmbd: 12, nHead: 3, blockSize: 8 }]) {
+  test(`probabilities equal softmax of the scalar engine's logits (${JSON.stringify(model)})`, () => {
+    const run = createRun(DOCS, { seed: 7, model, train: { steps: 5 } });
+    for (let i = 0; i < 5; i++) trainStep(run); // trained weights, not just the initial draw
+    const weights = run.engine.weights();
+    const tokens = [run.tokenizer.bos, ...encode(run.tokenizer, 'amelia')];
+    const got = inspectForward(run.config, weights, tokens);
+
+    const scalar = createScalarModel(run.config, weights);
+    const cache = emptyCache(run.config.nLayer);
+    let worst = 0, where = '';
+    tokens.forEach((id, pos) => {
+      const want = softmax(gptForward(scalar, id, pos, cache)).map((v) => v.data);
+      want.forEach((w, c) => {
+        const diff = Math.abs(got.probs[pos][c] - w);
+        if (diff > worst || where === '') { worst = Math.max(worst, diff); where = `pos ${pos} id ${c}: got ${got.probs[pos][c]}, scalar ${w}`; }
+      });
+    });
+    assert.equal(worst, 0, `largest difference at ${where}`);
+  });
+}
+
+test('attention rows are causal distributions, one per head and layer', () => {
+  const run = createRun(DOCS, { seed: 1, model: { nLayer: 2, nHead: 4 } });
+  const tokens = [run.tokenizer.bos, ...encode(run.tokenizer, 'mia')];
+  const { attention, probs } = inspectForward(run.config, run.engine.weights(), tokens);
+  assert.equal(attention.length, 2);
+  assert.equal(probs.length, tokens.length);
+  for (const layer of attention) {
+    assert.equal(layer.length, 4);
+    for (const head of layer) {
+      head.forEach((row, pos) => {
+        assert.equal(row.length, pos + 1, 'a position attends to itself and the ones before it');
+        const total = row.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(total - 1) < 1e-12, `row ${pos} sums to ${total}`);
+      });
+    }
+  }
+});
+
+test('more tokens than the context is an error', () => {
+  const run = createRun(DOCS, { model: { blockSize: 4 } });
+  assert.throws(() => inspectForward(run.config, run.engine.weights(), [0, 1, 2, 3, 4]), /1\.\.4 tokens/);
+});

@@ -1,0 +1,63 @@
+// Small DOM helpers shared by the page and its views: typed lookups, element and SVG
+// builders, and the few number and character formats the views agree on.
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing element #${id}`);
+  return el as T;
+}
+
+type Attrs = Record<string, string | number | boolean | undefined>;
+
+function setAttrs(el: Element, attrs: Attrs): void {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    el.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+
+/** An HTML element with attributes and children (strings become text). */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  el.append(...children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element; `text` becomes its text content. */
+export function s(tag: string, attrs: Attrs = {}, text?: string): SVGElement {
+  const el = document.createElementNS(SVG_NS, tag) as SVGElement;
+  setAttrs(el, attrs);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** A hover tooltip for an SVG shape. */
+export function tip(el: SVGElement, text: string): SVGElement {
+  el.append(s('title', {}, text));
+  return el;
+}
+
+/** How a token shows in labels: BOS by name, blanks as visible symbols. */
+export function tokenLabel(chars: string[], id: number): string {
+  if (id === chars.length) return 'BOS';
+  const ch = chars[id];
+  if (ch === ' ') return '␣';
+  if (ch === '\t') return '⇥';
+  return ch;
+}
+
+export function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  const r = x.toFixed(digits);
+  return /^-0\.?0*$/.test(r) ? r.slice(1) : r; // no "-0.000"
+}
+
+/** A blue of the given strength in [0, 1], for heatmaps. */
+export function heat(t: number): string {
+  const v = Math.max(0, Math.min(1, t));
+  const mix = (a: number, b: number) => Math.round(a + (b - a) * v);
+  return `rgb(${mix(247, 8)}, ${mix(251, 69)}, ${mix(255, 148)})`;
+}

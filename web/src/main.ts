@@ -1,0 +1,324 @@
+// The playground page: reads the form, talks to the training worker, and keeps the
+// panels in step with the run. The worker does all the training and sampling; this
+// thread only draws, so the page stays responsive at any model size.
+
+import { ENGINES } from '../../src/core/engines.js';
+import { BUNDLED } from './datasets.js';
+import { byId, fmt, h } from './dom.js';
+import { InspectPanel } from './inspect-panel.js';
+import { LossChart } from './loss-chart.js';
+import type { DataSource } from './model-file.js';
+import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
+import { SamplePanel } from './sample-panel.js';
+
+type Status = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
+
+const SNAPSHOT_MS = 1000; // refresh the inspection views this often while training
+
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+const form = byId<HTMLFormElement>('settings');
+const trainButton = byId<HTMLButtonElement>('train-button');
+const resetButton = byId<HTMLButtonElement>('reset-button');
+const saveButton = byId<HTMLButtonElement>('save-button');
+const customText = byId<HTMLTextAreaElement>('custom-text');
+const chart = new LossChart(byId('chart'));
+const samples = new SamplePanel(send);
+const inspect = new InspectPanel();
+
+let status: Status = 'loading';
+let info: RunInfo | null = null;
+let customPath = 'pasted text';
+let lastSnapshot = 0;
+let inspectVisible = false;
+let pendingProgress: Progress[] = [];
+let initTimer = 0;
+let saveUrls: string[] = [];
+
+// The form
+
+const NUMBER_FIELDS = ['n-layer', 'n-embd', 'n-head', 'block-size', 'steps', 'batch-size', 'lr', 'beta1', 'beta2', 'seed'] as const;
+
+function field(id: (typeof NUMBER_FIELDS)[number]): number {
+  const input = byId<HTMLInputElement>(id);
+  const label = input.closest('label')?.firstChild?.textContent?.trim() ?? id;
+  if (input.value.trim() === '' || !Number.isFinite(Number(input.value))) throw new Error(`${label} needs a number.`);
+  return Number(input.value);
+}
+
+function readSettings(): RunSettings {
+  const seed = field('seed');
+  if (!Number.isSafeInteger(seed)) throw new Error('Seed must be a whole number.');
+  return {
+    seed,
+    engine: byId<HTMLSelectElement>('engine').value,
+    validation: byId<HTMLInputElement>('validation').checked,
+    model: { nLayer: field('n-layer'), nEmbd: field('n-embd'), nHead: field('n-head'), blockSize: field('block-size') },
+    train: { steps: field('steps'), batchSize: field('batch-size'), learningRate: field('lr'), beta1: field('beta1'), beta2: field('beta2') },
+  };
+}
+
+function writeSettings(i: RunInfo): void {
+  const set = (id: string, v: number) => { byId<HTMLInputElement>(id).value = String(v); };
+  set('n-layer', i.config.nLayer); set('n-embd', i.config.nEmbd); set('n-head', i.config.nHead); set('block-size', i.config.blockSize);
+  set('steps', i.train.steps); set('batch-size', i.train.batchSize); set('lr', i.train.learningRate);
+  set('beta1', i.train.beta1); set('beta2', i.train.beta2); set('seed', i.seed);
+  byId<HTMLInputElement>('validation').checked = i.numValDocs > 0;
+  if (ENGINES[i.engine]) byId<HTMLSelectElement>('engine').value = i.engine;
+}
+
+function datasetChoice(): string {
+  return form.querySelector<HTMLInputElement>('input[name="dataset"]:checked')!.value;
+}
+
+async function readData(): Promise<DataSource> {
+  const choice = datasetChoice();
+  if (choice === 'custom') {
+    if (customText.value.trim() === '') throw new Error('Paste or upload some text first: one document (a name, a line) per line.');
+    return { path: customPath, text: customText.value };
+  }
+  return { path: BUNDLED[choice].path, text: await BUNDLED[choice].load() };
+}
+
+/** Starts a fresh run from the form (step 0, not training). */
+async function newRun(): Promise<void> {
+  clearTimeout(initTimer);
+  byId('settings-error').textContent = '';
+  byId('settings-note').textContent = '';
+  setStatus('loading', 'Preparing the run…');
+  try {
+    const settings = readSettings();
+    const data = await readData();
+    send({ type: 'init', settings, data });
+  } catch (e) {
+    showInitError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function showInitError(message: string): void {
+  info = null;
+  samples.setModel(null);
+  byId('settings-error').textContent = message;
+  setStatus('error', 'Fix the settings above to start.');
+}
+
+/** A settings change takes effect at once before training, and at the next Reset after. */
+function settingsChanged(): void {
+  if (status === 'ready' || status === 'error' || status === 'loading') {
+    clearTimeout(initTimer);
+    initTimer = window.setTimeout(() => void newRun(), 250);
+  } else {
+    byId('settings-note').textContent = 'The new settings apply when you press Reset (which starts a new run).';
+  }
+}
+
+form.addEventListener('input', (e) => {
+  const target = e.target as HTMLElement;
+  if (target.id === 'custom-file') return;
+  if (target instanceof HTMLInputElement && target.name === 'dataset') {
+    byId('custom-data').hidden = datasetChoice() !== 'custom';
+  }
+  if (target === customText) customPath = 'pasted text';
+  settingsChanged();
+});
+form.addEventListener('submit', (e) => e.preventDefault());
+
+byId<HTMLInputElement>('custom-file').addEventListener('change', async (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (!file) return;
+  customText.value = await file.text();
+  customPath = file.name;
+  settingsChanged();
+});
+
+// Status and progress
+
+function setStatus(next: Status, text?: string): void {
+  status = next;
+  const labels: Record<Status, string> = {
+    loading: 'Start training', ready: 'Start training', training: 'Pause', paused: 'Resume', done: 'Finished', error: 'Start training',
+  };
+  trainButton.textContent = labels[next];
+  trainButton.disabled = next === 'loading' || next === 'error' || next === 'done' || (info !== null && info.numDocs === 0);
+  trainButton.setAttribute('aria-pressed', String(next === 'training'));
+  resetButton.disabled = next === 'loading';
+  saveButton.disabled = info === null || next === 'loading' || next === 'error';
+  samples.setReady(info !== null && next !== 'loading' && next !== 'error');
+  if (text !== undefined) byId('status').textContent = text;
+}
+
+/** The status of the current run when nothing is happening to it. */
+function idleStatus(): Status {
+  if (!info) return 'error';
+  return info.step >= info.train.steps ? 'done' : info.step > 0 ? 'paused' : 'ready';
+}
+
+function describeRun(i: RunInfo): string {
+  const alphabet = i.chars.map((c) => (c === ' ' ? '␣' : c)).join('');
+  const docs = i.numValDocs > 0 ? `${(i.numDocs + i.numValDocs).toLocaleString('en')} documents (${i.numValDocs.toLocaleString('en')} held out)` : `${i.numDocs.toLocaleString('en')} documents`;
+  return `${docs}, ${i.chars.length} characters: ${alphabet.length > 80 ? alphabet.slice(0, 80) + '…' : alphabet}`;
+}
+
+function onReady(i: RunInfo): void {
+  info = i;
+  chart.clear();
+  scheduleDraw();
+  byId('preview').replaceChildren();
+  byId('preview').classList.toggle('long', i.config.blockSize > 24);
+  byId('data-summary').textContent = i.numDocs > 0 || i.numValDocs > 0 ? describeRun(i) : '';
+  byId('settings-note').textContent = i.note;
+  byId('stat-params').textContent = i.numParams.toLocaleString('en');
+  byId('stat-step').textContent = `${i.step} / ${i.train.steps}`;
+  byId('stat-loss').textContent = byId('stat-val').textContent = byId('stat-steps').textContent = byId('stat-tokens').textContent = '–';
+  byId<HTMLProgressElement>('progress-bar').max = i.train.steps;
+  byId<HTMLProgressElement>('progress-bar').value = i.step;
+  samples.setModel(i);
+  if (i.loaded) writeSettings(i);
+  const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${i.numParams.toLocaleString('en')} parameters on the ${i.engine} engine.`;
+  const next = idleStatus();
+  const what = { done: 'Its training is finished; press Reset to train a new one.', paused: 'Press Resume to continue training.' } as Record<Status, string>;
+  setStatus(next, `${where} ${what[next] ?? 'Press Start training.'}`);
+  send({ type: 'snapshot' });
+}
+
+let drawScheduled = false;
+function scheduleDraw(): void {
+  if (drawScheduled) return;
+  drawScheduled = true;
+  requestAnimationFrame(() => {
+    drawScheduled = false;
+    draw();
+  });
+}
+
+// Progress messages arrive every ~25 ms; the DOM and the chart change once per frame.
+function draw(): void {
+  const batch = pendingProgress;
+  pendingProgress = [];
+  for (const p of batch) chart.add(p.losses, p.val);
+  chart.draw();
+  const last = batch[batch.length - 1];
+  if (!last || !info) return;
+  const vals = batch.flatMap((p) => p.val);
+  byId('stat-step').textContent = `${last.step} / ${last.steps}`;
+  if (last.step > 0) byId('stat-loss').textContent = fmt(chart.latest(), 4);
+  if (vals.length > 0) byId('stat-val').textContent = fmt(vals[vals.length - 1][1], 4);
+  byId('stat-steps').textContent = fmt(last.stepsPerSec, 0);
+  byId('stat-tokens').textContent = Math.round(last.tokensPerSec).toLocaleString('en');
+  byId<HTMLProgressElement>('progress-bar').value = last.step;
+  const preview = [...batch].reverse().find((p) => p.preview)?.preview;
+  if (preview) byId('preview').replaceChildren(...preview.map((t) => h('li', {}, t === '' ? h('em', {}, '(empty)') : t)));
+  samples.setStep(last.step);
+  info = { ...info, step: last.step };
+  if (status === 'training') byId('status').textContent = `Training… step ${last.step} of ${last.steps}.`;
+  if (inspectVisible && performance.now() - lastSnapshot > SNAPSHOT_MS) {
+    lastSnapshot = performance.now();
+    send({ type: 'snapshot' });
+  }
+}
+
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'ready': onReady(m.info); break;
+    case 'progress': pendingProgress.push(m.progress); scheduleDraw(); break;
+    case 'status':
+      if (m.status === 'training') setStatus('training', 'Training…');
+      if (m.status === 'paused') {
+        draw(); // the progress of the last slice, so the step shown is where it stopped
+        setStatus('paused', `Paused at step ${info?.step ?? 0}. Press Resume to continue.`);
+        send({ type: 'snapshot' });
+      }
+      if (m.status === 'done') {
+        draw();
+        setStatus('done', `Finished ${info?.train.steps ?? ''} steps. The samples below come from the trained model; press Reset to train a new one.`);
+        samples.generate(20, 'after training');
+        send({ type: 'snapshot' });
+      }
+      break;
+    case 'sample': samples.onSample(m.id, m.text); break;
+    case 'sampleEnd': samples.onEnd(m.id); break;
+    case 'snapshot': inspect.setSnapshot(m.snapshot); break;
+    case 'saved': showDownloads(m.base, m.json, m.weights); break;
+    case 'error':
+      if (m.context === 'init') showInitError(m.message);
+      else if (m.context === 'sample') samples.onError(m.message);
+      else if (m.context === 'load' || m.context === 'save') { byId('keep-error').textContent = m.message; setStatus(idleStatus()); }
+      else setStatus(idleStatus(), `Training stopped: ${m.message}`);
+      break;
+  }
+};
+worker.onerror = (e) => setStatus('error', `The training worker failed: ${e.message}`);
+
+trainButton.addEventListener('click', () => {
+  if (status === 'training') send({ type: 'pause' });
+  else if (status === 'ready' || status === 'paused') send({ type: 'start' });
+});
+resetButton.addEventListener('click', () => void newRun());
+
+new IntersectionObserver((entries) => {
+  inspectVisible = entries.some((e) => e.isIntersecting);
+  if (inspectVisible && status === 'training') send({ type: 'snapshot' });
+}).observe(byId('inspect'));
+
+// Keep: save and load checkpoints
+
+function showDownloads(base: string, json: string, weights: Uint8Array): void {
+  for (const url of saveUrls) URL.revokeObjectURL(url);
+  const files: [string, Blob][] = [
+    [`${base}.json`, new Blob([json], { type: 'application/json' })],
+    [`${base}.safetensors`, new Blob([weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })],
+  ];
+  saveUrls = files.map(([, blob]) => URL.createObjectURL(blob));
+  byId('save-links').replaceChildren(`Checkpoint at step ${info?.step ?? 0}: `,
+    ...files.flatMap(([name, blob], i) => [
+      h('a', { href: saveUrls[i], download: name, class: 'download' }, `${name} (${Math.ceil(blob.size / 1024)} KB)`), i === 0 ? ' and ' : '']));
+}
+
+saveButton.addEventListener('click', () => {
+  byId('keep-error').textContent = '';
+  if (status === 'training') send({ type: 'pause' });
+  const data = datasetChoice();
+  send({ type: 'save', base: `microgpt-${data}-step${info?.step ?? 0}` });
+});
+
+byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
+  const input = e.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  const error = byId('keep-error');
+  error.textContent = '';
+  const json = files.find((f) => f.name.endsWith('.json')), weights = files.find((f) => f.name.endsWith('.safetensors'));
+  if (!json || !weights) {
+    const missing = [json ? '' : 'the .json file', weights ? '' : 'the .safetensors file'].filter(Boolean).join(' and ');
+    error.textContent = `Choose both files of the checkpoint together: ${missing} ${json || weights ? 'is' : 'are'} missing.`;
+    return;
+  }
+  try {
+    const text = await json.text();
+    let path = '';
+    try { path = String(JSON.parse(text)?.data?.path ?? ''); } catch { /* the worker reports a broken file */ }
+    // the dataset the model was trained on, if it is one of ours; else whatever text is chosen now
+    const bundled = Object.entries(BUNDLED).find(([, b]) => path.split(/[\\/]/).pop() === b.path);
+    if (bundled) form.querySelector<HTMLInputElement>(`input[name="dataset"][value="${bundled[0]}"]`)!.checked = true;
+    byId('custom-data').hidden = datasetChoice() !== 'custom';
+    if (status === 'training') send({ type: 'pause' });
+    const data: DataSource = bundled ? { path: bundled[1].path, text: await bundled[1].load() } : { path: customPath, text: customText.value };
+    const bytes = new Uint8Array(await weights.arrayBuffer());
+    setStatus('loading', 'Loading the checkpoint…');
+    send({ type: 'load', json: text, weights: bytes, data }, [bytes.buffer]);
+  } catch (err) {
+    error.textContent = `Could not read the files: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    input.value = '';
+  }
+});
+
+// The engines of this build, the tensor engine first choice when it is there; then the first run.
+
+const engineSelect = byId<HTMLSelectElement>('engine');
+const names = Object.keys(ENGINES);
+engineSelect.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+engineSelect.value = names.includes('tensor') ? 'tensor' : names[0];
+setStatus('loading');
+void newRun();

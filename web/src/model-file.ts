@@ -1,0 +1,47 @@
+// Saving and loading a run as the CLI's checkpoint (src/core/checkpoint.ts): a .json file
+// with config, vocabulary, step, random state and Adam's moments beside a .safetensors
+// file with the weights. A loaded run continues exactly when given the same dataset.
+
+import { type Checkpoint, type EngineFactory, type Run, buildTokenizer, crc32, createRun, decodeCheckpoint,
+  encodeCheckpoint, parseCheckpointJson, parseDocuments, resumeRun, runCheckpoint, runFromCheckpoint } from '../../src/core/index.js';
+
+/** Where the run's text came from, as the checkpoint records it. */
+export interface DataSource {
+  path: string; // a bundled file's name, or a label for pasted text
+  text: string;
+}
+
+export function textCrc(text: string): string {
+  return crc32(new TextEncoder().encode(text)).toString(16).padStart(8, '0');
+}
+
+/** The two files of a checkpoint of `run`: `json` names `<base>.safetensors`, which holds `weights`. */
+export function saveRun(run: Run, valFraction: number, source: DataSource, base: string): { json: string; weights: Uint8Array } {
+  const data = { format: 'lines' as const, valFraction, path: source.path, crc32: textCrc(source.text) };
+  return encodeCheckpoint(runCheckpoint(run, data), `${base}.safetensors`);
+}
+
+/** Parses both files; a mismatch or a damaged file is a UserError that says so. */
+export function readCheckpoint(json: string, weights: Uint8Array): Checkpoint {
+  return decodeCheckpoint(parseCheckpointJson(json).json, weights);
+}
+
+/**
+ * A run at the checkpoint's step. With a dataset of the same characters it trains on in the
+ * same document order; otherwise it has no documents and can only sample and be inspected.
+ */
+export function restoreRun(c: Checkpoint, text: string, engine: EngineFactory): { run: Run; note: string } {
+  const docs = parseDocuments(text);
+  const fits = c.data.format === 'lines' && c.optimizer !== undefined && docs.length > 0
+    && buildTokenizer(docs).chars.join('') === c.vocab.join('');
+  if (!fits) {
+    const note = 'The selected dataset does not have this model\'s characters, so it can only sample and be inspected; '
+      + 'choose the dataset it was trained on and load it again to continue training.';
+    return { run: runFromCheckpoint(c, { engine }), note };
+  }
+  // a fresh run redoes the seeded shuffle and split, so the documents come in their original order
+  const run = createRun(docs, { seed: c.seed, valFraction: c.data.valFraction, model: c.config, train: c.train, engine });
+  resumeRun(run, c);
+  const differs = c.data.crc32 !== undefined && c.data.crc32 !== textCrc(text);
+  return { run, note: differs ? 'This dataset is not the one the model was trained on (it has the same characters), so training continues on other documents.' : '' };
+}

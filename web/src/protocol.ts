@@ -1,0 +1,74 @@
+// The messages between the page and the training worker. The worker owns the run; the page
+// only ever sees numbers, strings and weight snapshots, so it never blocks on training.
+
+import type { ModelConfig, TrainConfig } from '../../src/core/index.js';
+import type { DataSource } from './model-file.js';
+
+/** Everything needed to start a run, as the form describes it. */
+export interface RunSettings {
+  seed: number;
+  engine: string;
+  validation: boolean; // hold out the last 10% of the shuffled documents
+  model: Omit<ModelConfig, 'vocabSize' | 'initStd'>;
+  train: Omit<TrainConfig, 'epsAdam'>;
+}
+
+export interface SampleRequest {
+  id: number;
+  count: number;
+  temperature: number;
+  topK?: number;
+  prompt: string;    // characters to start from, after BOS
+  maxTokens?: number; // new characters at most; default: to the end of the context
+}
+
+export type ToWorker =
+  | { type: 'init'; settings: RunSettings; data: DataSource }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'sample'; request: SampleRequest }
+  | { type: 'snapshot' }
+  | { type: 'save'; base: string }
+  | { type: 'load'; json: string; weights: Uint8Array; data: DataSource }; // data: to continue on
+
+/** What the page shows about a run once it exists. */
+export interface RunInfo {
+  engine: string;
+  config: ModelConfig;
+  train: TrainConfig;
+  seed: number;
+  chars: string[];
+  numDocs: number;
+  numValDocs: number;
+  numParams: number;
+  step: number;
+  loaded: boolean; // restored from a file rather than created from the form
+  note: string;    // what the visitor should know about this run, or ''
+}
+
+export interface Progress {
+  step: number;
+  steps: number;
+  losses: number[];           // the training loss of every step since the last message
+  val: [number, number][];    // [step, mean loss over held-out documents]
+  stepsPerSec: number;
+  tokensPerSec: number;
+  preview?: string[];         // fresh samples from a separate random stream
+}
+
+export interface Snapshot {
+  step: number;
+  config: ModelConfig;
+  chars: string[];
+  weights: Float64Array; // (numParams,) layout order
+}
+
+export type FromWorker =
+  | { type: 'ready'; info: RunInfo }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'status'; status: 'training' | 'paused' | 'done' }
+  | { type: 'sample'; id: number; text: string }
+  | { type: 'sampleEnd'; id: number }
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'saved'; base: string; json: string; weights: Uint8Array }
+  | { type: 'error'; context: 'init' | 'train' | 'sample' | 'load' | 'save'; message: string };
