@@ -24,6 +24,8 @@ export interface GenerateOptions {
 export interface Engine {
   readonly name: string;
   readonly config: ModelConfig;
+  /** Settings beyond the reference that it implements ('gelu', 'dropout', ...; see run.ts EngineFeature). */
+  readonly features?: readonly string[];
   /**
    * Forward, backward and one Adam update (0-based `step`, learning rate `lr`) on a batch.
    * The loss is the mean over every predicted token of every sequence (each cut to the
@@ -46,5 +48,5 @@ export interface Engine {
   load(weights: Float64Array, optimizer?: OptimizerState): void;
 }
 
-/** How to build an engine from a config and initial weights. */
-export type EngineFactory = (config: ModelConfig, weights: Float64Array, train: TrainConfig) => Engine;
+/** How to build an engine from a config and initial weights; `seed` (the run's) seeds its dropout masks. */
+export type EngineFactory = (config: ModelConfig, weights: Float64Array, train: TrainConfig, seed?: number) => Engine;

@@ -61,8 +61,7 @@ export function checkEngineSupport(engine: Engine, config: ModelConfig, train: T
     [train.gradClip ? 'grad-clip' : null, `grad-clip ${train.gradClip}`],
     [train.weightDecay ? 'weight-decay' : null, `weight-decay ${train.weightDecay}`],
   ];
-  // not yet part of the Engine interface: an engine opts in with a `features` list
-  const supported = (engine as { features?: readonly string[] }).features ?? [];
+  const supported = engine.features ?? [];
   for (const [feature, setting] of needed) {
     if (feature !== null && !supported.includes(feature)) {
       throw new UserError(`${setting} is not supported by the ${engine.name} engine yet (it implements the reference model)`);
@@ -109,7 +108,7 @@ function initRun(tokenizer: Tokenizer, rng: PyRandom, options: RunOptions) {
   validateModelConfig(config);
   validateTrainConfig(train);
   const weights = initParams(config, rng);
-  const engine = (options.engine ?? createScalarEngine)(config, weights, train);
+  const engine = (options.engine ?? createScalarEngine)(config, weights, train, options.seed ?? DEFAULT_SEED);
   checkEngineSupport(engine, config, train);
   return { tokenizer, config, train, rng, engine, step: 0, numParams: paramCount(config) };
 }
@@ -244,7 +243,7 @@ export function runFromCheckpoint(c: Checkpoint, options: { engine?: EngineFacto
   const config: ModelConfig = { ...c.config, blockSize: options.blockSize ?? c.config.blockSize };
   validateModelConfig(config);
   const weights = weightsForConfig(c, config);
-  const engine = (options.engine ?? createScalarEngine)(config, weights, c.train);
+  const engine = (options.engine ?? createScalarEngine)(config, weights, c.train, c.seed);
   checkEngineSupport(engine, config, c.train);
   if (c.optimizer && config.blockSize === c.config.blockSize) engine.load(weights, c.optimizer);
   const rng = new PyRandom(c.seed);

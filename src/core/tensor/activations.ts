@@ -15,12 +15,17 @@ export interface LayerActs {
   ln2: Float64Array;     // (N, C) rmsnorm before the MLP
   rstd2: Float64Array;   // (N,)
   fch: Float64Array;     // (N, 4C)
-  fcr: Float64Array;     // (N, 4C) after ReLU
+  fcr: Float64Array;     // (N, 4C) after the activation
   fcproj: Float64Array;  // (N, C)
   res2: Float64Array;    // (N, C) after the MLP residual: the block's output
+  // dropout (training only); empty unless config.dropout > 0
+  attdrop: Float64Array; // (N, C) attproj after dropout
+  mask1: Float64Array;   // (N, C) 0 or 1/(1-p)
+  fcdrop: Float64Array;  // (N, C) fcproj after dropout
+  mask2: Float64Array;   // (N, C)
 }
 
-/** In the gradient twin, rstd*, probs and losses stay unused. */
+/** In the gradient twin, rstd*, masks, probs and losses stay unused. */
 export interface Activations {
   rows: number;
   encoded: Float64Array; // (N, C) wte[token] + wpe[pos]
@@ -44,10 +49,12 @@ export function createActivations(c: ModelConfig, rows: number): Activations {
   };
   const encoded = buf(C), x0 = buf(C), rstd0 = buf(1);
   const layers: LayerActs[] = [];
+  const D = c.dropout ? C : 0; // no room for masks the run never draws
   for (let l = 0; l < c.nLayer; l++) {
     layers.push({
       ln1: buf(C), rstd1: buf(1), qkv: buf(3 * C), att: buf(c.nHead * c.blockSize), atty: buf(C), attproj: buf(C),
       res1: buf(C), ln2: buf(C), rstd2: buf(1), fch: buf(4 * C), fcr: buf(4 * C), fcproj: buf(C), res2: buf(C),
+      attdrop: buf(D), mask1: buf(D), fcdrop: buf(D), mask2: buf(D),
     });
   }
   const logits = buf(c.vocabSize), probs = buf(c.vocabSize), losses = buf(1);

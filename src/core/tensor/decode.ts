@@ -9,8 +9,8 @@ import { attentionForward } from './attention.js';
 import { embeddingForward } from './embedding.js';
 import type { TensorModel } from './gpt.js';
 import { matmulForward } from './matmul.js';
-import { reluForward, residualForward } from './pointwise.js';
-import { rmsnormForward } from './rmsnorm.js';
+import { normKernels } from './layernorm.js';
+import { activationKernels, residualForward } from './pointwise.js';
 
 export interface DecodeState {
   acts: Activations;     // one row: the current position
@@ -35,23 +35,24 @@ export function createDecodeState(m: TensorModel): DecodeState {
 export function decodeStep(m: TensorModel, s: DecodeState, token: number, pos: number): Float64Array {
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = m.config;
   const { w } = m, a = s.acts;
+  const norm = normKernels(m.config.norm).forward, act = activationKernels(m.config.activation).forward;
   s.token[0] = token;
   s.position[0] = pos;
   embeddingForward(a.encoded, s.token, s.position, w.wte, w.wpe, 1, C);
-  rmsnormForward(a.x0, a.rstd0, a.encoded, 1, C);
+  norm(a.x0, a.rstd0, a.encoded, 1, C);
   let x = a.x0;
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l], kv = s.kv[l];
-    rmsnormForward(L.ln1, L.rstd1, x, 1, C);
+    norm(L.ln1, L.rstd1, x, 1, C);
     matmulForward(L.qkv, L.ln1, W.qkv, 1, C, 3 * C);
     kv.set(L.qkv, pos * 3 * C);
     attentionForward(s.atty, s.att, kv, 0, pos, pos + 1, C, NH, A);
     for (let i = 0; i < C; i++) L.atty[i] = s.atty[pos * C + i];
     matmulForward(L.attproj, L.atty, W.wo, 1, C, C);
     residualForward(L.res1, L.attproj, x, C);
-    rmsnormForward(L.ln2, L.rstd2, L.res1, 1, C);
+    norm(L.ln2, L.rstd2, L.res1, 1, C);
     matmulForward(L.fch, L.ln2, W.fc1, 1, C, 4 * C);
-    reluForward(L.fcr, L.fch, 4 * C);
+    act(L.fcr, L.fch, 4 * C);
     matmulForward(L.fcproj, L.fcr, W.fc2, 1, 4 * C, C);
     residualForward(L.res2, L.fcproj, L.res1, C);
     x = L.res2;

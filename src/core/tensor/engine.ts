@@ -1,12 +1,15 @@
 // The tensor engine behind the common Engine interface: flat buffers, explicit kernels, Adam
 // in place. Same weights and operation order as the scalar engine, so the same losses.
+// It also implements the knobs beyond the reference (see `features`).
 
+import { DEFAULT_SEED } from '../config.js';
 import type { EngineFactory } from '../engine.js';
-import { adamUpdate } from './adam.js';
+import { adamUpdate, clipGradNorm } from './adam.js';
 import { createDecodeState, generateTokens } from './decode.js';
+import { dropoutRng } from './dropout.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from './gpt.js';
 
-export const createTensorEngine: EngineFactory = (config, weights, train) => {
+export const createTensorEngine: EngineFactory = (config, weights, train, seed = DEFAULT_SEED) => {
   const model = createTensorModel(config, weights, train.batchSize * config.blockSize);
   const n = model.params.length;
   const m = new Float64Array(n), v = new Float64Array(n); // (numParams,) Adam moments
@@ -14,8 +17,11 @@ export const createTensorEngine: EngineFactory = (config, weights, train) => {
   return {
     name: 'tensor',
     config,
+    features: ['relu2', 'gelu', 'layernorm', 'dropout', 'grad-clip', 'weight-decay'],
     trainStep(batch, step, lr) {
-      const loss = lossAndGrad(model, batch);
+      // masks depend only on (seed, step), so a resumed run draws the same ones
+      const loss = lossAndGrad(model, batch, config.dropout ? dropoutRng(seed, step) : undefined);
+      if (train.gradClip) clipGradNorm(model.grads, train.gradClip, n);
       adamUpdate(model.params, model.grads, m, v, train, step, lr, n);
       return loss;
     },
