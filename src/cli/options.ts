@@ -8,6 +8,7 @@ import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, NORMS, SCHEDUL
 import { crc32 } from '../core/checkpoint.js';
 import { parseDocuments } from '../core/data.js';
 import { ENGINES } from '../core/engines.js';
+import { float32Engine } from './float32-engine.js';
 import { UserError } from '../core/errors.js';
 import type { RunOptions } from '../core/run.js';
 import { type DataFormat, normaliseText } from '../core/text-data.js';
@@ -53,6 +54,12 @@ export function engineFlag(): FlagSpec {
   return { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: DEFAULT_ENGINE, choices: Object.keys(ENGINES) };
 }
 
+/** Precision and threads: float32 runs the WebAssembly SIMD kernels. */
+export const COMPUTE_FLAGS: FlagSpec[] = [
+  { name: 'dtype', type: 'string', help: 'float64 (TypeScript kernels, the exact reference path) or float32 (WebAssembly SIMD)', default: 'float64', choices: ['float64', 'float32'] },
+  { name: 'threads', type: 'int', help: 'threads for large float32 matrix products (spin-waiting: use 2 only on an idle machine)', default: 1 },
+];
+
 /** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
 export function applyPreset(preset: string, values: FlagValues, given: Set<string>, specs: FlagSpec[]): void {
   const isPath = preset.includes('/') || preset.endsWith('.json');
@@ -97,7 +104,7 @@ export function runOptions(v: FlagValues): RunOptions {
   return {
     seed: v.seed as number,
     valFraction: v['val-fraction'] as number,
-    engine: ENGINES[v.engine as string],
+    engine: v.dtype === 'float32' ? float32Engine(threadCount(v.threads as number)) : ENGINES[v.engine as string],
     model: {
       nLayer: v['n-layer'] as number, nEmbd: v['n-embd'] as number, nHead: v['n-head'] as number,
       blockSize: v['block-size'] as number, activation: v.activation as never, norm: v.norm as never, dropout: v.dropout as number,
@@ -128,4 +135,9 @@ export async function readData(path: string | undefined, format: DataFormat, url
   const docs = parseDocuments(raw);
   if (docs.length === 0) throw new UserError(`${file}: the dataset has no documents (every line is empty)`);
   return { path: file, text: raw, docs, format, crc32: crc };
+}
+
+function threadCount(n: number): number {
+  if (!(n >= 1 && n <= 16)) throw new UserError(`--threads must be between 1 and 16, got ${n}`);
+  return n;
 }

@@ -9,7 +9,7 @@ import { formatFixed } from '../core/format.js';
 import { type Run, createRun, createTextRun, resumeRun, runCheckpoint, trainStep, validationLoss } from '../core/run.js';
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
-import { DATA_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineFlag, listPresets, readData, runOptions } from './options.js';
+import { COMPUTE_FLAGS, DATA_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineFlag, listPresets, readData, runOptions } from './options.js';
 import { type MetricsFile, type StepReport, bitsPerChar, createProgress, formatDuration, openMetrics } from './progress.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
@@ -18,6 +18,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   ...MODEL_FLAGS,
   ...OPTIM_FLAGS,
   engineFlag(),
+  ...COMPUTE_FLAGS,
   { name: 'out', type: 'string', help: 'save checkpoints to this directory (the best validation one in DIR/best)' },
   { name: 'save-every', type: 'int', help: 'save every this many steps (and at the end), 0 = only at the end', default: 500 },
   { name: 'eval-every', type: 'int', help: 'measure the validation loss every this many steps (and at the end), 0 = only at the end', default: 250 },

@@ -1,0 +1,190 @@
+// The GPT in float32 over the SIMD kernels, every tensor in wasm memory: the same list of
+// kernels as the tensor engine (src/core/tensor/gpt.ts), forward top-down and backward the
+// same list bottom-up. Sequences are packed back to back; a pass covers rows r0..r1-1.
+
+import type { ModelConfig } from '../config.js';
+import { paramLayout } from '../params.js';
+import type { Arena, Tensor } from './arena.js';
+import type { KernelExports } from './kernels.js';
+import type { Threads } from './threads.js';
+
+interface LayerActs {
+  ln1: number;     // (N, C) norm before attention
+  rstd1: number;   // (N,)
+  qkv: number;     // (N, 3C)
+  att: number;     // (N, NH, A) softmax weights, A = attStride(blockSize, NH)
+  atty: number;    // (N, C) heads side by side
+  attproj: number; // (N, C)
+  res1: number;    // (N, C) after the attention residual
+  ln2: number;     // (N, C) norm before the MLP
+  rstd2: number;   // (N,)
+  fch: number;     // (N, 4C)
+  fcr: number;     // (N, 4C) after the activation
+  fcproj: number;  // (N, C)
+  res2: number;    // (N, C) after the MLP residual: the block's output
+}
+
+/** Pointers to a pass's buffers for `rows` positions; the gradient twin has the same shapes. */
+export interface Acts {
+  rows: number;
+  encoded: number; // (N, C) wte[token] + wpe[pos]
+  x0: number;      // (N, C) its norm: where the residual stream starts
+  rstd0: number;   // (N,)
+  layers: LayerActs[];
+  logits: number;  // (N, V)
+  probs: number;   // (N, V)
+  losses: number;  // (N,)
+  buffers: { tensor: Tensor; width: number }[]; // all but att (the attention kernel's scratch in the twin), for zeroing
+}
+
+/**
+ * The row stride A of att, at least blockSize, padded so that consecutive positions sit an odd
+ * number of cache lines apart: the attention backward walks att by columns, and a power-of-two
+ * stride would send a whole column into one cache set (padding halves it at blockSize 256).
+ */
+export function attStride(blockSize: number, nHead: number): number {
+  let a = Math.ceil(blockSize / 4) * 4;
+  while ((nHead * a) % 16 === 0 && ((nHead * a) / 16) % 2 === 0) a += 4;
+  return a;
+}
+
+export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): Acts {
+  const C = c.nEmbd, A = attStride(c.blockSize, c.nHead), buffers: Acts['buffers'] = [];
+  const buf = (name: string, width: number, zeroed = true): number => {
+    const tensor = arena.alloc(`${prefix}.${name}`, rows * width);
+    if (zeroed) buffers.push({ tensor, width });
+    return tensor.ptr;
+  };
+  const encoded = buf('encoded', C), x0 = buf('x0', C), rstd0 = buf('rstd0', 1);
+  const layers: LayerActs[] = [];
+  for (let l = 0; l < c.nLayer; l++) {
+    const b = (name: string, width: number, zeroed = true) => buf(`layer${l}.${name}`, width, zeroed);
+    layers.push({
+      ln1: b('ln1', C), rstd1: b('rstd1', 1), qkv: b('qkv', 3 * C), att: b('att', c.nHead * A, false),
+      atty: b('atty', C), attproj: b('attproj', C), res1: b('res1', C), ln2: b('ln2', C), rstd2: b('rstd2', 1),
+      fch: b('fch', 4 * C), fcr: b('fcr', 4 * C), fcproj: b('fcproj', C), res2: b('res2', C),
+    });
+  }
+  const logits = buf('logits', c.vocabSize), probs = buf('probs', c.vocabSize), losses = buf('losses', 1);
+  return { rows, encoded, x0, rstd0, layers, logits, probs, losses, buffers };
+}
+
+/** Pointers into the flat parameter buffer (or its gradient twin), by the layout's offsets. */
+export interface WeightPtrs {
+  wte: number;    // (V, C)
+  wpe: number;    // (blockSize, C)
+  lmHead: number; // (V, C)
+  layers: { qkv: number; wo: number; fc1: number; fc2: number }[]; // qkv (3C, C): wq | wk | wv
+}
+
+export function weightPtrs(c: ModelConfig, base: number): WeightPtrs {
+  const at = new Map(paramLayout(c).map((p) => [p.name, base + 4 * p.offset]));
+  const layers = [];
+  for (let l = 0; l < c.nLayer; l++) {
+    layers.push({ qkv: at.get(`layer${l}.attn_wq`)!, wo: at.get(`layer${l}.attn_wo`)!,
+      fc1: at.get(`layer${l}.mlp_fc1`)!, fc2: at.get(`layer${l}.mlp_fc2`)! });
+  }
+  return { wte: at.get('wte')!, wpe: at.get('wpe')!, lmHead: at.get('lm_head')!, layers };
+}
+
+/** Token positions of a pass: sequence b holds rows seqStart[b] .. seqStart[b] + seqLen[b] - 1. */
+export interface Packed {
+  B: number;
+  seqStart: Int32Array; // (rows,)
+  seqLen: Int32Array;   // (rows,)
+  tokens: number;       // (rows,) i32 in wasm memory
+  targets: number;      // (rows,) i32
+  positions: number;    // (rows,) i32
+}
+
+type Pointwise = (out: number, inp: number, n: number) => void;
+type Norm = (out: number, rstd: number, inp: number, T: number, C: number) => void;
+type Backward<Args extends unknown[]> = (dinp: number, dout: number, ...rest: Args) => void;
+
+export interface Model {
+  config: ModelConfig;
+  k: KernelExports;
+  mm: Threads; // matrix products and attention, split across threads when large
+  w: WeightPtrs;
+  dw: WeightPtrs;
+  norm: { forward: Norm; backward: Backward<[inp: number, rstd: number, T: number, C: number]> };
+  act: { forward: Pointwise; backward: Backward<[inp: number, n: number]> };
+}
+
+/** The model over kernels, weights at `params` and gradients at `grads`; config picks norm and activation. */
+export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, params: number, grads: number): Model {
+  const norm = config.norm === 'layernorm'
+    ? { forward: k.layernormForward, backward: k.layernormBackward }
+    : { forward: k.rmsnormForward, backward: k.rmsnormBackward };
+  const act = config.activation === 'gelu' ? { forward: k.geluForward, backward: k.geluBackward }
+    : config.activation === 'relu2' ? { forward: k.relu2Forward, backward: k.relu2Backward }
+    : { forward: k.reluForward, backward: k.reluBackward };
+  return { config, k, mm, w: weightPtrs(config, params), dw: weightPtrs(config, grads), norm, act };
+}
+
+/** Fills acts for rows r0..r1-1 (earlier rows of each sequence must be there already), up to the logits. */
+export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number): void {
+  const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
+  const { k, mm, w, norm, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
+  const row = (ptr: number, width: number) => ptr + 4 * r0 * width; // row r0 of a buffer
+  k.embeddingForward(row(a.encoded, C), row(p.tokens, 1), row(p.positions, 1), w.wte, w.wpe, n, C);
+  norm.forward(row(a.x0, C), row(a.rstd0, 1), row(a.encoded, C), n, C); // not redundant: the residual stream starts here
+  let x = a.x0;
+  for (let l = 0; l < nLayer; l++) {
+    const L = a.layers[l], W = w.layers[l];
+    norm.forward(row(L.ln1, C), row(L.rstd1, 1), row(x, C), n, C);
+    mm.matmulForward(row(L.qkv, 3 * C), row(L.ln1, C), W.qkv, n, C, 3 * C);
+    for (let b = 0; b < p.B; b++) {
+      const s = p.seqStart[b], T = Math.min(p.seqLen[b], r1 - s), t0 = Math.max(0, r0 - s);
+      if (t0 >= T) continue;
+      mm.attentionForward(L.atty + 4 * s * C, L.att + 4 * s * NH * A, L.qkv + 4 * s * 3 * C, t0, T, C, NH, A);
+    }
+    mm.matmulForward(row(L.attproj, C), row(L.atty, C), W.wo, n, C, C);
+    k.residualForward(row(L.res1, C), row(L.attproj, C), row(x, C), n * C);
+    norm.forward(row(L.ln2, C), row(L.rstd2, 1), row(L.res1, C), n, C);
+    mm.matmulForward(row(L.fch, 4 * C), row(L.ln2, C), W.fc1, n, C, 4 * C);
+    act.forward(row(L.fcr, 4 * C), row(L.fch, 4 * C), n * 4 * C);
+    mm.matmulForward(row(L.fcproj, C), row(L.fcr, 4 * C), W.fc2, n, 4 * C, C);
+    k.residualForward(row(L.res2, C), row(L.fcproj, C), row(L.res1, C), n * C);
+    x = L.res2;
+  }
+  mm.matmulForward(row(a.logits, V), row(x, C), w.lmHead, n, C, V);
+}
+
+/** Losses (and probs) of rows 0..N-1 after gptForward. */
+export function lossForward(m: Model, a: Acts, p: Packed, N: number): void {
+  m.k.crossEntropyForward(a.losses, a.probs, a.logits, p.targets, N, m.config.vocabSize);
+}
+
+/** Adds into dw the gradient of sum(losses) * dloss over rows 0..N-1; d must be zero there. */
+export function gptBackward(m: Model, a: Acts, d: Acts, p: Packed, N: number, dloss: number): void {
+  const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
+  const { k, mm, w, dw, norm, act } = m, A = attStride(m.config.blockSize, NH);
+  const matmulBackward = (dinp: number, dweight: number, dout: number, inp: number, weight: number, C1: number, OC: number) => {
+    mm.matmulBackwardInput(dinp, dout, weight, N, C1, OC);
+    mm.matmulBackwardWeight(dweight, dout, inp, N, C1, OC);
+  };
+  const last = a.layers[nLayer - 1].res2, dlast = d.layers[nLayer - 1].res2;
+  k.crossEntropyBackward(d.logits, a.probs, p.targets, dloss, N, V);
+  matmulBackward(dlast, dw.lmHead, d.logits, last, w.lmHead, C, V);
+  for (let l = nLayer - 1; l >= 0; l--) {
+    const L = a.layers[l], W = w.layers[l], dL = d.layers[l], dW = dw.layers[l];
+    const xin = l > 0 ? a.layers[l - 1].res2 : a.x0, dxin = l > 0 ? d.layers[l - 1].res2 : d.x0;
+    k.residualBackward(dL.fcproj, dL.res1, dL.res2, N * C);
+    matmulBackward(dL.fcr, dW.fc2, dL.fcproj, L.fcr, W.fc2, 4 * C, C);
+    act.backward(dL.fch, dL.fcr, L.fch, N * 4 * C);
+    matmulBackward(dL.ln2, dW.fc1, dL.fch, L.ln2, W.fc1, C, 4 * C);
+    norm.backward(dL.res1, dL.ln2, L.res1, L.rstd2, N, C);
+    k.residualBackward(dL.attproj, dxin, dL.res1, N * C);
+    matmulBackward(dL.atty, dW.wo, dL.attproj, L.atty, W.wo, C, C);
+    for (let b = 0; b < p.B; b++) {
+      const s = p.seqStart[b];
+      mm.attentionBackward(dL.qkv + 4 * s * 3 * C, dL.att + 4 * s * NH * A, dL.atty + 4 * s * C,
+        L.qkv + 4 * s * 3 * C, L.att + 4 * s * NH * A, p.seqLen[b], C, NH, A);
+    }
+    matmulBackward(dL.ln1, dW.qkv, dL.qkv, L.ln1, W.qkv, C, 3 * C);
+    norm.backward(dxin, dL.ln1, xin, L.rstd1, N, C);
+  }
+  norm.backward(d.encoded, d.x0, a.encoded, a.rstd0, N, C);
+  k.embeddingBackward(dw.wte, dw.wpe, d.encoded, p.tokens, p.positions, N, C);
+}

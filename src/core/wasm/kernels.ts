@@ -1,0 +1,133 @@
+// The float32 SIMD kernels as a WebAssembly instance over a memory the caller may share
+// between threads. Picks the relaxed-SIMD (fused multiply-add) build when the runtime takes it.
+
+import { RELAXED, RELAXED_SHARED, SIMD, SIMD_SHARED } from './kernels.generated.js';
+import { type WasmApi, type WasmMemory, type WasmModule, wasmApi } from './webassembly.js';
+
+/** The module's exports; every pointer is a byte offset into the memory. */
+export interface KernelExports {
+  peakFlops(iters: number): number;
+  matmulForward(out: number, inp: number, weight: number, BT: number, C: number, OC: number): void;
+  matmulBackwardInput(dinp: number, dout: number, weight: number, BT: number, C: number, OC: number): void;
+  matmulBackwardWeight(dweight: number, dout: number, inp: number, BT: number, C: number, OC: number,
+                       o0: number, o1: number): void;
+  attentionForward(out: number, att: number, qkv: number, t0: number, T: number, C: number, NH: number, A: number,
+                   h0: number, h1: number): void;
+  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number,
+                    T: number, C: number, NH: number, A: number, h0: number, h1: number): void;
+  rmsnormForward(out: number, rstd: number, inp: number, T: number, C: number): void;
+  rmsnormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
+  layernormForward(out: number, rstd: number, inp: number, T: number, C: number): void;
+  layernormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
+  reluForward(out: number, inp: number, n: number): void;
+  reluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  relu2Forward(out: number, inp: number, n: number): void;
+  relu2Backward(dinp: number, dout: number, inp: number, n: number): void;
+  geluForward(out: number, inp: number, n: number): void;
+  geluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  crossEntropyForward(losses: number, probs: number, logits: number, targets: number, T: number, V: number): void;
+  crossEntropyBackward(dlogits: number, probs: number, targets: number, dloss: number, T: number, V: number): void;
+  embeddingForward(out: number, tokens: number, positions: number, wte: number, wpe: number, T: number, C: number): void;
+  embeddingBackward(dwte: number, dwpe: number, dout: number, tokens: number, positions: number, T: number, C: number): void;
+  residualForward(out: number, inp1: number, inp2: number, n: number): void;
+  residualBackward(dinp1: number, dinp2: number, dout: number, n: number): void;
+  adamUpdate(params: number, grads: number, m: number, v: number, n: number,
+             lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, decay: number): void;
+  sumOfSquares(x: number, n: number): number;
+  scale(x: number, k: number, n: number): void;
+}
+
+/** What this runtime can do; `notice` is a one-line explanation when it cannot run the kernels. */
+export interface WasmSupport {
+  simd: boolean;
+  relaxed: boolean; // fused multiply-add (Node 20 needs --experimental-wasm-relaxed-simd)
+  threads: boolean; // shared memory (browsers need cross-origin isolation)
+  notice?: string;
+}
+
+export interface Kernels {
+  exports: KernelExports;
+  memory: WasmMemory;
+  module: WasmModule; // for workers to instantiate over the same memory
+  relaxed: boolean;
+  shared: boolean;
+}
+
+export interface KernelOptions {
+  shared?: boolean;  // a SharedArrayBuffer memory, for threads
+  relaxed?: boolean; // false forces the plain SIMD build
+  maxPages?: number; // the memory's ceiling in 64 KiB pages (default 65536: 4 GiB)
+}
+
+/** Bytes below this belong to the module's own static data. */
+export const ARENA_BASE = 65536;
+const PAGE = 65536;
+
+const bytesCache = new Map<string, Uint8Array>();
+const moduleCache = new Map<string, WasmModule>();
+
+function bytes(base64: string): Uint8Array {
+  let b = bytesCache.get(base64);
+  if (!b) {
+    b = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    bytesCache.set(base64, b);
+  }
+  return b;
+}
+
+function sharedMemoryWorks(wasm: WasmApi): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  try {
+    return new wasm.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+// A memory of one page that may grow to `maximum`; a shared one reserves its maximum up front,
+// which a 32-bit browser may refuse, so it settles for less.
+function newMemory(wasm: WasmApi, maximum: number, shared: boolean): WasmMemory {
+  for (;;) {
+    try {
+      return new wasm.Memory({ initial: ARENA_BASE / PAGE, maximum, shared });
+    } catch (e) {
+      if (maximum <= 1024) throw e;
+      maximum >>= 2;
+    }
+  }
+}
+
+let support: WasmSupport | undefined;
+
+/** Feature detection by validating the kernels themselves: what validates here will run. */
+export function wasmSupport(): WasmSupport {
+  if (support) return support;
+  const wasm = wasmApi;
+  const simd = !!wasm && wasm.validate(bytes(SIMD));
+  const relaxed = simd && wasm!.validate(bytes(RELAXED));
+  const threads = simd && wasm!.validate(bytes(SIMD_SHARED)) && sharedMemoryWorks(wasm!);
+  support = { simd, relaxed, threads };
+  if (!simd) support.notice = wasm
+    ? 'this runtime has no WebAssembly SIMD; use the float64 engine instead'
+    : 'this runtime has no WebAssembly; use the float64 engine instead';
+  return support;
+}
+
+/** Compiles (once) and instantiates the best build the runtime supports. Throws without SIMD. */
+export function createKernels(options: KernelOptions = {}): Kernels {
+  const s = wasmSupport();
+  const wasm = wasmApi;
+  if (!s.simd || !wasm) throw new Error(s.notice);
+  const shared = options.shared ?? false;
+  if (shared && !s.threads) throw new Error('shared WebAssembly memory is not available here');
+  const relaxed = s.relaxed && options.relaxed !== false;
+  const source = relaxed ? (shared ? RELAXED_SHARED : RELAXED) : (shared ? SIMD_SHARED : SIMD);
+  let module = moduleCache.get(source);
+  if (!module) {
+    module = new wasm.Module(bytes(source));
+    moduleCache.set(source, module);
+  }
+  const memory = newMemory(wasm, options.maxPages ?? 65536, shared);
+  const instance = new wasm.Instance(module, { env: { memory } });
+  return { exports: instance.exports as unknown as KernelExports, memory, module, relaxed, shared };
+}

@@ -1,0 +1,20 @@
+// The slice of the WebAssembly JS API the kernels use, typed here because the core compiles
+// without the DOM library, which is where TypeScript declares it.
+
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** A compiled module: opaque, but it can be posted to a worker. */
+export type WasmModule = object;
+
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** The runtime's WebAssembly, or undefined where there is none. */
+export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;

@@ -1,0 +1,106 @@
+// The float32 WebAssembly engine against the scalar engine (float64, the reference's
+// arithmetic) from the same weights: losses, weights after training, Adam's moments and
+// samples agree to float32 precision; so do the knobs beyond the reference against the
+// tensor engine; two threads give exactly what one thread gives.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
+import type { ModelConfig, TrainConfig } from '../src/core/config.js';
+import { DEFAULT_TRAIN } from '../src/core/config.js';
+import type { Engine } from '../src/core/engine.js';
+import { initParams } from '../src/core/params.js';
+import { PyRandom } from '../src/core/random.js';
+import { createScalarEngine } from '../src/core/scalar/engine.js';
+import { createTensorEngine } from '../src/core/tensor/engine.js';
+import { buildTokenizer, encodeDocument } from '../src/core/tokenizer.js';
+import { createWasmEngine } from '../src/core/wasm/engine.js';
+import { wasmSupport } from '../src/core/wasm/kernels.js';
+
+const docs = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily'];
+const tok = buildTokenizer(docs);
+const batches = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]].map((b) => b.map((i) => encodeDocument(tok, docs[i])));
+const config: ModelConfig = { vocabSize: tok.vocabSize, nLayer: 2, nEmbd: 16, nHead: 4, blockSize: 8, initStd: 0.08 };
+const train: TrainConfig = { ...DEFAULT_TRAIN, batchSize: 3, steps: 4 };
+const weights = initParams(config, new PyRandom(1));
+const support = wasmSupport();
+
+function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
+  let worst = 0, at = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= worst)) { worst = err; at = i; }
+  }
+  assert.ok(worst <= tol, `${name}: worst at [${at}]: wasm ${got[at]}, scalar ${want[at]} (tolerance ${tol})`);
+}
+
+function trainAll(engine: Engine): number[] {
+  return batches.map((b, step) => engine.trainStep(b, step, 0.01 * (1 - step / 4)));
+}
+
+test('float32 engine: losses, weights and moments follow the scalar engine', { skip: !support.simd && support.notice }, () => {
+  const scalar = createScalarEngine(config, weights, train), wasm = createWasmEngine(config, weights, train);
+  const allDocs = docs.map((d) => encodeDocument(tok, d));
+  assert.ok(Math.abs(wasm.loss(allDocs) - scalar.loss(allDocs)) < 1e-5, 'held-out loss before training (chunked: 12 docs > 3 per pass)');
+  const ls = trainAll(scalar), lw = trainAll(wasm);
+  expectClose('training losses', lw, ls, 1e-6);
+  expectClose('weights after 4 steps', wasm.weights(), scalar.weights(), 2e-6);
+  const ms = scalar.optimizerState(), mw = wasm.optimizerState();
+  expectClose('adam m', mw.m, ms.m, 1e-5);
+  expectClose('adam v', mw.v, ms.v, 1e-6);
+  assert.ok(Math.abs(wasm.loss(allDocs) - scalar.loss(allDocs)) < 1e-4, 'held-out loss after training');
+});
+
+test('float32 engine: the same samples as the scalar engine, also past the context', { skip: !support.simd && support.notice }, () => {
+  const scalar = createScalarEngine(config, weights, train), wasm = createWasmEngine(config, weights, train);
+  trainAll(scalar);
+  trainAll(wasm);
+  for (const options of [
+    { prompt: [tok.bos], maxTokens: config.blockSize, temperature: 0.5, stopAt: tok.bos },
+    { prompt: [tok.bos, 3, 4], maxTokens: 3 * config.blockSize, temperature: 1, topK: 5 },
+  ]) {
+    const r1 = new PyRandom(5), r2 = new PyRandom(5);
+    for (let i = 0; i < 10; i++) assert.deepEqual(wasm.generate(r2, options), scalar.generate(r1, options), `sample ${i}`);
+  }
+});
+
+test('float32 engine: load restores weights and moments', { skip: !support.simd && support.notice }, () => {
+  const a = createWasmEngine(config, weights, train), b = createWasmEngine(config, weights, train);
+  trainAll(a);
+  b.load(a.weights(), a.optimizerState());
+  assert.deepEqual(b.weights(), a.weights());
+  assert.equal(b.trainStep(batches[0], 4, 0.001), a.trainStep(batches[0], 4, 0.001));
+  assert.deepEqual(b.weights(), a.weights());
+});
+
+for (const [name, model, knobs] of [
+  ['gelu', { activation: 'gelu' }, {}], ['relu2', { activation: 'relu2' }, {}], ['layernorm', { norm: 'layernorm' }, {}],
+  ['grad-clip 0.5', {}, { gradClip: 0.5 }], ['weight-decay 0.1', {}, { weightDecay: 0.1 }],
+] as [string, Partial<ModelConfig>, Partial<TrainConfig>][]) {
+  test(`float32 engine: ${name} follows the tensor engine`, { skip: !support.simd && support.notice }, () => {
+    const c = { ...config, ...model }, t = { ...train, ...knobs };
+    const tensor = createTensorEngine(c, weights, t), wasm = createWasmEngine(c, weights, t);
+    assert.ok(wasm.features!.includes(name.split(' ')[0]));
+    expectClose(`${name} losses`, trainAll(wasm), trainAll(tensor), 1e-5);
+    expectClose(`${name} weights`, wasm.weights(), tensor.weights(), 1e-6);
+  });
+}
+
+test('float32 engine: two threads train exactly as one', { skip: !support.threads && 'no shared memory' }, async () => {
+  const big: ModelConfig = { ...config, nEmbd: 64, blockSize: 16 };
+  const w = initParams(big, new PyRandom(2));
+  const t: TrainConfig = { ...train, batchSize: 4 };
+  const one = createWasmEngine(big, w, t);
+  const two = createWasmEngine(big, w, t, 1, { threads: 2, spawn: spawnNodeWorker, minFlops: 0 });
+  await two.ready;
+  try {
+    assert.equal(two.threads, 2);
+    for (let step = 0; step < 3; step++) {
+      const batch = batches[step].concat([batches[3][step]]);
+      assert.equal(two.trainStep(batch, step, 0.01), one.trainStep(batch, step, 0.01), `loss at step ${step}`);
+    }
+    assert.deepEqual(two.weights(), one.weights());
+  } finally {
+    two.close();
+  }
+});

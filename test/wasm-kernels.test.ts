@@ -1,0 +1,391 @@
+// Every float32 SIMD kernel against a plain float64 loop on random inputs, with shapes that
+// leave every vector and tile remainder; the backward references are themselves checked by
+// finite differences. A failure names the kernel, the worst index and both values.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { enableRelaxedSimd } from '../src/cli/wasm-worker-node.js';
+import { PyRandom } from '../src/core/random.js';
+import { createArena } from '../src/core/wasm/arena.js';
+import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
+
+type F64 = Float64Array;
+const rng = new PyRandom(7);
+const rand = (n: number, scale = 1): F64 => Float64Array.from({ length: n }, () => scale * (2 * rng.random() - 1));
+const ids = (n: number, max: number): number[] => Array.from({ length: n }, () => Math.floor(rng.random() * max));
+
+/** Throws naming the worst element unless |got - want| <= tol * (1 + |want|) everywhere. */
+function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol = 2e-5): void {
+  assert.equal(got.length, want.length, `${name}: length`);
+  let worst = -1, worstErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
+    if (!(err <= worstErr) || Number.isNaN(got[i])) { worst = i; worstErr = Number.isNaN(got[i]) ? Infinity : err; }
+  }
+  assert.ok(worstErr <= tol, `${name}: worst at [${worst}]: wasm ${got[worst]}, float64 ${want[worst]}`);
+}
+
+// ---- float64 references (llm.c argument order: outputs, inputs, sizes; backward accumulates)
+
+function matmulForward(out: F64, inp: F64, w: F64, BT: number, C: number, OC: number): void {
+  for (let t = 0; t < BT; t++) for (let o = 0; o < OC; o++) {
+    let s = 0;
+    for (let i = 0; i < C; i++) s += inp[t * C + i] * w[o * C + i];
+    out[t * OC + o] = s;
+  }
+}
+
+function matmulBackward(dinp: F64, dw: F64, dout: F64, inp: F64, w: F64, BT: number, C: number, OC: number): void {
+  for (let t = 0; t < BT; t++) for (let o = 0; o < OC; o++) {
+    const g = dout[t * OC + o];
+    for (let i = 0; i < C; i++) { dinp[t * C + i] += g * w[o * C + i]; dw[o * C + i] += g * inp[t * C + i]; }
+  }
+}
+
+// qkv (T, 3C) = q | k | v per row; att (T, NH, A) with A >= T
+function attentionForward(out: F64, att: F64, qkv: F64, T: number, C: number, NH: number, A: number): void {
+  const hd = C / NH, scale = 1 / Math.sqrt(hd), q = (t: number, h: number) => t * 3 * C + h * hd;
+  for (let t = 0; t < T; t++) for (let h = 0; h < NH; h++) {
+    const row = (t * NH + h) * A;
+    let max = -Infinity;
+    for (let s = 0; s <= t; s++) {
+      let d = 0;
+      for (let j = 0; j < hd; j++) d += qkv[q(t, h) + j] * qkv[q(s, h) + C + j];
+      att[row + s] = d * scale;
+      max = Math.max(max, d * scale);
+    }
+    let sum = 0;
+    for (let s = 0; s <= t; s++) { att[row + s] = Math.exp(att[row + s] - max); sum += att[row + s]; }
+    for (let s = 0; s <= t; s++) att[row + s] /= sum;
+    for (let j = 0; j < hd; j++) {
+      let o = 0;
+      for (let s = 0; s <= t; s++) o += att[row + s] * qkv[q(s, h) + 2 * C + j];
+      out[t * C + h * hd + j] = o;
+    }
+  }
+}
+
+function attentionBackward(dqkv: F64, datt: F64, dout: F64, qkv: F64, att: F64, T: number, C: number, NH: number, A: number): void {
+  const hd = C / NH, scale = 1 / Math.sqrt(hd), q = (t: number, h: number) => t * 3 * C + h * hd;
+  for (let t = 0; t < T; t++) for (let h = 0; h < NH; h++) {
+    const row = (t * NH + h) * A, y = t * C + h * hd;
+    for (let s = 0; s <= t; s++) {
+      for (let j = 0; j < hd; j++) {
+        datt[row + s] += dout[y + j] * qkv[q(s, h) + 2 * C + j];
+        dqkv[q(s, h) + 2 * C + j] += att[row + s] * dout[y + j];
+      }
+    }
+    let dot = 0;
+    for (let s = 0; s <= t; s++) dot += att[row + s] * datt[row + s];
+    for (let s = 0; s <= t; s++) {
+      const dl = att[row + s] * (datt[row + s] - dot) * scale;
+      for (let j = 0; j < hd; j++) {
+        dqkv[q(t, h) + j] += dl * qkv[q(s, h) + C + j];
+        dqkv[q(s, h) + C + j] += dl * qkv[q(t, h) + j];
+      }
+    }
+  }
+}
+
+function rmsnormForward(out: F64, rstd: F64, inp: F64, T: number, C: number): void {
+  for (let t = 0; t < T; t++) {
+    let ss = 0;
+    for (let i = 0; i < C; i++) ss += inp[t * C + i] ** 2;
+    rstd[t] = 1 / Math.sqrt(ss / C + 1e-5);
+    for (let i = 0; i < C; i++) out[t * C + i] = inp[t * C + i] * rstd[t];
+  }
+}
+
+function rmsnormBackward(dinp: F64, dout: F64, inp: F64, rstd: F64, T: number, C: number): void {
+  for (let t = 0; t < T; t++) {
+    let dot = 0;
+    for (let i = 0; i < C; i++) dot += dout[t * C + i] * inp[t * C + i];
+    const s = rstd[t], k = (s * s * s * dot) / C;
+    for (let i = 0; i < C; i++) dinp[t * C + i] += s * dout[t * C + i] - k * inp[t * C + i];
+  }
+}
+
+function layernormForward(out: F64, rstd: F64, inp: F64, T: number, C: number): void {
+  for (let t = 0; t < T; t++) {
+    let mean = 0, v = 0;
+    for (let i = 0; i < C; i++) mean += inp[t * C + i] / C;
+    for (let i = 0; i < C; i++) v += (inp[t * C + i] - mean) ** 2 / C;
+    rstd[t] = 1 / Math.sqrt(v + 1e-5);
+    for (let i = 0; i < C; i++) out[t * C + i] = (inp[t * C + i] - mean) * rstd[t];
+  }
+}
+
+function layernormBackward(dinp: F64, dout: F64, inp: F64, rstd: F64, T: number, C: number): void {
+  for (let t = 0; t < T; t++) {
+    let mean = 0, dmean = 0, dot = 0;
+    for (let i = 0; i < C; i++) mean += inp[t * C + i] / C;
+    for (let i = 0; i < C; i++) {
+      dmean += dout[t * C + i] / C;
+      dot += (dout[t * C + i] * (inp[t * C + i] - mean) * rstd[t]) / C;
+    }
+    for (let i = 0; i < C; i++) {
+      dinp[t * C + i] += rstd[t] * (dout[t * C + i] - dmean - (inp[t * C + i] - mean) * rstd[t] * dot);
+    }
+  }
+}
+
+const GA = Math.sqrt(2 / Math.PI), GB = 0.044715;
+const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(GA * (x + GB * x ** 3)));
+const geluGrad = (x: number): number => {
+  const th = Math.tanh(GA * (x + GB * x ** 3));
+  return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GA * (1 + 3 * GB * x * x);
+};
+
+function crossEntropyForward(losses: F64, probs: F64, logits: F64, targets: number[], T: number, V: number): void {
+  for (let t = 0; t < T; t++) {
+    let max = -Infinity, sum = 0;
+    for (let j = 0; j < V; j++) max = Math.max(max, logits[t * V + j]);
+    for (let j = 0; j < V; j++) sum += Math.exp(logits[t * V + j] - max);
+    for (let j = 0; j < V; j++) probs[t * V + j] = Math.exp(logits[t * V + j] - max) / sum;
+    losses[t] = -Math.log(probs[t * V + targets[t]]);
+  }
+}
+
+/** d(sum(dout * f(x)))/dx[i] by central differences, for checking a backward reference. */
+function numericGrad(f: () => F64, dout: F64, x: F64, i: number): number {
+  const h = 1e-6, x0 = x[i];
+  const at = (xi: number) => { x[i] = xi; const y = f(); let s = 0; for (let j = 0; j < y.length; j++) s += dout[j] * y[j]; return s; };
+  const g = (at(x0 + h) - at(x0 - h)) / (2 * h);
+  x[i] = x0;
+  return g;
+}
+
+function expectFiniteDifferences(name: string, f: () => F64, dout: F64, x: F64, grad: F64): void {
+  const numeric = Float64Array.from(x, (_, i) => numericGrad(f, dout, x, i));
+  expectClose(`${name} (float64 reference vs finite differences)`, grad, numeric, 1e-6);
+}
+
+// ---- harness: copy float64 inputs into wasm memory, run, read back
+
+function harness(kernels: Kernels) {
+  const arena = createArena(kernels.memory, ARENA_BASE);
+  const put = (name: string, data: ArrayLike<number>) => {
+    const t = arena.alloc(name, data.length);
+    arena.f32(t).set(data);
+    return t;
+  };
+  const putInt = (name: string, data: number[]) => {
+    const t = arena.alloc(name, data.length);
+    arena.i32(t).set(data);
+    return t;
+  };
+  return { k: kernels.exports, put, putInt, get: (t: { ptr: number; length: number; name: string }) => arena.f32(t) };
+}
+
+const f32 = (x: F64): F64 => Float64Array.from(Float32Array.from(x)); // inputs as the kernel sees them
+
+function kernelTests(kernels: Kernels, label: string): void {
+  const shapes: [number, number, number][] = [[1, 16, 16], [7, 13, 10], [64, 32, 48], [33, 128, 65], [300, 20, 36]];
+  for (const [BT, C, OC] of shapes) {
+    test(`${label}: matmul forward and both backward products, BT=${BT} C=${C} OC=${OC}`, () => {
+      const { k, put, get } = harness(kernels);
+      const x = f32(rand(BT * C)), w = f32(rand(OC * C)), dy = f32(rand(BT * OC));
+      const dx0 = f32(rand(BT * C)), dw0 = f32(rand(OC * C)); // backward adds to what is there
+      const X = put('x', x), W = put('w', w), Y = put('y', rand(BT * OC)), DY = put('dy', dy);
+      const DX = put('dx', dx0), DW = put('dw', dw0);
+      k.matmulForward(Y.ptr, X.ptr, W.ptr, BT, C, OC);
+      k.matmulBackwardInput(DX.ptr, DY.ptr, W.ptr, BT, C, OC);
+      k.matmulBackwardWeight(DW.ptr, DY.ptr, X.ptr, BT, C, OC, 0, OC);
+      const y = new Float64Array(BT * OC), dx = dx0.slice(), dw = dw0.slice();
+      matmulForward(y, x, w, BT, C, OC);
+      matmulBackward(dx, dw, dy, x, w, BT, C, OC);
+      expectClose('matmulForward', get(Y), y);
+      expectClose('matmulBackwardInput', get(DX), dx, 1e-4);
+      expectClose('matmulBackwardWeight', get(DW), dw, 1e-4);
+    });
+  }
+
+  for (const [T, C, NH, A] of [[1, 8, 2, 1], [5, 12, 3, 7], [19, 16, 4, 19], [64, 64, 2, 64], [40, 30, 5, 41]]) {
+    test(`${label}: attention forward and backward, T=${T} C=${C} NH=${NH} A=${A}`, () => {
+      const { k, put, get } = harness(kernels);
+      const qkv = f32(rand(T * 3 * C)), dout = f32(rand(T * C)), dqkv0 = f32(rand(T * 3 * C));
+      const QKV = put('qkv', qkv), O = put('out', rand(T * C)), Att = put('att', new Float64Array(T * NH * A));
+      const DO = put('dout', dout), DQKV = put('dqkv', dqkv0), DAtt = put('datt', rand(T * NH * A)); // datt is scratch
+      k.attentionForward(O.ptr, Att.ptr, QKV.ptr, 0, T, C, NH, A, 0, NH);
+      k.attentionBackward(DQKV.ptr, DAtt.ptr, DO.ptr, QKV.ptr, Att.ptr, T, C, NH, A, 0, NH);
+      const out = new Float64Array(T * C), att = new Float64Array(T * NH * A), dqkv = dqkv0.slice();
+      attentionForward(out, att, qkv, T, C, NH, A);
+      attentionBackward(dqkv, new Float64Array(T * NH * A), dout, qkv, att, T, C, NH, A);
+      const causal = (a: ArrayLike<number>) => Float64Array.from(a, (x, i) => (i % A <= Math.floor(i / (NH * A)) ? x : 0));
+      expectClose('attentionForward out', get(O), out);
+      expectClose('attentionForward att', causal(get(Att)), att);
+      expectClose('attentionBackward dqkv', get(DQKV), dqkv, 1e-4);
+    });
+  }
+
+  test(`${label}: attention from a cache, or head by head, equals attention over the whole sequence`, () => {
+    const { k, put, get } = harness(kernels);
+    const T = 11, C = 16, NH = 2, A = 12;
+    const QKV = put('qkv', rand(T * 3 * C)), Att = put('att', new Float64Array(T * NH * A));
+    const full = put('full', new Float64Array(T * C)), inc = put('inc', new Float64Array(T * C));
+    k.attentionForward(full.ptr, Att.ptr, QKV.ptr, 0, T, C, NH, A, 0, NH);
+    for (let t = 0; t < T; t++) k.attentionForward(inc.ptr, Att.ptr, QKV.ptr, t, t + 1, C, NH, A, 0, NH);
+    expectClose('attentionForward with t0 > 0', get(inc), get(full), 1e-6);
+    const dqkv1 = put('dqkv1', new Float64Array(T * 3 * C)), dqkv2 = put('dqkv2', new Float64Array(T * 3 * C));
+    const datt = put('datt', new Float64Array(T * NH * A)), dout = put('dout', rand(T * C));
+    k.attentionBackward(dqkv1.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, T, C, NH, A, 0, NH);
+    for (let h = 0; h < NH; h++) k.attentionBackward(dqkv2.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, T, C, NH, A, h, h + 1);
+    expectClose('attentionBackward one head at a time', get(dqkv2), get(dqkv1), 0);
+  });
+
+  for (const [T, C] of [[1, 4], [9, 13], [50, 128]]) {
+    test(`${label}: rmsnorm and layernorm forward and backward, T=${T} C=${C}`, () => {
+      const { k, put, get } = harness(kernels);
+      const x = f32(rand(T * C, 2)), dout = f32(rand(T * C)), dx0 = f32(rand(T * C));
+      const X = put('x', x), Y = put('y', new Float64Array(T * C)), R = put('rstd', new Float64Array(T));
+      const DY = put('dy', dout), DX = put('dx', dx0);
+      k.rmsnormForward(Y.ptr, R.ptr, X.ptr, T, C);
+      k.rmsnormBackward(DX.ptr, DY.ptr, X.ptr, R.ptr, T, C);
+      const y = new Float64Array(T * C), rstd = new Float64Array(T), dx = dx0.slice();
+      rmsnormForward(y, rstd, x, T, C);
+      rmsnormBackward(dx, dout, x, rstd, T, C);
+      expectClose('rmsnormForward', get(Y), y);
+      expectClose('rmsnormForward rstd', get(R), rstd);
+      expectClose('rmsnormBackward', get(DX), dx);
+      const ln = new Float64Array(T * C), lstd = new Float64Array(T), ldx = dx0.slice();
+      layernormForward(ln, lstd, x, T, C);
+      layernormBackward(ldx, dout, x, lstd, T, C);
+      const LY = put('ln', new Float64Array(T * C)), LR = put('lrstd', new Float64Array(T)), LDX = put('ldx', dx0);
+      k.layernormForward(LY.ptr, LR.ptr, X.ptr, T, C);
+      k.layernormBackward(LDX.ptr, DY.ptr, X.ptr, LR.ptr, T, C);
+      expectClose('layernormForward', get(LY), ln, 1e-4);
+      expectClose('layernormForward rstd', get(LR), lstd, 1e-4);
+      expectClose('layernormBackward', get(LDX), ldx, 1e-4);
+    });
+  }
+
+  for (const n of [3, 64, 1001]) {
+    test(`${label}: relu, relu2, gelu and residual forward and backward, n=${n}`, () => {
+      const { k, put, get } = harness(kernels);
+      const x = f32(rand(n, 4)), b = f32(rand(n)), dout = f32(rand(n)), d0 = f32(rand(n)), d1 = f32(rand(n));
+      const X = put('x', x), B = put('b', b), DY = put('dy', dout);
+      const R = put('relu', new Float64Array(n)), G = put('gelu', new Float64Array(n)), S = put('sum', new Float64Array(n));
+      const DR = put('drelu', d0), DG = put('dgelu', d0), DA = put('da', d0), DB = put('db', d1);
+      const R2 = put('relu2', new Float64Array(n)), DR2 = put('drelu2', d0);
+      k.relu2Forward(R2.ptr, X.ptr, n);
+      k.relu2Backward(DR2.ptr, DY.ptr, X.ptr, n);
+      expectClose('relu2Forward', get(R2), x.map((v) => Math.max(v, 0) ** 2));
+      expectClose('relu2Backward', get(DR2), d0.map((d, i) => d + 2 * Math.max(x[i], 0) * dout[i]));
+      k.reluForward(R.ptr, X.ptr, n);
+      k.reluBackward(DR.ptr, DY.ptr, X.ptr, n);
+      k.geluForward(G.ptr, X.ptr, n);
+      k.geluBackward(DG.ptr, DY.ptr, X.ptr, n);
+      k.residualForward(S.ptr, X.ptr, B.ptr, n);
+      k.residualBackward(DA.ptr, DB.ptr, DY.ptr, n);
+      expectClose('reluForward', get(R), x.map((v) => Math.max(v, 0)));
+      expectClose('reluBackward', get(DR), d0.map((d, i) => d + (x[i] > 0 ? dout[i] : 0)));
+      expectClose('geluForward', get(G), x.map(gelu));
+      expectClose('geluBackward', get(DG), d0.map((d, i) => d + geluGrad(x[i]) * dout[i]));
+      expectClose('residualForward', get(S), x.map((v, i) => v + b[i]));
+      expectClose('residualBackward dinp1', get(DA), d0.map((d, i) => d + dout[i]));
+      expectClose('residualBackward dinp2', get(DB), d1.map((d, i) => d + dout[i]));
+    });
+  }
+
+  for (const [T, V] of [[1, 2], [7, 65], [40, 27]]) {
+    test(`${label}: softmax cross-entropy forward and backward, T=${T} V=${V}`, () => {
+      const { k, put, putInt, get } = harness(kernels);
+      const logits = f32(rand(T * V, 5)), targets = ids(T, V), dz0 = f32(rand(T * V)), dloss = 1 / T;
+      const Z = put('logits', logits), P = put('probs', new Float64Array(T * V)), L = put('losses', new Float64Array(T));
+      const Y = putInt('targets', targets), DZ = put('dz', dz0);
+      k.crossEntropyForward(L.ptr, P.ptr, Z.ptr, Y.ptr, T, V);
+      k.crossEntropyBackward(DZ.ptr, P.ptr, Y.ptr, dloss, T, V);
+      const losses = new Float64Array(T), probs = new Float64Array(T * V);
+      crossEntropyForward(losses, probs, logits, targets, T, V);
+      const dz = Float64Array.from(dz0, (d, i) => d + (probs[i] - (targets[Math.floor(i / V)] === i % V ? 1 : 0)) * dloss);
+      expectClose('crossEntropyForward losses', get(L), losses);
+      expectClose('crossEntropyForward probs', get(P), probs);
+      expectClose('crossEntropyBackward', get(DZ), dz);
+    });
+  }
+
+  test(`${label}: embedding forward and backward, with repeated ids`, () => {
+    const { k, put, putInt, get } = harness(kernels);
+    const T = 9, C = 10, V = 4, P = 6;
+    const wte = rand(V * C), wpe = rand(P * C), dout = rand(T * C), tokens = ids(T, V), positions = ids(T, P);
+    const E = put('wte', wte), Pe = put('wpe', wpe), Y = put('y', new Float64Array(T * C)), DY = put('dy', dout);
+    const DE = put('dwte', new Float64Array(V * C)), DP = put('dwpe', new Float64Array(P * C));
+    const I = putInt('tokens', tokens), J = putInt('positions', positions);
+    k.embeddingForward(Y.ptr, I.ptr, J.ptr, E.ptr, Pe.ptr, T, C);
+    k.embeddingBackward(DE.ptr, DP.ptr, DY.ptr, I.ptr, J.ptr, T, C);
+    const y = new Float64Array(T * C), dwte = new Float64Array(V * C), dwpe = new Float64Array(P * C);
+    for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) {
+      y[t * C + c] = wte[tokens[t] * C + c] + wpe[positions[t] * C + c];
+      dwte[tokens[t] * C + c] += dout[t * C + c];
+      dwpe[positions[t] * C + c] += dout[t * C + c];
+    }
+    expectClose('embeddingForward', get(Y), y);
+    expectClose('embeddingBackward dwte', get(DE), dwte);
+    expectClose('embeddingBackward dwpe', get(DP), dwpe);
+  });
+
+  test(`${label}: adam update, with weight decay, and the pieces of gradient clipping`, () => {
+    const { k, put, get } = harness(kernels);
+    const n = 1103, lr = 0.01, b1 = 0.85, b2 = 0.99, eps = 1e-8, step = 3, decay = 1 - lr * 0.1;
+    const p = f32(rand(n)), g = f32(rand(n)), m = f32(rand(n, 0.1)), v = f32(rand(n, 0.1).map(Math.abs));
+    const Pt = put('p', p), G = put('g', g), M = put('m', m), Vt = put('v', v);
+    const c1 = 1 - b1 ** (step + 1), c2 = 1 - b2 ** (step + 1);
+    k.adamUpdate(Pt.ptr, G.ptr, M.ptr, Vt.ptr, n, lr, b1, b2, eps, c1, c2, decay);
+    const m1 = m.map((mi, i) => b1 * mi + (1 - b1) * g[i]), v1 = v.map((vi, i) => b2 * vi + (1 - b2) * g[i] ** 2);
+    expectClose('adamUpdate m', get(M), m1);
+    expectClose('adamUpdate v', get(Vt), v1);
+    expectClose('adamUpdate params', get(Pt), p.map((pi, i) => pi * decay - (lr * m1[i] / c1) / (Math.sqrt(v1[i] / c2) + eps)));
+    expectClose('sumOfSquares', [k.sumOfSquares(G.ptr, n)], [g.reduce((s, x) => s + x * x, 0)], 1e-6);
+    k.scale(G.ptr, 0.25, n);
+    expectClose('scale', get(G), g.map((x) => x * 0.25), 0);
+  });
+}
+
+test('the float64 backward references agree with finite differences', () => {
+  const T = 4, C = 6, NH = 2, V = 5, OC = 3, A = 5;
+  const qkv = rand(T * 3 * C), dout = rand(T * C);
+  const att = new Float64Array(T * NH * A);
+  const attn = () => { const o = new Float64Array(T * C); attentionForward(o, att, qkv, T, C, NH, A); return o; };
+  attn();
+  const dqkv = new Float64Array(T * 3 * C);
+  attentionBackward(dqkv, new Float64Array(T * NH * A), dout, qkv, att, T, C, NH, A);
+  expectFiniteDifferences('attention dqkv', attn, dout, qkv, dqkv);
+
+  const x = rand(T * C), rstd = new Float64Array(T), dx = new Float64Array(T * C);
+  const norm = () => { const o = new Float64Array(T * C); rmsnormForward(o, rstd, x, T, C); return o; };
+  norm();
+  rmsnormBackward(dx, dout, x, rstd, T, C);
+  expectFiniteDifferences('rmsnorm', norm, dout, x, dx);
+
+  const w = rand(OC * C), dy = rand(T * OC), dxm = new Float64Array(T * C), dw = new Float64Array(OC * C);
+  const mm = () => { const o = new Float64Array(T * OC); matmulForward(o, x, w, T, C, OC); return o; };
+  matmulBackward(dxm, dw, dy, x, w, T, C, OC);
+  expectFiniteDifferences('matmul dx', mm, dy, x, dxm);
+  expectFiniteDifferences('matmul dW', mm, dy, w, dw);
+
+  const z = rand(T * V, 3), targets = ids(T, V);
+  const ce = () => { const l = new Float64Array(T); crossEntropyForward(l, new Float64Array(T * V), z, targets, T, V); return Float64Array.of(l.reduce((a, b) => a + b) / T); };
+  const probs = new Float64Array(T * V);
+  crossEntropyForward(new Float64Array(T), probs, z, targets, T, V);
+  const dz = Float64Array.from(probs, (p, i) => (p - (targets[Math.floor(i / V)] === i % V ? 1 : 0)) / T);
+  expectFiniteDifferences('cross-entropy', ce, Float64Array.of(1), z, dz);
+
+  const xl = rand(T * C), lstd = new Float64Array(T), dxl = new Float64Array(T * C);
+  const lnorm = () => { const o = new Float64Array(T * C); layernormForward(o, lstd, xl, T, C); return o; };
+  lnorm();
+  layernormBackward(dxl, dout, xl, lstd, T, C);
+  expectFiniteDifferences('layernorm', lnorm, dout, xl, dxl);
+
+  const xs = rand(7, 4);
+  const g = () => xs.map(gelu);
+  expectFiniteDifferences('gelu', g, Float64Array.from(xs, () => 1), xs, xs.map(geluGrad));
+});
+
+enableRelaxedSimd(); // Node 20 validates relaxed SIMD only behind this flag
+const support = wasmSupport();
+test('this runtime runs WebAssembly SIMD, relaxed too', () => {
+  assert.ok(support.simd, support.notice);
+  assert.ok(support.relaxed, 'relaxed SIMD did not validate');
+});
+if (support.simd) kernelTests(createKernels({ relaxed: false }), 'simd');
+if (support.relaxed) kernelTests(createKernels(), 'relaxed simd');

@@ -1,0 +1,153 @@
+// The three products of a linear layer y = x W^T, with W (OC, C) row-major as in PyTorch.
+// Forward takes dot products along C, where rows of x and of W are both contiguous; the
+// backward products broadcast one scalar against a contiguous row, so nothing is transposed.
+
+import { madd, hsum4, storeLanes } from './simd';
+
+// W rows per block in the forward product: about 16 KB, so the block stays in L1 while
+// every row of x passes over it
+const BLOCK_BYTES: i32 = 16384;
+
+/** Dot products over [from, end) bytes of x against four rows of W, for the last C % 4 entries. */
+@inline function tailDots(x: usize, w0: usize, w1: usize, w2: usize, w3: usize, from: usize, end: usize): v128 {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+  for (let k = from; k < end; k += 4) {
+    const xk = load<f32>(x + k);
+    s0 += xk * load<f32>(w0 + k); s1 += xk * load<f32>(w1 + k);
+    s2 += xk * load<f32>(w2 + k); s3 += xk * load<f32>(w3 + k);
+  }
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(s0), 1, s1), 2, s2), 3, s3);
+}
+
+/**
+ * out (BT, OC) = inp (BT, C) weight^T, weight (OC, C). Tiles of 2 rows of x by 4 rows of W
+ * keep 8 vector sums in registers; a short tile repeats its last row and drops the copy.
+ */
+export function matmulForward(out: usize, inp: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
+  const row = <usize>C << 2, full = <usize>(C & ~3) << 2, outRow = <usize>OC << 2;
+  const block = max(4, (BLOCK_BYTES / max(C << 2, 1)) & ~3);
+  for (let ob = 0; ob < OC; ob += block) {
+    const oEnd = min(OC, ob + block);
+    for (let t = 0; t < BT; t += 2) {
+      const x0 = inp + <usize>t * row, x1 = t + 1 < BT ? x0 + row : x0;
+      const y0 = out + <usize>t * outRow, y1 = y0 + outRow;
+      for (let o = ob; o < oEnd; o += 4) {
+        const w0 = weight + <usize>o * row;
+        const w1 = o + 1 < oEnd ? w0 + row : w0;
+        const w2 = o + 2 < oEnd ? w1 + row : w1;
+        const w3 = o + 3 < oEnd ? w2 + row : w2;
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (let k: usize = 0; k < full; k += 16) {
+          const p = v128.load(x0 + k), q = v128.load(x1 + k);
+          let w = v128.load(w0 + k); a0 = madd(p, w, a0); b0 = madd(q, w, b0);
+          w = v128.load(w1 + k); a1 = madd(p, w, a1); b1 = madd(q, w, b1);
+          w = v128.load(w2 + k); a2 = madd(p, w, a2); b2 = madd(q, w, b2);
+          w = v128.load(w3 + k); a3 = madd(p, w, a3); b3 = madd(q, w, b3);
+        }
+        const n = min(4, oEnd - o), at = <usize>o << 2;
+        storeLanes(y0 + at, f32x4.add(hsum4(a0, a1, a2, a3), tailDots(x0, w0, w1, w2, w3, full, row)), n);
+        if (t + 1 < BT) storeLanes(y1 + at, f32x4.add(hsum4(b0, b1, b2, b3), tailDots(x1, w0, w1, w2, w3, full, row)), n);
+      }
+    }
+  }
+}
+
+// Blocks of the backward products: a 16-column strip of b over 128 values of k (8 KB) and
+// 32 rows of a over the same k (16 KB) stay in L1 while the tiles pass over them
+const K_BLOCK: i32 = 128;
+const M_BLOCK: i32 = 32;
+
+/** c[0..1, 0..15] += a[0..1, k] b[k, 0..15] over `count` values of k; c1 is skipped unless `both`. */
+@inline function tile2x16(c0: usize, c1: usize, both: bool, a0: usize, a1: usize, stepA: usize,
+                          b: usize, rowB: usize, count: i32): void {
+  let p0 = f32x4.splat(0), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+  const end = b + <usize>count * rowB, gap = a1 - a0;
+  for (; b < end; b += rowB, a0 += stepA) {
+    const s = v128.load32_splat(a0), u = v128.load32_splat(a0 + gap);
+    let v = v128.load(b); p0 = madd(s, v, p0); q0 = madd(u, v, q0);
+    v = v128.load(b, 16); p1 = madd(s, v, p1); q1 = madd(u, v, q1);
+    v = v128.load(b, 32); p2 = madd(s, v, p2); q2 = madd(u, v, q2);
+    v = v128.load(b, 48); p3 = madd(s, v, p3); q3 = madd(u, v, q3);
+  }
+  v128.store(c0, f32x4.add(v128.load(c0), p0));
+  v128.store(c0, f32x4.add(v128.load(c0, 16), p1), 16);
+  v128.store(c0, f32x4.add(v128.load(c0, 32), p2), 32);
+  v128.store(c0, f32x4.add(v128.load(c0, 48), p3), 48);
+  if (!both) return;
+  v128.store(c1, f32x4.add(v128.load(c1), q0));
+  v128.store(c1, f32x4.add(v128.load(c1, 16), q1), 16);
+  v128.store(c1, f32x4.add(v128.load(c1, 32), q2), 32);
+  v128.store(c1, f32x4.add(v128.load(c1, 48), q3), 48);
+}
+
+/** The same for 4 columns. */
+@inline function tile2x4(c0: usize, c1: usize, both: bool, a0: usize, a1: usize, stepA: usize,
+                         b: usize, rowB: usize, count: i32): void {
+  let p = f32x4.splat(0), q = p;
+  const end = b + <usize>count * rowB, gap = a1 - a0;
+  for (; b < end; b += rowB, a0 += stepA) {
+    const v = v128.load(b);
+    p = madd(v128.load32_splat(a0), v, p); q = madd(v128.load32_splat(a0 + gap), v, q);
+  }
+  v128.store(c0, f32x4.add(v128.load(c0), p));
+  if (both) v128.store(c1, f32x4.add(v128.load(c1), q));
+}
+
+/** The same for 1 column. */
+@inline function tile2x1(c0: usize, c1: usize, both: bool, a0: usize, a1: usize, stepA: usize,
+                         b: usize, rowB: usize, count: i32): void {
+  let p: f32 = 0, q: f32 = 0;
+  const end = b + <usize>count * rowB, gap = a1 - a0;
+  for (; b < end; b += rowB, a0 += stepA) {
+    const v = load<f32>(b);
+    p += load<f32>(a0) * v; q += load<f32>(a0 + gap) * v;
+  }
+  store<f32>(c0, load<f32>(c0) + p);
+  if (both) store<f32>(c1, load<f32>(c1) + q);
+}
+
+/**
+ * c (M, N) += a (M, K) b (K, N), b and c row-major, a[m, k] at a + (m * aRow + k * aCol)
+ * floats, so a can be read transposed. Tiles of 2 rows by 16, then 4, then 1 columns.
+ */
+function accumulateProduct(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, aRow: i32, aCol: i32): void {
+  const rowB = <usize>N << 2, stepA = <usize>aCol << 2, rowA = <usize>aRow << 2;
+  for (let k0 = 0; k0 < K; k0 += K_BLOCK) {
+    const count = min(K_BLOCK, K - k0);
+    const ak = a + (<usize>k0 * stepA), bk = b + <usize>k0 * rowB;
+    for (let m0 = 0; m0 < M; m0 += M_BLOCK) {
+      const mEnd = min(M, m0 + M_BLOCK);
+      let n = 0;
+      for (; n + 16 <= N; n += 16) {
+        for (let m = m0; m < mEnd; m += 2) {
+          const a0 = ak + <usize>m * rowA, c0 = c + <usize>m * rowB + (<usize>n << 2);
+          tile2x16(c0, c0 + rowB, m + 1 < mEnd, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
+        }
+      }
+      for (; n + 4 <= N; n += 4) {
+        for (let m = m0; m < mEnd; m += 2) {
+          const a0 = ak + <usize>m * rowA, c0 = c + <usize>m * rowB + (<usize>n << 2);
+          tile2x4(c0, c0 + rowB, m + 1 < mEnd, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
+        }
+      }
+      for (; n < N; n++) {
+        for (let m = m0; m < mEnd; m += 2) {
+          const a0 = ak + <usize>m * rowA, c0 = c + <usize>m * rowB + (<usize>n << 2);
+          tile2x1(c0, c0 + rowB, m + 1 < mEnd, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
+        }
+      }
+    }
+  }
+}
+
+// y = x W^T  =>  dx += dy W: (BT, OC) by (OC, C)
+export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
+  accumulateProduct(dinp, dout, weight, BT, C, OC, OC, 1);
+}
+
+// y = x W^T  =>  dW += dy^T x: (OC, BT) by (BT, C), reading dy transposed. Only rows o0..o1-1
+// of dW, so that threads can split it.
+export function matmulBackwardWeight(dweight: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
+                                     o0: i32, o1: i32): void {
+  accumulateProduct(dweight + (<usize>o0 * C << 2), dout + (<usize>o0 << 2), inp, o1 - o0, C, BT, 1, OC);
+}
