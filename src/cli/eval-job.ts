@@ -9,7 +9,7 @@ import { evalWindows } from '../core/text-data.js';
 import { encode, encodeDocument } from '../core/tokenizer.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { engineFlag, readData } from './options.js';
+import { checkpointEngineName, engineFlag, readData } from './options.js';
 import { bitsPerChar } from './progress.js';
 
 export const EVAL_FLAGS: FlagSpec[] = [
@@ -39,7 +39,7 @@ export async function evalJob(argv: string[]): Promise<number> {
   const limit = v.limit as number;
   if (limit < 0) throw new UserError(`--limit must be >= 0, got ${limit}`);
   const ckpt = loadCheckpoint(v.from as string);
-  const engineName = !given.has('engine') && ckpt.engine && ckpt.engine in ENGINES ? ckpt.engine : v.engine as string;
+  const engineName = checkpointEngineName(ckpt.engine, v, given);
   const run = runFromCheckpoint(ckpt, { engine: ENGINES[engineName], blockSize: v['block-size'] as number | undefined });
   const format = (v.format as 'lines' | 'text' | undefined) ?? ckpt.data.format;
   const max = limit === 0 ? Infinity : limit;

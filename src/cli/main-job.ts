@@ -10,6 +10,7 @@ import { createRun, evaluate, sample, train } from '../core/run.js';
 import { ENGINES } from '../core/engines.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
+import { engineFlag } from './options.js';
 
 export const MAIN_FLAGS: FlagSpec[] = [
   { name: 'data', type: 'string', help: 'training text, one document per line', default: 'data/names.txt (bundled)' },
@@ -26,7 +27,7 @@ export const MAIN_FLAGS: FlagSpec[] = [
   { name: 'beta2', type: 'number', help: 'Adam second-moment decay', default: DEFAULT_TRAIN.beta2 },
   { name: 'temperature', type: 'number', help: 'sampling temperature, > 0', default: DEFAULT_TEMPERATURE },
   { name: 'samples', type: 'int', help: 'how many samples to print', default: DEFAULT_SAMPLES },
-  { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: 'tensor', choices: Object.keys(ENGINES) },
+  engineFlag(),
   { name: 'val-fraction', type: 'number', help: 'hold out this last fraction of the shuffled documents and print its loss', default: 0 },
   { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
   { name: 'help', type: 'boolean', help: 'show this help' },

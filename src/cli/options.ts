@@ -54,6 +54,11 @@ export function engineFlag(): FlagSpec {
   return { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: DEFAULT_ENGINE, choices: Object.keys(ENGINES) };
 }
 
+/** The engine for a loaded checkpoint: --engine if given, else the one it was saved with. */
+export function checkpointEngineName(saved: string | null | undefined, v: FlagValues, given: Set<string>): string {
+  return !given.has('engine') && saved != null && saved in ENGINES ? saved : v.engine as string;
+}
+
 /** Precision and threads: float32 runs the WebAssembly SIMD kernels. */
 export const COMPUTE_FLAGS: FlagSpec[] = [
   { name: 'dtype', type: 'string', help: 'float64 (TypeScript kernels, the exact reference path) or float32 (WebAssembly SIMD)', default: 'float64', choices: ['float64', 'float32'] },

@@ -7,7 +7,7 @@ import { PyRandom } from '../core/random.js';
 import { runFromCheckpoint, sampleText } from '../core/run.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { engineFlag } from './options.js';
+import { checkpointEngineName, engineFlag } from './options.js';
 
 export const SAMPLE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
@@ -35,7 +35,7 @@ export async function sampleJob(argv: string[]): Promise<number> {
   }
   if (v.from === undefined) throw new UserError('sample needs --from DIR, a checkpoint directory');
   const ckpt = loadCheckpoint(v.from as string);
-  const engineName = !given.has('engine') && ckpt.engine && ckpt.engine in ENGINES ? ckpt.engine : v.engine as string;
+  const engineName = checkpointEngineName(ckpt.engine, v, given);
   const run = runFromCheckpoint(ckpt, { engine: ENGINES[engineName], blockSize: v['block-size'] as number | undefined });
   if (v.seed !== undefined) run.rng = new PyRandom(v.seed as number);
   const text = run.format === 'text';
