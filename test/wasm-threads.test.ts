@@ -3,6 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
 import { PyRandom } from '../src/core/random.js';
@@ -77,6 +80,30 @@ test('enableRelaxedSimd switches on the fused multiply-add build at run time', (
     console.log(createKernels().relaxed);`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), 'true', r.stderr);
+});
+
+// A worker asleep in Atomics.wait cannot be terminated, which once kept `train --threads 2`
+// from ever exiting: the process must end both when the engine is closed and when it is not.
+test('a process with kernel threads exits, closed or not', { skip: !support.threads && 'no shared memory' }, () => {
+  const bin = new URL('../../bin/microgpt.js', import.meta.url);
+  const out = mkdtempSync(join(tmpdir(), 'microgpt-threads-'));
+  const train = spawnSync(process.execPath, [bin.pathname, 'train', '--data', new URL('../../data/names.txt', import.meta.url).pathname,
+    '--steps', '3', '--dtype', 'float32', '--threads', '2', '--out', join(out, 'ckpt')], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(train.signal, null, 'train --threads 2 did not exit by itself');
+  assert.equal(train.status, 0, train.stderr);
+  const unclosed = `import { spawnNodeWorker } from ${JSON.stringify(new URL('../src/cli/wasm-worker-node.js', import.meta.url).href)};
+    import { createKernels, ARENA_BASE } from ${JSON.stringify(new URL('../src/core/wasm/kernels.js', import.meta.url).href)};
+    import { createArena } from ${JSON.stringify(new URL('../src/core/wasm/arena.js', import.meta.url).href)};
+    import { createThreads } from ${JSON.stringify(new URL('../src/core/wasm/threads.js', import.meta.url).href)};
+    const kernels = createKernels({ shared: true });
+    await createThreads(kernels, createArena(kernels.memory, ARENA_BASE), { threads: 2, spawn: spawnNodeWorker, spinMs: 0 }).ready;
+    await new Promise((r) => setTimeout(r, 100)); // long enough for the worker to fall asleep
+    console.log('left without close');`;
+  const script = join(out, 'unclosed.mjs'); // a file: workers inherit --input-type, which they refuse
+  writeFileSync(script, unclosed);
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.signal, null, 'a process with an unclosed kernel thread did not exit');
+  assert.equal(r.stdout.trim(), 'left without close', r.stderr);
 });
 
 function expectSame(name: string, a: Float32Array, b: Float32Array): void {

@@ -46,6 +46,7 @@ export async function benchJob(argv: string[]): Promise<number> {
     const start = performance.now();
     for (let i = 0; i < steps; i++) tokens += trainStep(run).tokens ?? 0;
     const ms = performance.now() - start;
+    run.engine.close?.();
     out.write(`${name.padEnd(8)} ${(ms / steps).toFixed(1).padStart(9)} ms/step ${Math.round((tokens / ms) * 1000).toString().padStart(9)} tok/s` +
       `  (${steps} steps in ${formatDuration(ms)}, ${run.numParams} params)\n`);
   }

@@ -171,6 +171,7 @@ export async function trainJob(argv: string[]): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+    run.engine.close?.(); // its worker threads; save() below only reads the weights
     metrics?.close();
     progress.done();
   }

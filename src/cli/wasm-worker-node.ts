@@ -10,10 +10,12 @@ import { serveKernels } from '../core/wasm/worker.js';
 
 const MARK = 'microgpt-kernels';
 
-/** Spawns a kernel thread; it does not keep the process alive. */
+/** Spawns a kernel thread; once started, it does not keep the process alive. */
 export const spawnNodeWorker: SpawnWorker = () => {
   const worker = new Worker(new URL(import.meta.url), { workerData: MARK });
-  worker.unref();
+  // referenced until it reports ready, so that awaiting that keeps Node running; after that an
+  // idle kernel thread must not (a 'message' listener refs a worker again, so this comes last)
+  worker.once('message', () => worker.unref());
   return {
     postMessage: (message) => worker.postMessage(message),
     onMessage: (listener) => { worker.on('message', listener); },

@@ -46,6 +46,8 @@ export interface Engine {
   optimizerState(): OptimizerState;
   /** Replaces weights and moments, e.g. from a checkpoint. */
   load(weights: Float64Array, optimizer?: OptimizerState): void;
+  /** Stops any worker threads it started; it goes on working on the calling thread alone. */
+  close?(): void;
 }
 
 /** How to build an engine from a config and initial weights; `seed` (the run's) seeds its dropout masks. */

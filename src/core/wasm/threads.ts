@@ -146,6 +146,7 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     run,
     close() {
       for (const ctl of control) {
+        Atomics.store(ctl, CONTROL.READY, 0); // from now on every share runs here
         ctl[CONTROL.OP] = -1;
         Atomics.store(ctl, CONTROL.CLAIM, 1);
         Atomics.store(ctl, CONTROL.SEQ, -1);
