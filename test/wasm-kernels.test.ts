@@ -25,7 +25,8 @@ function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
   assert.ok(worstErr <= tol, `${name}: worst at [${worst}]: wasm ${got[worst]}, float64 ${want[worst]}`);
 }
 
-// ---- float64 references (llm.c argument order: outputs, inputs, sizes; backward accumulates)
+// ---- float64 references (llm.c argument order: outputs, inputs, sizes; backward accumulates,
+// so each test hands them zeros; the wasm backward kernels overwrite, so they get garbage first)
 
 function matmulForward(out: F64, inp: F64, w: F64, BT: number, C: number, OC: number): void {
   for (let t = 0; t < BT; t++) for (let o = 0; o < OC; o++) {
@@ -185,13 +186,13 @@ function kernelTests(kernels: Kernels, label: string): void {
     test(`${label}: matmul forward and both backward products, BT=${BT} C=${C} OC=${OC}`, () => {
       const { k, put, get } = harness(kernels);
       const x = f32(rand(BT * C)), w = f32(rand(OC * C)), dy = f32(rand(BT * OC));
-      const dx0 = f32(rand(BT * C)), dw0 = f32(rand(OC * C)); // backward adds to what is there
+      const dx0 = f32(rand(BT * C)), dw0 = f32(rand(OC * C)); // garbage the backward must overwrite
       const X = put('x', x), W = put('w', w), Y = put('y', rand(BT * OC)), DY = put('dy', dy);
       const DX = put('dx', dx0), DW = put('dw', dw0);
       k.matmulForward(Y.ptr, X.ptr, W.ptr, BT, C, OC);
       k.matmulBackwardInput(DX.ptr, DY.ptr, W.ptr, BT, C, OC);
       k.matmulBackwardWeight(DW.ptr, DY.ptr, X.ptr, BT, C, OC, 0, OC);
-      const y = new Float64Array(BT * OC), dx = dx0.slice(), dw = dw0.slice();
+      const y = new Float64Array(BT * OC), dx = new Float64Array(BT * C), dw = new Float64Array(OC * C);
       matmulForward(y, x, w, BT, C, OC);
       matmulBackward(dx, dw, dy, x, w, BT, C, OC);
       expectClose('matmulForward', get(Y), y);
@@ -205,10 +206,11 @@ function kernelTests(kernels: Kernels, label: string): void {
       const { k, put, get } = harness(kernels);
       const qkv = f32(rand(T * 3 * C)), dout = f32(rand(T * C)), dqkv0 = f32(rand(T * 3 * C));
       const QKV = put('qkv', qkv), O = put('out', rand(T * C)), Att = put('att', new Float64Array(T * NH * A));
-      const DO = put('dout', dout), DQKV = put('dqkv', dqkv0), DAtt = put('datt', rand(T * NH * A)); // datt is scratch
+      const DO = put('dout', dout), DQKV = put('dqkv', dqkv0); // garbage to overwrite
+      const DAtt = put('datt', rand(T * NH * A)); // scratch
       k.attentionForward(O.ptr, Att.ptr, QKV.ptr, 0, T, C, NH, A, 0, NH);
       k.attentionBackward(DQKV.ptr, DAtt.ptr, DO.ptr, QKV.ptr, Att.ptr, T, C, NH, A, 0, NH);
-      const out = new Float64Array(T * C), att = new Float64Array(T * NH * A), dqkv = dqkv0.slice();
+      const out = new Float64Array(T * C), att = new Float64Array(T * NH * A), dqkv = new Float64Array(T * 3 * C);
       attentionForward(out, att, qkv, T, C, NH, A);
       attentionBackward(dqkv, new Float64Array(T * NH * A), dout, qkv, att, T, C, NH, A);
       const causal = (a: ArrayLike<number>) => Float64Array.from(a, (x, i) => (i % A <= Math.floor(i / (NH * A)) ? x : 0));
@@ -262,42 +264,45 @@ function kernelTests(kernels: Kernels, label: string): void {
   for (const n of [3, 64, 1001]) {
     test(`${label}: relu, relu2, gelu and residual forward and backward, n=${n}`, () => {
       const { k, put, get } = harness(kernels);
-      const x = f32(rand(n, 4)), b = f32(rand(n)), dout = f32(rand(n)), d0 = f32(rand(n)), d1 = f32(rand(n));
+      const x = f32(rand(n, 4)), b = f32(rand(n)), dout = f32(rand(n)), d0 = f32(rand(n)); // d0: garbage to overwrite
       const X = put('x', x), B = put('b', b), DY = put('dy', dout);
       const R = put('relu', new Float64Array(n)), G = put('gelu', new Float64Array(n)), S = put('sum', new Float64Array(n));
-      const DR = put('drelu', d0), DG = put('dgelu', d0), DA = put('da', d0), DB = put('db', d1);
-      const R2 = put('relu2', new Float64Array(n)), DR2 = put('drelu2', d0);
+      const DR = put('drelu', d0), DG = put('dgelu', d0), DR2 = put('drelu2', d0), R2 = put('relu2', new Float64Array(n));
       k.relu2Forward(R2.ptr, X.ptr, n);
       k.relu2Backward(DR2.ptr, DY.ptr, X.ptr, n);
       expectClose('relu2Forward', get(R2), x.map((v) => Math.max(v, 0) ** 2));
-      expectClose('relu2Backward', get(DR2), d0.map((d, i) => d + 2 * Math.max(x[i], 0) * dout[i]));
+      expectClose('relu2Backward', get(DR2), x.map((v, i) => 2 * Math.max(v, 0) * dout[i]));
       k.reluForward(R.ptr, X.ptr, n);
       k.reluBackward(DR.ptr, DY.ptr, X.ptr, n);
       k.geluForward(G.ptr, X.ptr, n);
       k.geluBackward(DG.ptr, DY.ptr, X.ptr, n);
       k.residualForward(S.ptr, X.ptr, B.ptr, n);
-      k.residualBackward(DA.ptr, DB.ptr, DY.ptr, n);
       expectClose('reluForward', get(R), x.map((v) => Math.max(v, 0)));
-      expectClose('reluBackward', get(DR), d0.map((d, i) => d + (x[i] > 0 ? dout[i] : 0)));
+      expectClose('reluBackward', get(DR), x.map((v, i) => (v > 0 ? dout[i] : 0)));
       expectClose('geluForward', get(G), x.map(gelu));
-      expectClose('geluBackward', get(DG), d0.map((d, i) => d + geluGrad(x[i]) * dout[i]));
+      expectClose('geluBackward', get(DG), x.map((v, i) => geluGrad(v) * dout[i]));
       expectClose('residualForward', get(S), x.map((v, i) => v + b[i]));
-      expectClose('residualBackward dinp1', get(DA), d0.map((d, i) => d + dout[i]));
-      expectClose('residualBackward dinp2', get(DB), d1.map((d, i) => d + dout[i]));
+      // in place, as the engine calls them: the gradient of the output becomes that of the input
+      for (const [name, backward, grad] of [['relu', k.reluBackward, (v: number) => (v > 0 ? 1 : 0)],
+        ['relu2', k.relu2Backward, (v: number) => 2 * Math.max(v, 0)], ['gelu', k.geluBackward, geluGrad]] as const) {
+        const D = put(`${name} in place`, dout);
+        backward(D.ptr, D.ptr, X.ptr, n);
+        expectClose(`${name}Backward in place`, get(D), x.map((v, i) => grad(v) * dout[i]));
+      }
     });
   }
 
   for (const [T, V] of [[1, 2], [7, 65], [40, 27]]) {
     test(`${label}: softmax cross-entropy forward and backward, T=${T} V=${V}`, () => {
       const { k, put, putInt, get } = harness(kernels);
-      const logits = f32(rand(T * V, 5)), targets = ids(T, V), dz0 = f32(rand(T * V)), dloss = 1 / T;
+      const logits = f32(rand(T * V, 5)), targets = ids(T, V), dz0 = f32(rand(T * V)), dloss = 1 / T; // dz0: garbage
       const Z = put('logits', logits), P = put('probs', new Float64Array(T * V)), L = put('losses', new Float64Array(T));
       const Y = putInt('targets', targets), DZ = put('dz', dz0);
       k.crossEntropyForward(L.ptr, P.ptr, Z.ptr, Y.ptr, T, V);
       k.crossEntropyBackward(DZ.ptr, P.ptr, Y.ptr, dloss, T, V);
       const losses = new Float64Array(T), probs = new Float64Array(T * V);
       crossEntropyForward(losses, probs, logits, targets, T, V);
-      const dz = Float64Array.from(dz0, (d, i) => d + (probs[i] - (targets[Math.floor(i / V)] === i % V ? 1 : 0)) * dloss);
+      const dz = Float64Array.from(probs, (p, i) => (p - (targets[Math.floor(i / V)] === i % V ? 1 : 0)) * dloss);
       expectClose('crossEntropyForward losses', get(L), losses);
       expectClose('crossEntropyForward probs', get(P), probs);
       expectClose('crossEntropyBackward', get(DZ), dz);

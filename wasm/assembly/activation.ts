@@ -7,62 +7,56 @@ import { madd, exp4 } from './simd';
 export function reluForward(out: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2, zero = f32x4.splat(0);
   let j: usize = 0;
-  for (; j < full; j += 16) v128.store(out + j, f32x4.max(v128.load(inp + j), zero));
+  for (; j < full; j += 16) v128.store(out + j, f32x4.pmax(v128.load(inp + j), zero));
   for (; j < end; j += 4) store<f32>(out + j, max(load<f32>(inp + j), 0));
 }
 
-// y = max(x, 0)  =>  dx = dy where x > 0, else 0
+// y = max(x, 0)  =>  dx = dy where x > 0, else 0. Every backward here writes dinp, which may
+// be dout itself (in place).
 export function reluBackward(dinp: usize, dout: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2, zero = f32x4.splat(0);
   let j: usize = 0;
-  for (; j < full; j += 16) {
-    const pass = f32x4.gt(v128.load(inp + j), zero);
-    v128.store(dinp + j, f32x4.add(v128.load(dinp + j), v128.and(v128.load(dout + j), pass)));
-  }
-  for (; j < end; j += 4) if (load<f32>(inp + j) > 0) store<f32>(dinp + j, load<f32>(dinp + j) + load<f32>(dout + j));
+  for (; j < full; j += 16) v128.store(dinp + j, v128.and(v128.load(dout + j), f32x4.gt(v128.load(inp + j), zero)));
+  for (; j < end; j += 4) store<f32>(dinp + j, load<f32>(inp + j) > 0 ? load<f32>(dout + j) : 0);
 }
 
 /** out = max(inp, 0)^2. */
 export function relu2Forward(out: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2, zero = f32x4.splat(0);
   let j: usize = 0;
-  for (; j < full; j += 16) { const r = f32x4.max(v128.load(inp + j), zero); v128.store(out + j, f32x4.mul(r, r)); }
+  for (; j < full; j += 16) { const r = f32x4.pmax(v128.load(inp + j), zero); v128.store(out + j, f32x4.mul(r, r)); }
   for (; j < end; j += 4) { const r = max(load<f32>(inp + j), 0); store<f32>(out + j, r * r); }
 }
 
-// y = max(x, 0)^2  =>  dx += 2 max(x, 0) dy
+// y = max(x, 0)^2  =>  dx = 2 max(x, 0) dy
 export function relu2Backward(dinp: usize, dout: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2, zero = f32x4.splat(0), two = f32x4.splat(2);
   let j: usize = 0;
   for (; j < full; j += 16) {
-    const r2 = f32x4.mul(two, f32x4.max(v128.load(inp + j), zero));
-    v128.store(dinp + j, madd(r2, v128.load(dout + j), v128.load(dinp + j)));
+    v128.store(dinp + j, f32x4.mul(f32x4.mul(two, f32x4.pmax(v128.load(inp + j), zero)), v128.load(dout + j)));
   }
-  for (; j < end; j += 4) store<f32>(dinp + j, load<f32>(dinp + j) + 2 * max(load<f32>(inp + j), 0) * load<f32>(dout + j));
+  for (; j < end; j += 4) store<f32>(dinp + j, 2 * max(load<f32>(inp + j), 0) * load<f32>(dout + j));
 }
 
 const GELU_A: f32 = 0.7978845608; // sqrt(2 / pi)
 const GELU_B: f32 = 0.044715;
 
-/** tanh(u) = 1 - 2 / (e^(2u) + 1), exact at both saturated ends. */
-@inline function tanh4(u: v128): v128 {
-  const e = exp4(f32x4.add(u, u));
-  return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+// 0.5 x (1 + tanh u) = x sigmoid(2u): one exponential and one division per value
+/** sigmoid(2u) for u = a (x + b x^3), the GELU's gate. */
+@inline function gate4(x: v128, x2: v128): v128 {
+  const minus2u = f32x4.mul(f32x4.splat(-2 * GELU_A), madd(f32x4.splat(GELU_B), f32x4.mul(x2, x), x));
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(minus2u)));
 }
 
 @inline function gelu4(x: v128): v128 {
-  const u = f32x4.mul(f32x4.splat(GELU_A), madd(f32x4.mul(f32x4.splat(GELU_B), x), f32x4.mul(x, x), x));
-  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), f32x4.add(f32x4.splat(1), tanh4(u)));
+  return f32x4.mul(x, gate4(x, f32x4.mul(x, x)));
 }
 
-// y = x/2 (1 + tanh u), u = a (x + b x^3)  =>  dy/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) a (1 + 3 b x^2)
+// y = x s, s = sigmoid(2u)  =>  dy/dx = s + x s (1 - s) 2 du/dx, du/dx = a (1 + 3 b x^2)
 @inline function geluGrad4(x: v128): v128 {
-  const x2 = f32x4.mul(x, x);
-  const th = tanh4(f32x4.mul(f32x4.splat(GELU_A), madd(f32x4.mul(f32x4.splat(GELU_B), x), x2, x)));
-  const du = f32x4.mul(f32x4.splat(GELU_A), madd(f32x4.splat(3 * GELU_B), x2, f32x4.splat(1)));
-  const sech2 = f32x4.sub(f32x4.splat(1), f32x4.mul(th, th));
-  const half = f32x4.splat(0.5);
-  return madd(f32x4.mul(f32x4.mul(half, x), sech2), du, f32x4.mul(half, f32x4.add(f32x4.splat(1), th)));
+  const x2 = f32x4.mul(x, x), s = gate4(x, x2);
+  const du2 = f32x4.mul(f32x4.splat(2 * GELU_A), madd(f32x4.splat(3 * GELU_B), x2, f32x4.splat(1)));
+  return madd(f32x4.mul(f32x4.mul(x, s), f32x4.sub(f32x4.splat(1), s)), du2, s);
 }
 
 /** out = gelu(inp). */
@@ -76,11 +70,8 @@ export function geluForward(out: usize, inp: usize, n: i32): void {
 export function geluBackward(dinp: usize, dout: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
   let j: usize = 0;
-  for (; j < full; j += 16) {
-    v128.store(dinp + j, madd(geluGrad4(v128.load(inp + j)), v128.load(dout + j), v128.load(dinp + j)));
-  }
+  for (; j < full; j += 16) v128.store(dinp + j, f32x4.mul(geluGrad4(v128.load(inp + j)), v128.load(dout + j)));
   for (; j < end; j += 4) {
-    const g = f32x4.extract_lane(geluGrad4(f32x4.splat(load<f32>(inp + j))), 0);
-    store<f32>(dinp + j, load<f32>(dinp + j) + g * load<f32>(dout + j));
+    store<f32>(dinp + j, f32x4.extract_lane(geluGrad4(f32x4.splat(load<f32>(inp + j))), 0) * load<f32>(dout + j));
   }
 }

@@ -67,7 +67,7 @@ import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
     const k1 = s + 1 <= t ? k0 + rowBytes : k0, k2 = s + 2 <= t ? k1 + rowBytes : k1, k3 = s + 3 <= t ? k2 + rowBytes : k2;
     const sc = f32x4.mul(dots4(x, k0, k1, k2, k3, hd), f32x4.splat(scale));
     storeLanes(row + (<usize>s << 2), sc, min(4, t + 1 - s));
-    m = f32x4.max(m, sc);
+    m = f32x4.pmax(m, sc);
   }
   return hmax(m);
 }
@@ -122,9 +122,10 @@ export function attentionForward(out: usize, att: usize, qkv: usize, t0: i32, T:
   }
 }
 
-// y_t = sum_s w_ts v_s, w = softmax(l), l_ts = q_t.k_s * scale  =>  dv_s += sum_t w_ts dy_t,
-// dl_ts = w_ts (dw_ts - sum_u w_tu dw_tu) with dw_ts = dy_t.v_s, dq_t += scale sum_s dl_ts k_s,
-// dk_s += scale sum_t dl_ts q_t. datt (T, NH, A) is scratch: it ends up holding scale * dl.
+// y_t = sum_s w_ts v_s, w = softmax(l), l_ts = q_t.k_s * scale  =>  dv_s = sum_t w_ts dy_t,
+// dl_ts = w_ts (dw_ts - sum_u w_tu dw_tu) with dw_ts = dy_t.v_s, dq_t = scale sum_s dl_ts k_s,
+// dk_s = scale sum_t dl_ts q_t. Each sum is complete in one pass, so dqkv is written, not added
+// to (heads h0..h1-1 of it). datt (T, NH, A) is scratch: it ends up holding scale * dl.
 export function attentionBackward(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize,
                                   T: i32, C: i32, NH: i32, A: i32, h0: i32, h1: i32): void {
   const hd = C / NH, rowBytes = <usize>(3 * C) << 2, headBytes = <usize>hd << 2, cb = <usize>C << 2;
@@ -136,13 +137,13 @@ export function attentionBackward(dqkv: usize, datt: usize, dout: usize, qkv: us
       const off = <usize>((t * NH + h) * A) << 2, w = att + off, dl = datt + off;
       rowDots(dl, dout + <usize>t * cb + hs, v, rowBytes, t, hd, 1);
       softmaxBackwardRow(dl, w, t + 1, scale);
-      weightedRows(dq + <usize>t * rowBytes, dl, 4, k, rowBytes, t + 1, hd, true);
+      weightedRows(dq + <usize>t * rowBytes, dl, 4, k, rowBytes, t + 1, hd, false);
     }
     // column by column: every later query's share in key s and value s
     for (let s = 0; s < T; s++) {
       const off = <usize>((s * NH + h) * A + s) << 2, at = <usize>s * rowBytes;
-      weightedRows(dk + at, datt + off, step, q + at, rowBytes, T - s, hd, true);
-      weightedRows(dv + at, att + off, step, dout + <usize>s * cb + hs, cb, T - s, hd, true);
+      weightedRows(dk + at, datt + off, step, q + at, rowBytes, T - s, hd, false);
+      weightedRows(dv + at, att + off, step, dout + <usize>s * cb + hs, cb, T - s, hd, false);
     }
   }
 }

@@ -8,5 +8,5 @@ export { rmsnormForward, rmsnormBackward, layernormForward, layernormBackward } 
 export { reluForward, reluBackward, relu2Forward, relu2Backward, geluForward, geluBackward } from './activation';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { embeddingForward, embeddingBackward } from './embedding';
-export { residualForward, residualBackward } from './residual';
+export { residualForward } from './residual';
 export { adamUpdate, sumOfSquares, scale } from './adam';

@@ -10,7 +10,7 @@ export function crossEntropyForward(losses: usize, probs: usize, logits: usize, 
     const x = logits + <usize>t * rowBytes, p = probs + <usize>t * rowBytes;
     let mv = f32x4.splat(-Infinity), m: f32 = -Infinity;
     let j: usize = 0;
-    for (; j < full; j += 16) mv = f32x4.max(mv, v128.load(x + j));
+    for (; j < full; j += 16) mv = f32x4.pmax(mv, v128.load(x + j));
     for (; j < rowBytes; j += 4) m = max(m, load<f32>(x + j));
     m = max(m, hmax(mv));
     let acc = f32x4.splat(0), sum: f32 = 0;
@@ -35,14 +35,15 @@ export function crossEntropyForward(losses: usize, probs: usize, logits: usize, 
   }
 }
 
-// loss = -log softmax(z)[y]  =>  dz = (p - onehot(y)) * dloss, with dloss the same for every row
+// loss = -log softmax(z)[y]  =>  dz = (p - onehot(y)) * dloss, with dloss the same for every
+// row; dlogits is written, not added to
 export function crossEntropyBackward(dlogits: usize, probs: usize, targets: usize, dloss: f32, T: i32, V: i32): void {
   const rowBytes = <usize>V << 2, full = <usize>(V & ~3) << 2, dv = f32x4.splat(dloss);
   for (let t = 0; t < T; t++) {
     const at = <usize>t * rowBytes, p = probs + at, dz = dlogits + at;
     let j: usize = 0;
-    for (; j < full; j += 16) v128.store(dz + j, f32x4.add(v128.load(dz + j), f32x4.mul(v128.load(p + j), dv)));
-    for (; j < rowBytes; j += 4) store<f32>(dz + j, load<f32>(dz + j) + load<f32>(p + j) * dloss);
+    for (; j < full; j += 16) v128.store(dz + j, f32x4.mul(v128.load(p + j), dv));
+    for (; j < rowBytes; j += 4) store<f32>(dz + j, load<f32>(p + j) * dloss);
     const y = dz + (<usize>load<i32>(targets + (<usize>t << 2)) << 2);
     store<f32>(y, load<f32>(y) - dloss);
   }

@@ -1,6 +1,7 @@
 // The three products of a linear layer y = x W^T, with W (OC, C) row-major as in PyTorch.
 // Forward takes dot products along C, where rows of x and of W are both contiguous; the
 // backward products broadcast one scalar against a contiguous row, so nothing is transposed.
+// The backward products overwrite their outputs, so a step's gradients need no zeroing.
 
 import { madd, hsum4, storeLanes } from './simd';
 
@@ -57,8 +58,11 @@ export function matmulForward(out: usize, inp: usize, weight: usize, BT: i32, C:
 const K_BLOCK: i32 = 128;
 const M_BLOCK: i32 = 32;
 
-/** c[0..1, 0..15] += a[0..1, k] b[k, 0..15] over `count` values of k; c1 is skipped unless `both`. */
-@inline function tile2x16(c0: usize, c1: usize, both: bool, a0: usize, a1: usize, stepA: usize,
+/**
+ * c[0..1, 0..15] = (or += when `add`) a[0..1, k] b[k, 0..15] over `count` values of k; c1 is
+ * skipped unless `both`.
+ */
+@inline function tile2x16(c0: usize, c1: usize, both: bool, add: bool, a0: usize, a1: usize, stepA: usize,
                           b: usize, rowB: usize, count: i32): void {
   let p0 = f32x4.splat(0), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
   const end = b + <usize>count * rowB, gap = a1 - a0;
@@ -69,19 +73,21 @@ const M_BLOCK: i32 = 32;
     v = v128.load(b, 32); p2 = madd(s, v, p2); q2 = madd(u, v, q2);
     v = v128.load(b, 48); p3 = madd(s, v, p3); q3 = madd(u, v, q3);
   }
-  v128.store(c0, f32x4.add(v128.load(c0), p0));
-  v128.store(c0, f32x4.add(v128.load(c0, 16), p1), 16);
-  v128.store(c0, f32x4.add(v128.load(c0, 32), p2), 32);
-  v128.store(c0, f32x4.add(v128.load(c0, 48), p3), 48);
+  if (add) {
+    p0 = f32x4.add(v128.load(c0), p0); p1 = f32x4.add(v128.load(c0, 16), p1);
+    p2 = f32x4.add(v128.load(c0, 32), p2); p3 = f32x4.add(v128.load(c0, 48), p3);
+  }
+  v128.store(c0, p0); v128.store(c0, p1, 16); v128.store(c0, p2, 32); v128.store(c0, p3, 48);
   if (!both) return;
-  v128.store(c1, f32x4.add(v128.load(c1), q0));
-  v128.store(c1, f32x4.add(v128.load(c1, 16), q1), 16);
-  v128.store(c1, f32x4.add(v128.load(c1, 32), q2), 32);
-  v128.store(c1, f32x4.add(v128.load(c1, 48), q3), 48);
+  if (add) {
+    q0 = f32x4.add(v128.load(c1), q0); q1 = f32x4.add(v128.load(c1, 16), q1);
+    q2 = f32x4.add(v128.load(c1, 32), q2); q3 = f32x4.add(v128.load(c1, 48), q3);
+  }
+  v128.store(c1, q0); v128.store(c1, q1, 16); v128.store(c1, q2, 32); v128.store(c1, q3, 48);
 }
 
 /** The same for 4 columns. */
-@inline function tile2x4(c0: usize, c1: usize, both: bool, a0: usize, a1: usize, stepA: usize,
+@inline function tile2x4(c0: usize, c1: usize, both: bool, add: bool, a0: usize, a1: usize, stepA: usize,
                          b: usize, rowB: usize, count: i32): void {
   let p = f32x4.splat(0), q = p;
   const end = b + <usize>count * rowB, gap = a1 - a0;
@@ -89,12 +95,12 @@ const M_BLOCK: i32 = 32;
     const v = v128.load(b);
     p = madd(v128.load32_splat(a0), v, p); q = madd(v128.load32_splat(a0 + gap), v, q);
   }
-  v128.store(c0, f32x4.add(v128.load(c0), p));
-  if (both) v128.store(c1, f32x4.add(v128.load(c1), q));
+  v128.store(c0, add ? f32x4.add(v128.load(c0), p) : p);
+  if (both) v128.store(c1, add ? f32x4.add(v128.load(c1), q) : q);
 }
 
 /** The same for 1 column. */
-@inline function tile2x1(c0: usize, c1: usize, both: bool, a0: usize, a1: usize, stepA: usize,
+@inline function tile2x1(c0: usize, c1: usize, both: bool, add: bool, a0: usize, a1: usize, stepA: usize,
                          b: usize, rowB: usize, count: i32): void {
   let p: f32 = 0, q: f32 = 0;
   const end = b + <usize>count * rowB, gap = a1 - a0;
@@ -102,18 +108,19 @@ const M_BLOCK: i32 = 32;
     const v = load<f32>(b);
     p += load<f32>(a0) * v; q += load<f32>(a0 + gap) * v;
   }
-  store<f32>(c0, load<f32>(c0) + p);
-  if (both) store<f32>(c1, load<f32>(c1) + q);
+  store<f32>(c0, add ? load<f32>(c0) + p : p);
+  if (both) store<f32>(c1, add ? load<f32>(c1) + q : q);
 }
 
 /**
- * c (M, N) += a (M, K) b (K, N), b and c row-major, a[m, k] at a + (m * aRow + k * aCol)
- * floats, so a can be read transposed. Tiles of 2 rows by 16, then 4, then 1 columns.
+ * c (M, N) = a (M, K) b (K, N), b and c row-major, a[m, k] at a + (m * aRow + k * aCol)
+ * floats, so a can be read transposed. Tiles of 2 rows by 16, then 4, then 1 columns; the
+ * first block of k overwrites c, so c needs no zeroing (K = 0 leaves it untouched).
  */
-function accumulateProduct(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, aRow: i32, aCol: i32): void {
+function product(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, aRow: i32, aCol: i32): void {
   const rowB = <usize>N << 2, stepA = <usize>aCol << 2, rowA = <usize>aRow << 2;
   for (let k0 = 0; k0 < K; k0 += K_BLOCK) {
-    const count = min(K_BLOCK, K - k0);
+    const count = min(K_BLOCK, K - k0), add = k0 > 0;
     const ak = a + (<usize>k0 * stepA), bk = b + <usize>k0 * rowB;
     for (let m0 = 0; m0 < M; m0 += M_BLOCK) {
       const mEnd = min(M, m0 + M_BLOCK);
@@ -121,33 +128,34 @@ function accumulateProduct(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
       for (; n + 16 <= N; n += 16) {
         for (let m = m0; m < mEnd; m += 2) {
           const a0 = ak + <usize>m * rowA, c0 = c + <usize>m * rowB + (<usize>n << 2);
-          tile2x16(c0, c0 + rowB, m + 1 < mEnd, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
+          tile2x16(c0, c0 + rowB, m + 1 < mEnd, add, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
         }
       }
       for (; n + 4 <= N; n += 4) {
         for (let m = m0; m < mEnd; m += 2) {
           const a0 = ak + <usize>m * rowA, c0 = c + <usize>m * rowB + (<usize>n << 2);
-          tile2x4(c0, c0 + rowB, m + 1 < mEnd, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
+          tile2x4(c0, c0 + rowB, m + 1 < mEnd, add, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
         }
       }
       for (; n < N; n++) {
         for (let m = m0; m < mEnd; m += 2) {
           const a0 = ak + <usize>m * rowA, c0 = c + <usize>m * rowB + (<usize>n << 2);
-          tile2x1(c0, c0 + rowB, m + 1 < mEnd, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
+          tile2x1(c0, c0 + rowB, m + 1 < mEnd, add, a0, m + 1 < mEnd ? a0 + rowA : a0, stepA, bk + (<usize>n << 2), rowB, count);
         }
       }
     }
   }
 }
 
-// y = x W^T  =>  dx += dy W: (BT, OC) by (OC, C)
+// y = x W^T  =>  dx = dy W: (BT, OC) by (OC, C). Written, not added: where a gradient has
+// two sources (the residual stream) the other one adds itself afterwards.
 export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
-  accumulateProduct(dinp, dout, weight, BT, C, OC, OC, 1);
+  product(dinp, dout, weight, BT, C, OC, OC, 1);
 }
 
-// y = x W^T  =>  dW += dy^T x: (OC, BT) by (BT, C), reading dy transposed. Only rows o0..o1-1
+// y = x W^T  =>  dW = dy^T x: (OC, BT) by (BT, C), reading dy transposed. Only rows o0..o1-1
 // of dW, so that threads can split it.
 export function matmulBackwardWeight(dweight: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
                                      o0: i32, o1: i32): void {
-  accumulateProduct(dweight + (<usize>o0 * C << 2), dout + (<usize>o0 << 2), inp, o1 - o0, C, BT, 1, OC);
+  product(dweight + (<usize>o0 * C << 2), dout + (<usize>o0 << 2), inp, o1 - o0, C, BT, 1, OC);
 }

@@ -30,7 +30,7 @@
 
 /** max over the four lanes. */
 @inline export function hmax(a: v128): f32 {
-  const b = f32x4.max(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+  const b = f32x4.pmax(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
   return max(f32x4.extract_lane(b, 0), f32x4.extract_lane(b, 1));
 }
 
@@ -40,7 +40,9 @@
  * leaves n in the low mantissa bits, so no float-to-int conversion is needed. Saturates past +-87.
  */
 @inline export function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  // pmin/pmax are single instructions; min/max cost several for their NaN rules (a NaN x still
+  // passes through: pmax(x, lo) is x unless x < lo)
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
   const magic = f32x4.splat(12582912); // 1.5 * 2^23
   const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504089)), magic);
   const n = f32x4.sub(t, magic);

@@ -10,7 +10,7 @@ import { paramCount } from '../params.js';
 import type { PyRandom } from '../random.js';
 import { drawToken } from '../sampling.js';
 import { createArena } from './arena.js';
-import { type Acts, type Packed, allocActs, createModel, gptBackward, gptForward, lossForward } from './gpt.js';
+import { type Acts, type GradActs, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { type SpawnWorker, createThreads, singleThread } from './threads.js';
 
@@ -70,12 +70,12 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   });
   // generation: one sequence of up to A positions, position p in row p, so earlier rows are the KV cache
   const dec = allocActs(arena, config, A, 'decode'), decPacked = packedFor(A, 'decode');
-  let acts!: Acts, dacts!: Acts, packed!: Packed;
+  let acts!: Acts, dacts!: GradActs, packed!: Packed;
   const ensureRows = (rows: number) => {
     if (acts && rows <= acts.rows) return;
     rows = Math.max(rows, A);
     acts = allocActs(arena, config, rows, 'acts');
-    dacts = allocActs(arena, config, rows, 'grad');
+    dacts = allocGradActs(arena, config, rows, 'grad');
     packed = packedFor(rows, 'batch');
   };
   ensureRows(train.batchSize * A);
@@ -126,8 +126,9 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     const { N } = pack(batch, 0);
     gptForward(model, acts, packed, 0, N);
     lossForward(model, acts, packed, N);
-    for (const { tensor, width } of dacts.buffers) f32(tensor.ptr, N * width).fill(0);
-    f32(grads.ptr, n).fill(0);
+    f32(dacts.encoded, N * C).fill(0);
+    f32(model.dw.wte, V * C).fill(0); // the other gradients are written whole
+    f32(model.dw.wpe, A * C).fill(0);
     const dloss = 1 / count;
     gptBackward(model, acts, dacts, packed, N, dloss);
     if (train.gradClip) {

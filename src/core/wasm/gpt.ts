@@ -1,10 +1,14 @@
 // The GPT in float32 over the SIMD kernels, every tensor in wasm memory: the same list of
 // kernels as the tensor engine (src/core/tensor/gpt.ts), forward top-down and backward the
 // same list bottom-up. Sequences are packed back to back; a pass covers rows r0..r1-1.
+// Unlike the tensor engine, the backward keeps one gradient for the whole residual stream:
+// a residual connection passes its gradient through unchanged, so every block's output, its
+// projection and its input share one buffer, and each norm adds its branch's share into it.
+// The backward kernels write their outputs, so the step zeroes almost nothing.
 
 import type { ModelConfig } from '../config.js';
 import { paramLayout } from '../params.js';
-import type { Arena, Tensor } from './arena.js';
+import type { Arena } from './arena.js';
 import type { KernelExports } from './kernels.js';
 import type { Threads } from './threads.js';
 
@@ -34,7 +38,18 @@ export interface Acts {
   logits: number;  // (N, V)
   probs: number;   // (N, V)
   losses: number;  // (N,)
-  buffers: { tensor: Tensor; width: number }[]; // all but att (the attention kernel's scratch in the twin), for zeroing
+}
+
+/** The backward's buffers for `rows` positions; all but `residual` serve each layer in turn. */
+export interface GradActs {
+  logits: number;   // (N, V)
+  residual: number; // (N, C) the residual stream's gradient, carried down from the top
+  ln: number;       // (N, C) gradient of a norm's output (ln2, then ln1)
+  fc: number;       // (N, 4C) gradient of fcr, then in place of fch
+  atty: number;     // (N, C)
+  qkv: number;      // (N, 3C)
+  att: number;      // (N, NH, A) the attention backward's scratch
+  encoded: number;  // (N, C) the first norm's input: zeroed, the norm backward adds into it
 }
 
 /**
@@ -49,24 +64,30 @@ export function attStride(blockSize: number, nHead: number): number {
 }
 
 export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): Acts {
-  const C = c.nEmbd, A = attStride(c.blockSize, c.nHead), buffers: Acts['buffers'] = [];
-  const buf = (name: string, width: number, zeroed = true): number => {
-    const tensor = arena.alloc(`${prefix}.${name}`, rows * width);
-    if (zeroed) buffers.push({ tensor, width });
-    return tensor.ptr;
-  };
+  const C = c.nEmbd, A = attStride(c.blockSize, c.nHead);
+  const buf = (name: string, width: number): number => arena.alloc(`${prefix}.${name}`, rows * width).ptr;
   const encoded = buf('encoded', C), x0 = buf('x0', C), rstd0 = buf('rstd0', 1);
   const layers: LayerActs[] = [];
   for (let l = 0; l < c.nLayer; l++) {
-    const b = (name: string, width: number, zeroed = true) => buf(`layer${l}.${name}`, width, zeroed);
+    const b = (name: string, width: number) => buf(`layer${l}.${name}`, width);
     layers.push({
-      ln1: b('ln1', C), rstd1: b('rstd1', 1), qkv: b('qkv', 3 * C), att: b('att', c.nHead * A, false),
+      ln1: b('ln1', C), rstd1: b('rstd1', 1), qkv: b('qkv', 3 * C), att: b('att', c.nHead * A),
       atty: b('atty', C), attproj: b('attproj', C), res1: b('res1', C), ln2: b('ln2', C), rstd2: b('rstd2', 1),
       fch: b('fch', 4 * C), fcr: b('fcr', 4 * C), fcproj: b('fcproj', C), res2: b('res2', C),
     });
   }
   const logits = buf('logits', c.vocabSize), probs = buf('probs', c.vocabSize), losses = buf('losses', 1);
-  return { rows, encoded, x0, rstd0, layers, logits, probs, losses, buffers };
+  return { rows, encoded, x0, rstd0, layers, logits, probs, losses };
+}
+
+export function allocGradActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): GradActs {
+  const C = c.nEmbd;
+  const buf = (name: string, width: number): number => arena.alloc(`${prefix}.${name}`, rows * width).ptr;
+  return {
+    logits: buf('logits', c.vocabSize), residual: buf('residual', C), ln: buf('ln', C), fc: buf('fc', 4 * C),
+    atty: buf('atty', C), qkv: buf('qkv', 3 * C), att: buf('att', c.nHead * attStride(c.blockSize, c.nHead)),
+    encoded: buf('encoded', C),
+  };
 }
 
 /** Pointers into the flat parameter buffer (or its gradient twin), by the layout's offsets. */
@@ -156,35 +177,36 @@ export function lossForward(m: Model, a: Acts, p: Packed, N: number): void {
   m.k.crossEntropyForward(a.losses, a.probs, a.logits, p.targets, N, m.config.vocabSize);
 }
 
-/** Adds into dw the gradient of sum(losses) * dloss over rows 0..N-1; d must be zero there. */
-export function gptBackward(m: Model, a: Acts, d: Acts, p: Packed, N: number, dloss: number): void {
+/**
+ * Writes into dw the gradient of sum(losses) * dloss over rows 0..N-1, except for the embedding
+ * tables (wte, wpe), which it adds into: zero those first. d.encoded must be zero too.
+ */
+export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number, dloss: number): void {
   const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
   const { k, mm, w, dw, norm, act } = m, A = attStride(m.config.blockSize, NH);
   const matmulBackward = (dinp: number, dweight: number, dout: number, inp: number, weight: number, C1: number, OC: number) => {
     mm.matmulBackwardInput(dinp, dout, weight, N, C1, OC);
     mm.matmulBackwardWeight(dweight, dout, inp, N, C1, OC);
   };
-  const last = a.layers[nLayer - 1].res2, dlast = d.layers[nLayer - 1].res2;
   k.crossEntropyBackward(d.logits, a.probs, p.targets, dloss, N, V);
-  matmulBackward(dlast, dw.lmHead, d.logits, last, w.lmHead, C, V);
+  matmulBackward(d.residual, dw.lmHead, d.logits, a.layers[nLayer - 1].res2, w.lmHead, C, V);
   for (let l = nLayer - 1; l >= 0; l--) {
-    const L = a.layers[l], W = w.layers[l], dL = d.layers[l], dW = dw.layers[l];
-    const xin = l > 0 ? a.layers[l - 1].res2 : a.x0, dxin = l > 0 ? d.layers[l - 1].res2 : d.x0;
-    k.residualBackward(dL.fcproj, dL.res1, dL.res2, N * C);
-    matmulBackward(dL.fcr, dW.fc2, dL.fcproj, L.fcr, W.fc2, 4 * C, C);
-    act.backward(dL.fch, dL.fcr, L.fch, N * 4 * C);
-    matmulBackward(dL.ln2, dW.fc1, dL.fch, L.ln2, W.fc1, C, 4 * C);
-    norm.backward(dL.res1, dL.ln2, L.res1, L.rstd2, N, C);
-    k.residualBackward(dL.attproj, dxin, dL.res1, N * C);
-    matmulBackward(dL.atty, dW.wo, dL.attproj, L.atty, W.wo, C, C);
+    const L = a.layers[l], W = w.layers[l], dW = dw.layers[l];
+    const xin = l > 0 ? a.layers[l - 1].res2 : a.x0;
+    // d.residual holds d res2 = d fcproj
+    matmulBackward(d.fc, dW.fc2, d.residual, L.fcr, W.fc2, 4 * C, C);
+    act.backward(d.fc, d.fc, L.fch, N * 4 * C); // in place: d fcr becomes d fch
+    matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, 4 * C);
+    norm.backward(d.residual, d.ln, L.res1, L.rstd2, N, C); // now d res1 = d attproj
+    matmulBackward(d.atty, dW.wo, d.residual, L.atty, W.wo, C, C);
     for (let b = 0; b < p.B; b++) {
       const s = p.seqStart[b];
-      mm.attentionBackward(dL.qkv + 4 * s * 3 * C, dL.att + 4 * s * NH * A, dL.atty + 4 * s * C,
+      mm.attentionBackward(d.qkv + 4 * s * 3 * C, d.att + 4 * s * NH * A, d.atty + 4 * s * C,
         L.qkv + 4 * s * 3 * C, L.att + 4 * s * NH * A, p.seqLen[b], C, NH, A);
     }
-    matmulBackward(dL.ln1, dW.qkv, dL.qkv, L.ln1, W.qkv, C, 3 * C);
-    norm.backward(dxin, dL.ln1, xin, L.rstd1, N, C);
+    matmulBackward(d.ln, dW.qkv, d.qkv, L.ln1, W.qkv, C, 3 * C);
+    norm.backward(d.residual, d.ln, xin, L.rstd1, N, C); // now d xin: the layer below's d res2
   }
-  norm.backward(d.encoded, d.x0, a.encoded, a.rstd0, N, C);
+  norm.backward(d.encoded, d.residual, a.encoded, a.rstd0, N, C);
   k.embeddingBackward(dw.wte, dw.wpe, d.encoded, p.tokens, p.positions, N, C);
 }
