@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Checkpoint, crc32, decodeCheckpoint, decodeSafetensors, encodeCheckpoint, encodeSafetensors,
-  parseCheckpointJson, weightsForConfig } from '../src/core/checkpoint.js';
+  fromBase64, parseCheckpointJson, toBase64, weightsForConfig } from '../src/core/checkpoint.js';
 import { UserError } from '../src/core/errors.js';
 import { paramLayout } from '../src/core/params.js';
 import { createRun, runCheckpoint, trainStep } from '../src/core/run.js';
+import { PyRandom } from '../src/core/random.js';
 
 const DOCS = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia', 'harper'];
 
@@ -122,4 +123,14 @@ test('a shorter context keeps the first rows of the position table; a longer one
   const fc2 = (config: typeof short, flat: Float64Array) => flat.subarray(flat.length - 4 * config.nEmbd * config.nEmbd);
   assert.deepEqual(fc2(short, w), fc2(c.config, c.weights));
   assertUserError(() => weightsForConfig(c, { ...c.config, blockSize: 9 }), /block-size 9 is larger than the checkpoint's position table \(8 positions\)/);
+});
+
+test('base64 of the moments agrees with Node for every tail length, and decodes back', () => {
+  const rng = new PyRandom(5);
+  for (const length of [0, 1, 2, 3, 4, 5, 6, 7, 100, 100_001]) {
+    const bytes = Uint8Array.from({ length }, () => Math.floor(rng.random() * 256));
+    const text = toBase64(bytes);
+    assert.equal(text, Buffer.from(bytes).toString('base64'), `length ${length}`);
+    assert.deepEqual(fromBase64(text), bytes, `round trip, length ${length}`);
+  }
 });
