@@ -57,16 +57,12 @@ function rows(k: Kernels, arena: Arena): Row[] {
   }
   const qkv = buf(BT * 3 * C), att = buf(BT * NH * A), y = buf(BT * C), dqkv = buf(BT * 3 * C), datt = buf(BT * NH * A);
   const attFlops = ((BT / SEQ) * 2 * 2 * C * SEQ * (SEQ + 1)) / 2; // q.k and att.v over the causal half
-  const seq = (s: number) => ({ // sequence s of the three: its rows of each buffer
-    y: y + 4 * s * SEQ * C, att: att + 4 * s * SEQ * NH * A, qkv: qkv + 4 * s * SEQ * 3 * C,
-    dqkv: dqkv + 4 * s * SEQ * 3 * C, datt: datt + 4 * s * SEQ * NH * A,
-  });
-  out.push({ name: 'attention fwd (3 x T=256, NH=4)', flops: attFlops, threaded: true, run: (t) => {
-    for (let s = 0; s < BT / SEQ; s++) { const p = seq(s); t.attentionForward(p.y, p.att, p.qkv, 0, SEQ, C, NH, A); }
-  } });
-  out.push({ name: 'attention bwd', flops: 2 * attFlops, threaded: true, run: (t) => {
-    for (let s = 0; s < BT / SEQ; s++) { const p = seq(s); t.attentionBackward(p.dqkv, p.datt, p.y, p.qkv, p.att, SEQ, C, NH, A); }
-  } });
+  const seqs = arena.alloc('seqs', 3 * (BT / SEQ)), lengths = Array.from({ length: BT / SEQ }, () => SEQ);
+  arena.i32(seqs).set(lengths.flatMap((T, s) => [s * SEQ, 0, T])); // first row, first query row, length
+  out.push({ name: 'attention fwd (3 x T=256, NH=4)', flops: attFlops, threaded: true,
+    run: (t) => t.attentionForward(y, att, qkv, seqs.ptr, lengths.length, C, NH, A, lengths) });
+  out.push({ name: 'attention bwd', flops: 2 * attFlops, threaded: true,
+    run: (t) => t.attentionBackward(dqkv, datt, y, qkv, att, seqs.ptr, lengths.length, C, NH, A, lengths) });
   const a = buf(BT * 4 * C), b = buf(BT * 4 * C), c = buf(BT * 4 * C), r = buf(BT), tg = arena.alloc('targets', BT);
   arena.i32(tg).fill(3);
   out.push({ name: 'rmsnorm fwd (768 x 128)', flops: 3 * BT * C, run: () => e.rmsnormForward(b, r, a, BT, C) });

@@ -203,13 +203,14 @@ function kernelTests(kernels: Kernels, label: string): void {
 
   for (const [T, C, NH, A] of [[1, 8, 2, 1], [5, 12, 3, 7], [19, 16, 4, 19], [64, 64, 2, 64], [40, 30, 5, 41]]) {
     test(`${label}: attention forward and backward, T=${T} C=${C} NH=${NH} A=${A}`, () => {
-      const { k, put, get } = harness(kernels);
+      const { k, put, putInt, get } = harness(kernels);
       const qkv = f32(rand(T * 3 * C)), dout = f32(rand(T * C)), dqkv0 = f32(rand(T * 3 * C));
+      const seqs = putInt('seqs', [0, 0, T]).ptr; // one sequence: first row, first query row, length
       const QKV = put('qkv', qkv), O = put('out', rand(T * C)), Att = put('att', new Float64Array(T * NH * A));
       const DO = put('dout', dout), DQKV = put('dqkv', dqkv0); // garbage to overwrite
       const DAtt = put('datt', rand(T * NH * A)); // scratch
-      k.attentionForward(O.ptr, Att.ptr, QKV.ptr, 0, T, C, NH, A, 0, NH);
-      k.attentionBackward(DQKV.ptr, DAtt.ptr, DO.ptr, QKV.ptr, Att.ptr, T, C, NH, A, 0, NH);
+      k.attentionForward(O.ptr, Att.ptr, QKV.ptr, seqs, 0, NH, C, NH, A);
+      k.attentionBackward(DQKV.ptr, DAtt.ptr, DO.ptr, QKV.ptr, Att.ptr, seqs, 0, NH, C, NH, A);
       const out = new Float64Array(T * C), att = new Float64Array(T * NH * A), dqkv = new Float64Array(T * 3 * C);
       attentionForward(out, att, qkv, T, C, NH, A);
       attentionBackward(dqkv, new Float64Array(T * NH * A), dout, qkv, att, T, C, NH, A);
@@ -221,18 +222,40 @@ function kernelTests(kernels: Kernels, label: string): void {
   }
 
   test(`${label}: attention from a cache, or head by head, equals attention over the whole sequence`, () => {
-    const { k, put, get } = harness(kernels);
+    const { k, put, putInt, get } = harness(kernels);
     const T = 11, C = 16, NH = 2, A = 12;
     const QKV = put('qkv', rand(T * 3 * C)), Att = put('att', new Float64Array(T * NH * A));
     const full = put('full', new Float64Array(T * C)), inc = put('inc', new Float64Array(T * C));
-    k.attentionForward(full.ptr, Att.ptr, QKV.ptr, 0, T, C, NH, A, 0, NH);
-    for (let t = 0; t < T; t++) k.attentionForward(inc.ptr, Att.ptr, QKV.ptr, t, t + 1, C, NH, A, 0, NH);
+    const whole = putInt('whole', [0, 0, T]).ptr;
+    k.attentionForward(full.ptr, Att.ptr, QKV.ptr, whole, 0, NH, C, NH, A);
+    for (let t = 0; t < T; t++) k.attentionForward(inc.ptr, Att.ptr, QKV.ptr, putInt(`row${t}`, [0, t, t + 1]).ptr, 0, NH, C, NH, A);
     expectClose('attentionForward with t0 > 0', get(inc), get(full), 1e-6);
     const dqkv1 = put('dqkv1', new Float64Array(T * 3 * C)), dqkv2 = put('dqkv2', new Float64Array(T * 3 * C));
     const datt = put('datt', new Float64Array(T * NH * A)), dout = put('dout', rand(T * C));
-    k.attentionBackward(dqkv1.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, T, C, NH, A, 0, NH);
-    for (let h = 0; h < NH; h++) k.attentionBackward(dqkv2.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, T, C, NH, A, h, h + 1);
+    k.attentionBackward(dqkv1.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, whole, 0, NH, C, NH, A);
+    for (let h = 0; h < NH; h++) k.attentionBackward(dqkv2.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, whole, h, h + 1, C, NH, A);
     expectClose('attentionBackward one head at a time', get(dqkv2), get(dqkv1), 0);
+  });
+
+  test(`${label}: attention over a packed batch equals each sequence on its own`, () => {
+    const { k, put, putInt, get } = harness(kernels);
+    const lengths = [5, 1, 9, 3], C = 12, NH = 3, A = 9, N = lengths.reduce((a, b) => a + b);
+    const starts = lengths.map((_, b) => lengths.slice(0, b).reduce((a, c) => a + c, 0));
+    const QKV = put('qkv', rand(N * 3 * C)), dout = put('dout', rand(N * C));
+    const batch = putInt('batch', lengths.flatMap((T, b) => [starts[b], 0, T])).ptr;
+    const y = put('y', new Float64Array(N * C)), att = put('att', new Float64Array(N * NH * A));
+    const dqkv = put('dqkv', new Float64Array(N * 3 * C)), datt = put('datt', new Float64Array(N * NH * A));
+    k.attentionForward(y.ptr, att.ptr, QKV.ptr, batch, 0, lengths.length * NH, C, NH, A);
+    k.attentionBackward(dqkv.ptr, datt.ptr, dout.ptr, QKV.ptr, att.ptr, batch, 0, lengths.length * NH, C, NH, A);
+    lengths.forEach((T, b) => {
+      const s = starts[b], one = putInt(`seq${b}`, [0, 0, T]).ptr;
+      const y1 = put(`y${b}`, new Float64Array(T * C)), att1 = put(`att${b}`, new Float64Array(T * NH * A));
+      const dqkv1 = put(`dqkv${b}`, new Float64Array(T * 3 * C)), datt1 = put(`datt${b}`, new Float64Array(T * NH * A));
+      k.attentionForward(y1.ptr, att1.ptr, QKV.ptr + 4 * s * 3 * C, one, 0, NH, C, NH, A);
+      k.attentionBackward(dqkv1.ptr, datt1.ptr, dout.ptr + 4 * s * C, QKV.ptr + 4 * s * 3 * C, att1.ptr, one, 0, NH, C, NH, A);
+      expectClose(`attention out, sequence ${b}`, get(y).subarray(s * C, (s + T) * C), get(y1), 0);
+      expectClose(`attention dqkv, sequence ${b}`, get(dqkv).subarray(s * 3 * C, (s + T) * 3 * C), get(dqkv1), 0);
+    });
   });
 
   for (const [T, C] of [[1, 4], [9, 13], [50, 128]]) {

@@ -11,7 +11,7 @@ import { spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
 import { PyRandom } from '../src/core/random.js';
 import { createArena } from '../src/core/wasm/arena.js';
 import { ARENA_BASE, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
-import { createThreads, shares } from '../src/core/wasm/threads.js';
+import { costShares, createThreads, shares } from '../src/core/wasm/threads.js';
 
 const support = wasmSupport();
 
@@ -22,10 +22,17 @@ test('shares cut a range into near-equal multiples of a unit', () => {
   assert.deepEqual(shares(100, 3, 4), [0, 32, 68, 100]);
 });
 
-test('two-thread matrix products equal the one-thread ones', { skip: !support.threads && 'no shared memory' }, async () => {
+test('costShares balances the total cost, not the count', () => {
+  assert.deepEqual(costShares([1, 1, 1, 1], 2), [0, 2, 4]);
+  assert.deepEqual(costShares([9, 1, 1, 1, 1, 1, 1, 1, 1, 1], 2), [0, 1, 10]);
+  assert.deepEqual(costShares([4], 2), [0, 1, 1]);
+  assert.deepEqual(costShares([], 2), [0, 0, 0]);
+});
+
+test('two threads compute exactly what one does: products, attention, row-wise kernels', { skip: !support.threads && 'no shared memory' }, async () => {
   const kernels = createKernels({ shared: true });
   const arena = createArena(kernels.memory, ARENA_BASE);
-  const threads = createThreads(kernels, arena, { threads: 2, spawn: spawnNodeWorker, minFlops: 0 });
+  const threads = createThreads(kernels, arena, { threads: 2, spawn: spawnNodeWorker, minFlops: 0, minFloats: 0 });
   after(() => threads.close());
   await threads.ready;
   const rng = new PyRandom(3);
@@ -40,7 +47,7 @@ test('two-thread matrix products equal the one-thread ones', { skip: !support.th
     const pairs = [['y', BT * OC], ['dx', BT * C], ['dw', OC * C]] as const;
     const one = pairs.map(([name, n]) => alloc(`${name}1`, n));
     const two = pairs.map(([name, n]) => alloc(`${name}2`, n));
-    for (let i = 0; i < 3; i++) arena.f32(two[i]).set(arena.f32(one[i])); // backward accumulates
+    for (let i = 0; i < 3; i++) arena.f32(two[i]).set(arena.f32(one[i])); // the same garbage to overwrite
     k.matmulForward(one[0].ptr, x.ptr, w.ptr, BT, C, OC);
     k.matmulBackwardInput(one[1].ptr, dy.ptr, w.ptr, BT, C, OC);
     k.matmulBackwardWeight(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, OC);
@@ -53,24 +60,47 @@ test('two-thread matrix products equal the one-thread ones', { skip: !support.th
     threads.run('matmulForward', [[y3.ptr, x.ptr, w.ptr, half, C, OC], [y3.ptr + 4 * half * OC, x.ptr + 4 * half * C, w.ptr, BT - half, C, OC]], false);
     expectSame(`y on the worker BT=${BT} C=${C} OC=${OC}`, arena.f32(one[0]), arena.f32(y3));
   }
-  for (const [T, C, NH] of [[256, 128, 4], [9, 12, 3]]) {
+  for (const [lengths, C, NH] of [[[256, 64, 200], 128, 4], [[9], 12, 3], [[3, 17, 1, 8, 12], 16, 2]] as const) {
     const alloc = (name: string, n: number) => {
       const t = arena.alloc(name, n);
       arena.f32(t).set(Float32Array.from({ length: n }, () => rng.random() - 0.5));
       return t.ptr;
     };
-    const qkv = alloc('qkv', T * 3 * C), dout = alloc('dout', T * C), datt = alloc('datt', T * NH * T);
-    const [y1, y2] = [alloc('y1', T * C), alloc('y2', T * C)], [a1, a2] = [alloc('a1', T * NH * T), alloc('a2', T * NH * T)];
-    const [d1, d2] = [alloc('d1', T * 3 * C), alloc('d2', T * 3 * C)];
-    new Float32Array(kernels.memory.buffer, d2, T * 3 * C).set(new Float32Array(kernels.memory.buffer, d1, T * 3 * C));
-    k.attentionForward(y1, a1, qkv, 0, T, C, NH, T, 0, NH);
-    k.attentionBackward(d1, datt, dout, qkv, a1, T, C, NH, T, 0, NH);
-    threads.attentionForward(y2, a2, qkv, 0, T, C, NH, T);
-    threads.attentionBackward(d2, datt, dout, qkv, a2, T, C, NH, T);
+    const N = lengths.reduce((a, b) => a + b, 0), A = Math.max(...lengths), B = lengths.length;
+    const seqs = arena.alloc('seqs', 3 * B);
+    arena.i32(seqs).set(lengths.flatMap((T, b) => [lengths.slice(0, b).reduce((a, c) => a + c, 0), 0, T]));
+    const qkv = alloc('qkv', N * 3 * C), dout = alloc('dout', N * C), datt = alloc('datt', N * NH * A);
+    const [y1, y2] = [alloc('y1', N * C), alloc('y2', N * C)], [a1, a2] = [alloc('a1', N * NH * A), alloc('a2', N * NH * A)];
+    const [d1, d2] = [alloc('d1', N * 3 * C), alloc('d2', N * 3 * C)];
+    k.attentionForward(y1, a1, qkv, seqs.ptr, 0, B * NH, C, NH, A);
+    k.attentionBackward(d1, datt, dout, qkv, a1, seqs.ptr, 0, B * NH, C, NH, A);
+    threads.attentionForward(y2, a2, qkv, seqs.ptr, B, C, NH, A, lengths);
+    threads.attentionBackward(d2, datt, dout, qkv, a2, seqs.ptr, B, C, NH, A, lengths);
     const view = (p: number, n: number) => new Float32Array(kernels.memory.buffer, p, n);
-    expectSame(`attention out T=${T}`, view(y1, T * C), view(y2, T * C));
-    expectSame(`attention dqkv T=${T}`, view(d1, T * 3 * C), view(d2, T * 3 * C));
+    expectSame(`attention out, lengths ${lengths}`, view(y1, N * C), view(y2, N * C));
+    expectSame(`attention dqkv, lengths ${lengths}`, view(d1, N * 3 * C), view(d2, N * 3 * C));
   }
+  // row-wise and elementwise kernels cut by rows
+  const n = 5003, C = 36, T = 70;
+  const buf = (name: string) => {
+    const t = arena.alloc(name, n);
+    arena.f32(t).set(Float32Array.from({ length: n }, () => rng.random() - 0.5));
+    return t;
+  };
+  const x = buf('x'), dy = buf('dy'), [o1, o2, r1, r2] = ['o1', 'o2', 'r1', 'r2'].map(buf);
+  k.geluForward(o1.ptr, x.ptr, n);
+  threads.rows('geluForward', [o2.ptr, x.ptr], [1, 1], n, []);
+  expectSame('gelu', arena.f32(o1), arena.f32(o2));
+  k.layernormForward(o1.ptr, r1.ptr, x.ptr, T, C);
+  threads.rows('layernormForward', [o2.ptr, r2.ptr, x.ptr], [C, 1, C], T, [C]);
+  expectSame('layernorm', arena.f32(o1).subarray(0, T * C), arena.f32(o2).subarray(0, T * C));
+  expectSame('layernorm rstd', arena.f32(r1).subarray(0, T), arena.f32(r2).subarray(0, T));
+  const [p1, p2, m1, m2, v1, v2] = ['p1', 'p2', 'm1', 'm2', 'v1', 'v2'].map(buf);
+  for (const [a, b] of [[p1, p2], [m1, m2], [v1, v2]]) arena.f32(b).set(arena.f32(a));
+  k.adamUpdate(p1.ptr, dy.ptr, m1.ptr, v1.ptr, n, 0.01, 0.9, 0.99, 1e-8, 0.1, 0.01, 0.999);
+  threads.rows('adamUpdate', [p2.ptr, dy.ptr, m2.ptr, v2.ptr], [1, 1, 1, 1], n, [0.01, 0.9, 0.99, 1e-8, 0.1, 0.01, 0.999]);
+  expectSame('adam params', arena.f32(p1), arena.f32(p2));
+  expectSame('adam m', arena.f32(m1), arena.f32(m2));
 });
 
 test('enableRelaxedSimd switches on the fused multiply-add build at run time', () => {

@@ -108,42 +108,61 @@ import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
   for (; j < end; j += 4) store<f32>(d + j, load<f32>(w + j) * (load<f32>(d + j) - dot) * scale);
 }
 
-/** out (T, C) = softmax(q k^T / sqrt(hd), causal) v, for query rows t0..T-1 and heads h0..h1-1. */
-export function attentionForward(out: usize, att: usize, qkv: usize, t0: i32, T: i32, C: i32, NH: i32, A: i32,
-                                 h0: i32, h1: i32): void {
+/** out (T, C) = softmax(q k^T / sqrt(hd), causal) v for head h, query rows t0..T-1. */
+@inline function headForward(out: usize, att: usize, qkv: usize, t0: i32, T: i32, C: i32, NH: i32, A: i32, h: i32): void {
   const hd = C / NH, rowBytes = <usize>(3 * C) << 2, headBytes = <usize>hd << 2, cb = <usize>C << 2;
-  const scale = <f32>(1 / Math.sqrt(<f64>hd));
+  const scale = <f32>(1 / Math.sqrt(<f64>hd)), hs = <usize>h * headBytes, keys = qkv + cb + hs;
   for (let t = t0; t < T; t++) {
-    for (let h = h0; h < h1; h++) {
-      const hs = <usize>h * headBytes, row = att + (<usize>((t * NH + h) * A) << 2), keys = qkv + cb + hs;
-      softmaxRow(row, t + 1, rowDots(row, qkv + <usize>t * rowBytes + hs, keys, rowBytes, t, hd, scale));
-      weightedRows(out + <usize>t * cb + hs, row, 4, keys + cb, rowBytes, t + 1, hd, false);
-    }
+    const row = att + (<usize>((t * NH + h) * A) << 2);
+    softmaxRow(row, t + 1, rowDots(row, qkv + <usize>t * rowBytes + hs, keys, rowBytes, t, hd, scale));
+    weightedRows(out + <usize>t * cb + hs, row, 4, keys + cb, rowBytes, t + 1, hd, false);
   }
 }
 
 // y_t = sum_s w_ts v_s, w = softmax(l), l_ts = q_t.k_s * scale  =>  dv_s = sum_t w_ts dy_t,
 // dl_ts = w_ts (dw_ts - sum_u w_tu dw_tu) with dw_ts = dy_t.v_s, dq_t = scale sum_s dl_ts k_s,
-// dk_s = scale sum_t dl_ts q_t. Each sum is complete in one pass, so dqkv is written, not added
-// to (heads h0..h1-1 of it). datt (T, NH, A) is scratch: it ends up holding scale * dl.
-export function attentionBackward(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize,
-                                  T: i32, C: i32, NH: i32, A: i32, h0: i32, h1: i32): void {
+// dk_s = scale sum_t dl_ts q_t. Each sum is complete in one pass, so head h's share of dqkv is
+// written, not added to. datt (T, NH, A) is scratch: it ends up holding scale * dl.
+@inline function headBackward(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize,
+                              T: i32, C: i32, NH: i32, A: i32, h: i32): void {
   const hd = C / NH, rowBytes = <usize>(3 * C) << 2, headBytes = <usize>hd << 2, cb = <usize>C << 2;
   const scale = <f32>(1 / Math.sqrt(<f64>hd)), step = <usize>(NH * A) << 2; // from (t, h, s) to (t + 1, h, s)
-  for (let h = h0; h < h1; h++) {
-    const hs = <usize>h * headBytes, q = qkv + hs, k = q + cb, v = k + cb, dq = dqkv + hs, dk = dq + cb, dv = dk + cb;
-    // row by row: dw, then dl in place, then dq
-    for (let t = 0; t < T; t++) {
-      const off = <usize>((t * NH + h) * A) << 2, w = att + off, dl = datt + off;
-      rowDots(dl, dout + <usize>t * cb + hs, v, rowBytes, t, hd, 1);
-      softmaxBackwardRow(dl, w, t + 1, scale);
-      weightedRows(dq + <usize>t * rowBytes, dl, 4, k, rowBytes, t + 1, hd, false);
-    }
-    // column by column: every later query's share in key s and value s
-    for (let s = 0; s < T; s++) {
-      const off = <usize>((s * NH + h) * A + s) << 2, at = <usize>s * rowBytes;
-      weightedRows(dk + at, datt + off, step, q + at, rowBytes, T - s, hd, false);
-      weightedRows(dv + at, att + off, step, dout + <usize>s * cb + hs, cb, T - s, hd, false);
-    }
+  const hs = <usize>h * headBytes, q = qkv + hs, k = q + cb, v = k + cb, dq = dqkv + hs, dk = dq + cb, dv = dk + cb;
+  // row by row: dw, then dl in place, then dq
+  for (let t = 0; t < T; t++) {
+    const off = <usize>((t * NH + h) * A) << 2, w = att + off, dl = datt + off;
+    rowDots(dl, dout + <usize>t * cb + hs, v, rowBytes, t, hd, 1);
+    softmaxBackwardRow(dl, w, t + 1, scale);
+    weightedRows(dq + <usize>t * rowBytes, dl, 4, k, rowBytes, t + 1, hd, false);
+  }
+  // column by column: every later query's share in key s and value s
+  for (let s = 0; s < T; s++) {
+    const off = <usize>((s * NH + h) * A + s) << 2, at = <usize>s * rowBytes;
+    weightedRows(dk + at, datt + off, step, q + at, rowBytes, T - s, hd, false);
+    weightedRows(dv + at, att + off, step, dout + <usize>s * cb + hs, cb, T - s, hd, false);
+  }
+}
+
+// A batch of sequences packed back to back is described by a table `seqs` of three i32 per
+// sequence: its first row, its first query row t0 (0 but when a KV cache grows) and its length T.
+// Work comes in units u = b * NH + h, one head of one sequence, so threads can split a batch.
+
+/** Attention of units u0..u1-1; each sequence's buffers start at its first row. */
+export function attentionForward(out: usize, att: usize, qkv: usize, seqs: usize, u0: i32, u1: i32,
+                                 C: i32, NH: i32, A: i32): void {
+  for (let u = u0; u < u1; u++) {
+    const b = u / NH, entry = seqs + <usize>(12 * b), first = <usize>load<i32>(entry);
+    headForward(out + (first * C << 2), att + (first * NH * A << 2), qkv + (first * 3 * C << 2),
+      load<i32>(entry, 4), load<i32>(entry, 8), C, NH, A, u % NH);
+  }
+}
+
+/** The backward of units u0..u1-1 over whole sequences (t0 is ignored). */
+export function attentionBackward(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, seqs: usize,
+                                  u0: i32, u1: i32, C: i32, NH: i32, A: i32): void {
+  for (let u = u0; u < u1; u++) {
+    const b = u / NH, entry = seqs + <usize>(12 * b), first = <usize>load<i32>(entry);
+    headBackward(dqkv + (first * 3 * C << 2), datt + (first * NH * A << 2), dout + (first * C << 2),
+      qkv + (first * 3 * C << 2), att + (first * NH * A << 2), load<i32>(entry, 8), C, NH, A, u % NH);
   }
 }

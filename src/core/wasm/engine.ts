@@ -64,7 +64,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   const model = createModel(config, k, mm, params.ptr, grads.ptr);
 
   const packedFor = (rows: number, prefix: string): Packed => ({
-    B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows),
+    B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows), seqs: arena.alloc(`${prefix}.seqs`, 3 * rows).ptr,
     tokens: arena.alloc(`${prefix}.tokens`, rows).ptr, targets: arena.alloc(`${prefix}.targets`, rows).ptr,
     positions: arena.alloc(`${prefix}.positions`, rows).ptr,
   });
@@ -91,6 +91,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   function pack(batch: Batch, first: number): { next: number; N: number } {
     const rows = acts.rows;
     const tokens = i32(packed.tokens, rows), targets = i32(packed.targets, rows), positions = i32(packed.positions, rows);
+    const seqs = i32(packed.seqs, 3 * rows);
     let N = 0, B = 0, b = first;
     for (; b < batch.length; b++) {
       const seq = batch[b], len = predictions(seq, A);
@@ -98,6 +99,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
       if (len === 0) continue;
       packed.seqStart[B] = N;
       packed.seqLen[B] = len;
+      seqs.set([N, 0, len], 3 * B);
       B++;
       for (let t = 0; t < len; t++, N++) {
         tokens[N] = seq[t];
@@ -137,7 +139,8 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     }
     const c1 = 1 - libm.pow(train.beta1, step + 1), c2 = 1 - libm.pow(train.beta2, step + 1);
     const decay = 1 - lr * (train.weightDecay ?? 0); // AdamW; exactly 1 when off
-    k.adamUpdate(params.ptr, grads.ptr, m1.ptr, m2.ptr, n, lr, train.beta1, train.beta2, train.epsAdam, c1, c2, decay);
+    mm.rows('adamUpdate', [params.ptr, grads.ptr, m1.ptr, m2.ptr], [1, 1, 1, 1], n,
+      [lr, train.beta1, train.beta2, train.epsAdam, c1, c2, decay]);
     return sumLosses(N, 0, true) * dloss;
   }
 
@@ -161,7 +164,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     const { prompt, maxTokens, temperature, topK, stopAt } = options;
     if (prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
     const context = prompt.slice(), out: number[] = [];
-    const tokens = i32(decPacked.tokens, A), logits = new Float64Array(V);
+    const tokens = i32(decPacked.tokens, A), seqs = i32(decPacked.seqs, 3), logits = new Float64Array(V);
     let start = 0; // context[start] sits at position 0 of the cache
     let fed = 0;   // context[start..fed) is in the cache
     decPacked.B = 1;
@@ -170,6 +173,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
       const r0 = fed - start, r1 = context.length - start;
       for (let r = r0; r < r1; r++) tokens[r] = context[start + r];
       decPacked.seqLen[0] = r1;
+      seqs.set([0, r0, r1]); // attention for the new rows only
       gptForward(model, dec, decPacked, r0, r1);
       fed = context.length;
       logits.set(f32(dec.logits + 4 * (r1 - 1) * V, V));

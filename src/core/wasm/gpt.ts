@@ -108,12 +108,16 @@ export function weightPtrs(c: ModelConfig, base: number): WeightPtrs {
   return { wte: at.get('wte')!, wpe: at.get('wpe')!, lmHead: at.get('lm_head')!, layers };
 }
 
-/** Token positions of a pass: sequence b holds rows seqStart[b] .. seqStart[b] + seqLen[b] - 1. */
+/**
+ * Token positions of a pass: sequence b holds rows seqStart[b] .. seqStart[b] + seqLen[b] - 1,
+ * and its attention computes query rows t0..seqLen[b]-1 (t0 > 0 only when a KV cache grows).
+ */
 export interface Packed {
   B: number;
   seqStart: Int32Array; // (rows,)
   seqLen: Int32Array;   // (rows,)
-  tokens: number;       // (rows,) i32 in wasm memory
+  seqs: number;         // (rows, 3) i32 in wasm memory: seqStart, t0, seqLen per sequence, for the attention kernels
+  tokens: number;       // (rows,) i32
   targets: number;      // (rows,) i32
   positions: number;    // (rows,) i32
 }
@@ -125,7 +129,7 @@ type Backward<Args extends unknown[]> = (dinp: number, dout: number, ...rest: Ar
 export interface Model {
   config: ModelConfig;
   k: KernelExports;
-  mm: Threads; // matrix products and attention, split across threads when large
+  mm: Threads; // the kernels worth splitting across threads (all but the cheap ones called through k)
   w: WeightPtrs;
   dw: WeightPtrs;
   norm: { forward: Norm; backward: Backward<[inp: number, rstd: number, T: number, C: number]> };
@@ -134,16 +138,27 @@ export interface Model {
 
 /** The model over kernels, weights at `params` and gradients at `grads`; config picks norm and activation. */
 export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, params: number, grads: number): Model {
-  const norm = config.norm === 'layernorm'
-    ? { forward: k.layernormForward, backward: k.layernormBackward }
-    : { forward: k.rmsnormForward, backward: k.rmsnormBackward };
-  const act = config.activation === 'gelu' ? { forward: k.geluForward, backward: k.geluBackward }
-    : config.activation === 'relu2' ? { forward: k.relu2Forward, backward: k.relu2Backward }
-    : { forward: k.reluForward, backward: k.reluBackward };
+  const C = config.nEmbd;
+  const [normF, normB] = config.norm === 'layernorm' ? ['layernormForward', 'layernormBackward'] as const
+    : ['rmsnormForward', 'rmsnormBackward'] as const;
+  const [actF, actB] = config.activation === 'gelu' ? ['geluForward', 'geluBackward'] as const
+    : config.activation === 'relu2' ? ['relu2Forward', 'relu2Backward'] as const : ['reluForward', 'reluBackward'] as const;
+  const norm = {
+    forward: (out: number, rstd: number, inp: number, T: number) => mm.rows(normF, [out, rstd, inp], [C, 1, C], T, [C]),
+    backward: (dinp: number, dout: number, inp: number, rstd: number, T: number) =>
+      mm.rows(normB, [dinp, dout, inp, rstd], [C, C, C, 1], T, [C]),
+  };
+  const act = {
+    forward: (out: number, inp: number, n: number) => mm.rows(actF, [out, inp], [1, 1], n, []),
+    backward: (dinp: number, dout: number, inp: number, n: number) => mm.rows(actB, [dinp, dout, inp], [1, 1, 1], n, []),
+  };
   return { config, k, mm, w: weightPtrs(config, params), dw: weightPtrs(config, grads), norm, act };
 }
 
-/** Fills acts for rows r0..r1-1 (earlier rows of each sequence must be there already), up to the logits. */
+/**
+ * Fills acts for rows r0..r1-1, up to the logits. p's table must ask attention for just those
+ * query rows, whose earlier rows must be there already.
+ */
 export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number): void {
   const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
   const { k, mm, w, norm, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
@@ -155,18 +170,14 @@ export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number)
     const L = a.layers[l], W = w.layers[l];
     norm.forward(row(L.ln1, C), row(L.rstd1, 1), row(x, C), n, C);
     mm.matmulForward(row(L.qkv, 3 * C), row(L.ln1, C), W.qkv, n, C, 3 * C);
-    for (let b = 0; b < p.B; b++) {
-      const s = p.seqStart[b], T = Math.min(p.seqLen[b], r1 - s), t0 = Math.max(0, r0 - s);
-      if (t0 >= T) continue;
-      mm.attentionForward(L.atty + 4 * s * C, L.att + 4 * s * NH * A, L.qkv + 4 * s * 3 * C, t0, T, C, NH, A);
-    }
+    mm.attentionForward(L.atty, L.att, L.qkv, p.seqs, p.B, C, NH, A, p.seqLen);
     mm.matmulForward(row(L.attproj, C), row(L.atty, C), W.wo, n, C, C);
-    k.residualForward(row(L.res1, C), row(L.attproj, C), row(x, C), n * C);
+    mm.rows('residualForward', [row(L.res1, C), row(L.attproj, C), row(x, C)], [1, 1, 1], n * C, []);
     norm.forward(row(L.ln2, C), row(L.rstd2, 1), row(L.res1, C), n, C);
     mm.matmulForward(row(L.fch, 4 * C), row(L.ln2, C), W.fc1, n, C, 4 * C);
     act.forward(row(L.fcr, 4 * C), row(L.fch, 4 * C), n * 4 * C);
     mm.matmulForward(row(L.fcproj, C), row(L.fcr, 4 * C), W.fc2, n, 4 * C, C);
-    k.residualForward(row(L.res2, C), row(L.fcproj, C), row(L.res1, C), n * C);
+    mm.rows('residualForward', [row(L.res2, C), row(L.fcproj, C), row(L.res1, C)], [1, 1, 1], n * C, []);
     x = L.res2;
   }
   mm.matmulForward(row(a.logits, V), row(x, C), w.lmHead, n, C, V);
@@ -199,11 +210,7 @@ export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number
     matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, 4 * C);
     norm.backward(d.residual, d.ln, L.res1, L.rstd2, N, C); // now d res1 = d attproj
     matmulBackward(d.atty, dW.wo, d.residual, L.atty, W.wo, C, C);
-    for (let b = 0; b < p.B; b++) {
-      const s = p.seqStart[b];
-      mm.attentionBackward(d.qkv + 4 * s * 3 * C, d.att + 4 * s * NH * A, d.atty + 4 * s * C,
-        L.qkv + 4 * s * 3 * C, L.att + 4 * s * NH * A, p.seqLen[b], C, NH, A);
-    }
+    mm.attentionBackward(d.qkv, d.att, d.atty, L.qkv, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
     matmulBackward(d.ln, dW.qkv, d.qkv, L.ln1, W.qkv, C, 3 * C);
     norm.backward(d.residual, d.ln, xin, L.rstd1, N, C); // now d xin: the layer below's d res2
   }

@@ -11,10 +11,10 @@ export interface KernelExports {
   matmulBackwardInput(dinp: number, dout: number, weight: number, BT: number, C: number, OC: number): void;
   matmulBackwardWeight(dweight: number, dout: number, inp: number, BT: number, C: number, OC: number,
                        o0: number, o1: number): void;
-  attentionForward(out: number, att: number, qkv: number, t0: number, T: number, C: number, NH: number, A: number,
-                   h0: number, h1: number): void;
-  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number,
-                    T: number, C: number, NH: number, A: number, h0: number, h1: number): void;
+  attentionForward(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,
+                   C: number, NH: number, A: number): void;
+  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number,
+                    u0: number, u1: number, C: number, NH: number, A: number): void;
   rmsnormForward(out: number, rstd: number, inp: number, T: number, C: number): void;
   rmsnormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
   layernormForward(out: number, rstd: number, inp: number, T: number, C: number): void;

@@ -13,19 +13,25 @@ export interface WorkerInit {
 }
 
 /** Kernels a worker can run, by index; a negative op stops it. */
-export const OPS = ['matmulForward', 'matmulBackwardInput', 'matmulBackwardWeight',
-  'attentionForward', 'attentionBackward'] as const satisfies readonly (keyof KernelExports)[];
+export const OPS = ['matmulForward', 'matmulBackwardInput', 'matmulBackwardWeight', 'attentionForward',
+  'attentionBackward', 'layernormForward', 'layernormBackward', 'rmsnormForward', 'rmsnormBackward',
+  'reluForward', 'reluBackward', 'relu2Forward', 'relu2Backward', 'geluForward', 'geluBackward',
+  'residualForward', 'adamUpdate'] as const satisfies readonly (keyof KernelExports)[];
 
-// Two cache lines: the first written by the main thread (the worker only claims jobs there),
-// the second only by the worker, so neither side's spinning keeps stealing the other's line.
+export type Op = (typeof OPS)[number];
+
+// Four cache lines: the first two written by the main thread (the worker only claims jobs
+// there), the last only by the worker, so neither side's spinning keeps stealing the other's
+// line. Arguments are float64 (pointers and sizes are exact in it, learning rates need it).
 export const CONTROL = {
   SEQ: 0,       // job number, bumped by the main thread to start a job
   OP: 1,        // index into OPS
-  ARGS: 2,      // up to 12 int arguments
-  CLAIM: 14,    // 1 while the job is untaken: the worker takes it, or the main thread if the worker is late
-  DONE: 16,     // the last job number the worker finished
-  SLEEPING: 17, // 1 while the worker waits in Atomics.wait
-  READY: 18,    // 1 once the worker has instantiated the module
-  FAILED: 19,   // 1 if a job threw (the worker then stops)
-  INTS: 32,
+  CLAIM: 2,     // 1 while the job is untaken: the worker takes it, or the main thread if the worker is late
+  ARGS_F64: 2,  // float64 index of the first argument: bytes 16..111 hold up to 12
+  MAX_ARGS: 12,
+  DONE: 48,     // the last job number the worker finished
+  SLEEPING: 49, // 1 while the worker waits in Atomics.wait
+  READY: 50,    // 1 once the worker has instantiated the module
+  FAILED: 51,   // 1 if a job threw (the worker then stops)
+  INTS: 64,
 } as const;

@@ -1,11 +1,13 @@
-// Splitting the large matrix products and attention between threads that share the kernels'
-// memory. The calling thread takes the first share, then spins until the workers finish theirs
-// (or takes back a share no worker has started: on a busy machine a worker may not be running).
-// Work under a threshold stays on one thread, where a hand-off would cost more than it saves.
+// Splitting kernel calls between threads that share the kernels' memory. The calling thread
+// takes the first share, then spins until the workers finish theirs (or takes back a share no
+// worker has started: on a busy machine a worker may not be running). Work under a threshold
+// stays on one thread, where a hand-off would cost more than it saves. Every split gives each
+// output element to exactly one thread, computed in the same order, so results do not depend
+// on the thread count.
 
 import type { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
-import { CONTROL, OPS, type WorkerInit } from './protocol.js';
+import { CONTROL, OPS, type Op, type WorkerInit } from './protocol.js';
 
 /** A worker as the platform makes it (Node's worker_threads, a browser's Web Worker). */
 export interface WorkerPort {
@@ -21,29 +23,39 @@ export interface ThreadOptions {
   threads: number;    // including the calling thread
   spawn: SpawnWorker;
   minFlops?: number;  // smaller products run on one thread
+  minFloats?: number; // smaller elementwise and row-wise calls run on one thread
   spinMs?: number;    // how long an idle worker spins before it sleeps
 }
 
-/** The products, split or not; `run` hands one kernel call to each thread directly. */
+/** Kernel calls, split between threads or not. Pointers are byte offsets into the memory. */
 export interface Threads {
   readonly count: number;
   /** Resolves when every worker has started; until then their shares run here. */
   readonly ready: Promise<void>;
+  /**
+   * A kernel whose arguments are pointers, then a row count, then anything else, e.g.
+   * geluForward(out, inp, n) or layernormForward(out, rstd, inp, T, C): pointer i moves
+   * widths[i] floats per row (0: the same for every row), so rows can be cut between threads.
+   */
+  rows(op: Op, pointers: number[], widths: number[], rows: number, rest: number[]): void;
   matmulForward(out: number, inp: number, weight: number, BT: number, C: number, OC: number): void;
   matmulBackwardInput(dinp: number, dout: number, weight: number, BT: number, C: number, OC: number): void;
   matmulBackwardWeight(dweight: number, dout: number, inp: number, BT: number, C: number, OC: number): void;
-  attentionForward(out: number, att: number, qkv: number, t0: number, T: number, C: number, NH: number, A: number): void;
-  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number,
-                    T: number, C: number, NH: number, A: number): void;
+  /** Attention over the B sequences of the table at `seqs` (see wasm/assembly/attention.ts), query lengths T[b]. */
+  attentionForward(out: number, att: number, qkv: number, seqs: number, B: number, C: number, NH: number, A: number,
+                   T: ArrayLike<number>): void;
+  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number, B: number,
+                    C: number, NH: number, A: number, T: ArrayLike<number>): void;
   /**
    * jobs[0] runs here, jobs[i] on worker i - 1, all at once; returns when all are done. A job
    * no worker has started by then runs here too, unless `steal` is false.
    */
-  run(op: (typeof OPS)[number], jobs: number[][], steal?: boolean): void;
+  run(op: Op, jobs: number[][], steal?: boolean): void;
   close(): void;
 }
 
 const DEFAULT_MIN_FLOPS = 2e6;
+const DEFAULT_MIN_FLOATS = 65536;
 
 /** Boundaries splitting [0, n) into `parts` near-equal shares, each a multiple of `unit`. */
 export function shares(n: number, parts: number, unit: number): number[] {
@@ -53,21 +65,50 @@ export function shares(n: number, parts: number, unit: number): number[] {
   return cuts;
 }
 
-/** Products on the calling thread only. */
+/** Boundaries splitting items with these costs into `parts` runs of near-equal total cost. */
+export function costShares(costs: ArrayLike<number>, parts: number): number[] {
+  let total = 0;
+  for (let i = 0; i < costs.length; i++) total += costs[i];
+  const cuts = [0];
+  let sum = 0, i = 0;
+  for (let p = 1; p < parts; p++) {
+    const target = (total * p) / parts;
+    // take item i while that brings the sum closer to the target
+    while (i < costs.length && Math.abs(sum + costs[i] - target) <= Math.abs(sum - target)) sum += costs[i++];
+    cuts.push(i);
+  }
+  cuts.push(costs.length);
+  return cuts;
+}
+
+/** The job for rows r0..r1-1 of a `rows` call. */
+function rowJob(pointers: number[], widths: number[], r0: number, r1: number, rest: number[]): number[] {
+  return [...pointers.map((p, i) => p + 4 * r0 * widths[i]), r1 - r0, ...rest];
+}
+
+/** The per-head cost T^2 of each unit u = b * NH + h of an attention call. */
+function unitCosts(T: ArrayLike<number>, B: number, NH: number): Float64Array {
+  const costs = new Float64Array(B * NH);
+  for (let u = 0; u < costs.length; u++) costs[u] = T[Math.floor(u / NH)] ** 2;
+  return costs;
+}
+
+/** Calls on the calling thread only. */
 export function singleThread(kernels: Kernels): Threads {
   const k = kernels.exports;
+  const call = (op: Op, args: number[]) => (k[op] as (...args: number[]) => void)(...args);
   return {
     count: 1,
     ready: Promise.resolve(),
+    rows: (op, pointers, _widths, rows, rest) => call(op, [...pointers, rows, ...rest]),
     matmulForward: (...a) => k.matmulForward(...a),
     matmulBackwardInput: (...a) => k.matmulBackwardInput(...a),
     matmulBackwardWeight: (dw, dout, inp, BT, C, OC) => k.matmulBackwardWeight(dw, dout, inp, BT, C, OC, 0, OC),
-    attentionForward: (out, att, qkv, t0, T, C, NH, A) => k.attentionForward(out, att, qkv, t0, T, C, NH, A, 0, NH),
-    attentionBackward: (dqkv, datt, dout, qkv, att, T, C, NH, A) =>
-      k.attentionBackward(dqkv, datt, dout, qkv, att, T, C, NH, A, 0, NH),
+    attentionForward: (out, att, qkv, seqs, B, C, NH, A) => k.attentionForward(out, att, qkv, seqs, 0, B * NH, C, NH, A),
+    attentionBackward: (dqkv, datt, dout, qkv, att, seqs, B, C, NH, A) =>
+      k.attentionBackward(dqkv, datt, dout, qkv, att, seqs, 0, B * NH, C, NH, A),
     run(op, jobs) {
-      const f = k[op] as (...args: number[]) => void;
-      for (const job of jobs) f(...job);
+      for (const job of jobs) call(op, job);
     },
     close() {},
   };
@@ -79,9 +120,10 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
   if (n === 1) return singleThread(kernels);
   if (!kernels.shared) throw new Error('threads need kernels created with { shared: true }');
   const k = kernels.exports;
-  const minFlops = options.minFlops ?? DEFAULT_MIN_FLOPS;
+  const minFlops = options.minFlops ?? DEFAULT_MIN_FLOPS, minFloats = options.minFloats ?? DEFAULT_MIN_FLOATS;
   const blocks = Array.from({ length: n - 1 }, (_, i) => arena.alloc(`thread${i + 1}.control`, CONTROL.INTS));
   const control = blocks.map((b) => new Int32Array(kernels.memory.buffer, b.ptr, CONTROL.INTS));
+  const args = blocks.map((b) => new Float64Array(kernels.memory.buffer, b.ptr, CONTROL.ARGS_F64 + CONTROL.MAX_ARGS));
   const seq = control.map(() => 0);
   const workers: WorkerPort[] = [];
   const started = blocks.map((block) => new Promise<void>((resolve) => {
@@ -94,13 +136,13 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
 
   const local = (op: number, job: number[]) => (k[OPS[op]] as (...args: number[]) => void)(...job);
 
-  function run(name: (typeof OPS)[number], jobs: number[][], steal = true): void {
+  function run(name: Op, jobs: number[][], steal = true): void {
     const op = OPS.indexOf(name);
     const handed = jobs.map((job, w) => {
       const ctl = control[w - 1];
       if (w === 0 || !ctl || Atomics.load(ctl, CONTROL.READY) !== 1) return false;
       ctl[CONTROL.OP] = op;
-      ctl.set(job, CONTROL.ARGS);
+      args[w - 1].set(job, CONTROL.ARGS_F64);
       Atomics.store(ctl, CONTROL.CLAIM, 1);
       Atomics.store(ctl, CONTROL.SEQ, ++seq[w - 1]); // publishes the writes above
       if (Atomics.load(ctl, CONTROL.SLEEPING) === 1) Atomics.notify(ctl, CONTROL.SEQ);
@@ -114,34 +156,49 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     }
   }
 
+  /** Rows cut into shares of `unit` rows, when the work is worth a hand-off. */
+  function splitRows(op: Op, pointers: number[], widths: number[], count: number, rest: number[], unit = 4, split = true): void {
+    const cut = shares(count, n, unit);
+    if (!split || cut[1] === 0) return local(OPS.indexOf(op), [...pointers, count, ...rest]);
+    run(op, cut.slice(0, -1).map((r, i) => rowJob(pointers, widths, r, cut[i + 1], rest)));
+  }
+
   const big = (BT: number, C: number, OC: number) => 2 * BT * C * OC >= minFlops;
+  function attention(op: 'attentionForward' | 'attentionBackward', front: number[], B: number, tail: number[],
+                     NH: number, T: ArrayLike<number>, flopsPerCost: number): void {
+    const costs = unitCosts(T, B, NH);
+    let total = 0;
+    for (const c of costs) total += c;
+    const cut = costShares(costs, n);
+    if (total * flopsPerCost < minFlops || cut[1] === 0 || cut[1] === costs.length) {
+      return local(OPS.indexOf(op), [...front, 0, B * NH, ...tail]);
+    }
+    run(op, cut.slice(0, -1).map((u, i) => [...front, u, cut[i + 1], ...tail]));
+  }
   return {
     count: n,
     ready: Promise.all(started).then(() => undefined),
+    rows(op, pointers, widths, count, rest) {
+      let floats = 0;
+      for (const w of widths) floats += w;
+      splitRows(op, pointers, widths, count, rest, 4, floats * count >= minFloats);
+    },
     matmulForward(out, inp, weight, BT, C, OC) {
-      if (!big(BT, C, OC)) return k.matmulForward(out, inp, weight, BT, C, OC);
-      const cut = shares(BT, n, 2);
-      run('matmulForward', cut.slice(0, -1).map((r, i) => [out + 4 * r * OC, inp + 4 * r * C, weight, cut[i + 1] - r, C, OC]));
+      splitRows('matmulForward', [out, inp, weight], [OC, C, 0], BT, [C, OC], 2, big(BT, C, OC));
     },
     matmulBackwardInput(dinp, dout, weight, BT, C, OC) {
-      if (!big(BT, C, OC)) return k.matmulBackwardInput(dinp, dout, weight, BT, C, OC);
-      const cut = shares(BT, n, 2);
-      run('matmulBackwardInput', cut.slice(0, -1).map((r, i) => [dinp + 4 * r * C, dout + 4 * r * OC, weight, cut[i + 1] - r, C, OC]));
+      splitRows('matmulBackwardInput', [dinp, dout, weight], [C, OC, 0], BT, [C, OC], 2, big(BT, C, OC));
     },
     matmulBackwardWeight(dweight, dout, inp, BT, C, OC) {
       if (!big(BT, C, OC)) return k.matmulBackwardWeight(dweight, dout, inp, BT, C, OC, 0, OC);
       const cut = shares(OC, n, 2);
       run('matmulBackwardWeight', cut.slice(0, -1).map((o, i) => [dweight, dout, inp, BT, C, OC, o, cut[i + 1]]));
     },
-    attentionForward(out, att, qkv, t0, T, C, NH, A) {
-      if (NH < 2 || 2 * C * (T * T - t0 * t0) < minFlops) return k.attentionForward(out, att, qkv, t0, T, C, NH, A, 0, NH);
-      const cut = shares(NH, Math.min(n, NH), 1);
-      run('attentionForward', cut.slice(0, -1).map((h, i) => [out, att, qkv, t0, T, C, NH, A, h, cut[i + 1]]));
+    attentionForward(out, att, qkv, seqs, B, C, NH, A, T) {
+      attention('attentionForward', [out, att, qkv, seqs], B, [C, NH, A], NH, T, (2 * C) / NH);
     },
-    attentionBackward(dqkv, datt, dout, qkv, att, T, C, NH, A) {
-      if (NH < 2 || 4 * C * T * T < minFlops) return k.attentionBackward(dqkv, datt, dout, qkv, att, T, C, NH, A, 0, NH);
-      const cut = shares(NH, Math.min(n, NH), 1);
-      run('attentionBackward', cut.slice(0, -1).map((h, i) => [dqkv, datt, dout, qkv, att, T, C, NH, A, h, cut[i + 1]]));
+    attentionBackward(dqkv, datt, dout, qkv, att, seqs, B, C, NH, A, T) {
+      attention('attentionBackward', [dqkv, datt, dout, qkv, att, seqs], B, [C, NH, A], NH, T, (4 * C) / NH);
     },
     run,
     close() {

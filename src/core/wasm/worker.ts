@@ -12,6 +12,7 @@ export function serveKernels(init: WorkerInit, post: (message: unknown) => void)
   const k = instance.exports as unknown as KernelExports;
   const fns = OPS.map((name) => k[name] as (...args: number[]) => void);
   const ctl = new Int32Array(init.memory.buffer, init.control, CONTROL.INTS);
+  const args = new Float64Array(init.memory.buffer, init.control, CONTROL.ARGS_F64 + CONTROL.MAX_ARGS);
   let seen = Atomics.load(ctl, CONTROL.SEQ);
   Atomics.store(ctl, CONTROL.READY, 1);
   post('ready');
@@ -27,11 +28,11 @@ export function serveKernels(init: WorkerInit, post: (message: unknown) => void)
     }
     seen = Atomics.load(ctl, CONTROL.SEQ);
     if (Atomics.compareExchange(ctl, CONTROL.CLAIM, 1, 0) !== 1) { Atomics.store(ctl, CONTROL.DONE, seen); continue; }
-    const op = ctl[CONTROL.OP], a = CONTROL.ARGS;
+    const op = ctl[CONTROL.OP], a = CONTROL.ARGS_F64;
     if (op < 0) return;
     try {
-      fns[op](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5],
-        ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11]);
+      fns[op](args[a], args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5],
+        args[a + 6], args[a + 7], args[a + 8], args[a + 9], args[a + 10], args[a + 11]);
     } catch (e) {
       Atomics.store(ctl, CONTROL.FAILED, 1);
       Atomics.store(ctl, CONTROL.DONE, seen); // so the main thread stops waiting and reports it
