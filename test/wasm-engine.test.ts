@@ -14,7 +14,7 @@ import { PyRandom } from '../src/core/random.js';
 import { createScalarEngine } from '../src/core/scalar/engine.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { buildTokenizer, encodeDocument } from '../src/core/tokenizer.js';
-import { createWasmEngine } from '../src/core/wasm/engine.js';
+import { autoThreads, createWasmEngine } from '../src/core/wasm/engine.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
 
 const docs = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily'];
@@ -103,4 +103,11 @@ test('float32 engine: two threads train exactly as one', { skip: !support.thread
   } finally {
     two.close();
   }
+});
+
+test('autoThreads: two threads only where a step has products worth splitting and a second core', () => {
+  const recipe: ModelConfig = { ...config, nLayer: 4, nEmbd: 128, nHead: 4, blockSize: 64 };
+  assert.equal(autoThreads(recipe, { ...train, batchSize: 12 }, 2), 2);
+  assert.equal(autoThreads(recipe, { ...train, batchSize: 12 }, 1), 1, 'one core');
+  assert.equal(autoThreads(config, train, 8), 1, 'the reference model: every product is below the hand-off threshold');
 });

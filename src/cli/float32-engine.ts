@@ -1,18 +1,19 @@
 // `--dtype float32`: the WebAssembly SIMD engine with its Node worker threads, or, on a
 // runtime without WebAssembly SIMD, the float64 tensor engine after a one-line notice.
 
+import { availableParallelism } from 'node:os';
 import type { EngineFactory } from '../core/engine.js';
 import { ENGINES } from '../core/engines.js';
 import { wasmEngineFactory } from '../core/wasm/engine.js';
 import { wasmSupport } from '../core/wasm/kernels.js';
 import { enableRelaxedSimd, spawnNodeWorker } from './wasm-worker-node.js';
 
-export function float32Engine(threads: number): EngineFactory {
+export function float32Engine(threads: number | 'auto'): EngineFactory {
   enableRelaxedSimd(); // before the first module is validated
   const support = wasmSupport();
   if (!support.simd) {
     process.stderr.write(`notice: ${support.notice ?? 'no WebAssembly SIMD here'}; using the float64 tensor engine\n`);
     return ENGINES.tensor;
   }
-  return wasmEngineFactory({ threads, spawn: spawnNodeWorker });
+  return wasmEngineFactory({ threads, cores: availableParallelism(), spawn: spawnNodeWorker });
 }

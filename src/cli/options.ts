@@ -62,7 +62,7 @@ export function checkpointEngineName(saved: string | null | undefined, v: FlagVa
 /** Precision and threads: float32 runs the WebAssembly SIMD kernels. */
 export const COMPUTE_FLAGS: FlagSpec[] = [
   { name: 'dtype', type: 'string', help: 'float64 (TypeScript kernels, the exact reference path) or float32 (WebAssembly SIMD)', default: 'float64', choices: ['float64', 'float32'] },
-  { name: 'threads', type: 'int', help: 'threads for large float32 matrix products (spin-waiting: use 2 only on an idle machine)', default: 1 },
+  { name: 'threads', type: 'int', help: 'float32 threads; they spin while they wait, so a busy machine wants 1', defaultText: '2 on a multi-core machine when the model is large enough to gain, else 1' },
 ];
 
 /** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
@@ -109,7 +109,7 @@ export function runOptions(v: FlagValues): RunOptions {
   return {
     seed: v.seed as number,
     valFraction: v['val-fraction'] as number,
-    engine: v.dtype === 'float32' ? float32Engine(threadCount(v.threads as number)) : ENGINES[v.engine as string],
+    engine: v.dtype === 'float32' ? float32Engine(v.threads === undefined ? 'auto' : threadCount(v.threads as number)) : ENGINES[v.engine as string],
     model: {
       nLayer: v['n-layer'] as number, nEmbd: v['n-embd'] as number, nHead: v['n-head'] as number,
       blockSize: v['block-size'] as number, activation: v.activation as never, norm: v.norm as never, dropout: v.dropout as number,

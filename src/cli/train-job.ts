@@ -199,9 +199,16 @@ function describeRun(run: Run, path: string, out: string | undefined, saveEvery:
   const held = run.text ? run.text.val.length > 0 : run.valDocs.length > 0;
   return [
     `data: ${path}: ${data} | vocab ${run.tokenizer.vocabSize}`,
-    `model: ${c.nLayer} layer${c.nLayer > 1 ? 's' : ''}, ${c.nEmbd} wide, ${c.nHead} heads, context ${c.blockSize} | ${run.numParams} params | ${run.engine.name} engine`,
+    `model: ${c.nLayer} layer${c.nLayer > 1 ? 's' : ''}, ${c.nEmbd} wide, ${c.nHead} heads, context ${c.blockSize} | ${run.numParams} params | ${engineLabel(run.engine)}`,
     `train: ${t.steps} steps of ${per} | lr ${t.learningRate} ${t.schedule}${warm} | seed ${run.seed}`,
     out === undefined ? 'not saving (no --out)'
       : `saving to ${out} ${saveEvery > 0 ? `every ${saveEvery} steps and ` : ''}at the end${held ? `, the best validation loss to ${join(out, 'best')}` : ''}`,
   ].join('\n');
+}
+
+/** "tensor engine", or for the float32 engine its threads and whether it fuses multiply-adds. */
+function engineLabel(engine: Run['engine']): string {
+  if (!('threads' in engine) || !('relaxed' in engine)) return `${engine.name} engine`;
+  const threads = engine.threads as number;
+  return `${engine.name} engine (float32 SIMD${engine.relaxed ? ' + FMA' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`;
 }

@@ -54,7 +54,7 @@ export interface Threads {
   close(): void;
 }
 
-const DEFAULT_MIN_FLOPS = 2e6;
+export const DEFAULT_MIN_FLOPS = 2e6;
 const DEFAULT_MIN_FLOATS = 65536;
 
 /** Boundaries splitting [0, n) into `parts` near-equal shares, each a multiple of `unit`. */
