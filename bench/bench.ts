@@ -1,7 +1,10 @@
 // The benchmark: the reference run (1000 steps, batch 1, names) on the tensor engine, the
 // scalar engine and CPython side by side, then a larger model for throughput. Our engines
 // run through the library (createRun / train), so only the training loop is timed.
-// Flags: --quick (fewer repetitions, fewer steps), --no-python (skip the ~190 s CPython run).
+// Then the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
+// the float64 engine and PyTorch where installed, at the size of nanoGPT's CPU recipe.
+// Flags: --quick (fewer repetitions, fewer steps), --no-python (skip the ~190 s CPython run),
+// --no-torch (skip PyTorch in the scale run).
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,10 @@ import { formatStepLine } from '../src/core/format.js';
 import { type Run, createRun, sample, stepBatch, train } from '../src/core/run.js';
 import { createScalarEngine } from '../src/core/scalar/engine.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
+import { createWasmEngine } from '../src/core/wasm/engine.js';
+import { wasmSupport } from '../src/core/wasm/kernels.js';
+import { enableRelaxedSimd } from '../src/cli/wasm-worker-node.js';
+import { scaleBench } from './scale.js';
 import { stepFlops } from './flops.js';
 import { pythonUnavailable, runPython } from './python.js';
 
@@ -22,7 +29,8 @@ const NAMES = fileURLToPath(new URL('data/names.txt', root));
 const SCRIPT = fileURLToPath(new URL('../shared/reference/microgpt.py', root));
 
 const args = process.argv.slice(2);
-for (const a of args) if (a !== '--quick' && a !== '--no-python') throw new Error(`unknown flag ${a} (--quick, --no-python)`);
+const FLAGS = ['--quick', '--no-python', '--no-torch'];
+for (const a of args) if (!FLAGS.includes(a)) throw new Error(`unknown flag ${a} (${FLAGS.join(', ')})`);
 const quick = args.includes('--quick');
 const docs = parseDocuments(readFileSync(NAMES, 'utf8'));
 setFlagsFromString('--expose-gc'); // so the allocation check starts from a collected heap
@@ -103,6 +111,12 @@ let bigFlops = 0;
 for (let s = 0; s < bigSteps; s++) bigFlops += stepFlops(bigRun.run.config, stepLengths(bigRun.run, s));
 const bigHeap = await heapPerStep(bigRun.run, 10);
 
+// 2b. the float32 engine on the reference run (one thread: every product is tiny)
+enableRelaxedSimd();
+const wasmRuns: Timed[] = [];
+if (wasmSupport().simd) for (let r = 0; r < (quick ? 2 : 5); r++) wasmRuns.push(timeTraining(createWasmEngine));
+const wasmMs = wasmRuns.length ? median(wasmRuns.slice(1).map((t) => t.ms)) : undefined;
+
 // 3. the scalar engine
 const scalarRuns: Timed[] = [];
 for (let r = 0; r < (quick ? 1 : 3); r++) scalarRuns.push(timeTraining(createScalarEngine));
@@ -116,6 +130,7 @@ const c = tensor.run.config;
 console.log(`\nreference run: ${steps} steps, batch 1, names (n_layer ${c.nLayer}, n_embd ${c.nEmbd}, n_head ${c.nHead}, block ${c.blockSize}, ${tensor.run.numParams} params, ${tensor.tokens} predicted tokens)`);
 console.log('engine     median ms   ms/step    tokens/s  runs');
 row('tensor', tensorMs, steps, tensor.tokens, reps, `(warm; min ${fmt(Math.min(...warm.map((t) => t.ms)))} ms, first cold run ${fmt(cold.ms)} ms)`);
+if (wasmMs !== undefined) row('float32', wasmMs, steps, tensor.tokens, wasmRuns.length - 1, `(wasm SIMD, 1 thread; worst loss difference from float64 ${maxRelDiff(wasmRuns[0].losses, tensor.losses).toExponential(1)} relative)`);
 row('scalar', scalarMs, steps, tensor.tokens, scalarRuns.length);
 if (python) row('CPython', python.ms, steps, tensor.tokens, 1, '(whole program)');
 else console.log(`CPython  skipped: ${why}`);
@@ -147,3 +162,6 @@ const bc = bigRun.run.config;
 console.log(`\nlarger model: n_layer ${bc.nLayer}, n_embd ${bc.nEmbd}, n_head ${bc.nHead}, block ${bc.blockSize}, batch 16, ${bigRun.run.numParams} params, ${bigSteps} steps`);
 console.log(`  ${fmt(bigRun.ms)} ms, ${fmt(bigRun.ms / bigSteps, 2)} ms/step, ${fmt(bigRun.tokens / (bigRun.ms / 1000), 0)} tokens/s, ${fmt(bigFlops / (bigRun.ms / 1000) / 1e9, 2)} GFLOP/s (matmul + attention, forward + backward)`);
 console.log(`  heap allocated per step once warm: ${fmt(bigHeap, 0)} bytes; heap held by the run (weights, Adam, activations): ${mb(process.memoryUsage().heapUsed - heapBeforeBig)}`);
+
+// 5. the scale run
+await scaleBench(quick, !args.includes('--no-torch'));

@@ -4,7 +4,9 @@ Not part of the package: run by `npm run bench -- --torch` where Debian's python
 installed. The model is ours (the same blocks as microgpt-ts with --activation gelu
 --norm layernorm: a norm after the embeddings, pre-norm blocks, no biases, untied lm_head),
 so both sides do the same arithmetic; the optimizer is AdamW as in nanoGPT's recipe.
-Prints one JSON line: ms/iteration (median of logged windows), tokens/s, final val loss.
+Arguments are key=value: data, layers, heads, embd, block, batch, iters, threads (torch's
+intra-op threads; OpenBLAS takes OPENBLAS_NUM_THREADS), val (held-out batches, 0 for none).
+Prints one JSON line: ms/iteration (median over iterations), tokens/s, final val loss.
 """
 import json, math, sys, time
 import torch
@@ -98,9 +100,12 @@ for step in range(iters):
     if step % 200 == 0:
         print(f"step {step} loss {loss.item():.4f} {1000 * times[-1]:.1f} ms", file=sys.stderr)
 
-with torch.no_grad():
-    model.eval()
-    val = sum(model(*batch_of("val")).item() for _ in range(200)) / 200
+val_windows = int(args.get("val", 200))  # held-out batches for the final loss; 0 skips it
+val = None
+if val_windows:
+    with torch.no_grad():
+        model.eval()
+        val = sum(model(*batch_of("val")).item() for _ in range(val_windows)) / val_windows
 
 times.sort()
 ms = 1000 * times[len(times) // 2]

@@ -1,0 +1,106 @@
+// The scale benchmark: the shape of nanoGPT's CPU Shakespeare recipe (4 layers, 4 heads, width
+// 128, context 64, batch 12; GELU, LayerNorm, AdamW-style Adam with lr 1e-3 cosine) on Tiny
+// Shakespeare, timed per iteration on our engines and, where Debian's python3-torch is
+// installed, on PyTorch with the same model (bench/torch-recipe.py), all in one run.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ModelConfig, TrainConfig } from '../src/core/config.js';
+import type { EngineFactory } from '../src/core/engine.js';
+import { createTextRun, trainStep } from '../src/core/run.js';
+import { createTensorEngine } from '../src/core/tensor/engine.js';
+import { wasmEngineFactory } from '../src/core/wasm/engine.js';
+import { wasmSupport } from '../src/core/wasm/kernels.js';
+import { enableRelaxedSimd, spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
+
+const root = new URL('../../', import.meta.url);
+const TEXT = fileURLToPath(new URL('data/tinyshakespeare.txt', root));
+const TORCH_SCRIPT = fileURLToPath(new URL('bench/torch-recipe.py', root));
+const OPENBLAS_PTHREAD = '/usr/lib/x86_64-linux-gnu/openblas-pthread'; // Debian's threaded OpenBLAS
+
+const MODEL: Partial<ModelConfig> = { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, activation: 'gelu', norm: 'layernorm' };
+const TRAIN: Partial<TrainConfig> = { batchSize: 12, steps: 2000, learningRate: 1e-3, schedule: 'cosine', warmupSteps: 100, beta1: 0.9, beta2: 0.99 };
+const TOKENS = 12 * 64; // predicted tokens per iteration
+
+export interface ScaleRow {
+  engine: string;
+  dtype: string;
+  threads: number;
+  msPerIter: number; // median
+  note?: string;
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median ms per iteration of `iters` steps after `warmup` untimed ones, and the run's parameter count. */
+async function timeEngine(engine: EngineFactory, warmup: number, iters: number): Promise<{ ms: number; params: number }> {
+  const run = createTextRun(readFileSync(TEXT, 'utf8'), { engine, model: MODEL, train: TRAIN });
+  await (run.engine as { ready?: Promise<void> }).ready;
+  for (let i = 0; i < warmup; i++) trainStep(run);
+  const times: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    trainStep(run);
+    times.push(performance.now() - t0);
+  }
+  run.engine.close?.();
+  return { ms: median(times), params: run.numParams };
+}
+
+/** A python3 that imports torch, or why there is none. */
+function findTorch(): { python: string } | { why: string } {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return { python };
+  }
+  return { why: 'no python3 with torch (Debian: apt install python3-torch libopenblas0-pthread)' };
+}
+
+function runTorch(python: string, iters: number, threads: 1 | 2): ScaleRow {
+  // PyTorch's fastest setting here: one intra-op thread, OpenBLAS's own threads for products
+  const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+  if (existsSync(OPENBLAS_PTHREAD)) env.LD_LIBRARY_PATH = [OPENBLAS_PTHREAD, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const r = spawnSync(python, [TORCH_SCRIPT, `data=${TEXT}`, `iters=${iters}`, 'threads=1', 'val=0'], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`${TORCH_SCRIPT} failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms_per_iter: number; torch: string };
+  return { engine: `PyTorch ${out.torch}`, dtype: 'float32', threads, msPerIter: out.ms_per_iter, note: 'OpenBLAS' };
+}
+
+/** Runs the scale benchmark and prints its table; returns the rows. */
+export async function scaleBench(quick: boolean, withTorch: boolean): Promise<ScaleRow[]> {
+  enableRelaxedSimd();
+  const iters = quick ? 15 : 60, rows: ScaleRow[] = [];
+  let params = 0;
+  const support = wasmSupport();
+  if (support.simd) {
+    const counts = support.threads && availableParallelism() >= 2 ? [1, 2] : [1];
+    for (const threads of counts) {
+      const r = await timeEngine(wasmEngineFactory({ threads, spawn: spawnNodeWorker }), 5, iters);
+      params = r.params;
+      rows.push({ engine: 'wasm', dtype: 'float32', threads, msPerIter: r.ms, note: support.relaxed ? 'SIMD + FMA' : 'SIMD' });
+    }
+  }
+  const f64 = await timeEngine(createTensorEngine, 1, quick ? 2 : 4);
+  params = f64.params;
+  rows.push({ engine: 'tensor', dtype: 'float64', threads: 1, msPerIter: f64.ms, note: 'TypeScript loops' });
+  const torch = withTorch ? findTorch() : { why: '--no-torch' };
+  if ('python' in torch) for (const threads of [1, 2] as const) rows.push(runTorch(torch.python, iters + 5, threads));
+
+  const fmt = (x: number, d = 1) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  console.log(`\nscale run: nanoGPT's CPU Shakespeare recipe shape (4 layers, 4 heads, width 128, context 64, batch 12, ${params} params), median of ${iters} iterations`);
+  console.log('engine            dtype    threads   ms/iter    tokens/s   GFLOP/s  vs PyTorch (same threads)');
+  const torchMs = (threads: number) => rows.find((r) => r.engine.startsWith('PyTorch') && r.threads === threads)?.msPerIter;
+  for (const r of rows) {
+    const vs = r.engine.startsWith('PyTorch') || torchMs(r.threads) === undefined ? '' : `${fmt(r.msPerIter / torchMs(r.threads)!, 2)}x the time`;
+    console.log(`${r.engine.padEnd(17)} ${r.dtype.padEnd(8)} ${String(r.threads).padStart(7)} ${fmt(r.msPerIter).padStart(9)} ${fmt((TOKENS / r.msPerIter) * 1000, 0).padStart(11)}` +
+      ` ${fmt((6 * params * TOKENS) / r.msPerIter / 1e6).padStart(9)}  ${vs}${r.note ? `  (${r.note})` : ''}`);
+  }
+  if (!('python' in torch)) console.log(`PyTorch skipped: ${torch.why}`);
+  console.log('GFLOP/s counts 6 x params x tokens (the usual estimate: products only, attention scores left out)');
+  return rows;
+}
