@@ -1,7 +1,8 @@
 // The training worker: owns the run and trains it in slices of ~25 ms, posting progress
 // after each and yielding to its message queue in between, so pause is never far away.
 
-import { ENGINES, type Run, PyRandom, UserError, createRun, encode, parseDocuments, sampleText, trainStep } from '../../src/core/index.js';
+import { type Run, PyRandom, UserError, createRun, encode, parseDocuments, sampleText, trainStep } from '../../src/core/index.js';
+import { WEB_ENGINES, webEngineName } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker } from './protocol.js';
 
@@ -39,7 +40,7 @@ const later = () => yieldChannel.port2.postMessage(loopId);
 function info(loaded: boolean, note: string): RunInfo {
   const r = run!;
   return {
-    engine: r.engine.name, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
+    engine: webEngineName(r.engine.name) ?? r.engine.name, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
   };
 }
@@ -56,8 +57,8 @@ function resetProgress(): void {
 }
 
 function engineFactory(name: string) {
-  const factory = ENGINES[name];
-  if (!factory) throw new UserError(`unknown engine ${JSON.stringify(name)}; choose one of ${Object.keys(ENGINES).join(', ')}`);
+  const factory = WEB_ENGINES[name];
+  if (!factory) throw new UserError(`unknown engine ${JSON.stringify(name)}; choose one of ${Object.keys(WEB_ENGINES).join(', ')}`);
   return factory;
 }
 
@@ -75,7 +76,7 @@ function init(settings: RunSettings, data: DataSource): void {
 
 function load(json: string, weights: Uint8Array, data: DataSource): void {
   const checkpoint = readCheckpoint(json, weights);
-  const name = checkpoint.engine && ENGINES[checkpoint.engine] ? checkpoint.engine : Object.keys(ENGINES)[0];
+  const name = webEngineName(checkpoint.engine) ?? Object.keys(WEB_ENGINES)[0];
   const restored = restoreRun(checkpoint, data.text, engineFactory(name));
   run = restored.run;
   seed = checkpoint.seed;
