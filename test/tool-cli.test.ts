@@ -111,8 +111,10 @@ test('train --preset names, then sample: the reference run, its samples word for
 test('train, sample and eval a text model; checkpoints and metrics on disk', () => {
   const out = join(tmp, 'text-run'), metrics = join(tmp, 'text-run.jsonl');
   const r = cli('train', '--data', TEXT, '--format', 'text', '--steps', '40', '--batch-size', '2', '--block-size', '16',
-    '--eval-every', '20', '--eval-size', '8', '--save-every', '20', '--out', out, '--metrics', metrics, '--quiet', '--log-every', '10');
+    '--eval-every', '20', '--eval-size', '8', '--save-every', '20', '--out', out, '--metrics', metrics, '--quiet', '--log-every', '10',
+    '--init-std', '0.02');
   assertOk(r);
+  assert.match(readFileSync(join(out, 'checkpoint.json'), 'utf8'), /"initStd":0\.02,/, '--init-std is saved with the config');
   assert.match(r.out, /3600 train \+ 400 val chars \(text\)/);
   assert.match(r.out, /step 20: val loss \d\.\d{4} \(\d\.\d{3} bits\/char\)/);
   assert.equal(r.out.match(/^step +\d+\/40 \| loss/gm)?.length, 4, 'a plain line every 10 steps');

@@ -35,6 +35,7 @@ export const MODEL_FLAGS: FlagSpec[] = [
   { name: 'activation', type: 'string', help: 'MLP activation', default: DEFAULT_MODEL.activation, choices: ACTIVATIONS },
   { name: 'norm', type: 'string', help: 'normalisation', default: DEFAULT_MODEL.norm, choices: NORMS },
   { name: 'dropout', type: 'number', help: 'dropout probability', default: DEFAULT_MODEL.dropout },
+  { name: 'init-std', type: 'number', help: "standard deviation of the initial weights (the reference's 0.08 suits width 16; wider models want ~0.02)", default: DEFAULT_MODEL.initStd },
 ];
 
 export const OPTIM_FLAGS: FlagSpec[] = [
@@ -113,6 +114,7 @@ export function runOptions(v: FlagValues): RunOptions {
     model: {
       nLayer: v['n-layer'] as number, nEmbd: v['n-embd'] as number, nHead: v['n-head'] as number,
       blockSize: v['block-size'] as number, activation: v.activation as never, norm: v.norm as never, dropout: v.dropout as number,
+      initStd: v['init-std'] as number,
     },
     train: {
       steps: v.steps as number, batchSize: v['batch-size'] as number, learningRate: v.lr as number,
