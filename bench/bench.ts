@@ -139,8 +139,10 @@ console.log('\nratios');
 if (python) {
   console.log(`  scalar vs CPython: ${fmt(python.ms / scalarMs)}x (target >= 25x)`);
   console.log(`  tensor vs CPython: ${fmt(python.ms / tensorMs, 0)}x (target >= 1000x)`);
+  if (wasmMs !== undefined) console.log(`  float32 vs CPython: ${fmt(python.ms / wasmMs, 0)}x`);
 }
 console.log(`  tensor vs scalar:  ${fmt(scalarMs / tensorMs)}x`);
+if (wasmMs !== undefined) console.log(`  float32 vs tensor: ${fmt(tensorMs / wasmMs)}x`);
 
 console.log('\nlosses');
 console.log(`  tensor, every repetition identical: ${sameEveryRun ? 'yes' : 'NO'}`);

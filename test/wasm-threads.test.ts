@@ -136,6 +136,18 @@ test('a process with kernel threads exits, closed or not', { skip: !support.thre
   assert.equal(r.stdout.trim(), 'left without close', r.stderr);
 });
 
+// --jitless turns WebAssembly off: a runtime without it, as some locked-down browsers are
+test('--dtype float32 without WebAssembly falls back to the float64 engine after a one-line notice', () => {
+  const bin = new URL('../../bin/microgpt.js', import.meta.url).pathname;
+  const out = mkdtempSync(join(tmpdir(), 'microgpt-jitless-'));
+  const r = spawnSync(process.execPath, ['--jitless', bin, 'train', '--steps', '2', '--dtype', 'float32', '--out', join(out, 'ckpt')],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const ours = r.stderr.replace(/^Warning: disabling flag --expose_wasm.*\n/m, ''); // V8's, about --jitless itself
+  assert.equal(ours, 'notice: this runtime has no WebAssembly, so --dtype float32 trains on the float64 tensor engine\n');
+  assert.match(r.stdout, /\| tensor engine\n/);
+});
+
 function expectSame(name: string, a: Float32Array, b: Float32Array): void {
   const bad = a.findIndex((v, j) => !Object.is(v, b[j]));
   assert.equal(bad, -1, `${name}: at [${bad}] one thread ${a[bad]}, two ${b[bad]}`);

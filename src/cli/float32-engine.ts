@@ -12,7 +12,7 @@ export function float32Engine(threads: number | 'auto'): EngineFactory {
   enableRelaxedSimd(); // before the first module is validated
   const support = wasmSupport();
   if (!support.simd) {
-    process.stderr.write(`notice: ${support.notice ?? 'no WebAssembly SIMD here'}; using the float64 tensor engine\n`);
+    process.stderr.write(`notice: ${support.notice}, so --dtype float32 trains on the float64 tensor engine\n`);
     return ENGINES.tensor;
   }
   return wasmEngineFactory({ threads, cores: availableParallelism(), spawn: spawnNodeWorker });

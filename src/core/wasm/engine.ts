@@ -43,7 +43,7 @@ function predictions(tokens: number[], blockSize: number): number {
 export function createWasmEngine(config: ModelConfig, weights: Float64Array, train: TrainConfig,
                                  _seed?: number, options: WasmEngineOptions = {}): WasmEngine {
   const support = wasmSupport();
-  if (!support.simd) throw new UserError(support.notice!);
+  if (!support.simd) throw new UserError(`${support.notice}: use the float64 tensor engine`);
   let threads = Math.max(1, Math.floor(options.threads ?? 1)), notice: string | undefined;
   if (threads > 1 && !support.threads) {
     notice = 'shared WebAssembly memory is unavailable here (browsers need cross-origin isolation); using 1 thread';

@@ -106,9 +106,7 @@ export function wasmSupport(): WasmSupport {
   const relaxed = simd && wasm!.validate(bytes(RELAXED));
   const threads = simd && wasm!.validate(bytes(SIMD_SHARED)) && sharedMemoryWorks(wasm!);
   support = { simd, relaxed, threads };
-  if (!simd) support.notice = wasm
-    ? 'this runtime has no WebAssembly SIMD; use the float64 engine instead'
-    : 'this runtime has no WebAssembly; use the float64 engine instead';
+  if (!simd) support.notice = wasm ? 'this runtime has no WebAssembly SIMD' : 'this runtime has no WebAssembly';
   return support;
 }
 
