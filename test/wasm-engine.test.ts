@@ -76,6 +76,7 @@ test('float32 engine: load restores weights and moments', { skip: !support.simd 
 for (const [name, model, knobs] of [
   ['gelu', { activation: 'gelu' }, {}], ['relu2', { activation: 'relu2' }, {}], ['layernorm', { norm: 'layernorm' }, {}],
   ['grad-clip 0.5', {}, { gradClip: 0.5 }], ['weight-decay 0.1', {}, { weightDecay: 0.1 }],
+  ['dropout 0.2', { dropout: 0.2 }, {}], // the same masks: one generator, the same order of draws
 ] as [string, Partial<ModelConfig>, Partial<TrainConfig>][]) {
   test(`float32 engine: ${name} follows the tensor engine`, { skip: !support.simd && support.notice }, () => {
     const c = { ...config, ...model }, t = { ...train, ...knobs };

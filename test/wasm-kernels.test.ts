@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enableRelaxedSimd } from '../src/cli/wasm-worker-node.js';
 import { PyRandom } from '../src/core/random.js';
+import { dropoutRng, dropoutState } from '../src/core/tensor/dropout.js';
 import { createArena } from '../src/core/wasm/arena.js';
 import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 
@@ -350,6 +351,20 @@ function kernelTests(kernels: Kernels, label: string): void {
     expectClose('embeddingForward', get(Y), y);
     expectClose('embeddingBackward dwte', get(DE), dwte);
     expectClose('embeddingBackward dwpe', get(DP), dwpe);
+  });
+
+  test(`${label}: dropout draws the float64 engine's masks, and continues its generator across calls`, () => {
+    const { k, put, get } = harness(kernels);
+    const n = 1001, p = 0.3, x = f32(rand(n)), dy = f32(rand(n));
+    const rand64 = dropoutRng(42, 7), want = Array.from({ length: n }, () => (rand64() < p ? 0 : 1 / (1 - p)));
+    const X = put('x', x), M = put('mask', new Float64Array(n)), DX = put('dx', rand(n)), DY = put('dy', dy);
+    const split = 400; // two calls, the second starting where the first stopped
+    const state = k.dropoutForward(X.ptr, M.ptr, p, dropoutState(42, 7), split);
+    k.dropoutForward(X.ptr + 4 * split, M.ptr + 4 * split, p, state, n - split);
+    expectClose('dropout mask', get(M), f32(Float64Array.from(want)), 0);
+    expectClose('dropoutForward (in place)', get(X), x.map((v, i) => v * want[i]));
+    k.dropoutBackward(DX.ptr, DY.ptr, M.ptr, n);
+    expectClose('dropoutBackward', get(DX), dy.map((v, i) => v * want[i]));
   });
 
   test(`${label}: adam update, with weight decay, and the pieces of gradient clipping`, () => {

@@ -9,4 +9,5 @@ export { reluForward, reluBackward, relu2Forward, relu2Backward, geluForward, ge
 export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { residualForward } from './residual';
+export { dropoutForward, dropoutBackward } from './dropout';
 export { adamUpdate, sumOfSquares, scale } from './adam';

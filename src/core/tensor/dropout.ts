@@ -2,9 +2,14 @@
 // and evaluation needs no change. The mask comes from its own small generator seeded by
 // (run seed, step), not from the run's PyRandom, so sampling streams and resume stay exact.
 
+/** The generator's 32-bit starting state for a step (the float32 engine's kernel starts here too). */
+export function dropoutState(seed: number, step: number): number {
+  return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
+}
+
 /** mulberry32: a tiny deterministic 32-bit generator; returns uniforms in [0, 1). */
 export function dropoutRng(seed: number, step: number): () => number {
-  let a = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
+  let a = dropoutState(seed, step);
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;

@@ -2,11 +2,12 @@
 // Adam's moments and every activation live in wasm memory for the whole run, laid out once,
 // so a step copies in only its token ids and allocates no buffers.
 
-import type { ModelConfig, TrainConfig } from '../config.js';
+import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../config.js';
 import type { Batch, Engine, EngineFactory, GenerateOptions } from '../engine.js';
 import { UserError } from '../errors.js';
 import * as libm from '../libm.js';
 import { paramCount } from '../params.js';
+import { dropoutState } from '../tensor/dropout.js';
 import type { PyRandom } from '../random.js';
 import { drawToken } from '../sampling.js';
 import { createArena } from './arena.js';
@@ -36,12 +37,12 @@ function predictions(tokens: number[], blockSize: number): number {
 }
 
 /**
- * A float32 engine over the SIMD kernels, in the EngineFactory shape (it draws no dropout, so
- * `seed` is unused) with thread options after it. Throws a UserError with a one-line reason
- * where the kernels cannot run, so the caller can fall back to the float64 engine.
+ * A float32 engine over the SIMD kernels, in the EngineFactory shape (`seed` seeds dropout,
+ * as in the float64 engine) with thread options after it. Throws a UserError with a one-line
+ * reason where the kernels cannot run, so the caller can fall back to the float64 engine.
  */
 export function createWasmEngine(config: ModelConfig, weights: Float64Array, train: TrainConfig,
-                                 _seed?: number, options: WasmEngineOptions = {}): WasmEngine {
+                                 seed = DEFAULT_SEED, options: WasmEngineOptions = {}): WasmEngine {
   const support = wasmSupport();
   if (!support.simd) throw new UserError(`${support.notice}: use the float64 tensor engine`);
   let threads = Math.max(1, Math.floor(options.threads ?? 1)), notice: string | undefined;
@@ -126,13 +127,15 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     if (count === 0) throw new Error('the batch has no token to predict');
     ensureRows(count);
     const { N } = pack(batch, 0);
-    gptForward(model, acts, packed, 0, N);
+    // the float64 engine's masks: they depend only on (seed, step), so a resumed run draws the same
+    const dropout = config.dropout ? { p: config.dropout, state: dropoutState(seed, step) } : undefined;
+    gptForward(model, acts, packed, 0, N, dropout);
     lossForward(model, acts, packed, N);
     f32(dacts.encoded, N * C).fill(0);
     f32(model.dw.wte, V * C).fill(0); // the other gradients are written whole
     f32(model.dw.wpe, A * C).fill(0);
     const dloss = 1 / count;
-    gptBackward(model, acts, dacts, packed, N, dloss);
+    gptBackward(model, acts, dacts, packed, N, dloss, dropout !== undefined);
     if (train.gradClip) {
       const norm = Math.sqrt(k.sumOfSquares(grads.ptr, n));
       if (norm > train.gradClip) k.scale(grads.ptr, train.gradClip / norm, n);
@@ -188,7 +191,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   return {
     name: 'wasm',
     config,
-    features: ['relu2', 'gelu', 'layernorm', 'grad-clip', 'weight-decay'], // not dropout yet
+    features: ['relu2', 'gelu', 'layernorm', 'dropout', 'grad-clip', 'weight-decay'],
     threads,
     relaxed: kernels.relaxed,
     notice,

@@ -26,6 +26,8 @@ interface LayerActs {
   fcr: number;     // (N, 4C) after the activation
   fcproj: number;  // (N, C)
   res2: number;    // (N, C) after the MLP residual: the block's output
+  mask1: number;   // (N, C) dropout masks of attproj and fcproj, applied in place (0 without dropout)
+  mask2: number;   // (N, C)
 }
 
 /** Pointers to a pass's buffers for `rows` positions; the gradient twin has the same shapes. */
@@ -50,6 +52,7 @@ export interface GradActs {
   qkv: number;      // (N, 3C)
   att: number;      // (N, NH, A) the attention backward's scratch
   encoded: number;  // (N, C) the first norm's input: zeroed, the norm backward adds into it
+  proj: number;     // (N, C) a projection's gradient through its dropout mask (0 without dropout)
 }
 
 /**
@@ -66,6 +69,7 @@ export function attStride(blockSize: number, nHead: number): number {
 export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): Acts {
   const C = c.nEmbd, A = attStride(c.blockSize, c.nHead);
   const buf = (name: string, width: number): number => arena.alloc(`${prefix}.${name}`, rows * width).ptr;
+  const masks = (c.dropout ?? 0) > 0;
   const encoded = buf('encoded', C), x0 = buf('x0', C), rstd0 = buf('rstd0', 1);
   const layers: LayerActs[] = [];
   for (let l = 0; l < c.nLayer; l++) {
@@ -74,6 +78,7 @@ export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: st
       ln1: b('ln1', C), rstd1: b('rstd1', 1), qkv: b('qkv', 3 * C), att: b('att', c.nHead * A),
       atty: b('atty', C), attproj: b('attproj', C), res1: b('res1', C), ln2: b('ln2', C), rstd2: b('rstd2', 1),
       fch: b('fch', 4 * C), fcr: b('fcr', 4 * C), fcproj: b('fcproj', C), res2: b('res2', C),
+      mask1: masks ? b('mask1', C) : 0, mask2: masks ? b('mask2', C) : 0,
     });
   }
   const logits = buf('logits', c.vocabSize), probs = buf('probs', c.vocabSize), losses = buf('losses', 1);
@@ -86,7 +91,7 @@ export function allocGradActs(arena: Arena, c: ModelConfig, rows: number, prefix
   return {
     logits: buf('logits', c.vocabSize), residual: buf('residual', C), ln: buf('ln', C), fc: buf('fc', 4 * C),
     atty: buf('atty', C), qkv: buf('qkv', 3 * C), att: buf('att', c.nHead * attStride(c.blockSize, c.nHead)),
-    encoded: buf('encoded', C),
+    encoded: buf('encoded', C), proj: (c.dropout ?? 0) > 0 ? buf('proj', C) : 0,
   };
 }
 
@@ -155,11 +160,18 @@ export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, 
   return { config, k, mm, w: weightPtrs(config, params), dw: weightPtrs(config, grads), norm, act };
 }
 
+/** Dropout for one training forward: probability p, and the mask generator's state, advanced as it draws. */
+export interface Dropout {
+  p: number;
+  state: number;
+}
+
 /**
  * Fills acts for rows r0..r1-1, up to the logits. p's table must ask attention for just those
- * query rows, whose earlier rows must be there already.
+ * query rows, whose earlier rows must be there already. With `dropout`, the attention and MLP
+ * projections are masked before each residual, in the float64 engine's order of draws.
  */
-export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number): void {
+export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number, dropout?: Dropout): void {
   const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
   const { k, mm, w, norm, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
   const row = (ptr: number, width: number) => ptr + 4 * r0 * width; // row r0 of a buffer
@@ -172,11 +184,13 @@ export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number)
     mm.matmulForward(row(L.qkv, 3 * C), row(L.ln1, C), W.qkv, n, C, 3 * C);
     mm.attentionForward(L.atty, L.att, L.qkv, p.seqs, p.B, C, NH, A, p.seqLen);
     mm.matmulForward(row(L.attproj, C), row(L.atty, C), W.wo, n, C, C);
+    if (dropout) dropout.state = k.dropoutForward(row(L.attproj, C), row(L.mask1, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res1, C), row(L.attproj, C), row(x, C)], [1, 1, 1], n * C, []);
     norm.forward(row(L.ln2, C), row(L.rstd2, 1), row(L.res1, C), n, C);
     mm.matmulForward(row(L.fch, 4 * C), row(L.ln2, C), W.fc1, n, C, 4 * C);
     act.forward(row(L.fcr, 4 * C), row(L.fch, 4 * C), n * 4 * C);
     mm.matmulForward(row(L.fcproj, C), row(L.fcr, 4 * C), W.fc2, n, 4 * C, C);
+    if (dropout) dropout.state = k.dropoutForward(row(L.fcproj, C), row(L.mask2, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res2, C), row(L.fcproj, C), row(L.res1, C)], [1, 1, 1], n * C, []);
     x = L.res2;
   }
@@ -191,8 +205,9 @@ export function lossForward(m: Model, a: Acts, p: Packed, N: number): void {
 /**
  * Writes into dw the gradient of sum(losses) * dloss over rows 0..N-1, except for the embedding
  * tables (wte, wpe), which it adds into: zero those first. d.encoded must be zero too.
+ * `dropped`: the forward drew dropout masks.
  */
-export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number, dloss: number): void {
+export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number, dloss: number, dropped = false): void {
   const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
   const { k, mm, w, dw, norm, act } = m, A = attStride(m.config.blockSize, NH);
   const matmulBackward = (dinp: number, dweight: number, dout: number, inp: number, weight: number, C1: number, OC: number) => {
@@ -204,12 +219,16 @@ export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number
   for (let l = nLayer - 1; l >= 0; l--) {
     const L = a.layers[l], W = w.layers[l], dW = dw.layers[l];
     const xin = l > 0 ? a.layers[l - 1].res2 : a.x0;
-    // d.residual holds d res2 = d fcproj
-    matmulBackward(d.fc, dW.fc2, d.residual, L.fcr, W.fc2, 4 * C, C);
+    // d.residual holds d res2 = d fcproj (after its dropout mask, if any)
+    const dfcproj = dropped ? d.proj : d.residual;
+    if (dropped) k.dropoutBackward(d.proj, d.residual, L.mask2, N * C);
+    matmulBackward(d.fc, dW.fc2, dfcproj, L.fcr, W.fc2, 4 * C, C);
     act.backward(d.fc, d.fc, L.fch, N * 4 * C); // in place: d fcr becomes d fch
     matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, 4 * C);
-    norm.backward(d.residual, d.ln, L.res1, L.rstd2, N, C); // now d res1 = d attproj
-    matmulBackward(d.atty, dW.wo, d.residual, L.atty, W.wo, C, C);
+    norm.backward(d.residual, d.ln, L.res1, L.rstd2, N, C); // now d res1 = d attproj (after its mask)
+    const dattproj = dropped ? d.proj : d.residual;
+    if (dropped) k.dropoutBackward(d.proj, d.residual, L.mask1, N * C);
+    matmulBackward(d.atty, dW.wo, dattproj, L.atty, W.wo, C, C);
     mm.attentionBackward(d.qkv, d.att, d.atty, L.qkv, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
     matmulBackward(d.ln, dW.qkv, d.qkv, L.ln1, W.qkv, C, 3 * C);
     norm.backward(d.residual, d.ln, xin, L.rstd1, N, C); // now d xin: the layer below's d res2

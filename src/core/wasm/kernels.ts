@@ -30,6 +30,8 @@ export interface KernelExports {
   embeddingForward(out: number, tokens: number, positions: number, wte: number, wpe: number, T: number, C: number): void;
   embeddingBackward(dwte: number, dwpe: number, dout: number, tokens: number, positions: number, T: number, C: number): void;
   residualForward(out: number, inp1: number, inp2: number, n: number): void;
+  dropoutForward(inp: number, mask: number, p: number, state: number, n: number): number;
+  dropoutBackward(dinp: number, dout: number, mask: number, n: number): void;
   adamUpdate(params: number, grads: number, m: number, v: number, n: number,
              lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, decay: number): void;
   sumOfSquares(x: number, n: number): number;
