@@ -35,7 +35,7 @@ export const MODEL_FLAGS: FlagSpec[] = [
   { name: 'activation', type: 'string', help: 'MLP activation', default: DEFAULT_MODEL.activation, choices: ACTIVATIONS },
   { name: 'norm', type: 'string', help: 'normalisation', default: DEFAULT_MODEL.norm, choices: NORMS },
   { name: 'dropout', type: 'number', help: 'dropout probability', default: DEFAULT_MODEL.dropout },
-  { name: 'init-std', type: 'number', help: "standard deviation of the initial weights (the reference's 0.08 suits width 16; wider models want ~0.02)", default: DEFAULT_MODEL.initStd },
+  { name: 'init-std', type: 'number', help: "standard deviation of the initial weights (nanoGPT uses 0.02)", default: DEFAULT_MODEL.initStd },
 ];
 
 export const OPTIM_FLAGS: FlagSpec[] = [
