@@ -128,7 +128,7 @@ export interface Packed {
 }
 
 type Pointwise = (out: number, inp: number, n: number) => void;
-type Norm = (out: number, rstd: number, inp: number, T: number, C: number) => void;
+type Norm = (out: number, rstd: number, inp: number, T: number) => void; // rows of width nEmbd
 type Backward<Args extends unknown[]> = (dinp: number, dout: number, ...rest: Args) => void;
 
 export interface Model {
@@ -137,7 +137,7 @@ export interface Model {
   mm: Threads; // the kernels worth splitting across threads (all but the cheap ones called through k)
   w: WeightPtrs;
   dw: WeightPtrs;
-  norm: { forward: Norm; backward: Backward<[inp: number, rstd: number, T: number, C: number]> };
+  norm: { forward: Norm; backward: Backward<[inp: number, rstd: number, T: number]> };
   act: { forward: Pointwise; backward: Backward<[inp: number, n: number]> };
 }
 
@@ -176,17 +176,17 @@ export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number,
   const { k, mm, w, norm, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
   const row = (ptr: number, width: number) => ptr + 4 * r0 * width; // row r0 of a buffer
   k.embeddingForward(row(a.encoded, C), row(p.tokens, 1), row(p.positions, 1), w.wte, w.wpe, n, C);
-  norm.forward(row(a.x0, C), row(a.rstd0, 1), row(a.encoded, C), n, C); // not redundant: the residual stream starts here
+  norm.forward(row(a.x0, C), row(a.rstd0, 1), row(a.encoded, C), n); // not redundant: the residual stream starts here
   let x = a.x0;
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l];
-    norm.forward(row(L.ln1, C), row(L.rstd1, 1), row(x, C), n, C);
+    norm.forward(row(L.ln1, C), row(L.rstd1, 1), row(x, C), n);
     mm.matmulForward(row(L.qkv, 3 * C), row(L.ln1, C), W.qkv, n, C, 3 * C);
     mm.attentionForward(L.atty, L.att, L.qkv, p.seqs, p.B, C, NH, A, p.seqLen);
     mm.matmulForward(row(L.attproj, C), row(L.atty, C), W.wo, n, C, C);
     if (dropout) dropout.state = k.dropoutForward(row(L.attproj, C), row(L.mask1, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res1, C), row(L.attproj, C), row(x, C)], [1, 1, 1], n * C, []);
-    norm.forward(row(L.ln2, C), row(L.rstd2, 1), row(L.res1, C), n, C);
+    norm.forward(row(L.ln2, C), row(L.rstd2, 1), row(L.res1, C), n);
     mm.matmulForward(row(L.fch, 4 * C), row(L.ln2, C), W.fc1, n, C, 4 * C);
     act.forward(row(L.fcr, 4 * C), row(L.fch, 4 * C), n * 4 * C);
     mm.matmulForward(row(L.fcproj, C), row(L.fcr, 4 * C), W.fc2, n, 4 * C, C);
@@ -225,14 +225,14 @@ export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number
     matmulBackward(d.fc, dW.fc2, dfcproj, L.fcr, W.fc2, 4 * C, C);
     act.backward(d.fc, d.fc, L.fch, N * 4 * C); // in place: d fcr becomes d fch
     matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, 4 * C);
-    norm.backward(d.residual, d.ln, L.res1, L.rstd2, N, C); // now d res1 = d attproj (after its mask)
+    norm.backward(d.residual, d.ln, L.res1, L.rstd2, N); // now d res1 = d attproj (after its mask)
     const dattproj = dropped ? d.proj : d.residual;
     if (dropped) k.dropoutBackward(d.proj, d.residual, L.mask1, N * C);
     matmulBackward(d.atty, dW.wo, dattproj, L.atty, W.wo, C, C);
     mm.attentionBackward(d.qkv, d.att, d.atty, L.qkv, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
     matmulBackward(d.ln, dW.qkv, d.qkv, L.ln1, W.qkv, C, 3 * C);
-    norm.backward(d.residual, d.ln, xin, L.rstd1, N, C); // now d xin: the layer below's d res2
+    norm.backward(d.residual, d.ln, xin, L.rstd1, N); // now d xin: the layer below's d res2
   }
-  norm.backward(d.encoded, d.residual, a.encoded, a.rstd0, N, C);
+  norm.backward(d.encoded, d.residual, a.encoded, a.rstd0, N);
   k.embeddingBackward(dw.wte, dw.wpe, d.encoded, p.tokens, p.positions, N, C);
 }
