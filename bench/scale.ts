@@ -80,7 +80,8 @@ export async function scaleBench(quick: boolean, withTorch: boolean): Promise<Sc
   if (support.simd) {
     const counts = support.threads && availableParallelism() >= 2 ? [1, 2] : [1];
     for (const threads of counts) {
-      const r = await timeEngine(wasmEngineFactory({ threads, spawn: spawnNodeWorker }), 5, iters);
+      // adaptive off: these rows measure the thread counts themselves, with no trial steps
+      const r = await timeEngine(wasmEngineFactory({ threads, spawn: spawnNodeWorker, adaptive: false }), 5, iters);
       params = r.params;
       rows.push({ engine: 'wasm', dtype: 'float32', threads, msPerIter: r.ms, note: support.relaxed ? 'SIMD + FMA' : 'SIMD' });
     }

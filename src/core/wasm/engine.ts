@@ -13,6 +13,7 @@ import { drawToken } from '../sampling.js';
 import { createArena } from './arena.js';
 import { type Acts, type GradActs, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
+import { createThreadProbe } from './thread-probe.js';
 import { DEFAULT_MIN_FLOPS, type SpawnWorker, createThreads, singleThread } from './threads.js';
 
 export interface WasmEngineOptions {
@@ -20,6 +21,7 @@ export interface WasmEngineOptions {
   spawn?: SpawnWorker;  // starts a kernel worker; needed when threads > 1
   relaxed?: boolean;    // false keeps the plain SIMD build where relaxed SIMD would run
   minFlops?: number;    // products below this stay on one thread
+  adaptive?: boolean;   // with threads, keep checking that they pay off (thread-probe.ts); default true
 }
 
 export interface WasmEngine extends Engine {
@@ -63,6 +65,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops })
     : singleThread(kernels);
   const model = createModel(config, k, mm, params.ptr, grads.ptr);
+  const probe = mm.count > 1 && options.adaptive !== false ? createThreadProbe(mm) : undefined;
 
   const packedFor = (rows: number, prefix: string): Packed => ({
     B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows), seqs: arena.alloc(`${prefix}.seqs`, 3 * rows).ptr,
@@ -122,6 +125,8 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   }
 
   function trainStep(batch: Batch, step: number, lr: number): number {
+    probe?.beforeStep();
+    const start = performance.now();
     let count = 0;
     for (const seq of batch) count += predictions(seq, A);
     if (count === 0) throw new Error('the batch has no token to predict');
@@ -144,6 +149,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     const decay = 1 - lr * (train.weightDecay ?? 0); // AdamW; exactly 1 when off
     mm.rows('adamUpdate', [params.ptr, grads.ptr, m1.ptr, m2.ptr], [1, 1, 1, 1], n,
       [lr, train.beta1, train.beta2, train.epsAdam, c1, c2, decay]);
+    probe?.afterStep(performance.now() - start);
     return sumLosses(N, 0, true) * dloss;
   }
 

@@ -30,6 +30,8 @@ export interface ThreadOptions {
 /** Kernel calls, split between threads or not. Pointers are byte offsets into the memory. */
 export interface Threads {
   readonly count: number;
+  /** While true, every call runs on the calling thread (the workers fall asleep); results are the same. */
+  solo: boolean;
   /** Resolves when every worker has started; until then their shares run here. */
   readonly ready: Promise<void>;
   /**
@@ -99,6 +101,7 @@ export function singleThread(kernels: Kernels): Threads {
   const call = (op: Op, args: number[]) => (k[op] as (...args: number[]) => void)(...args);
   return {
     count: 1,
+    solo: true,
     ready: Promise.resolve(),
     rows: (op, pointers, _widths, rows, rest) => call(op, [...pointers, rows, ...rest]),
     matmulForward: (...a) => k.matmulForward(...a),
@@ -138,6 +141,10 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
 
   function run(name: Op, jobs: number[][], steal = true): void {
     const op = OPS.indexOf(name);
+    if (steal && self.solo) {
+      for (const job of jobs) local(op, job);
+      return;
+    }
     const handed = jobs.map((job, w) => {
       const ctl = control[w - 1];
       if (w === 0 || !ctl || Atomics.load(ctl, CONTROL.READY) !== 1) return false;
@@ -175,8 +182,9 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     }
     run(op, cut.slice(0, -1).map((u, i) => [...front, u, cut[i + 1], ...tail]));
   }
-  return {
+  const self: Threads = {
     count: n,
+    solo: false,
     ready: Promise.all(started).then(() => undefined),
     rows(op, pointers, widths, count, rest) {
       let floats = 0;
@@ -212,4 +220,5 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
       for (const w of workers) w.terminate();
     },
   };
+  return self;
 }
