@@ -1,83 +1,114 @@
 // Causal multi-head self-attention over one sequence of T positions, as llm.c: qkv (T, 3C)
 // holds q | k | v per row, head h in channels [h * hd, (h + 1) * hd) of each; att (T, NH, A)
 // keeps each softmax row (A >= T is its stride). Query rows t0..T-1 are computed, so a KV
-// cache can grow one row at a time.
+// cache can grow one row at a time. Rows go in pairs that share every key and value they
+// load, as the matrix products' tiles do; a row's entries past its causal end are scratch.
 
 import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
 
-/** Four dot products of x against rows r0..r3, over n floats. */
-@inline function dots4(x: usize, r0: usize, r1: usize, r2: usize, r3: usize, n: i32): v128 {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
-  for (let j: usize = 0; j < full; j += 16) {
-    const xj = v128.load(x + j);
-    a0 = madd(xj, v128.load(r0 + j), a0); a1 = madd(xj, v128.load(r1 + j), a1);
-    a2 = madd(xj, v128.load(r2 + j), a2); a3 = madd(xj, v128.load(r3 + j), a3);
-  }
-  let s = hsum4(a0, a1, a2, a3);
-  for (let j = full; j < end; j += 4) {
-    const xj = f32x4.splat(load<f32>(x + j));
+/** The dot products of the last n % 4 floats of x against rows r0..r3. */
+@inline function tailDots4(x: usize, r0: usize, r1: usize, r2: usize, r3: usize, from: usize, end: usize): v128 {
+  let s = f32x4.splat(0);
+  for (let j = from; j < end; j += 4) {
     const r = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(
       f32x4.splat(load<f32>(r0 + j)), 1, load<f32>(r1 + j)), 2, load<f32>(r2 + j)), 3, load<f32>(r3 + j));
-    s = madd(xj, r, s);
+    s = madd(f32x4.splat(load<f32>(x + j)), r, s);
   }
   return s;
 }
 
 /**
- * y[0..n) = (or +=) sum over i < count of w[i] * rows[i][0..n), where w[i] sits wStep bytes
- * after w[i-1] and rows[i] rowBytes after rows[i-1]. Sums stay in registers, 16 floats at a time.
+ * Causal scaled dot products: row t of out (rows outStep bytes apart) gets scale * x_t . y_s
+ * for s = 0..t, t = t0..T-1, over n floats; x_t and y_s are rows xStep and yStep bytes apart.
+ * Tiles of 2 rows of x by 4 rows of y keep 8 sums in registers; a tile past the end repeats
+ * its last row of y. The first row of a pair also gets column t + 1: scratch.
  */
-@inline function weightedRows(y: usize, w: usize, wStep: usize, rows: usize, rowBytes: usize, count: i32, n: i32,
-                              accumulate: bool): void {
-  const end = <usize>n << 2;
+@inline function causalDots(out: usize, outStep: usize, x: usize, xStep: usize, y: usize, yStep: usize,
+                            t0: i32, T: i32, n: i32, scale: f32): void {
+  const full = <usize>(n & ~3) << 2, end = <usize>n << 2, sv = f32x4.splat(scale);
+  for (let t = t0; t < T; t += 2) {
+    const two = t + 1 < T, last = two ? t + 1 : t;
+    const x0 = x + <usize>t * xStep, x1 = two ? x0 + xStep : x0;
+    const o0 = out + <usize>t * outStep, o1 = o0 + outStep;
+    for (let s = 0; s <= last; s += 4) {
+      const k0 = y + <usize>s * yStep;
+      const k1 = s + 1 <= last ? k0 + yStep : k0, k2 = s + 2 <= last ? k1 + yStep : k1, k3 = s + 3 <= last ? k2 + yStep : k2;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      for (let j: usize = 0; j < full; j += 16) {
+        const p = v128.load(x0 + j), q = v128.load(x1 + j);
+        let k = v128.load(k0 + j); a0 = madd(p, k, a0); b0 = madd(q, k, b0);
+        k = v128.load(k1 + j); a1 = madd(p, k, a1); b1 = madd(q, k, b1);
+        k = v128.load(k2 + j); a2 = madd(p, k, a2); b2 = madd(q, k, b2);
+        k = v128.load(k3 + j); a3 = madd(p, k, a3); b3 = madd(q, k, b3);
+      }
+      const lanes = min(4, last + 1 - s), at = <usize>s << 2;
+      storeLanes(o0 + at, f32x4.mul(f32x4.add(hsum4(a0, a1, a2, a3), tailDots4(x0, k0, k1, k2, k3, full, end)), sv), lanes);
+      if (two) storeLanes(o1 + at, f32x4.mul(f32x4.add(hsum4(b0, b1, b2, b3), tailDots4(x1, k0, k1, k2, k3, full, end)), sv), lanes);
+    }
+  }
+}
+
+/**
+ * y0[0..n) = sum over i < count of w0[i] * rows[i], and y1 the same with w1 (skipped unless
+ * `both`), where w0[i], w1[i] sit wStep bytes after w0[i-1], w1[i-1] and rows[i] rowBytes after
+ * rows[i-1]. The two sums share every row they load; 16 floats at a time stay in registers.
+ */
+@inline function weightedRows2(y0: usize, y1: usize, both: bool, w0: usize, w1: usize, wStep: usize,
+                               rows: usize, rowBytes: usize, count: i32, n: i32): void {
+  const end = <usize>n << 2, second = both ? w1 : w0; // w1 may point past the end when unused
   let j: usize = 0;
   for (; j + 64 <= end; j += 64) {
-    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    let wi = w, r = rows + j;
-    for (let i = 0; i < count; i++, wi += wStep, r += rowBytes) {
-      const s = v128.load32_splat(wi);
-      a0 = madd(s, v128.load(r), a0); a1 = madd(s, v128.load(r, 16), a1);
-      a2 = madd(s, v128.load(r, 32), a2); a3 = madd(s, v128.load(r, 48), a3);
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    let u = w0, v = second, r = rows + j;
+    for (let i = 0; i < count; i++, u += wStep, v += wStep, r += rowBytes) {
+      const s = v128.load32_splat(u), z = v128.load32_splat(v);
+      let x = v128.load(r); a0 = madd(s, x, a0); b0 = madd(z, x, b0);
+      x = v128.load(r, 16); a1 = madd(s, x, a1); b1 = madd(z, x, b1);
+      x = v128.load(r, 32); a2 = madd(s, x, a2); b2 = madd(z, x, b2);
+      x = v128.load(r, 48); a3 = madd(s, x, a3); b3 = madd(z, x, b3);
     }
-    if (accumulate) {
-      a0 = f32x4.add(a0, v128.load(y + j)); a1 = f32x4.add(a1, v128.load(y + j, 16));
-      a2 = f32x4.add(a2, v128.load(y + j, 32)); a3 = f32x4.add(a3, v128.load(y + j, 48));
-    }
-    v128.store(y + j, a0); v128.store(y + j, a1, 16); v128.store(y + j, a2, 32); v128.store(y + j, a3, 48);
+    v128.store(y0 + j, a0); v128.store(y0 + j, a1, 16); v128.store(y0 + j, a2, 32); v128.store(y0 + j, a3, 48);
+    if (both) { v128.store(y1 + j, b0); v128.store(y1 + j, b1, 16); v128.store(y1 + j, b2, 32); v128.store(y1 + j, b3, 48); }
   }
   for (; j + 16 <= end; j += 16) {
-    let a = f32x4.splat(0), wi = w, r = rows + j;
-    for (let i = 0; i < count; i++, wi += wStep, r += rowBytes) a = madd(v128.load32_splat(wi), v128.load(r), a);
-    v128.store(y + j, accumulate ? f32x4.add(a, v128.load(y + j)) : a);
+    let a = f32x4.splat(0), b = a, u = w0, v = second, r = rows + j;
+    for (let i = 0; i < count; i++, u += wStep, v += wStep, r += rowBytes) {
+      const x = v128.load(r);
+      a = madd(v128.load32_splat(u), x, a); b = madd(v128.load32_splat(v), x, b);
+    }
+    v128.store(y0 + j, a);
+    if (both) v128.store(y1 + j, b);
   }
   for (; j < end; j += 4) {
-    let a: f32 = 0, wi = w, r = rows + j;
-    for (let i = 0; i < count; i++, wi += wStep, r += rowBytes) a += load<f32>(wi) * load<f32>(r);
-    store<f32>(y + j, accumulate ? a + load<f32>(y + j) : a);
+    let a: f32 = 0, b: f32 = 0, u = w0, v = second, r = rows + j;
+    for (let i = 0; i < count; i++, u += wStep, v += wStep, r += rowBytes) {
+      const x = load<f32>(r);
+      a += load<f32>(u) * x; b += load<f32>(v) * x;
+    }
+    store<f32>(y0 + j, a);
+    if (both) store<f32>(y1 + j, b);
   }
 }
 
-/** row[s] = scale * (x . rows[s]) for s = 0..t; returns their max. */
-@inline function rowDots(row: usize, x: usize, rows: usize, rowBytes: usize, t: i32, hd: i32, scale: f32): f32 {
-  let m = f32x4.splat(-Infinity);
-  for (let s = 0; s <= t; s += 4) {
-    // past t the last key repeats, which leaves the max unchanged; those lanes are not stored
-    const k0 = rows + <usize>s * rowBytes;
-    const k1 = s + 1 <= t ? k0 + rowBytes : k0, k2 = s + 2 <= t ? k1 + rowBytes : k1, k3 = s + 3 <= t ? k2 + rowBytes : k2;
-    const sc = f32x4.mul(dots4(x, k0, k1, k2, k3, hd), f32x4.splat(scale));
-    storeLanes(row + (<usize>s << 2), sc, min(4, t + 1 - s));
-    m = f32x4.pmax(m, sc);
-  }
-  return hmax(m);
-}
-
-/** row[0..n) = softmax(row[0..n)) given its max. */
-@inline function softmaxRow(row: usize, n: i32, m: f32): void {
-  const full = <usize>(n & ~3) << 2, end = <usize>n << 2, mv = f32x4.splat(m);
-  let acc = f32x4.splat(0), sum: f32 = 0;
+/** y[0..n) += w * row[0..n). */
+@inline function addScaledRow(y: usize, w: f32, row: usize, n: i32): void {
+  const full = <usize>(n & ~3) << 2, end = <usize>n << 2, wv = f32x4.splat(w);
   let j: usize = 0;
-  for (; j < full; j += 16) {
+  for (; j < full; j += 16) v128.store(y + j, madd(wv, v128.load(row + j), v128.load(y + j)));
+  for (; j < end; j += 4) store<f32>(y + j, load<f32>(y + j) + w * load<f32>(row + j));
+}
+
+/** row[0..n) = softmax(row[0..n)). */
+@inline function softmaxRow(row: usize, n: i32): void {
+  const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
+  let mv = f32x4.splat(-Infinity), m: f32 = -Infinity;
+  let j: usize = 0;
+  for (; j < full; j += 16) mv = f32x4.pmax(mv, v128.load(row + j));
+  for (; j < end; j += 4) m = max(m, load<f32>(row + j));
+  m = max(m, hmax(mv));
+  mv = f32x4.splat(m);
+  let acc = f32x4.splat(0), sum: f32 = 0;
+  for (j = 0; j < full; j += 16) {
     const e = exp4(f32x4.sub(v128.load(row + j), mv));
     v128.store(row + j, e);
     acc = f32x4.add(acc, e);
@@ -110,12 +141,15 @@ import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
 
 /** out (T, C) = softmax(q k^T / sqrt(hd), causal) v for head h, query rows t0..T-1. */
 @inline function headForward(out: usize, att: usize, qkv: usize, t0: i32, T: i32, C: i32, NH: i32, A: i32, h: i32): void {
-  const hd = C / NH, rowBytes = <usize>(3 * C) << 2, headBytes = <usize>hd << 2, cb = <usize>C << 2;
-  const scale = <f32>(1 / Math.sqrt(<f64>hd)), hs = <usize>h * headBytes, keys = qkv + cb + hs;
-  for (let t = t0; t < T; t++) {
-    const row = att + (<usize>((t * NH + h) * A) << 2);
-    softmaxRow(row, t + 1, rowDots(row, qkv + <usize>t * rowBytes + hs, keys, rowBytes, t, hd, scale));
-    weightedRows(out + <usize>t * cb + hs, row, 4, keys + cb, rowBytes, t + 1, hd, false);
+  const hd = C / NH, rowBytes = <usize>(3 * C) << 2, cb = <usize>C << 2, attRow = <usize>(NH * A) << 2;
+  const hs = <usize>(h * hd) << 2, q = qkv + hs, keys = q + cb, values = keys + cb, rows = att + (<usize>(h * A) << 2);
+  causalDots(rows, attRow, q, rowBytes, keys, rowBytes, t0, T, hd, <f32>(1 / Math.sqrt(<f64>hd)));
+  for (let t = t0; t < T; t++) softmaxRow(rows + <usize>t * attRow, t + 1);
+  for (let t = t0; t < T; t += 2) {
+    // rows t and t + 1 share values 0..t; row t + 1 then adds value t + 1
+    const two = t + 1 < T, w = rows + <usize>t * attRow, y = out + <usize>t * cb + hs;
+    weightedRows2(y, y + cb, two, w, w + attRow, 4, values, rowBytes, t + 1, hd);
+    if (two) addScaledRow(y + cb, load<f32>(w + attRow + (<usize>(t + 1) << 2)), values + <usize>(t + 1) * rowBytes, hd);
   }
 }
 
@@ -125,21 +159,26 @@ import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
 // written, not added to. datt (T, NH, A) is scratch: it ends up holding scale * dl.
 @inline function headBackward(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize,
                               T: i32, C: i32, NH: i32, A: i32, h: i32): void {
-  const hd = C / NH, rowBytes = <usize>(3 * C) << 2, headBytes = <usize>hd << 2, cb = <usize>C << 2;
-  const scale = <f32>(1 / Math.sqrt(<f64>hd)), step = <usize>(NH * A) << 2; // from (t, h, s) to (t + 1, h, s)
-  const hs = <usize>h * headBytes, q = qkv + hs, k = q + cb, v = k + cb, dq = dqkv + hs, dk = dq + cb, dv = dk + cb;
-  // row by row: dw, then dl in place, then dq
-  for (let t = 0; t < T; t++) {
-    const off = <usize>((t * NH + h) * A) << 2, w = att + off, dl = datt + off;
-    rowDots(dl, dout + <usize>t * cb + hs, v, rowBytes, t, hd, 1);
-    softmaxBackwardRow(dl, w, t + 1, scale);
-    weightedRows(dq + <usize>t * rowBytes, dl, 4, k, rowBytes, t + 1, hd, false);
+  const hd = C / NH, rowBytes = <usize>(3 * C) << 2, cb = <usize>C << 2, attRow = <usize>(NH * A) << 2;
+  const hs = <usize>(h * hd) << 2, q = qkv + hs, k = q + cb, v = k + cb, dq = dqkv + hs, dk = dq + cb, dv = dk + cb;
+  const w = att + (<usize>(h * A) << 2), dl = datt + (<usize>(h * A) << 2), dy = dout + hs;
+  causalDots(dl, attRow, dy, cb, v, rowBytes, 0, T, hd, 1); // dw
+  for (let t = 0; t < T; t++) softmaxBackwardRow(dl + <usize>t * attRow, w + <usize>t * attRow, t + 1, <f32>(1 / Math.sqrt(<f64>hd)));
+  for (let t = 0; t < T; t += 2) {
+    // dq for rows t and t + 1: keys 0..t shared, then key t + 1 for row t + 1
+    const two = t + 1 < T, d = dl + <usize>t * attRow, y = dq + <usize>t * rowBytes;
+    weightedRows2(y, y + rowBytes, two, d, d + attRow, 4, k, rowBytes, t + 1, hd);
+    if (two) addScaledRow(y + rowBytes, load<f32>(d + attRow + (<usize>(t + 1) << 2)), k + <usize>(t + 1) * rowBytes, hd);
   }
-  // column by column: every later query's share in key s and value s
-  for (let s = 0; s < T; s++) {
-    const off = <usize>((s * NH + h) * A + s) << 2, at = <usize>s * rowBytes;
-    weightedRows(dk + at, datt + off, step, q + at, rowBytes, T - s, hd, false);
-    weightedRows(dv + at, att + off, step, dout + <usize>s * cb + hs, cb, T - s, hd, false);
+  for (let s = 0; s < T; s += 2) {
+    // dk and dv for columns s and s + 1: queries s + 1.. shared, then query s for column s
+    const two = s + 1 < T, next = s + 1, col = <usize>s << 2;
+    const y = dk + <usize>s * rowBytes, z = dv + <usize>s * rowBytes;
+    const dlCol = dl + <usize>next * attRow + col, wCol = w + <usize>next * attRow + col;
+    weightedRows2(y, y + rowBytes, two, dlCol, dlCol + 4, attRow, q + <usize>next * rowBytes, rowBytes, T - next, hd);
+    weightedRows2(z, z + rowBytes, two, wCol, wCol + 4, attRow, dy + <usize>next * cb, cb, T - next, hd);
+    addScaledRow(y, load<f32>(dl + <usize>s * attRow + col), q + <usize>s * rowBytes, hd);
+    addScaledRow(z, load<f32>(w + <usize>s * attRow + col), dy + <usize>s * cb, hd);
   }
 }
 
