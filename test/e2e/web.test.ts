@@ -257,7 +257,7 @@ describe('the playground in a browser', { skip }, () => {
     await page.locator('#validation').click(); // off again: every document trains, as in the CLI
     await setField('steps', '1000');
     // the scalar engine, the page's default if that is another one, and the float32 WebAssembly
-    // engine, whose float32 rounding changes no printed digit and no draw on this run
+    // engine, whose float32 rounding (losses within 3e-7) changes no draw on this run
     for (const engine of [...new Set(['scalar', defaultEngine, 'float32'])]) {
       await page.locator('#engine').selectOption(engine);
       await reset();
