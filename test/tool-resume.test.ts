@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import { decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../src/core/checkpoint.js';
 import { parseDocuments } from '../src/core/data.js';
 import { ENGINES } from '../src/core/engines.js';
+import { wasmEngineFactory } from '../src/core/wasm/engine.js';
+import { enableRelaxedSimd, spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
 import { UserError } from '../src/core/errors.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeRun, runCheckpoint, runFromCheckpoint, sampleText,
   trainStep, validationLoss } from '../src/core/run.js';
@@ -47,6 +49,7 @@ function assertResumeExact(make: () => Run, total: number, half: number): void {
   assert.equal(i, -1, i < 0 ? '' : `step ${i + 1}: resumed ${losses[i]}, uninterrupted ${wholeLosses[i]}`);
   assert.deepEqual(second.engine.weights(), whole.engine.weights(), 'final weights');
   assert.deepEqual(second.rng.getState(), whole.rng.getState(), 'random stream');
+  for (const run of [whole, first, second]) run.engine.close?.();
 }
 
 test('scalar, names (lines): 500 steps + resume 500 = 1000 in one go', () => {
@@ -62,6 +65,19 @@ for (const engine of Object.keys(ENGINES).filter((e) => e !== 'scalar')) {
   test(`${engine}, Shakespeare (text windows): 500 + 500 = 1000`, () => {
     const options: RunOptions = { engine: ENGINES[engine], model: { blockSize: 32 }, train: { steps: 1000, batchSize: 4 } };
     assertResumeExact(() => createTextRun(shakespeare, options), 1000, 500);
+  });
+}
+
+// float32 weights and moments travel through the float64 checkpoint exactly, and dropout
+// masks depend only on (seed, step): so the float32 engine resumes bit for bit too, also
+// with its workers (which compute exactly what one thread does)
+for (const [label, threads] of [['one thread', 1], ['two threads', 2]] as const) {
+  test(`float32 (${label}), Shakespeare, gelu + layernorm + dropout 0.1: 150 + 150 = 300`, () => {
+    enableRelaxedSimd();
+    const engine = wasmEngineFactory({ threads, spawn: spawnNodeWorker, minFlops: 0, minFloats: 0 });
+    const options: RunOptions = { engine, model: { blockSize: 32, nEmbd: 32, activation: 'gelu', norm: 'layernorm', dropout: 0.1 },
+      train: { steps: 300, batchSize: 4, schedule: 'cosine', warmupSteps: 20 } };
+    assertResumeExact(() => createTextRun(shakespeare, options), 300, 150);
   });
 }
 

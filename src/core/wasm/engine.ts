@@ -21,6 +21,7 @@ export interface WasmEngineOptions {
   spawn?: SpawnWorker;  // starts a kernel worker; needed when threads > 1
   relaxed?: boolean;    // false keeps the plain SIMD build where relaxed SIMD would run
   minFlops?: number;    // products below this stay on one thread
+  minFloats?: number;   // row-wise kernels over fewer floats stay on one thread
   adaptive?: boolean;   // with threads, keep checking that they pay off (thread-probe.ts); default true
 }
 
@@ -62,7 +63,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   const params = arena.alloc('params', n), grads = arena.alloc('grads', n);
   const m1 = arena.alloc('adam.m', n), m2 = arena.alloc('adam.v', n);
   const mm = threads > 1
-    ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops })
+    ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops, minFloats: options.minFloats })
     : singleThread(kernels);
   const model = createModel(config, k, mm, params.ptr, grads.ptr);
   const probe = mm.count > 1 && options.adaptive !== false ? createThreadProbe(mm) : undefined;
