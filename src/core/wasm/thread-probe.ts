@@ -1,5 +1,5 @@
 // Whether the worker threads pay off right now, measured on the training steps themselves.
-// Spinning workers help on an idle machine (1.8x at the nanoGPT recipe's size) and hurt on a
+// Spinning workers help on an idle machine (1.9x at the nanoGPT recipe's size) and hurt on a
 // busy one, where a descheduled thread leaves the others spinning (measured on 2 cores beside
 // one busy process: 128 ms per step on two threads against 96 on one). So every PERIOD steps
 // a few TRIAL steps run the other way, and the faster way (by median step time) is kept.
