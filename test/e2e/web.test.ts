@@ -86,6 +86,9 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.txt': 'text/plain; charset=utf-8',
 };
 
+// as the Vite dev and preview servers send them: shared memory, so kernel threads
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 function serve(dir: string): Promise<Server> {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -93,7 +96,7 @@ function serve(dir: string): Promise<Server> {
     if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION }).end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -233,7 +236,10 @@ describe('the playground in a browser', { skip }, () => {
     const longTasks = await page.evaluate<number[]>('window.__longTasks');
     const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall));
     const cpu = Math.max(0, ...tasks.map((t) => t.cpu));
-    const overloaded = loadavg()[0] > cpus().length;
+    // The CPU time is our code's share. Wall-clock also counts time the OS gave other
+    // processes, so it is judged only with a core to spare beyond the training worker's own
+    // (measured on 2 cores at load 1.9: 61 ms wall-clock for 16 ms of CPU time).
+    const overloaded = loadavg()[0] > cpus().length - 1;
     console.log(`# main thread while training: ${tasks.length} tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
     assert.ok(tasks.length > 100, 'the trace saw the main thread');
     assert.ok(cpu < 50, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time during training`);
@@ -390,6 +396,24 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(samples.length, 20);
     for (const s of samples) assert.match(s, /^[abc]*$/, `"${s}" uses the dataset's characters only`);
     assert.ok(Number(await text('#stat-loss')) < 1.5, `loss ${await text('#stat-loss')} on an easy dataset`);
+  });
+
+  test('a cross-origin isolated page trains a larger model on float32 kernel threads', { timeout: 60_000 }, async () => {
+    assert.equal(await page.evaluate<boolean>('crossOriginIsolated'), true, 'the server sends the isolation headers');
+    const cores = await page.evaluate<number>('navigator.hardwareConcurrency');
+    await reset();
+    await page.locator('#engine').selectOption('float32');
+    await page.waitForTimeout(350);
+    await ready();
+    for (const [id, value] of [['n-layer', '2'], ['n-embd', '64'], ['block-size', '32'], ['batch-size', '16'], ['steps', '40']]) {
+      await setField(id, value);
+    }
+    // the automatic choice: two threads on two or more cores at this size
+    const status = await text('#status');
+    if (cores >= 2) assert.match(status, /on the float32 engine \(2 threads\)/, status);
+    const samples = await trainToEnd();
+    assert.equal(samples.length, 20);
+    assert.ok(Number(await text('#stat-loss')) < 1.5, `loss ${await text('#stat-loss')}`);
   });
 
   test('no console errors, page errors or failed requests', () => {

@@ -175,7 +175,7 @@ function onReady(i: RunInfo): void {
   byId<HTMLProgressElement>('progress-bar').value = i.step;
   samples.setModel(i);
   if (i.loaded) writeSettings(i);
-  const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${i.numParams.toLocaleString('en')} parameters on the ${i.engine} engine.`;
+  const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${i.numParams.toLocaleString('en')} parameters on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
   const next = idleStatus();
   const what = { done: 'Its training is finished; press Reset to train a new one.', paused: 'Press Resume to continue training.' } as Record<Status, string>;
   setStatus(next, `${where} ${what[next] ?? 'Press Start training.'}`);

@@ -34,6 +34,7 @@ export type ToWorker =
 /** What the page shows about a run once it exists. */
 export interface RunInfo {
   engine: string;
+  threads: number; // the engine computes on this many threads
   config: ModelConfig;
   train: TrainConfig;
   seed: number;

@@ -2,7 +2,7 @@
 // after each and yielding to its message queue in between, so pause is never far away.
 
 import { type Run, PyRandom, UserError, createRun, encode, parseDocuments, sampleText, trainStep } from '../../src/core/index.js';
-import { WEB_ENGINES, webEngineName } from './engines.js';
+import { WEB_ENGINES, engineThreads, webEngineName } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker } from './protocol.js';
 
@@ -40,7 +40,7 @@ const later = () => yieldChannel.port2.postMessage(loopId);
 function info(loaded: boolean, note: string): RunInfo {
   const r = run!;
   return {
-    engine: webEngineName(r.engine.name) ?? r.engine.name, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
+    engine: webEngineName(r.engine.name) ?? r.engine.name, threads: engineThreads(r.engine), config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
   };
 }
@@ -62,15 +62,21 @@ function engineFactory(name: string) {
   return factory;
 }
 
+/** Replaces the run, stopping the kernel threads of the one before, if any. */
+function replaceRun(next: Run | null): void {
+  run?.engine.close?.();
+  run = next;
+}
+
 function init(settings: RunSettings, data: DataSource): void {
-  run = null;
+  replaceRun(null);
   seed = settings.seed;
   valFraction = settings.validation ? 0.1 : 0;
   source = data;
   resetProgress();
-  run = createRun(parseDocuments(data.text), {
+  replaceRun(createRun(parseDocuments(data.text), {
     seed, valFraction, model: settings.model, train: settings.train, engine: engineFactory(settings.engine),
-  });
+  }));
   post({ type: 'ready', info: info(false, '') });
 }
 
@@ -78,7 +84,7 @@ function load(json: string, weights: Uint8Array, data: DataSource): void {
   const checkpoint = readCheckpoint(json, weights);
   const name = webEngineName(checkpoint.engine) ?? Object.keys(WEB_ENGINES)[0];
   const restored = restoreRun(checkpoint, data.text, engineFactory(name));
-  run = restored.run;
+  replaceRun(restored.run);
   seed = checkpoint.seed;
   valFraction = checkpoint.data.valFraction;
   source = data;
