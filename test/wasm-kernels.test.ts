@@ -52,6 +52,13 @@ function harness(kernels: Kernels) {
   return { k: kernels.exports, put, putInt, get: (t: { ptr: number; length: number; name: string }) => arena.f32(t) };
 }
 
+/** a (rows, cols) row-major, transposed. */
+function transpose(a: ArrayLike<number>, rows: number, cols: number): F64 {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+  return t;
+}
+
 const f32 = (x: F64): F64 => Float64Array.from(Float32Array.from(x)); // inputs as the kernel sees them
 
 function kernelTests(kernels: Kernels, label: string): void {
@@ -61,17 +68,18 @@ function kernelTests(kernels: Kernels, label: string): void {
       const { k, put, get } = harness(kernels);
       const x = f32(rand(BT * C)), w = f32(rand(OC * C)), dy = f32(rand(BT * OC));
       const dx0 = f32(rand(BT * C)), dw0 = f32(rand(OC * C)); // garbage the backward must overwrite
-      const X = put('x', x), W = put('w', w), Y = put('y', rand(BT * OC)), DY = put('dy', dy);
-      const DX = put('dx', dx0), DW = put('dw', dw0);
-      k.matmulForward(Y.ptr, X.ptr, W.ptr, BT, C, OC);
-      k.matmulBackwardInput(DX.ptr, DY.ptr, W.ptr, BT, C, OC);
-      k.matmulBackwardWeight(DW.ptr, DY.ptr, X.ptr, BT, C, OC, 0, OC);
+      // the SIMD kernels take and give the weight transposed, W^T (C, OC)
+      const X = put('x', x), Wt = put('wt', transpose(w, OC, C)), Y = put('y', rand(BT * OC)), DY = put('dy', dy);
+      const DX = put('dx', dx0), DWt = put('dwt', dw0);
+      k.matmulForward(Y.ptr, X.ptr, Wt.ptr, BT, C, OC);
+      k.matmulBackwardInput(DX.ptr, DY.ptr, Wt.ptr, BT, C, OC);
+      k.matmulBackwardWeight(DWt.ptr, DY.ptr, X.ptr, BT, C, OC, 0, C);
       const y = new Float64Array(BT * OC), dx = new Float64Array(BT * C), dw = new Float64Array(OC * C);
       matmulForward(y, x, w, BT, C, OC);
       matmulBackward(dx, dw, dy, x, w, BT, C, OC);
       expectClose('matmulForward', get(Y), y);
       expectClose('matmulBackwardInput', get(DX), dx, 1e-4);
-      expectClose('matmulBackwardWeight', get(DW), dw, 1e-4);
+      expectClose('matmulBackwardWeight', transpose(get(DWt), C, OC), dw, 1e-4);
     });
   }
 

@@ -50,7 +50,7 @@ test('two threads compute exactly what one does: products, attention, row-wise k
     for (let i = 0; i < 3; i++) arena.f32(two[i]).set(arena.f32(one[i])); // the same garbage to overwrite
     k.matmulForward(one[0].ptr, x.ptr, w.ptr, BT, C, OC);
     k.matmulBackwardInput(one[1].ptr, dy.ptr, w.ptr, BT, C, OC);
-    k.matmulBackwardWeight(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, OC);
+    k.matmulBackwardWeight(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, C); // all C rows of the transposed gradient
     threads.matmulForward(two[0].ptr, x.ptr, w.ptr, BT, C, OC);
     threads.matmulBackwardInput(two[1].ptr, dy.ptr, w.ptr, BT, C, OC);
     threads.matmulBackwardWeight(two[2].ptr, dy.ptr, x.ptr, BT, C, OC);

