@@ -49,7 +49,7 @@ export async function benchJob(argv: string[]): Promise<number> {
     for (let i = 0; i < steps; i++) tokens += trainStep(run).tokens ?? 0;
     const ms = performance.now() - start;
     run.engine.close?.();
-    const perStep = ms / steps, threads = 'threads' in run.engine ? run.engine.threads as number : 1;
+    const perStep = ms / steps, threads = run.engine.threads ?? 1;
     out.write(`${name.padEnd(8)} ${perStep.toFixed(perStep < 1 ? 3 : 1).padStart(9)} ms/step ${Math.round((tokens / ms) * 1000).toString().padStart(9)} tok/s` +
       `  (${steps} steps in ${formatDuration(ms)}, ${run.numParams} params${threads > 1 ? `, ${threads} threads` : ''})\n`);
   }

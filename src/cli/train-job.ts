@@ -208,7 +208,7 @@ function describeRun(run: Run, path: string, out: string | undefined, saveEvery:
 
 /** "tensor engine", or for the float32 engine its threads and whether it fuses multiply-adds. */
 function engineLabel(engine: Run['engine']): string {
-  if (!('threads' in engine) || !('relaxed' in engine)) return `${engine.name} engine`;
-  const threads = engine.threads as number;
+  if (!('relaxed' in engine)) return `${engine.name} engine`;
+  const threads = engine.threads ?? 1;
   return `${engine.name} engine (float32 SIMD${engine.relaxed ? ' + FMA' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`;
 }

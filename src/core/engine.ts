@@ -26,6 +26,8 @@ export interface Engine {
   readonly config: ModelConfig;
   /** Settings beyond the reference that it implements ('gelu', 'dropout', ...; see run.ts EngineFeature). */
   readonly features?: readonly string[];
+  /** Threads it computes on; absent means one. */
+  readonly threads?: number;
   /**
    * Forward, backward and one Adam update (0-based `step`, learning rate `lr`) on a batch.
    * The loss is the mean over every predicted token of every sequence (each cut to the

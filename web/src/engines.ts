@@ -32,8 +32,3 @@ export function webEngineName(saved: string | null | undefined): string | undefi
   const name = saved === 'wasm' ? 'float32' : saved;
   return name && name in WEB_ENGINES ? name : undefined;
 }
-
-/** How many threads an engine computes on (1 unless it says otherwise). */
-export function engineThreads(engine: object): number {
-  return 'threads' in engine && typeof engine.threads === 'number' ? engine.threads : 1;
-}

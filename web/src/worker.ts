@@ -2,7 +2,7 @@
 // after each and yielding to its message queue in between, so pause is never far away.
 
 import { type Run, PyRandom, UserError, createRun, encode, parseDocuments, sampleText, trainStep } from '../../src/core/index.js';
-import { WEB_ENGINES, engineThreads, webEngineName } from './engines.js';
+import { WEB_ENGINES, webEngineName } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker } from './protocol.js';
 
@@ -40,7 +40,7 @@ const later = () => yieldChannel.port2.postMessage(loopId);
 function info(loaded: boolean, note: string): RunInfo {
   const r = run!;
   return {
-    engine: webEngineName(r.engine.name) ?? r.engine.name, threads: engineThreads(r.engine), config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
+    engine: webEngineName(r.engine.name) ?? r.engine.name, threads: r.engine.threads ?? 1, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
   };
 }
