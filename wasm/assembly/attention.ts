@@ -4,28 +4,18 @@
 // cache can grow one row at a time. Rows go in pairs that share every key and value they
 // load, as the matrix products' tiles do; a row's entries past its causal end are scratch.
 
-import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
-
-/** The dot products of the last n % 4 floats of x against rows r0..r3. */
-@inline function tailDots4(x: usize, r0: usize, r1: usize, r2: usize, r3: usize, from: usize, end: usize): v128 {
-  let s = f32x4.splat(0);
-  for (let j = from; j < end; j += 4) {
-    const r = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(
-      f32x4.splat(load<f32>(r0 + j)), 1, load<f32>(r1 + j)), 2, load<f32>(r2 + j)), 3, load<f32>(r3 + j));
-    s = madd(f32x4.splat(load<f32>(x + j)), r, s);
-  }
-  return s;
-}
+import { dotTile2x4 } from './dots';
+import { madd, hsum, hmax, exp4, exp1 } from './simd';
 
 /**
  * Causal scaled dot products: row t of out (rows outStep bytes apart) gets scale * x_t . y_s
  * for s = 0..t, t = t0..T-1, over n floats; x_t and y_s are rows xStep and yStep bytes apart.
- * Tiles of 2 rows of x by 4 rows of y keep 8 sums in registers; a tile past the end repeats
- * its last row of y. The first row of a pair also gets column t + 1: scratch.
+ * In 2x4 tiles; a tile past the end repeats its last row of y. The first row of a pair also
+ * gets column t + 1: scratch.
  */
 @inline function causalDots(out: usize, outStep: usize, x: usize, xStep: usize, y: usize, yStep: usize,
                             t0: i32, T: i32, n: i32, scale: f32): void {
-  const full = <usize>(n & ~3) << 2, end = <usize>n << 2, sv = f32x4.splat(scale);
+  const end = <usize>n << 2, sv = f32x4.splat(scale);
   for (let t = t0; t < T; t += 2) {
     const two = t + 1 < T, last = two ? t + 1 : t;
     const x0 = x + <usize>t * xStep, x1 = two ? x0 + xStep : x0;
@@ -33,17 +23,8 @@ import { madd, hsum, hsum4, storeLanes, hmax, exp4, exp1 } from './simd';
     for (let s = 0; s <= last; s += 4) {
       const k0 = y + <usize>s * yStep;
       const k1 = s + 1 <= last ? k0 + yStep : k0, k2 = s + 2 <= last ? k1 + yStep : k1, k3 = s + 3 <= last ? k2 + yStep : k2;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-      for (let j: usize = 0; j < full; j += 16) {
-        const p = v128.load(x0 + j), q = v128.load(x1 + j);
-        let k = v128.load(k0 + j); a0 = madd(p, k, a0); b0 = madd(q, k, b0);
-        k = v128.load(k1 + j); a1 = madd(p, k, a1); b1 = madd(q, k, b1);
-        k = v128.load(k2 + j); a2 = madd(p, k, a2); b2 = madd(q, k, b2);
-        k = v128.load(k3 + j); a3 = madd(p, k, a3); b3 = madd(q, k, b3);
-      }
-      const lanes = min(4, last + 1 - s), at = <usize>s << 2;
-      storeLanes(o0 + at, f32x4.mul(f32x4.add(hsum4(a0, a1, a2, a3), tailDots4(x0, k0, k1, k2, k3, full, end)), sv), lanes);
-      if (two) storeLanes(o1 + at, f32x4.mul(f32x4.add(hsum4(b0, b1, b2, b3), tailDots4(x1, k0, k1, k2, k3, full, end)), sv), lanes);
+      const at = <usize>s << 2;
+      dotTile2x4(o0 + at, o1 + at, two, x0, x1, k0, k1, k2, k3, end, min(4, last + 1 - s), sv);
     }
   }
 }

@@ -3,30 +3,19 @@
 // and products that broadcast one scalar against a contiguous row.
 // The backward products overwrite their outputs, so a step's gradients need no zeroing.
 
-import { madd, hsum4, storeLanes } from './simd';
+import { dotTile2x4 } from './dots';
+import { madd } from './simd';
 
 // W rows per block in the dot products: about 16 KB, so the block stays in L1 while
 // every row of x passes over it
 const BLOCK_BYTES: i32 = 16384;
 
-/** Dot products over [from, end) bytes of x against four rows of W, for the last C % 4 entries. */
-@inline function tailDots(x: usize, w0: usize, w1: usize, w2: usize, w3: usize, from: usize, end: usize): v128 {
-  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-  for (let k = from; k < end; k += 4) {
-    const xk = load<f32>(x + k);
-    s0 += xk * load<f32>(w0 + k); s1 += xk * load<f32>(w1 + k);
-    s2 += xk * load<f32>(w2 + k); s3 += xk * load<f32>(w3 + k);
-  }
-  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(s0), 1, s1), 2, s2), 3, s3);
-}
-
 /**
- * out (BT, OC) = inp (BT, C) weight^T, weight (OC, C): dot products along rows. Tiles of 2
- * rows of x by 4 rows of W keep 8 vector sums in registers; a short tile repeats its last row
- * and drops the copy.
+ * out (BT, OC) = inp (BT, C) weight^T, weight (OC, C): dot products along rows, in tiles of
+ * 2 rows of x by 4 rows of W; a short tile repeats its last row and drops the copy.
  */
 @inline function dotProducts(out: usize, inp: usize, weight: usize, BT: i32, C: i32, OC: i32): void {
-  const row = <usize>C << 2, full = <usize>(C & ~3) << 2, outRow = <usize>OC << 2;
+  const row = <usize>C << 2, outRow = <usize>OC << 2, one = f32x4.splat(1);
   const block = max(4, (BLOCK_BYTES / max(C << 2, 1)) & ~3);
   for (let ob = 0; ob < OC; ob += block) {
     const oEnd = min(OC, ob + block);
@@ -38,17 +27,8 @@ const BLOCK_BYTES: i32 = 16384;
         const w1 = o + 1 < oEnd ? w0 + row : w0;
         const w2 = o + 2 < oEnd ? w1 + row : w1;
         const w3 = o + 3 < oEnd ? w2 + row : w2;
-        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (let k: usize = 0; k < full; k += 16) {
-          const p = v128.load(x0 + k), q = v128.load(x1 + k);
-          let w = v128.load(w0 + k); a0 = madd(p, w, a0); b0 = madd(q, w, b0);
-          w = v128.load(w1 + k); a1 = madd(p, w, a1); b1 = madd(q, w, b1);
-          w = v128.load(w2 + k); a2 = madd(p, w, a2); b2 = madd(q, w, b2);
-          w = v128.load(w3 + k); a3 = madd(p, w, a3); b3 = madd(q, w, b3);
-        }
-        const n = min(4, oEnd - o), at = <usize>o << 2;
-        storeLanes(y0 + at, f32x4.add(hsum4(a0, a1, a2, a3), tailDots(x0, w0, w1, w2, w3, full, row)), n);
-        if (t + 1 < BT) storeLanes(y1 + at, f32x4.add(hsum4(b0, b1, b2, b3), tailDots(x1, w0, w1, w2, w3, full, row)), n);
+        const at = <usize>o << 2;
+        dotTile2x4(y0 + at, y1 + at, t + 1 < BT, x0, x1, w0, w1, w2, w3, row, min(4, oEnd - o), one);
       }
     }
   }
