@@ -20,7 +20,7 @@ import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { createWasmEngine } from '../src/core/wasm/engine.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
 import { enableRelaxedSimd } from '../src/cli/wasm-worker-node.js';
-import { scaleBench } from './scale.js';
+import { median, scaleBench } from './scale.js';
 import { stepFlops } from './flops.js';
 import { pythonUnavailable, runPython } from './python.js';
 
@@ -57,11 +57,6 @@ function timeTraining(engine: EngineFactory, model: Partial<ModelConfig> = {}, t
   let tokens = 0;
   for (let s = 0; s < run.step; s++) for (const n of stepLengths(run, s)) tokens += n;
   return { ms, losses, tokens, run };
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function maxRelDiff(a: number[], b: number[]): number {
