@@ -1,7 +1,7 @@
 // Floating-point operations of one training step, counting what dominates: the matmuls and
 // the attention dot products, forward and backward (backward does twice the forward's work).
 
-import type { ModelConfig } from '../src/core/config.js';
+import type { ModelConfig } from '../src/core/contract/config.js';
 
 /** 2 FLOPs per multiply-add; one step on `lengths` predicted positions per sequence. */
 export function stepFlops(c: ModelConfig, lengths: number[]): number {

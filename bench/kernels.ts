@@ -4,13 +4,13 @@
 // load on the machine shows (two threads suffer most: they spin).
 //   node dist/bench/kernels.js [--reps 7]
 
-import { enableRelaxedSimd, spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
+import { enableRelaxedSimd, spawnNodeWorker } from '../src/node/kernel-thread.js';
 import { type Arena, createArena } from '../src/core/wasm/arena.js';
 import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 import { type Threads, createThreads, singleThread } from '../src/core/wasm/threads.js';
-import { DEFAULT_TRAIN, type ModelConfig } from '../src/core/config.js';
-import { initParams } from '../src/core/params.js';
-import { PyRandom } from '../src/core/random.js';
+import { DEFAULT_TRAIN, type ModelConfig } from '../src/core/contract/config.js';
+import { initParams } from '../src/core/contract/params.js';
+import { PyRandom } from '../src/core/contract/random.js';
 import { createWasmEngine } from '../src/core/wasm/engine.js';
 import { attStride } from '../src/core/wasm/gpt.js';
 

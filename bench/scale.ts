@@ -7,13 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ModelConfig, TrainConfig } from '../src/core/config.js';
-import type { EngineFactory } from '../src/core/engine.js';
-import { createTextRun, trainStep } from '../src/core/run.js';
+import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
+import type { EngineFactory } from '../src/core/contract/engine.js';
+import { createTextRun, trainStep } from '../src/core/run/run.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { wasmEngineFactory } from '../src/core/wasm/engine.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
-import { enableRelaxedSimd, spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
+import { enableRelaxedSimd, spawnNodeWorker } from '../src/node/kernel-thread.js';
 
 const root = new URL('../../', import.meta.url);
 const TEXT = fileURLToPath(new URL('data/tinyshakespeare.txt', root));

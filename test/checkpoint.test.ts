@@ -3,12 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Checkpoint, crc32, decodeCheckpoint, decodeSafetensors, encodeCheckpoint, encodeSafetensors,
-  fromBase64, parseCheckpointJson, toBase64, weightsForConfig } from '../src/core/checkpoint.js';
+import { crc32, fromBase64, toBase64 } from '../src/core/checkpoint/bytes.js';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJson, weightsForConfig } from '../src/core/checkpoint/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/core/checkpoint/safetensors.js';
 import { UserError } from '../src/core/errors.js';
-import { paramLayout } from '../src/core/params.js';
-import { createRun, runCheckpoint, trainStep } from '../src/core/run.js';
-import { PyRandom } from '../src/core/random.js';
+import { paramLayout } from '../src/core/contract/params.js';
+import { createRun, runCheckpoint, trainStep } from '../src/core/run/run.js';
+import { PyRandom } from '../src/core/contract/random.js';
 
 const DOCS = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia', 'harper'];
 

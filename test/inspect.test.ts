@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspectForward } from '../src/core/inspect.js';
-import { createRun, trainStep } from '../src/core/run.js';
+import { inspectForward } from '../web/src/inspect.js';
+import { createRun, trainStep } from '../src/core/run/run.js';
 import { createScalarModel, emptyCache, gptForward, softmax } from '../src/core/scalar/gpt.js';
-import { encode } from '../src/core/tokenizer.js';
+import { encode } from '../src/core/contract/tokenizer.js';
 
 const DOCS = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia', 'harper'];
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { exp, log, pow } from '../src/core/libm.js';
+import { exp, log, pow } from '../src/core/libm/index.js';
 import { fma } from '../src/core/libm/exact.js';
 import { expExact } from '../src/core/libm/exp.js';
 import { logExact } from '../src/core/libm/log.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PyRandom } from '../src/core/random.js';
+import { PyRandom } from '../src/core/contract/random.js';
 
 interface Case {
   seed: number; getrandbits32: number[]; random: string[]; gauss: string[]; gauss_after: string;

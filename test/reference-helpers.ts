@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseDocuments } from '../src/core/data.js';
-import { formatStepLine } from '../src/core/format.js';
-import { type RunOptions, createRun, sample, train } from '../src/core/run.js';
+import { parseDocuments } from '../src/core/data/documents.js';
+import { formatStepLine } from '../src/cli/format.js';
+import { type RunOptions, createRun, sample, train } from '../src/core/run/run.js';
 
 export interface ReferenceFixture {
   name: string;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseDocuments } from '../src/core/data.js';
-import { type RunOptions, createRun, evaluate, train } from '../src/core/run.js';
+import { parseDocuments } from '../src/core/data/documents.js';
+import { type RunOptions, createRun, evaluate, train } from '../src/core/run/run.js';
 import { createScalarEngine } from '../src/core/scalar/engine.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { assertTensorClose } from './tensor-helpers.js';

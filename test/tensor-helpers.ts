@@ -2,7 +2,7 @@
 // its worst element and both values when it fails.
 
 import assert from 'node:assert/strict';
-import { PyRandom } from '../src/core/random.js';
+import { PyRandom } from '../src/core/contract/random.js';
 
 export function randomTensor(rng: PyRandom, n: number, std = 1): Float64Array {
   const out = new Float64Array(n);

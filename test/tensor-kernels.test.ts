@@ -2,8 +2,8 @@
 // bit), backward against the Values' gradients and against finite differences.
 
 import { test } from 'node:test';
-import * as libm from '../src/core/libm.js';
-import { DEFAULT_TRAIN } from '../src/core/config.js';
+import * as libm from '../src/core/libm/index.js';
+import { DEFAULT_TRAIN } from '../src/core/contract/config.js';
 import { adamStep, createAdamState } from '../src/core/scalar/adam.js';
 import { linear, rmsnorm, softmax } from '../src/core/scalar/gpt.js';
 import { Value, sum } from '../src/core/scalar/value.js';

@@ -4,17 +4,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { ModelConfig } from '../src/core/config.js';
-import { parseDocuments } from '../src/core/data.js';
-import { initParams, paramLayout } from '../src/core/params.js';
-import { PyRandom } from '../src/core/random.js';
+import type { ModelConfig } from '../src/core/contract/config.js';
+import { parseDocuments } from '../src/core/data/documents.js';
+import { initParams, paramLayout } from '../src/core/contract/params.js';
+import { PyRandom } from '../src/core/contract/random.js';
 import { createScalarEngine } from '../src/core/scalar/engine.js';
 import { createScalarModel } from '../src/core/scalar/gpt.js';
 import { batchLoss as scalarBatchLoss } from '../src/core/scalar/loss.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from '../src/core/tensor/gpt.js';
-import { buildTokenizer, encodeDocument } from '../src/core/tokenizer.js';
-import { DEFAULT_TRAIN } from '../src/core/config.js';
+import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
+import { DEFAULT_TRAIN } from '../src/core/contract/config.js';
 import { assertTensorClose } from './tensor-helpers.js';
 
 const names = parseDocuments(readFileSync(new URL('../../data/names.txt', import.meta.url), 'utf8'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { ENGINES } from '../src/core/engines.js';
+import { ENGINES } from '../src/core/run/engines.js';
 import { BENCH_FLAGS } from '../src/cli/bench-job.js';
 import { EVAL_FLAGS } from '../src/cli/eval-job.js';
 import type { FlagSpec } from '../src/cli/flags.js';

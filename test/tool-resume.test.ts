@@ -4,17 +4,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../src/core/checkpoint.js';
-import { parseDocuments } from '../src/core/data.js';
-import { ENGINES } from '../src/core/engines.js';
+import { decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../src/core/checkpoint/checkpoint.js';
+import { parseDocuments } from '../src/core/data/documents.js';
+import { ENGINES } from '../src/core/run/engines.js';
 import { wasmEngineFactory } from '../src/core/wasm/engine.js';
-import { enableRelaxedSimd, spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
+import { enableRelaxedSimd, spawnNodeWorker } from '../src/node/kernel-thread.js';
 import { UserError } from '../src/core/errors.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeRun, runCheckpoint, runFromCheckpoint, sampleText,
-  trainStep, validationLoss } from '../src/core/run.js';
-import { evalWindows, randomWindows, splitText } from '../src/core/text-data.js';
-import { buildTokenizer } from '../src/core/tokenizer.js';
-import { PyRandom } from '../src/core/random.js';
+  trainStep, validationLoss } from '../src/core/run/run.js';
+import { evalWindows, randomWindows, splitText } from '../src/core/data/text.js';
+import { buildTokenizer } from '../src/core/contract/tokenizer.js';
+import { PyRandom } from '../src/core/contract/random.js';
 
 const root = new URL('../../', import.meta.url);
 const names = parseDocuments(readFileSync(new URL('data/names.txt', root), 'utf8'));

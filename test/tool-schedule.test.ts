@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_TRAIN, validateTrainConfig } from '../src/core/config.js';
+import { DEFAULT_TRAIN, validateTrainConfig } from '../src/core/contract/config.js';
 import { UserError } from '../src/core/errors.js';
-import { cosineDecay, learningRateAt, linearDecay, scheduledLearningRate } from '../src/core/schedule.js';
+import { cosineDecay, learningRateAt, linearDecay, scheduledLearningRate } from '../src/core/contract/schedule.js';
 
 test('the default schedule is the reference linear decay, bit for bit', () => {
   for (let step = 0; step < 1000; step++) {

@@ -5,15 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { spawnNodeWorker } from '../src/cli/wasm-worker-node.js';
-import type { ModelConfig, TrainConfig } from '../src/core/config.js';
-import { DEFAULT_TRAIN } from '../src/core/config.js';
-import type { Engine } from '../src/core/engine.js';
-import { initParams } from '../src/core/params.js';
-import { PyRandom } from '../src/core/random.js';
+import { spawnNodeWorker } from '../src/node/kernel-thread.js';
+import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
+import { DEFAULT_TRAIN } from '../src/core/contract/config.js';
+import type { Engine } from '../src/core/contract/engine.js';
+import { initParams } from '../src/core/contract/params.js';
+import { PyRandom } from '../src/core/contract/random.js';
 import { createScalarEngine } from '../src/core/scalar/engine.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
-import { buildTokenizer, encodeDocument } from '../src/core/tokenizer.js';
+import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
 import { autoThreads, createWasmEngine } from '../src/core/wasm/engine.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
 

@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { enableRelaxedSimd } from '../src/cli/wasm-worker-node.js';
-import { PyRandom } from '../src/core/random.js';
+import { enableRelaxedSimd } from '../src/node/kernel-thread.js';
+import { PyRandom } from '../src/core/contract/random.js';
 import { attentionBackward, attentionForward } from '../src/core/tensor/attention.js';
 import { crossentropyBackward, crossentropyForward } from '../src/core/tensor/crossentropy.js';
 import { dropoutRng, dropoutState } from '../src/core/tensor/dropout.js';

@@ -1,9 +1,9 @@
 // `microgpt bench`: a quick timing of training steps on each engine, with the same data and
 // model flags as train. The full benchmark suite is `npm run bench`.
 
-import { ENGINES } from '../core/engines.js';
+import { ENGINES } from '../core/run/engines.js';
 import { UserError } from '../core/errors.js';
-import { createRun, createTextRun, trainStep } from '../core/run.js';
+import { createRun, createTextRun, trainStep } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { COMPUTE_FLAGS, DATA_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, readData, runOptions } from './options.js';
 import { formatDuration } from './progress.js';

@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../core/checkpoint.js';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../core/checkpoint/checkpoint.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
 

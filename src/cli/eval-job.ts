@@ -1,12 +1,12 @@
 // `microgpt eval`: the loss and bits per character of a checkpoint on a file, or on the
 // held-out part of the data it was trained on.
 
-import { batchLoss, createRun, createTextRun, predictedTokens, runFromCheckpoint } from '../core/run.js';
-import { ENGINES } from '../core/engines.js';
+import { batchLoss, createRun, createTextRun, predictedTokens, runFromCheckpoint } from '../core/run/run.js';
+import { ENGINES } from '../core/run/engines.js';
 import { UserError } from '../core/errors.js';
-import { formatFixed } from '../core/format.js';
-import { evalWindows } from '../core/text-data.js';
-import { encode, encodeDocument } from '../core/tokenizer.js';
+import { formatFixed } from './format.js';
+import { evalWindows } from '../core/data/text.js';
+import { encode, encodeDocument } from '../core/contract/tokenizer.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { checkpointEngineName, engineFlag, readData } from './options.js';

@@ -2,11 +2,11 @@
 // runtime without WebAssembly SIMD, the float64 tensor engine after a one-line notice.
 
 import { availableParallelism } from 'node:os';
-import type { EngineFactory } from '../core/engine.js';
-import { ENGINES } from '../core/engines.js';
+import type { EngineFactory } from '../core/contract/engine.js';
+import { ENGINES } from '../core/run/engines.js';
 import { wasmEngineFactory } from '../core/wasm/engine.js';
 import { wasmSupport } from '../core/wasm/kernels.js';
-import { enableRelaxedSimd, spawnNodeWorker } from './wasm-worker-node.js';
+import { enableRelaxedSimd, spawnNodeWorker } from '../node/kernel-thread.js';
 
 export function float32Engine(threads: number | 'auto'): EngineFactory {
   enableRelaxedSimd(); // before the first module is validated

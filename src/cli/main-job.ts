@@ -2,12 +2,12 @@
 // line for line as `python microgpt.py` prints them.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { DEFAULT_MODEL, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TEMPERATURE, DEFAULT_TRAIN } from '../core/config.js';
-import { parseDocuments, checkDocuments } from '../core/data.js';
+import { DEFAULT_MODEL, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TEMPERATURE, DEFAULT_TRAIN } from '../core/contract/config.js';
+import { parseDocuments, checkDocuments } from '../core/data/documents.js';
 import { UserError } from '../core/errors.js';
-import { formatFixed, formatStepLine } from '../core/format.js';
-import { createRun, evaluate, sample, train } from '../core/run.js';
-import { ENGINES } from '../core/engines.js';
+import { formatFixed, formatStepLine } from './format.js';
+import { createRun, evaluate, sample, train } from '../core/run/run.js';
+import { ENGINES } from '../core/run/engines.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
 import { engineFlag } from './options.js';

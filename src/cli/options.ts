@@ -4,14 +4,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, NORMS, SCHEDULES } from '../core/config.js';
-import { crc32 } from '../core/checkpoint.js';
-import { parseDocuments } from '../core/data.js';
-import { ENGINES } from '../core/engines.js';
+import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, NORMS, SCHEDULES } from '../core/contract/config.js';
+import { crc32 } from '../core/checkpoint/bytes.js';
+import { parseDocuments } from '../core/data/documents.js';
+import { ENGINES } from '../core/run/engines.js';
 import { float32Engine } from './float32-engine.js';
 import { UserError } from '../core/errors.js';
-import type { RunOptions } from '../core/run.js';
-import { type DataFormat, normaliseText } from '../core/text-data.js';
+import type { RunOptions } from '../core/run/run.js';
+import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
 

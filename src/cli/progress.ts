@@ -4,7 +4,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
-import { formatFixed } from '../core/format.js';
+import { formatFixed } from './format.js';
 
 export interface StepReport {
   step: number;

@@ -1,10 +1,10 @@
 // `microgpt sample`: new text from a checkpoint. Without --seed the random stream goes on
 // where training left it, so a saved reference run prints the reference's samples.
 
-import { ENGINES } from '../core/engines.js';
+import { ENGINES } from '../core/run/engines.js';
 import { UserError } from '../core/errors.js';
-import { PyRandom } from '../core/random.js';
-import { runFromCheckpoint, sampleText } from '../core/run.js';
+import { PyRandom } from '../core/contract/random.js';
+import { runFromCheckpoint, sampleText } from '../core/run/run.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { checkpointEngineName, engineFlag } from './options.js';

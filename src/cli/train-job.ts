@@ -2,11 +2,11 @@
 // clean stop on Ctrl-C. The loop awaits between steps so a SIGINT is seen at a step boundary.
 
 import { join, resolve } from 'node:path';
-import type { Checkpoint, DataInfo } from '../core/checkpoint.js';
-import { ENGINES } from '../core/engines.js';
+import type { Checkpoint, DataInfo } from '../core/checkpoint/checkpoint.js';
+import { ENGINES } from '../core/run/engines.js';
 import { UserError } from '../core/errors.js';
-import { formatFixed } from '../core/format.js';
-import { type Run, createRun, createTextRun, resumeRun, runCheckpoint, trainStep, validationLoss } from '../core/run.js';
+import { formatFixed } from './format.js';
+import { type Run, createRun, createTextRun, resumeRun, runCheckpoint, trainStep, validationLoss } from '../core/run/run.js';
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { COMPUTE_FLAGS, DATA_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineFlag, listPresets, readData, runOptions } from './options.js';

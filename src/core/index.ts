@@ -1,15 +1,15 @@
 // The library's public surface: the same pieces the CLI and the browser playground use.
 
-export { PyRandom, type RandomState } from './random.js';
-export { parseDocuments, pyStrip, checkDocuments } from './data.js';
-export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocument, decode } from './tokenizer.js';
+export { PyRandom, type RandomState } from './contract/random.js';
+export { parseDocuments, pyStrip, checkDocuments } from './data/documents.js';
+export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocument, decode } from './contract/tokenizer.js';
 export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAULT_SEED, DEFAULT_TEMPERATURE,
-  DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './config.js';
-export { type Activation, type Norm, type Schedule, ACTIVATIONS, NORMS, SCHEDULES } from './config.js';
-export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './params.js';
-export { type Batch, type Engine, type EngineFactory, type GenerateOptions, type OptimizerState } from './engine.js';
-export { ENGINES } from './engines.js';
-export { drawToken, applyTopK } from './sampling.js';
+  DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './contract/config.js';
+export { type Activation, type Norm, type Schedule, ACTIVATIONS, NORMS, SCHEDULES } from './contract/config.js';
+export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './contract/params.js';
+export { type Batch, type Engine, type EngineFactory, type GenerateOptions, type OptimizerState } from './contract/engine.js';
+export { ENGINES } from './run/engines.js';
+export { drawToken, applyTopK } from './contract/sampling.js';
 export { Value, sum } from './scalar/value.js';
 export { type ScalarModel, createScalarModel, gptForward, softmax, rmsnorm, linear, emptyCache } from './scalar/gpt.js';
 export { createScalarEngine } from './scalar/engine.js';
@@ -20,13 +20,15 @@ export { type WasmEngine, type WasmEngineOptions, createWasmEngine, wasmEngineFa
 export { type WasmSupport, wasmSupport } from './wasm/kernels.js';
 export { type SpawnWorker, type WorkerPort } from './wasm/threads.js';
 export { serveKernels } from './wasm/worker.js';
-export { linearDecay } from './schedule.js';
-export { cosineDecay, scheduledLearningRate, learningRateAt } from './schedule.js';
-export { type Run, type RunOptions, type StepInfo, createRun, trainStep, train, sample, evaluate, stepBatch } from './run.js';
+export { linearDecay } from './contract/schedule.js';
+export { cosineDecay, scheduledLearningRate, learningRateAt } from './contract/schedule.js';
+export { type Run, type RunOptions, type StepInfo, createRun, trainStep, train, sample, evaluate, stepBatch } from './run/run.js';
 export { type EngineFeature, type SampleOptions, createTextRun, nextBatch, predictedTokens, batchLoss, validationLoss,
-  sampleText, checkEngineSupport, runCheckpoint, runFromCheckpoint, resumeRun } from './run.js';
-export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './text-data.js';
-export { type Checkpoint, type DataInfo, type Tensor, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, encodeSafetensors,
-  decodeSafetensors, crc32, encodeCheckpoint, parseCheckpointJson, decodeCheckpoint, weightsForConfig } from './checkpoint.js';
-export { formatFixed, formatStepLine } from './format.js';
+  sampleText, checkEngineSupport, runCheckpoint, runFromCheckpoint, resumeRun } from './run/run.js';
+export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './data/text.js';
+export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
+export { crc32 } from './checkpoint/bytes.js';
+export { type Checkpoint, type DataInfo, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+  encodeCheckpoint, parseCheckpointJson, decodeCheckpoint, weightsForConfig } from './checkpoint/checkpoint.js';
+export { formatFixed, formatStepLine } from '../cli/format.js';
 export { UserError } from './errors.js';

@@ -3,8 +3,8 @@
 // isolated page (the dev and preview servers send the headers; a plain static host may not),
 // since shared memory needs that; elsewhere it runs on the training worker alone.
 
-import type { EngineFactory } from '../../src/core/engine.js';
-import { ENGINES } from '../../src/core/engines.js';
+import type { EngineFactory } from '../../src/core/contract/engine.js';
+import { ENGINES } from '../../src/core/run/engines.js';
 import { wasmEngineFactory } from '../../src/core/wasm/engine.js';
 import { wasmSupport } from '../../src/core/wasm/kernels.js';
 import type { SpawnWorker } from '../../src/core/wasm/threads.js';

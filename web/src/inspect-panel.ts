@@ -3,7 +3,7 @@
 // the chain rule on one piece). Views are drawn one per task and only when on screen, so
 // refreshing them while training never holds the main thread for long.
 
-import { type Inspection, inspectForward } from '../../src/core/inspect.js';
+import { type Inspection, inspectForward } from './inspect.js';
 import { encode, tokenizerFromChars } from '../../src/core/index.js';
 import { byId, h, tokenLabel } from './dom.js';
 import type { Snapshot } from './protocol.js';

@@ -1,7 +1,7 @@
 // Adam over scalar Values, with moment buffers indexed like the flat parameter list.
 
-import type { TrainConfig } from '../config.js';
-import * as libm from '../libm.js';
+import type { TrainConfig } from '../contract/config.js';
+import * as libm from '../libm/index.js';
 import type { Value } from './value.js';
 
 export interface AdamState {

@@ -1,6 +1,6 @@
 // The scalar engine behind the common Engine interface.
 
-import type { EngineFactory } from '../engine.js';
+import type { EngineFactory } from '../contract/engine.js';
 import { createAdamState, adamStep } from './adam.js';
 import { createScalarModel, scalarWeights } from './gpt.js';
 import { batchLoss } from './loss.js';

@@ -2,9 +2,9 @@
 // causal attention, a ReLU MLP and residuals, no biases. Every expression keeps the
 // reference's operation order, so the numbers match Python to the last bit.
 
-import type { ModelConfig } from '../config.js';
-import * as libm from '../libm.js';
-import { paramLayout } from '../params.js';
+import type { ModelConfig } from '../contract/config.js';
+import * as libm from '../libm/index.js';
+import { paramLayout } from '../contract/params.js';
 import { Value, sum } from './value.js';
 
 /** The model's parameters as Values: `state.get(name)[row][col]`, plus all of them flat. */

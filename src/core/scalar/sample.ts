@@ -1,9 +1,9 @@
 // Generation with the scalar model: feed the prompt through the KV cache, then draw one
 // id at a time; when the context is full, restart the cache on the most recent ids.
 
-import type { GenerateOptions } from '../engine.js';
-import type { PyRandom } from '../random.js';
-import { drawToken } from '../sampling.js';
+import type { GenerateOptions } from '../contract/engine.js';
+import type { PyRandom } from '../contract/random.js';
+import { drawToken } from '../contract/sampling.js';
 import { type KVCache, type ScalarModel, emptyCache, gptForward } from './gpt.js';
 import type { Value } from './value.js';
 

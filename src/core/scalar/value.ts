@@ -3,7 +3,7 @@
 // arrays), which keeps a million-node graph cheap; a constant operand becomes a local
 // derivative instead of a leaf node, which changes no gradient and no accumulation order.
 
-import * as libm from '../libm.js';
+import * as libm from '../libm/index.js';
 
 let epoch = 0; // marks nodes visited by the current backward(), instead of a Set
 const topo: Value[] = []; // reused between calls: a step's graph has ~10^5 nodes

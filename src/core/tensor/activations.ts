@@ -2,7 +2,7 @@
 // back to back), and the same shapes again for their gradients. Allocated once, grown only
 // when a larger batch arrives, so a training step allocates nothing.
 
-import type { ModelConfig } from '../config.js';
+import type { ModelConfig } from '../contract/config.js';
 
 export interface LayerActs {
   ln1: Float64Array;     // (N, C) rmsnorm before attention

@@ -3,8 +3,8 @@
 // Beyond the reference: gradient clipping and decoupled (AdamW) weight decay, each skipped
 // entirely when 0 so the reference's numbers stay bit for bit.
 
-import type { TrainConfig } from '../config.js';
-import * as libm from '../libm.js';
+import type { TrainConfig } from '../contract/config.js';
+import * as libm from '../libm/index.js';
 
 // params, m, v (n,) updated in place from grads (n,), which are then cleared
 export function adamUpdate(params: Float64Array, grads: Float64Array, m: Float64Array, v: Float64Array,

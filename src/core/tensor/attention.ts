@@ -2,7 +2,7 @@
 // q.k summed from index 0 times (hd**0.5)**-1, softmax with max subtraction, libm.exp and
 // total**-1, then the weighted sum of values from the first position on.
 
-import * as libm from '../libm.js';
+import * as libm from '../libm/index.js';
 
 /** The reference divides by hd**0.5, which it computes as a multiplication by its inverse. */
 export function attentionScale(headDim: number): number {

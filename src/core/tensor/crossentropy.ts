@@ -1,7 +1,7 @@
 // Softmax over the vocabulary and the loss -log p[target], in the reference's arithmetic:
 // exp(z - max) through libm.exp, summed from index 0, times total**-1.
 
-import * as libm from '../libm.js';
+import * as libm from '../libm/index.js';
 
 // probs (N, V), losses (N,) <- logits (N, V), targets (N,)
 export function crossentropyForward(probs: Float64Array, losses: Float64Array, logits: Float64Array,

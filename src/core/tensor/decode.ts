@@ -1,9 +1,9 @@
 // Generation with a KV cache: one token at a time through the same kernels with N = 1, its
 // q|k|v row kept per layer so attention never recomputes a past position. No gradients.
 
-import type { GenerateOptions } from '../engine.js';
-import type { PyRandom } from '../random.js';
-import { drawToken } from '../sampling.js';
+import type { GenerateOptions } from '../contract/engine.js';
+import type { PyRandom } from '../contract/random.js';
+import { drawToken } from '../contract/sampling.js';
 import { type Activations, createActivations } from './activations.js';
 import { attentionForward } from './attention.js';
 import { embeddingForward } from './embedding.js';

@@ -2,8 +2,8 @@
 // in place. Same weights and operation order as the scalar engine, so the same losses.
 // It also implements the knobs beyond the reference (see `features`).
 
-import { DEFAULT_SEED } from '../config.js';
-import type { EngineFactory } from '../engine.js';
+import { DEFAULT_SEED } from '../contract/config.js';
+import type { EngineFactory } from '../contract/engine.js';
 import { adamUpdate, clipGradNorm } from './adam.js';
 import { createDecodeState, generateTokens } from './decode.js';
 import { dropoutRng } from './dropout.js';

@@ -2,8 +2,8 @@
 // scalar gptForward, the backward is the same list read bottom-up. Sequences of a batch are
 // packed back to back, so only real tokens are computed.
 
-import type { ModelConfig } from '../config.js';
-import { paramCount } from '../params.js';
+import type { ModelConfig } from '../contract/config.js';
+import { paramCount } from '../contract/params.js';
 import { type Activations, type Packed, createActivations, createPacked, zeroActivations } from './activations.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { crossentropyBackward, crossentropyForward } from './crossentropy.js';

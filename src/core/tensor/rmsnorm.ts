@@ -1,7 +1,7 @@
 // RMSNorm without a gain, in the reference's arithmetic: ms = sum(x*x) * C**-1 summed from
 // index 0, s = (ms + 1e-5)**-0.5 through libm.pow, y = x * s.
 
-import * as libm from '../libm.js';
+import * as libm from '../libm/index.js';
 
 const EPS = 1e-5;
 

@@ -1,8 +1,8 @@
 // Named views into the flat parameter buffer, following src/core/params.ts's layout. The
 // gradient buffer gets the same views, so dw.layers[0].fc1 is the gradient of layer0.mlp_fc1.
 
-import type { ModelConfig } from '../config.js';
-import { paramLayout } from '../params.js';
+import type { ModelConfig } from '../contract/config.js';
+import { paramLayout } from '../contract/params.js';
 
 export interface LayerWeights {
   qkv: Float64Array; // (3C, C) attn_wq | attn_wk | attn_wv, back to back in the layout

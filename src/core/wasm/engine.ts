@@ -2,14 +2,14 @@
 // Adam's moments and every activation live in wasm memory for the whole run, laid out once,
 // so a step copies in only its token ids and allocates no buffers.
 
-import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../config.js';
-import type { Batch, Engine, EngineFactory, GenerateOptions } from '../engine.js';
+import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
+import type { Batch, Engine, EngineFactory, GenerateOptions } from '../contract/engine.js';
 import { UserError } from '../errors.js';
-import * as libm from '../libm.js';
-import { paramCount } from '../params.js';
+import * as libm from '../libm/index.js';
+import { paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
-import type { PyRandom } from '../random.js';
-import { drawToken } from '../sampling.js';
+import type { PyRandom } from '../contract/random.js';
+import { drawToken } from '../contract/sampling.js';
 import { createArena } from './arena.js';
 import { type Acts, type GradActs, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward,
   transposeLinears } from './gpt.js';

@@ -6,8 +6,8 @@
 // projection and its input share one buffer, and each norm adds its branch's share into it.
 // The backward kernels write their outputs, so the step zeroes almost nothing.
 
-import type { ModelConfig } from '../config.js';
-import { paramLayout } from '../params.js';
+import type { ModelConfig } from '../contract/config.js';
+import { paramLayout } from '../contract/params.js';
 import type { Arena } from './arena.js';
 import type { KernelExports } from './kernels.js';
 import type { Threads } from './threads.js';

@@ -1,7 +1,7 @@
 // Attention heatmaps: for every layer and head, row t shows how position t spreads its
 // attention over positions 0..t (each row sums to 1; above the diagonal is the future).
 
-import type { Inspection } from '../../../src/core/inspect.js';
+import type { Inspection } from '../inspect.js';
 import { fmt, h, heat, s, tip, tokenLabel } from '../dom.js';
 
 const LABEL = 30;

@@ -3,8 +3,8 @@
 // and its grad, every edge the local derivative the chain rule multiplies along it.
 
 import { type ModelConfig, Value, linear, paramViews } from '../../../src/core/index.js';
-import type { Inspection } from '../../../src/core/inspect.js';
-import * as libm from '../../../src/core/libm.js';
+import type { Inspection } from '../inspect.js';
+import * as libm from '../../../src/core/libm/index.js';
 import { fmt, h, s, tip } from '../dom.js';
 
 export interface PieceChoice {

@@ -1,7 +1,7 @@
 // Next-character probabilities: one card per position of the inspected word, with the
 // most likely characters as bars and the character that actually comes next marked.
 
-import type { Inspection } from '../../../src/core/inspect.js';
+import type { Inspection } from '../inspect.js';
 import { fmt, h, tokenLabel } from '../dom.js';
 
 const TOP = 5;

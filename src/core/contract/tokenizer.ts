@@ -1,7 +1,7 @@
 // A character-level tokenizer: every distinct character of the dataset, sorted by code
 // point as Python sorts strings, gets an id; one extra id, BOS, marks a document's edges.
 
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 /** The vocabulary: `chars[id]` for ids below `bos`; `bos` is the last id. */
 export interface Tokenizer {

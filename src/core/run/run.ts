@@ -3,18 +3,18 @@
 // sample. A checkpoint holds the step, the random state and Adam's moments, so a run can
 // stop anywhere and continue as if it never had.
 
-import { type Checkpoint, type DataInfo, weightsForConfig } from './checkpoint.js';
+import { type Checkpoint, type DataInfo, weightsForConfig } from '../checkpoint/checkpoint.js';
 import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN,
-  validateModelConfig, validateTrainConfig, validateTemperature } from './config.js';
-import { checkDocuments } from './data.js';
-import { UserError } from './errors.js';
-import type { Batch, Engine, EngineFactory } from './engine.js';
-import { paramCount, initParams } from './params.js';
-import { PyRandom } from './random.js';
-import { learningRateAt } from './schedule.js';
-import { createScalarEngine } from './scalar/engine.js';
-import { type DataFormat, type TextSplit, evalWindows, randomWindows, splitText } from './text-data.js';
-import { type Tokenizer, buildTokenizer, decode, encode, encodeDocument, tokenizerFromChars } from './tokenizer.js';
+  validateModelConfig, validateTrainConfig, validateTemperature } from '../contract/config.js';
+import { checkDocuments } from '../data/documents.js';
+import { UserError } from '../errors.js';
+import type { Batch, Engine, EngineFactory } from '../contract/engine.js';
+import { paramCount, initParams } from '../contract/params.js';
+import { PyRandom } from '../contract/random.js';
+import { learningRateAt } from '../contract/schedule.js';
+import { createScalarEngine } from '../scalar/engine.js';
+import { type DataFormat, type TextSplit, evalWindows, randomWindows, splitText } from '../data/text.js';
+import { type Tokenizer, buildTokenizer, decode, encode, encodeDocument, tokenizerFromChars } from '../contract/tokenizer.js';
 
 export interface RunOptions {
   seed?: number;

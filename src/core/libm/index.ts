@@ -4,6 +4,6 @@
 // itself misrounds ~0.1% of results and bit-identity with Python is the goal.
 // sin and cos are V8's own: glibc's come from IBM code we cannot relicense (see README).
 
-export { exp } from './libm/exp.js';
-export { log } from './libm/log.js';
-export { pow } from './libm/pow.js';
+export { exp } from './exp.js';
+export { log } from './log.js';
+export { pow } from './pow.js';

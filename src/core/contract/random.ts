@@ -1,7 +1,7 @@
 // A Mersenne Twister that yields CPython's `random` stream bit for bit, so a seed means
 // the same weights, document order and samples here as in the Python reference.
 
-import * as libm from './libm.js';
+import * as libm from '../libm/index.js';
 
 const N = 624;
 const M = 397;

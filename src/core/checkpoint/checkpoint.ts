@@ -7,157 +7,16 @@
 // Adam's moments m and v are stored in the JSON as base64 of float64 little-endian, flat
 // in layout order, with their own CRC-32; the .safetensors file stays the model alone.
 
-import { type ModelConfig, type TrainConfig, validateModelConfig, validateTrainConfig } from './config.js';
-import type { OptimizerState } from './engine.js';
-import { UserError } from './errors.js';
-import { paramCount, paramLayout } from './params.js';
-import type { RandomState } from './random.js';
+import { type ModelConfig, type TrainConfig, validateModelConfig, validateTrainConfig } from '../contract/config.js';
+import type { OptimizerState } from '../contract/engine.js';
+import { UserError } from '../errors.js';
+import { paramCount, paramLayout } from '../contract/params.js';
+import type { RandomState } from '../contract/random.js';
+import { bytesFloat64, crc32, float64Bytes, fromBase64, hex32, toBase64 } from './bytes.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'microgpt-ts checkpoint';
 export const CHECKPOINT_VERSION = 1;
-
-// ---- safetensors ----------------------------------------------------------------------
-
-/** One named float64 tensor, row-major. */
-export interface Tensor {
-  name: string;
-  shape: number[];
-  data: Float64Array; // (product of shape,)
-}
-
-/** A .safetensors file of `tensors` in the given order, with string `metadata`. */
-export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let dataLen = 0;
-  for (const t of tensors) {
-    if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new Error(`${t.name}: shape [${t.shape}] does not hold ${t.data.length} values`);
-    header[t.name] = { dtype: 'F64', shape: t.shape, data_offsets: [dataLen, dataLen + 8 * t.data.length] };
-    dataLen += 8 * t.data.length;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerLen = Math.ceil(json.length / 8) * 8; // space-padded so the data is 8-byte aligned
-  const out = new Uint8Array(8 + headerLen + dataLen);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerLen), true);
-  out.fill(0x20, 8, 8 + headerLen);
-  out.set(json, 8);
-  let pos = 8 + headerLen;
-  for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++, pos += 8) view.setFloat64(pos, t.data[i], true);
-  }
-  return out;
-}
-
-/** The tensors and metadata of a .safetensors file; anything malformed is a UserError. */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  const fail = (why: string): never => { throw new UserError(`not a valid .safetensors file: ${why}`); };
-  if (bytes.length < 8) fail(`only ${bytes.length} bytes (truncated?)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > bytes.length - 8) fail(`the header claims ${headerLen} bytes but the file has ${bytes.length} (truncated?)`);
-  let header: Record<string, unknown> = {};
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
-  } catch {
-    fail('the header is not valid JSON (truncated or modified?)');
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
-
-  const dataStart = 8 + headerLen, dataLen = bytes.length - dataStart;
-  const tensors = new Map<string, Tensor>();
-  const ranges: number[][] = [];
-  let metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === '__metadata__') { metadata = raw as Record<string, string>; continue; }
-    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (e?.dtype !== 'F64') fail(`${name} has dtype ${String(e?.dtype)}, expected F64`);
-    const shape = Array.isArray(e.shape) && e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) ? e.shape as number[] : fail(`${name} has no valid shape`);
-    const [begin, end] = Array.isArray(e.data_offsets) ? e.data_offsets : [NaN, NaN];
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (!(Number.isSafeInteger(begin) && begin >= 0 && end <= dataLen && end - begin === 8 * size)) {
-      fail(`${name}'s byte range [${begin}, ${end}) does not hold shape [${shape}] within ${dataLen} data bytes (truncated?)`);
-    }
-    const data = new Float64Array(size); // (product of shape,)
-    for (let i = 0, pos = dataStart + begin; i < size; i++, pos += 8) data[i] = view.getFloat64(pos, true);
-    tensors.set(name, { name, shape, data });
-    ranges.push([begin, end]);
-  }
-  // the tensors must tile the data exactly: no gap, no overlap, nothing left over
-  ranges.sort((a, b) => a[0] - b[0]);
-  let covered = 0;
-  for (const [begin, end] of ranges) {
-    if (begin !== covered) fail(`the tensors' byte ranges have a gap or an overlap at byte ${covered}`);
-    covered = end;
-  }
-  if (covered !== dataLen) fail(`${dataLen - covered} bytes after the last tensor`);
-  return { tensors, metadata };
-}
-
-// ---- checksums and base64 -----------------------------------------------------------
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 as zlib.crc32 computes it, as 8 hex digits; pass `crc` to continue over more bytes. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-function hex32(n: number): string {
-  return n.toString(16).padStart(8, '0');
-}
-
-function float64Bytes(values: Float64Array): Uint8Array {
-  const out = new Uint8Array(values.length * 8);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
-  return out;
-}
-
-function bytesFloat64(bytes: Uint8Array): Float64Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float64Array(bytes.length / 8);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
-  return out;
-}
-
-const BASE64 = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
-
-/** Standard base64 with padding. Written into bytes and decoded once: megabytes of moments
- * through btoa and a string per chunk took about a second per checkpoint. */
-export function toBase64(bytes: Uint8Array): string {
-  const out = new Uint8Array(4 * Math.ceil(bytes.length / 3));
-  let o = 0, i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out[o++] = BASE64[n >> 18]; out[o++] = BASE64[(n >> 12) & 63]; out[o++] = BASE64[(n >> 6) & 63]; out[o++] = BASE64[n & 63];
-  }
-  if (i < bytes.length) {
-    const two = i + 1 < bytes.length, n = (bytes[i] << 16) | (two ? bytes[i + 1] << 8 : 0);
-    out[o++] = BASE64[n >> 18]; out[o++] = BASE64[(n >> 12) & 63];
-    out[o++] = two ? BASE64[(n >> 6) & 63] : 61; // '='
-    out[o++] = 61;
-  }
-  return new TextDecoder().decode(out);
-}
-
-export function fromBase64(text: string): Uint8Array {
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-// ---- checkpoints --------------------------------------------------------------------
 
 /** Where a run's text came from and how it was cut, so a resumed run can find it again. */
 export interface DataInfo {

@@ -2,9 +2,9 @@
 // attention weights of every head and the next-token probabilities at every position. It
 // repeats src/core/scalar/gpt.ts operation for operation, so its numbers are the engine's.
 
-import type { ModelConfig } from './config.js';
-import * as libm from './libm.js';
-import { paramViews } from './params.js';
+import type { ModelConfig } from '../../src/core/contract/config.js';
+import * as libm from '../../src/core/libm/index.js';
+import { paramViews } from '../../src/core/contract/params.js';
 
 /** What the model computes for one sequence, position by position. */
 export interface Inspection {

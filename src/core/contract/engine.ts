@@ -4,6 +4,15 @@
 import type { ModelConfig, TrainConfig } from './config.js';
 import type { PyRandom } from './random.js';
 
+/** The engines, by the name checkpoints record and every front end's --engine takes. */
+export const ENGINE_NAMES = ['scalar', 'tensor', 'float32'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** True when `name` is one of ENGINE_NAMES (an own entry, never something up a prototype chain). */
+export function isEngineName(name: unknown): name is EngineName {
+  return typeof name === 'string' && (ENGINE_NAMES as readonly string[]).includes(name);
+}
+
 /** A batch of token sequences; the model predicts each token from the ones before it. */
 export type Batch = number[][];
 

@@ -1,8 +1,8 @@
 // The engines a run can use, by the name the CLI and the playground show.
 
-import type { EngineFactory } from './engine.js';
-import { createScalarEngine } from './scalar/engine.js';
-import { createTensorEngine } from './tensor/engine.js';
+import type { EngineFactory } from '../contract/engine.js';
+import { createScalarEngine } from '../scalar/engine.js';
+import { createTensorEngine } from '../tensor/engine.js';
 
 export const ENGINES: Record<string, EngineFactory> = {
   scalar: createScalarEngine,

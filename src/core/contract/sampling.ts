@@ -1,7 +1,7 @@
 // Turning logits into a draw, shared by both engines: temperature, optional top-k, then
 // the reference's softmax and one weighted choice from the random stream.
 
-import * as libm from './libm.js';
+import * as libm from '../libm/index.js';
 import type { PyRandom } from './random.js';
 
 /** Keeps the k largest logits; the rest become -Infinity (probability 0). */

@@ -1,7 +1,7 @@
 // Documents are the non-empty, stripped lines of a text, split the way Python's text-mode
 // file iteration splits them (\n, \r\n and \r all end a line).
 
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 // the characters Python's str.strip() removes (str.isspace), which differ from JS trim()
 const PY_SPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';

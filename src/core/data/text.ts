@@ -1,10 +1,10 @@
 // One continuous text instead of documents: the model learns from windows of blockSize + 1
 // characters cut at random offsets, with no BOS. The last part of the text is held out.
 
-import { UserError } from './errors.js';
-import type { Batch } from './engine.js';
-import type { PyRandom } from './random.js';
-import { type Tokenizer, encode } from './tokenizer.js';
+import { UserError } from '../errors.js';
+import type { Batch } from '../contract/engine.js';
+import type { PyRandom } from '../contract/random.js';
+import { type Tokenizer, encode } from '../contract/tokenizer.js';
 
 /** How a dataset file is read: one document per line (the reference) or one long text. */
 export type DataFormat = 'lines' | 'text';

@@ -1,7 +1,7 @@
 // The hyperparameters of a run, with the reference's values as defaults. Validation lives
 // here so the CLI, the library and the browser reject the same impossible settings.
 
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 /** The shape of the network; with the vocabulary size it fixes every parameter's shape. */
 export interface ModelConfig {

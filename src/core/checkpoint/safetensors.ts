@@ -1,0 +1,80 @@
+// The .safetensors format: an 8-byte header length, a JSON header naming each tensor's dtype,
+// shape and byte range, then the raw little-endian data. Ours are float64 in the parameter
+// layout's names and order, so Python's safetensors reads them as they are.
+
+import { UserError } from '../errors.js';
+
+/** One named float64 tensor, row-major. */
+export interface Tensor {
+  name: string;
+  shape: number[];
+  data: Float64Array; // (product of shape,)
+}
+
+/** A .safetensors file of `tensors` in the given order, with string `metadata`. */
+export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let dataLen = 0;
+  for (const t of tensors) {
+    if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new Error(`${t.name}: shape [${t.shape}] does not hold ${t.data.length} values`);
+    header[t.name] = { dtype: 'F64', shape: t.shape, data_offsets: [dataLen, dataLen + 8 * t.data.length] };
+    dataLen += 8 * t.data.length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerLen = Math.ceil(json.length / 8) * 8; // space-padded so the data is 8-byte aligned
+  const out = new Uint8Array(8 + headerLen + dataLen);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerLen), true);
+  out.fill(0x20, 8, 8 + headerLen);
+  out.set(json, 8);
+  let pos = 8 + headerLen;
+  for (const t of tensors) {
+    for (let i = 0; i < t.data.length; i++, pos += 8) view.setFloat64(pos, t.data[i], true);
+  }
+  return out;
+}
+
+/** The tensors and metadata of a .safetensors file; anything malformed is a UserError. */
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  const fail = (why: string): never => { throw new UserError(`not a valid .safetensors file: ${why}`); };
+  if (bytes.length < 8) fail(`only ${bytes.length} bytes (truncated?)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > bytes.length - 8) fail(`the header claims ${headerLen} bytes but the file has ${bytes.length} (truncated?)`);
+  let header: Record<string, unknown> = {};
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+  } catch {
+    fail('the header is not valid JSON (truncated or modified?)');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
+
+  const dataStart = 8 + headerLen, dataLen = bytes.length - dataStart;
+  const tensors = new Map<string, Tensor>();
+  const ranges: number[][] = [];
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') { metadata = raw as Record<string, string>; continue; }
+    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (e?.dtype !== 'F64') fail(`${name} has dtype ${String(e?.dtype)}, expected F64`);
+    const shape = Array.isArray(e.shape) && e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) ? e.shape as number[] : fail(`${name} has no valid shape`);
+    const [begin, end] = Array.isArray(e.data_offsets) ? e.data_offsets : [NaN, NaN];
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (!(Number.isSafeInteger(begin) && begin >= 0 && end <= dataLen && end - begin === 8 * size)) {
+      fail(`${name}'s byte range [${begin}, ${end}) does not hold shape [${shape}] within ${dataLen} data bytes (truncated?)`);
+    }
+    const data = new Float64Array(size); // (product of shape,)
+    for (let i = 0, pos = dataStart + begin; i < size; i++, pos += 8) data[i] = view.getFloat64(pos, true);
+    tensors.set(name, { name, shape, data });
+    ranges.push([begin, end]);
+  }
+  // the tensors must tile the data exactly: no gap, no overlap, nothing left over
+  ranges.sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  for (const [begin, end] of ranges) {
+    if (begin !== covered) fail(`the tensors' byte ranges have a gap or an overlap at byte ${covered}`);
+    covered = end;
+  }
+  if (covered !== dataLen) fail(`${dataLen - covered} bytes after the last tensor`);
+  return { tensors, metadata };
+}
