@@ -12,12 +12,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
 import { parseDocuments } from '../src/core/data/documents.js';
-import type { EngineFactory } from '../src/core/contract/engine.js';
+import { type Batch, type EngineName, batchTokens } from '../src/core/contract/engine.js';
 import { formatStepLine } from '../src/cli/format.js';
-import { type Run, createRun, sample, stepBatch, train } from '../src/core/run/run.js';
-import { createScalarEngine } from '../src/core/scalar/engine.js';
-import { createTensorEngine } from '../src/core/tensor/engine.js';
-import { createWasmEngine } from '../src/core/wasm/engine.js';
+import { sample } from '../src/core/run/generate.js';
+import { train } from '../src/core/run/loop.js';
+import { type Run, createRun, nextBatches } from '../src/core/run/run.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
 import { enableRelaxedSimd } from '../src/node/kernel-thread.js';
 import { median, scaleBench } from './scale.js';
@@ -43,20 +42,34 @@ interface Timed {
   run: Run;
 }
 
-/** Predicted positions per sequence of each step the run has taken (computed after timing). */
-function stepLengths(run: Run, step: number): number[] {
-  return stepBatch(run, step).map((t) => Math.min(run.config.blockSize, t.length - 1));
+/** The batch a lines run trains on at `step` (it depends on the step alone). */
+function batchOf(run: Run, step: number): Batch {
+  const at = run.step;
+  run.step = step;
+  const [batch] = nextBatches(run);
+  run.step = at;
+  return batch;
 }
 
-function timeTraining(engine: EngineFactory, model: Partial<ModelConfig> = {}, trainCfg: Partial<TrainConfig> = {}): Timed {
+/** Predicted positions per sequence of a step's batch (for the FLOP count, after timing). */
+function stepLengths(run: Run, step: number): number[] {
+  return batchOf(run, step).map((t) => Math.min(run.config.blockSize, t.length - 1));
+}
+
+function timeTraining(engine: EngineName, model: Partial<ModelConfig> = {}, trainCfg: Partial<TrainConfig> = {}): Timed {
   const run = createRun(docs, { engine, model, train: trainCfg });
   const losses: number[] = [];
-  const start = performance.now();
-  train(run, (s) => { losses.push(s.loss); });
-  const ms = performance.now() - start;
   let tokens = 0;
-  for (let s = 0; s < run.step; s++) for (const n of stepLengths(run, s)) tokens += n;
+  const start = performance.now();
+  train(run, (s) => { losses.push(s.loss); tokens += s.tokens; });
+  const ms = performance.now() - start;
   return { ms, losses, tokens, run };
+}
+
+/** One optimizer step on a fixed batch, straight on the engine. */
+function engineStep(run: Run, batch: Batch, step: number): void {
+  run.engine.backward(batch, step, 1 / batchTokens(batch, run.config.blockSize));
+  run.engine.update(step, 1e-4);
 }
 
 function maxRelDiff(a: number[], b: number[]): number {
@@ -76,7 +89,7 @@ const tensorRuns: Timed[] = [];
 let peakHeap = 0;
 for (let r = 0; r <= reps; r++) {
   gc();
-  tensorRuns.push(timeTraining(createTensorEngine));
+  tensorRuns.push(timeTraining('tensor'));
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 }
 const peakRss = process.resourceUsage().maxRSS * 1024;
@@ -87,12 +100,12 @@ const samples = sample(tensor.run, 20, 0.5);
 
 /** Heap bytes a warm engine allocates per step on one batch, once V8 has finished compiling. */
 async function heapPerStep(run: Run, count: number): Promise<number> {
-  const batch = stepBatch(run, 0);
-  for (let s = 0; s < count; s++) run.engine.trainStep(batch, s, 1e-4);
+  const batch = batchOf(run, 0);
+  for (let s = 0; s < count; s++) engineStep(run, batch, s);
   await new Promise((resolve) => setTimeout(resolve, 500)); // background compilation lands
   gc();
   const before = process.memoryUsage().heapUsed;
-  for (let s = 0; s < count; s++) run.engine.trainStep(batch, s, 1e-4);
+  for (let s = 0; s < count; s++) engineStep(run, batch, s);
   return (process.memoryUsage().heapUsed - before) / count;
 }
 const smallHeap = await heapPerStep(tensor.run, 1000);
@@ -101,7 +114,7 @@ const smallHeap = await heapPerStep(tensor.run, 1000);
 const big = { nLayer: 4, nEmbd: 64, nHead: 4, blockSize: 32 }, bigSteps = quick ? 20 : 50;
 gc();
 const heapBeforeBig = process.memoryUsage().heapUsed;
-const bigRun = timeTraining(createTensorEngine, big, { batchSize: 16, steps: bigSteps });
+const bigRun = timeTraining('tensor', big, { batchSize: 16, steps: bigSteps });
 let bigFlops = 0;
 for (let s = 0; s < bigSteps; s++) bigFlops += stepFlops(bigRun.run.config, stepLengths(bigRun.run, s));
 const bigHeap = await heapPerStep(bigRun.run, 10);
@@ -109,12 +122,12 @@ const bigHeap = await heapPerStep(bigRun.run, 10);
 // 2b. the float32 engine on the reference run (one thread: every product is tiny)
 enableRelaxedSimd();
 const wasmRuns: Timed[] = [];
-if (wasmSupport().simd) for (let r = 0; r < (quick ? 2 : 5); r++) wasmRuns.push(timeTraining(createWasmEngine));
+if (wasmSupport().simd) for (let r = 0; r < (quick ? 2 : 5); r++) wasmRuns.push(timeTraining('float32'));
 const wasmMs = wasmRuns.length ? median(wasmRuns.slice(1).map((t) => t.ms)) : undefined;
 
 // 3. the scalar engine
 const scalarRuns: Timed[] = [];
-for (let r = 0; r < (quick ? 1 : 3); r++) scalarRuns.push(timeTraining(createScalarEngine));
+for (let r = 0; r < (quick ? 1 : 3); r++) scalarRuns.push(timeTraining('scalar'));
 const scalarMs = median(scalarRuns.map((t) => t.ms));
 
 // 4. CPython, once

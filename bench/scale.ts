@@ -8,10 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
-import type { EngineFactory } from '../src/core/contract/engine.js';
-import { createTextRun, trainStep } from '../src/core/run/run.js';
-import { createTensorEngine } from '../src/core/tensor/engine.js';
-import { wasmEngineFactory } from '../src/core/wasm/engine.js';
+import { trainStep } from '../src/core/run/loop.js';
+import { type RunOptions, createTextRun } from '../src/core/run/run.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
 import { enableRelaxedSimd, spawnNodeWorker } from '../src/node/kernel-thread.js';
 
@@ -39,8 +37,8 @@ export function median(xs: number[]): number {
 }
 
 /** Median ms per iteration of `iters` steps after `warmup` untimed ones, and the run's parameter count. */
-async function timeEngine(engine: EngineFactory, warmup: number, iters: number): Promise<{ ms: number; params: number }> {
-  const run = createTextRun(readFileSync(TEXT, 'utf8'), { engine, model: MODEL, train: TRAIN });
+async function timeEngine(engine: RunOptions, warmup: number, iters: number): Promise<{ ms: number; params: number }> {
+  const run = createTextRun(readFileSync(TEXT, 'utf8'), { ...engine, model: MODEL, train: TRAIN });
   await (run.engine as { ready?: Promise<void> }).ready;
   for (let i = 0; i < warmup; i++) trainStep(run);
   const times: number[] = [];
@@ -82,12 +80,12 @@ export async function scaleBench(quick: boolean, withTorch: boolean): Promise<Sc
     const counts = support.threads && availableParallelism() >= 2 ? [1, 2] : [1];
     for (const threads of counts) {
       // adaptive off: these rows measure the thread counts themselves, with no trial steps
-      const r = await timeEngine(wasmEngineFactory({ threads, spawn: spawnNodeWorker, adaptive: false }), 5, iters);
+      const r = await timeEngine({ engine: 'float32', threads, spawn: spawnNodeWorker, tuning: { adaptive: false } }, 5, iters);
       params = r.params;
-      rows.push({ engine: 'wasm', dtype: 'float32', threads, msPerIter: r.ms, note: support.relaxed ? 'SIMD + FMA' : 'SIMD' });
+      rows.push({ engine: 'float32', dtype: 'float32', threads, msPerIter: r.ms, note: support.relaxed ? 'SIMD + FMA' : 'SIMD' });
     }
   }
-  const f64 = await timeEngine(createTensorEngine, 1, quick ? 2 : 4);
+  const f64 = await timeEngine({ engine: 'tensor' }, 1, quick ? 2 : 4);
   params = f64.params;
   rows.push({ engine: 'tensor', dtype: 'float64', threads: 1, msPerIter: f64.ms, note: 'TypeScript loops' });
   const torch = withTorch ? findTorch() : { why: '--no-torch' };

@@ -8,7 +8,8 @@ import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJso
 import { decodeSafetensors, encodeSafetensors } from '../src/core/checkpoint/safetensors.js';
 import { UserError } from '../src/core/errors.js';
 import { paramLayout } from '../src/core/contract/params.js';
-import { createRun, runCheckpoint, trainStep } from '../src/core/run/run.js';
+import { trainStep } from '../src/core/run/loop.js';
+import { createRun, runCheckpoint } from '../src/core/run/run.js';
 import { PyRandom } from '../src/core/contract/random.js';
 
 const DOCS = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia', 'harper'];

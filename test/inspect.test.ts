@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspectForward } from '../web/src/inspect.js';
-import { createRun, trainStep } from '../src/core/run/run.js';
+import { trainStep } from '../src/core/run/loop.js';
+import { createRun } from '../src/core/run/run.js';
 import { createScalarModel, emptyCache, gptForward, softmax } from '../src/core/scalar/gpt.js';
 import { encode } from '../src/core/contract/tokenizer.js';
 

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDocuments } from '../src/core/data/documents.js';
 import { formatStepLine } from '../src/cli/format.js';
-import { type RunOptions, createRun, sample, train } from '../src/core/run/run.js';
+import { sample } from '../src/core/run/generate.js';
+import { train } from '../src/core/run/loop.js';
+import { type RunOptions, createRun } from '../src/core/run/run.js';
 
 export interface ReferenceFixture {
   name: string;

@@ -8,7 +8,7 @@ import { assertLossesClose, fixtureOptions, loadFixture, reproduce } from './ref
 
 test('the first 20 steps of the reference run, to full precision', () => {
   const f = loadFixture('default');
-  const { losses } = reproduce(f, fixtureOptions(f), 20);
+  const { losses } = reproduce(f, { ...fixtureOptions(f), engine: 'scalar' }, 20);
   assertLossesClose(losses, f.losses.slice(0, 20), 1e-13);
   assert.equal(losses[0].toFixed(4), '3.3660');
 });
@@ -16,7 +16,7 @@ test('the first 20 steps of the reference run, to full precision', () => {
 for (const name of ['default', 'deep-wide', 'shakespeare-lines']) {
   test(`${name}: the same output as the Python reference`, () => {
     const f = loadFixture(name);
-    const { output, losses } = reproduce(f, fixtureOptions(f));
+    const { output, losses } = reproduce(f, { ...fixtureOptions(f), engine: 'scalar' });
     assert.equal(output, f.output);
     assertLossesClose(losses, f.losses, 1e-12);
   });

@@ -10,8 +10,10 @@ import { test } from 'node:test';
 import { DEFAULT_MODEL, DEFAULT_TRAIN, type ModelConfig } from '../src/core/contract/config.js';
 import { initParams } from '../src/core/contract/params.js';
 import { PyRandom } from '../src/core/contract/random.js';
-import { type RunOptions, createRun, train } from '../src/core/run/run.js';
-import { createScalarEngine } from '../src/core/scalar/engine.js';
+import { batchTokens } from '../src/core/contract/engine.js';
+import { train } from '../src/core/run/loop.js';
+import { type RunOptions, createRun } from '../src/core/run/run.js';
+import { engineStep } from './engine-helpers.js';
 import { adamUpdate, clipGradNorm } from '../src/core/tensor/adam.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from '../src/core/tensor/gpt.js';
@@ -94,7 +96,8 @@ test('whole model with gelu + layernorm: sampled weight gradients match finite d
   for (const knobs of [{ activation: 'gelu', norm: 'layernorm' }, { activation: 'relu2', norm: 'layernorm' }] as const) {
     const config = { ...TINY, ...knobs };
     const m = createTensorModel(config, initParams(config, new PyRandom(3)), 16);
-    lossAndGrad(m, BATCH);
+    const mean = 1 / batchTokens(BATCH, config.blockSize);
+    lossAndGrad(m, BATCH, mean); // the gradient of the mean loss, as the central differences below measure it
     const rng = newRng(5), idx: number[] = [];
     for (let k = 0; k < 40; k++) idx.push(Math.floor(rng.random() * m.params.length));
     const got = new Float64Array(idx.length), want = new Float64Array(idx.length);
@@ -102,9 +105,9 @@ test('whole model with gelu + layernorm: sampled weight gradients match finite d
       got[k] = m.grads[i];
       const old = m.params[i];
       m.params[i] = old + 1e-5;
-      const up = forwardLoss(m, BATCH);
+      const up = forwardLoss(m, BATCH) * mean;
       m.params[i] = old - 1e-5;
-      const down = forwardLoss(m, BATCH);
+      const down = forwardLoss(m, BATCH) * mean;
       m.params[i] = old;
       want[k] = (up - down) / 2e-5;
     });
@@ -113,7 +116,7 @@ test('whole model with gelu + layernorm: sampled weight gradients match finite d
 });
 
 function losses(options: RunOptions, steps = 6): number[] {
-  const run = createRun(DOCS, { engine: createTensorEngine, ...options, train: { steps, ...options.train } });
+  const run = createRun(DOCS, { engine: 'tensor', ...options, train: { steps, ...options.train } });
   const out: number[] = [];
   train(run, (info) => { out.push(info.loss); });
   return out;
@@ -146,10 +149,10 @@ test('dropout: loss() is unaffected, training differs from none, and the same se
   const w = initParams({ ...TINY, dropout: 0.5 }, new PyRandom(2));
   const on = createTensorEngine({ ...TINY, dropout: 0.5 }, w, DEFAULT_TRAIN, 42);
   const off = createTensorEngine(TINY, w, DEFAULT_TRAIN, 42);
-  const l = on.loss(BATCH);
-  assert.equal(on.loss(BATCH), l);
-  assert.equal(off.loss(BATCH), l);
-  assert.notEqual(on.trainStep(BATCH, 0, 0.01), off.trainStep(BATCH, 0, 0.01));
+  const l = on.lossSum(BATCH);
+  assert.equal(on.lossSum(BATCH), l);
+  assert.equal(off.lossSum(BATCH), l);
+  assert.notEqual(engineStep(on, BATCH, 0, 0.01), engineStep(off, BATCH, 0, 0.01));
   const a = losses({ model: { dropout: 0.5 } }), b = losses({ model: { dropout: 0.5 } });
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, losses({}));
@@ -160,11 +163,11 @@ test('dropout: a resumed engine draws the same masks as an uninterrupted one', (
   const config = { ...TINY, dropout: 0.3 }, w = initParams(config, new PyRandom(4));
   const whole = createTensorEngine(config, w, DEFAULT_TRAIN, 9);
   const first = createTensorEngine(config, w, DEFAULT_TRAIN, 9);
-  const want = [0, 1, 2, 3].map((s) => whole.trainStep(BATCH, s, 0.01));
-  const got = [0, 1].map((s) => first.trainStep(BATCH, s, 0.01));
+  const want = [0, 1, 2, 3].map((s) => engineStep(whole, BATCH, s, 0.01));
+  const got = [0, 1].map((s) => engineStep(first, BATCH, s, 0.01));
   const second = createTensorEngine(config, w, DEFAULT_TRAIN, 9);
   second.load(first.weights(), first.optimizerState());
-  got.push(...[2, 3].map((s) => second.trainStep(BATCH, s, 0.01)));
+  got.push(...[2, 3].map((s) => engineStep(second, BATCH, s, 0.01)));
   assert.deepEqual(got, want);
 });
 
@@ -177,7 +180,7 @@ test('the CLI trains with --dropout, and the scalar engine rejects every knob cl
     ['--dropout', '0.1', 'dropout 0.1'], ['--activation', 'gelu', 'activation gelu'], ['--activation', 'relu2', 'activation relu2'],
     ['--norm', 'layernorm', 'norm layernorm'], ['--grad-clip', '1', 'grad-clip 1'], ['--weight-decay', '0.1', 'weight-decay 0.1'],
   ]) {
-    assert.throws(() => createRun(DOCS, { engine: createScalarEngine, ...knobOptions(flag, value) }), new RegExp(`${message} is not supported by the scalar engine yet`));
+    assert.throws(() => createRun(DOCS, { engine: 'scalar', ...knobOptions(flag, value) }), new RegExp(`${message} is not supported by the scalar engine yet`));
   }
   const s = cli('--engine', 'scalar', '--dropout', '0.1');
   assert.notEqual(s.status, 0);

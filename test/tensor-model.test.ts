@@ -8,9 +8,13 @@ import type { ModelConfig } from '../src/core/contract/config.js';
 import { parseDocuments } from '../src/core/data/documents.js';
 import { initParams, paramLayout } from '../src/core/contract/params.js';
 import { PyRandom } from '../src/core/contract/random.js';
+import { batchTokens } from '../src/core/contract/engine.js';
 import { createScalarEngine } from '../src/core/scalar/engine.js';
 import { createScalarModel } from '../src/core/scalar/gpt.js';
-import { batchLoss as scalarBatchLoss } from '../src/core/scalar/loss.js';
+import { batchLosses } from '../src/core/scalar/loss.js';
+import { sum } from '../src/core/scalar/value.js';
+import { generate } from '../src/core/run/generate.js';
+import { engineStep } from './engine-helpers.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from '../src/core/tensor/gpt.js';
 import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
@@ -37,13 +41,13 @@ function compare(config: ModelConfig, docs: string[]): void {
   const batch = encode(docs);
 
   const scalar = createScalarModel(config, weights);
-  const sLoss = scalarBatchLoss(scalar, batch);
-  sLoss.backward();
+  const sSum = sum(batchLosses(scalar, batch)), dloss = 1 / batchTokens(batch, config.blockSize); // the mean's gradient
+  sSum.mul(dloss).backward();
 
   const tensor = createTensorModel(config, weights);
-  const tLoss = lossAndGrad(tensor, batch);
-  assert.equal(tLoss, sLoss.data, 'the loss, to the bit');
-  assert.equal(forwardLoss(tensor, batch), sLoss.data, 'the forward-only loss, to the bit');
+  const tSum = lossAndGrad(tensor, batch, dloss);
+  assert.equal(tSum, sSum.data, 'the sum of the losses, to the bit');
+  assert.equal(forwardLoss(tensor, batch), sSum.data, 'the forward-only sum, to the bit');
 
   for (const p of paramLayout(config)) {
     const want = scalar.params.slice(p.offset, p.offset + p.size).map((v) => v.grad);
@@ -62,7 +66,7 @@ test('a held-out batch larger than the buffers is scored in chunks, to the bit',
   const weights = initParams(config, new PyRandom(3));
   const batch = encode(names.slice(0, 40));
   const tensor = createTensorModel(config, weights); // room for one context only
-  assert.equal(forwardLoss(tensor, batch), scalarBatchLoss(createScalarModel(config, weights), batch).data);
+  assert.equal(forwardLoss(tensor, batch), sum(batchLosses(createScalarModel(config, weights), batch)).data);
   assert.equal(tensor.acts.rows, config.blockSize, 'scoring did not grow the buffers');
 });
 
@@ -77,7 +81,7 @@ test('generation matches the scalar engine: sliding window, top-k, stop id', () 
     { prompt: [bos], maxTokens: 30, temperature: 0.9, stopAt: bos },
   ];
   for (const options of cases) {
-    const [s, t] = engines.map((e) => e.generate(new PyRandom(11), options));
+    const [s, t] = engines.map((e) => generate(e, new PyRandom(11), options));
     assert.deepEqual(t, s, JSON.stringify(options));
   }
 });
@@ -88,11 +92,11 @@ test('weights, optimizer state and load: a resumed run equals an uninterrupted o
   const batches = encode(['ava', 'liam', 'noah', 'mia']).map((b) => [b]);
   const straight = createTensorEngine(config, weights, DEFAULT_TRAIN);
   const first = createTensorEngine(config, weights, DEFAULT_TRAIN);
-  batches.forEach((b, i) => straight.trainStep(b, i, 0.01));
-  batches.slice(0, 2).forEach((b, i) => first.trainStep(b, i, 0.01));
+  batches.forEach((b, i) => engineStep(straight, b, i, 0.01));
+  batches.slice(0, 2).forEach((b, i) => engineStep(first, b, i, 0.01));
   const resumed = createTensorEngine(config, new Float64Array(weights.length), DEFAULT_TRAIN);
   resumed.load(first.weights(), first.optimizerState());
-  batches.slice(2).forEach((b, i) => resumed.trainStep(b, i + 2, 0.01));
+  batches.slice(2).forEach((b, i) => engineStep(resumed, b, i + 2, 0.01));
   assert.deepEqual(resumed.weights(), straight.weights());
   assert.deepEqual(resumed.optimizerState(), straight.optimizerState());
 });

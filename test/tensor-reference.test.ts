@@ -3,12 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { assertLossesClose, fixtureOptions, loadFixture, reproduce } from './reference-helpers.js';
 
 test('tensor: the first 20 steps of the reference run, to full precision', () => {
   const f = loadFixture('default');
-  const { losses } = reproduce(f, { ...fixtureOptions(f), engine: createTensorEngine }, 20);
+  const { losses } = reproduce(f, { ...fixtureOptions(f), engine: 'tensor' }, 20);
   assert.equal(losses[0], f.losses[0], 'the first loss, to the bit');
   assertLossesClose(losses, f.losses.slice(0, 20), 1e-13);
 });
@@ -16,7 +15,7 @@ test('tensor: the first 20 steps of the reference run, to full precision', () =>
 for (const name of ['default', 'deep-wide', 'shakespeare-lines']) {
   test(`tensor, ${name}: the same output as the Python reference`, () => {
     const f = loadFixture(name);
-    const { output, losses } = reproduce(f, { ...fixtureOptions(f), engine: createTensorEngine });
+    const { output, losses } = reproduce(f, { ...fixtureOptions(f), engine: 'tensor' });
     assert.equal(output, f.output);
     assertLossesClose(losses, f.losses, 1e-12);
   });

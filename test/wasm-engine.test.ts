@@ -16,6 +16,9 @@ import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
 import { autoThreads, createWasmEngine } from '../src/core/wasm/engine.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
+import { generate } from '../src/core/run/generate.js';
+import { ENGINES } from '../src/core/run/engines.js';
+import { engineLoss, engineStep } from './engine-helpers.js';
 
 const docs = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte', 'mia', 'amelia', 'harper', 'evelyn', 'abigail', 'emily'];
 const tok = buildTokenizer(docs);
@@ -35,20 +38,20 @@ function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
 }
 
 function trainAll(engine: Engine): number[] {
-  return batches.map((b, step) => engine.trainStep(b, step, 0.01 * (1 - step / 4)));
+  return batches.map((b, step) => engineStep(engine, b, step, 0.01 * (1 - step / 4)));
 }
 
 test('float32 engine: losses, weights and moments follow the scalar engine', { skip: !support.simd && support.notice }, () => {
   const scalar = createScalarEngine(config, weights, train), wasm = createWasmEngine(config, weights, train);
   const allDocs = docs.map((d) => encodeDocument(tok, d));
-  assert.ok(Math.abs(wasm.loss(allDocs) - scalar.loss(allDocs)) < 1e-5, 'held-out loss before training (chunked: 12 docs > 3 per pass)');
+  assert.ok(Math.abs(engineLoss(wasm, allDocs) - engineLoss(scalar, allDocs)) < 1e-5, 'held-out loss before training (chunked: 12 docs > 3 per pass)');
   const ls = trainAll(scalar), lw = trainAll(wasm);
   expectClose('training losses', lw, ls, 1e-6);
   expectClose('weights after 4 steps', wasm.weights(), scalar.weights(), 2e-6);
   const ms = scalar.optimizerState(), mw = wasm.optimizerState();
   expectClose('adam m', mw.m, ms.m, 1e-5);
   expectClose('adam v', mw.v, ms.v, 1e-6);
-  assert.ok(Math.abs(wasm.loss(allDocs) - scalar.loss(allDocs)) < 1e-4, 'held-out loss after training');
+  assert.ok(Math.abs(engineLoss(wasm, allDocs) - engineLoss(scalar, allDocs)) < 1e-4, 'held-out loss after training');
 });
 
 test('float32 engine: the same samples as the scalar engine, also past the context', { skip: !support.simd && support.notice }, () => {
@@ -60,7 +63,7 @@ test('float32 engine: the same samples as the scalar engine, also past the conte
     { prompt: [tok.bos, 3, 4], maxTokens: 3 * config.blockSize, temperature: 1, topK: 5 },
   ]) {
     const r1 = new PyRandom(5), r2 = new PyRandom(5);
-    for (let i = 0; i < 10; i++) assert.deepEqual(wasm.generate(r2, options), scalar.generate(r1, options), `sample ${i}`);
+    for (let i = 0; i < 10; i++) assert.deepEqual(generate(wasm, r2, options), generate(scalar, r1, options), `sample ${i}`);
   }
 });
 
@@ -69,7 +72,7 @@ test('float32 engine: load restores weights and moments', { skip: !support.simd 
   trainAll(a);
   b.load(a.weights(), a.optimizerState());
   assert.deepEqual(b.weights(), a.weights());
-  assert.equal(b.trainStep(batches[0], 4, 0.001), a.trainStep(batches[0], 4, 0.001));
+  assert.equal(engineStep(b, batches[0], 4, 0.001), engineStep(a, batches[0], 4, 0.001));
   assert.deepEqual(b.weights(), a.weights());
 });
 
@@ -81,7 +84,7 @@ for (const [name, model, knobs] of [
   test(`float32 engine: ${name} follows the tensor engine`, { skip: !support.simd && support.notice }, () => {
     const c = { ...config, ...model }, t = { ...train, ...knobs };
     const tensor = createTensorEngine(c, weights, t), wasm = createWasmEngine(c, weights, t);
-    assert.ok(wasm.features!.includes(name.split(' ')[0]));
+    assert.ok(ENGINES.get('float32')!.features.includes(name.split(' ')[0] as never));
     expectClose(`${name} losses`, trainAll(wasm), trainAll(tensor), 1e-5);
     expectClose(`${name} weights`, wasm.weights(), tensor.weights(), 1e-6);
   });
@@ -98,7 +101,7 @@ test('float32 engine: two threads train exactly as one', { skip: !support.thread
     assert.equal(two.threads, 2);
     for (let step = 0; step < 3; step++) {
       const batch = batches[step].concat([batches[3][step]]);
-      assert.equal(two.trainStep(batch, step, 0.01), one.trainStep(batch, step, 0.01), `loss at step ${step}`);
+      assert.equal(engineStep(two, batch, step, 0.01), engineStep(one, batch, step, 0.01), `loss at step ${step}`);
     }
     assert.deepEqual(two.weights(), one.weights());
   } finally {

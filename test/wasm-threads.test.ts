@@ -104,7 +104,7 @@ test('two threads compute exactly what one does: products, attention, row-wise k
 });
 
 test('enableRelaxedSimd switches on the fused multiply-add build at run time', () => {
-  const script = `import { enableRelaxedSimd } from ${JSON.stringify(new URL('../src/cli/wasm-worker-node.js', import.meta.url).href)};
+  const script = `import { enableRelaxedSimd } from ${JSON.stringify(new URL('../src/node/kernel-thread.js', import.meta.url).href)};
     enableRelaxedSimd();
     const { createKernels } = await import(${JSON.stringify(new URL('../src/core/wasm/kernels.js', import.meta.url).href)});
     console.log(createKernels().relaxed);`;
@@ -118,10 +118,10 @@ test('a process with kernel threads exits, closed or not', { skip: !support.thre
   const bin = new URL('../../bin/microgpt.js', import.meta.url);
   const out = mkdtempSync(join(tmpdir(), 'microgpt-threads-'));
   const train = spawnSync(process.execPath, [bin.pathname, 'train', '--data', new URL('../../data/names.txt', import.meta.url).pathname,
-    '--steps', '3', '--dtype', 'float32', '--threads', '2', '--out', join(out, 'ckpt')], { encoding: 'utf8', timeout: 30_000 });
+    '--steps', '3', '--engine', 'float32', '--threads', '2', '--out', join(out, 'ckpt')], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(train.signal, null, 'train --threads 2 did not exit by itself');
   assert.equal(train.status, 0, train.stderr);
-  const unclosed = `import { spawnNodeWorker } from ${JSON.stringify(new URL('../src/cli/wasm-worker-node.js', import.meta.url).href)};
+  const unclosed = `import { spawnNodeWorker } from ${JSON.stringify(new URL('../src/node/kernel-thread.js', import.meta.url).href)};
     import { createKernels, ARENA_BASE } from ${JSON.stringify(new URL('../src/core/wasm/kernels.js', import.meta.url).href)};
     import { createArena } from ${JSON.stringify(new URL('../src/core/wasm/arena.js', import.meta.url).href)};
     import { createThreads } from ${JSON.stringify(new URL('../src/core/wasm/threads.js', import.meta.url).href)};
@@ -136,16 +136,27 @@ test('a process with kernel threads exits, closed or not', { skip: !support.thre
   assert.equal(r.stdout.trim(), 'left without close', r.stderr);
 });
 
-// --jitless turns WebAssembly off: a runtime without it, as some locked-down browsers are
-test('--dtype float32 without WebAssembly falls back to the float64 engine after a one-line notice', () => {
+// --jitless turns WebAssembly off: a runtime without it, as some locked-down browsers are.
+// Asking for the float32 engine there is an error, never a quiet switch to another engine.
+test('--engine float32 without WebAssembly is one clear error; its checkpoint samples on --engine tensor', () => {
   const bin = new URL('../../bin/microgpt.js', import.meta.url).pathname;
   const out = mkdtempSync(join(tmpdir(), 'microgpt-jitless-'));
-  const r = spawnSync(process.execPath, ['--jitless', bin, 'train', '--steps', '2', '--dtype', 'float32', '--out', join(out, 'ckpt')],
-    { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const ours = r.stderr.replace(/^Warning: disabling flag --expose_wasm.*\n/m, ''); // V8's, about --jitless itself
-  assert.equal(ours, 'notice: this runtime has no WebAssembly, so --dtype float32 trains on the float64 tensor engine\n');
-  assert.match(r.stdout, /\| tensor engine\n/);
+  const run = (jitless: boolean, ...args: string[]) =>
+    spawnSync(process.execPath, [...(jitless ? ['--jitless'] : []), bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const ours = (stderr: string) => stderr.replace(/^Warning: disabling flag --expose_wasm.*\n/m, ''); // V8's, about --jitless itself
+  const r = run(true, 'train', '--steps', '2', '--engine', 'float32', '--out', join(out, 'ckpt'));
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(ours(r.stderr), 'microgpt: error: the float32 engine needs WebAssembly SIMD, and this runtime has no WebAssembly; use --engine tensor\n');
+  assert.equal(r.stdout, '', 'nothing trained');
+  if (!support.simd) return;
+  const trained = run(false, 'train', '--steps', '2', '--engine', 'float32', '--out', join(out, 'ckpt'));
+  assert.equal(trained.status, 0, trained.stderr);
+  const s = run(true, 'sample', '--from', join(out, 'ckpt'), '--samples', '1');
+  assert.equal(s.status, 2, s.stderr);
+  assert.match(ours(s.stderr), /^microgpt: error: the float32 engine needs WebAssembly SIMD, and this runtime has no WebAssembly; add --engine tensor\n$/);
+  const onTensor = run(true, 'sample', '--from', join(out, 'ckpt'), '--samples', '1', '--engine', 'tensor');
+  assert.equal(onTensor.status, 0, onTensor.stderr);
+  assert.match(onTensor.stdout, /^sample  1: /);
 });
 
 function expectSame(name: string, a: Float32Array, b: Float32Array): void {

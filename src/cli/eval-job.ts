@@ -1,15 +1,14 @@
 // `microgpt eval`: the loss and bits per character of a checkpoint on a file, or on the
-// held-out part of the data it was trained on.
+// held-out part of the data it was trained on (the same split, rebuilt from the seed).
 
-import { batchLoss, createRun, createTextRun, predictedTokens, runFromCheckpoint } from '../core/run/run.js';
-import { ENGINES } from '../core/run/engines.js';
-import { UserError } from '../core/errors.js';
-import { formatFixed } from './format.js';
-import { evalWindows } from '../core/data/text.js';
 import { encode, encodeDocument } from '../core/contract/tokenizer.js';
-import { loadCheckpoint } from './checkpoint-files.js';
+import { evalWindows, splitText } from '../core/data/text.js';
+import { UserError } from '../core/errors.js';
+import { meanLoss, validationSequences } from '../core/run/evaluate.js';
+import { splitDocuments } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { checkpointEngineName, engineFlag, readData } from './options.js';
+import { formatFixed } from './format.js';
+import { CHECKPOINT_ENGINE_FLAGS, readData, runFromFlags } from './options.js';
 import { bitsPerChar } from './progress.js';
 
 export const EVAL_FLAGS: FlagSpec[] = [
@@ -18,7 +17,7 @@ export const EVAL_FLAGS: FlagSpec[] = [
   { name: 'format', type: 'string', help: 'how to read --data', defaultText: "the checkpoint's", choices: ['lines', 'text'] },
   { name: 'limit', type: 'int', help: 'at most this many windows (text) or documents (lines), 0 = all', default: 0 },
   { name: 'block-size', type: 'int', help: "context length, at most the checkpoint's", defaultText: "the checkpoint's" },
-  { ...engineFlag(), defaultText: "the checkpoint's if registered, else " + engineFlag().default },
+  ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
@@ -38,36 +37,37 @@ export async function evalJob(argv: string[]): Promise<number> {
   if (given.has('format') && v.data === undefined) throw new UserError('--format says how to read --data; give --data too');
   const limit = v.limit as number;
   if (limit < 0) throw new UserError(`--limit must be >= 0, got ${limit}`);
-  const ckpt = loadCheckpoint(v.from as string);
-  const engineName = checkpointEngineName(ckpt.engine, v, given);
-  const run = runFromCheckpoint(ckpt, { engine: ENGINES[engineName], blockSize: v['block-size'] as number | undefined });
-  const format = (v.format as 'lines' | 'text' | undefined) ?? ckpt.data.format;
-  const max = limit === 0 ? Infinity : limit;
-
-  let seqs: number[][], source: string;
-  if (v.data !== undefined) {
-    const data = await readData(v.data as string, format);
-    seqs = format === 'text'
-      ? evalWindows(encode(run.tokenizer, data.text), run.config.blockSize + 1, max)
-      : data.docs.slice(0, max).map((d) => encodeDocument(run.tokenizer, d));
-    source = data.path;
-  } else {
-    // the same split as training: rebuilt from the data file and the run's seed
-    if (!ckpt.data.path) throw new UserError('the checkpoint does not say where its data is; give --data');
-    const data = await readData(ckpt.data.path, ckpt.data.format);
-    const options = { seed: ckpt.seed, valFraction: ckpt.data.valFraction, model: ckpt.config, train: ckpt.train, engine: ENGINES[engineName] };
-    const split = ckpt.data.format === 'text' ? createTextRun(data.text, options) : createRun(data.docs, options);
-    if (split.tokenizer.chars.join('') !== ckpt.vocab.join('')) throw new UserError(`${data.path} has changed since training; give --data`);
-    seqs = split.text
-      ? evalWindows(split.text.val, run.config.blockSize + 1, max)
-      : split.valDocs.slice(0, max).map((d) => encodeDocument(run.tokenizer, d));
-    if (seqs.length === 0) throw new UserError(`the checkpoint's run held nothing out (val-fraction ${ckpt.data.valFraction}); give --data`);
-    const held = split.text ? `${split.text.val.length} characters` : `${split.valDocs.length} documents`;
-    source = `the held-out part (${held}) of ${data.path}`;
+  const { run, checkpoint: c } = runFromFlags(v, given);
+  try {
+    const format = (v.format as 'lines' | 'text' | undefined) ?? run.format;
+    const max = limit === 0 ? Infinity : limit;
+    let seqs: number[][], source: string;
+    if (v.data !== undefined) {
+      const data = await readData(v.data as string, format);
+      seqs = format === 'text'
+        ? evalWindows(encode(run.tokenizer, data.text), run.config.blockSize + 1, max)
+        : data.docs.slice(0, max).map((d) => encodeDocument(run.tokenizer, d));
+      source = data.path;
+    } else {
+      // the same split as training: rebuilt from the data file and the run's seed
+      if (!c.data.path) throw new UserError('the checkpoint does not say where its data is; give --data');
+      const data = await readData(c.data.path, c.data.format);
+      if (c.data.crc32 !== undefined && c.data.crc32 !== data.crc32) throw new UserError(`${data.path} has changed since training; give --data`);
+      const held = c.data.format === 'text'
+        ? { valDocs: [], text: splitText(run.tokenizer, data.text, c.data.valFraction), tokenizer: run.tokenizer, config: run.config }
+        : { ...splitDocuments(data.docs, run.seed, c.data.valFraction), text: undefined, config: run.config };
+      if (held.tokenizer.chars.join('') !== c.vocab.join('')) throw new UserError(`${data.path} has changed since training; give --data`);
+      seqs = validationSequences(held, max);
+      if (seqs.length === 0) throw new UserError(`the checkpoint's run held nothing out (val-fraction ${c.data.valFraction}); give --data`);
+      source = `the held-out part (${held.text ? `${held.text.val.length} characters` : `${held.valDocs.length} documents`}) of ${data.path}`;
+    }
+    if (seqs.length === 0) throw new UserError(`${source} is too short to evaluate (it needs at least 2 characters)`);
+    const { loss, tokens } = meanLoss(run, seqs);
+    if (!Number.isFinite(loss)) throw new UserError(`the loss on ${source} is ${loss}: the model's weights have diverged`);
+    const what = `${tokens} predicted characters in ${seqs.length} ${format === 'text' ? 'windows' : 'documents'} of ${source}`;
+    process.stdout.write(`loss ${formatFixed(loss, 4)} | ${formatFixed(bitsPerChar(loss), 4)} bits per char | ${what}\n`);
+  } finally {
+    run.engine.close?.();
   }
-  if (seqs.length === 0) throw new UserError(`${source} is too short to evaluate (it needs at least 2 characters)`);
-  const loss = batchLoss(run, seqs);
-  const what = `${predictedTokens(seqs, run.config.blockSize)} predicted characters in ${seqs.length} ${format === 'text' ? 'windows' : 'documents'} of ${source}`;
-  process.stdout.write(`loss ${formatFixed(loss, 4)} | ${formatFixed(bitsPerChar(loss), 4)} bits per char | ${what}\n`);
   return 0;
 }

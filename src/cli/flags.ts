@@ -16,6 +16,11 @@ export interface FlagSpec {
 
 export type FlagValues = Record<string, number | string | boolean | undefined>;
 
+/** Flags that no longer exist, with what replaced them. */
+const RETIRED: Record<string, string> = {
+  dtype: 'the precision comes with the engine: --engine float32 (WebAssembly SIMD) or --engine tensor (float64)',
+};
+
 /** The flag name nearest to a misspelt one, if any is close. */
 export function closest(name: string, specs: FlagSpec[]): string | undefined {
   let best: string | undefined, bestScore = Infinity;
@@ -85,6 +90,7 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValu
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = byName.get(name);
     if (!spec) {
+      if (Object.hasOwn(RETIRED, name)) throw new UserError(`--${name} is gone: ${RETIRED[name]}`);
       const hint = closest(name, specs);
       throw new UserError(`unknown flag --${name}${hint ? ` (did you mean --${hint}?)` : ''}; see --help`);
     }

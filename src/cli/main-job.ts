@@ -1,35 +1,33 @@
 // The main job: train on a dataset (the bundled names by default), then print samples,
-// line for line as `python microgpt.py` prints them.
+// line for line as `python microgpt.py` prints them. Every flag is checked before the data
+// is read; the training is the one loop (core/run/loop.ts) that `train` drives too.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { DEFAULT_MODEL, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TEMPERATURE, DEFAULT_TRAIN } from '../core/contract/config.js';
-import { parseDocuments, checkDocuments } from '../core/data/documents.js';
+import { DEFAULT_SAMPLES, DEFAULT_TEMPERATURE, validateTemperature } from '../core/contract/config.js';
 import { UserError } from '../core/errors.js';
+import { sample } from '../core/run/generate.js';
+import { trainingLoop } from '../core/run/loop.js';
+import { createRun } from '../core/run/run.js';
+import { BUNDLED_DATA } from './dataset.js';
+import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed, formatStepLine } from './format.js';
-import { createRun, evaluate, sample, train } from '../core/run/run.js';
-import { ENGINES } from '../core/run/engines.js';
-import { BUNDLED_DATA, readDataset } from './dataset.js';
-import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
-import { engineFlag } from './options.js';
+import { ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, readData, runOptions } from './options.js';
+import { type MetricsFile, openMetrics } from './progress.js';
+
+const pick = (specs: FlagSpec[], names: string[]) => names.map((n) => specs.find((s) => s.name === n)!);
 
 export const MAIN_FLAGS: FlagSpec[] = [
-  { name: 'data', type: 'string', help: 'training text, one document per line', default: 'data/names.txt (bundled)' },
+  { name: 'data', type: 'string', help: 'training text, one document per line', defaultText: 'data/names.txt (bundled)' },
   { name: 'data-url', type: 'string', help: 'download the dataset from here first if --data does not exist' },
-  { name: 'seed', type: 'int', help: 'random seed (shuffle, init, sampling)', default: DEFAULT_SEED },
-  { name: 'n-layer', type: 'int', help: 'transformer blocks', default: DEFAULT_MODEL.nLayer },
-  { name: 'n-embd', type: 'int', help: 'embedding width', default: DEFAULT_MODEL.nEmbd },
-  { name: 'n-head', type: 'int', help: 'attention heads (must divide n-embd)', default: DEFAULT_MODEL.nHead },
-  { name: 'block-size', type: 'int', help: 'context length', default: DEFAULT_MODEL.blockSize },
-  { name: 'steps', type: 'int', help: 'training steps', default: DEFAULT_TRAIN.steps },
-  { name: 'batch-size', type: 'int', help: 'documents per step', default: DEFAULT_TRAIN.batchSize },
-  { name: 'lr', type: 'number', help: 'peak learning rate (decays linearly to 0)', default: DEFAULT_TRAIN.learningRate },
-  { name: 'beta1', type: 'number', help: 'Adam first-moment decay', default: DEFAULT_TRAIN.beta1 },
-  { name: 'beta2', type: 'number', help: 'Adam second-moment decay', default: DEFAULT_TRAIN.beta2 },
+  ...pick(OPTIM_FLAGS, ['seed']),
+  ...pick(MODEL_FLAGS, ['n-layer', 'n-embd', 'n-head', 'block-size']),
+  ...pick(OPTIM_FLAGS, ['steps', 'batch-size']),
+  { ...pick(OPTIM_FLAGS, ['lr'])[0], help: 'peak learning rate (decays linearly to 0)' },
+  ...pick(OPTIM_FLAGS, ['beta1', 'beta2']),
   { name: 'temperature', type: 'number', help: 'sampling temperature, > 0', default: DEFAULT_TEMPERATURE },
   { name: 'samples', type: 'int', help: 'how many samples to print', default: DEFAULT_SAMPLES },
-  engineFlag(),
+  ...ENGINE_FLAGS,
   { name: 'val-fraction', type: 'number', help: 'hold out this last fraction of the shuffled documents and print its loss', default: 0 },
-  { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
+  { name: 'metrics', type: 'string', help: 'write one JSON line per step to this file' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
@@ -43,60 +41,45 @@ Commands:
   train   train on your own text with validation, checkpoints (--out) and --resume
   sample  print samples from a checkpoint (--from DIR), optionally continuing a --prompt
   eval    loss and bits per character of a checkpoint on a file
-  bench   time a few training steps on each engine`;
+  bench   time training steps on each engine`;
 
-function num(v: FlagValues, name: string): number {
-  return v[name] as number;
-}
+/** The reference's settings for what the main job has no flag for. */
+const REFERENCE_ONLY = { activation: 'relu', norm: 'rmsnorm', dropout: 0, 'init-std': 0.08, 'grad-accum': 1, schedule: 'linear',
+  'warmup-steps': 0, 'grad-clip': 0, 'weight-decay': 0 };
 
 export async function mainJob(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, MAIN_FLAGS);
-  if (flags.help) {
+  const { values: v, given } = parseArgs(argv, MAIN_FLAGS);
+  if (v.help) {
     process.stdout.write(formatHelp(USAGE, MAIN_FLAGS));
     return;
   }
-  const samples = num(flags, 'samples');
-  if (!Number.isInteger(samples) || samples < 0) throw new UserError(`--samples must be >= 0, got ${samples}`);
-  const dataFlag = flags.data as string;
-  const path = dataFlag === MAIN_FLAGS[0].default ? BUNDLED_DATA.names : dataFlag;
-  const docs = parseDocuments(await readDataset(path, flags['data-url'] as string | undefined));
-  checkDocuments(docs, path);
-
-  const run = createRun(docs, {
-    seed: num(flags, 'seed'),
-    valFraction: num(flags, 'val-fraction'),
-    engine: ENGINES[flags.engine as string],
-    model: { nLayer: num(flags, 'n-layer'), nEmbd: num(flags, 'n-embd'), nHead: num(flags, 'n-head'), blockSize: num(flags, 'block-size') },
-    train: { steps: num(flags, 'steps'), batchSize: num(flags, 'batch-size'), learningRate: num(flags, 'lr'), beta1: num(flags, 'beta1'), beta2: num(flags, 'beta2') },
-  });
+  const samples = v.samples as number, temperature = v.temperature as number;
+  if (samples < 0) throw new UserError(`--samples must be >= 0, got ${samples}`);
+  validateTemperature(temperature);
+  const options = runOptions({ ...REFERENCE_ONLY, ...v }, given);
+  const data = await readData(v.data as string | undefined ?? BUNDLED_DATA.names, 'lines', v['data-url'] as string | undefined);
+  const run = createRun(data.docs, options);
+  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, false) : undefined;
   const out = process.stdout;
-  out.write(`num docs: ${docs.length}\nvocab size: ${run.tokenizer.vocabSize}\nnum params: ${run.numParams}\n`);
+  out.write(`num docs: ${data.docs.length}\nvocab size: ${run.tokenizer.vocabSize}\nnum params: ${run.numParams}\n`);
 
   // on a terminal the step line rewrites itself; in a pipe each step is a line of its own
   const end = out.isTTY ? '\r' : '\n';
-  const metrics = flags.metrics ? openSync(flags.metrics as string, 'w') : null;
-  const start = performance.now();
+  let heldOut: number | undefined;
   try {
-    train(run, (s) => {
-      if (!Number.isFinite(s.loss)) {
-        throw new UserError(`loss became ${s.loss} at step ${s.step}; try a lower --lr`);
-      }
-      out.write(formatStepLine(s.step, s.steps, s.loss) + end);
-      if (metrics !== null) {
-        const record = { step: s.step, loss: s.loss, lr: s.lr, elapsed_ms: Math.round(performance.now() - start) };
-        writeSync(metrics, JSON.stringify(record) + '\n');
-      }
-    });
+    for (const e of trainingLoop(run)) {
+      if (e.type === 'step') {
+        out.write(formatStepLine(e.step, e.steps, e.loss) + end);
+        metrics?.write(e);
+      } else if (e.type === 'eval') heldOut = e.loss;
+    }
   } finally {
-    if (metrics !== null) closeSync(metrics);
+    metrics?.close();
+    run.engine.close?.();
   }
-
-  if (run.valDocs.length > 0) {
-    const loss = evaluate(run, run.valDocs);
-    out.write(`${out.isTTY ? '\n' : ''}held-out loss: ${formatFixed(loss, 4)} (last ${run.valDocs.length} of ${docs.length} shuffled documents)\n`);
+  if (heldOut !== undefined) {
+    out.write(`${out.isTTY ? '\n' : ''}held-out loss: ${formatFixed(heldOut, 4)} (last ${run.valDocs.length} of ${data.docs.length} shuffled documents)\n`);
   }
-
-  const temperature = num(flags, 'temperature');
   out.write('\n--- inference (new, hallucinated names) ---\n');
   sample(run, samples, temperature).forEach((name, i) => {
     out.write(`sample ${String(i + 1).padStart(2)}: ${name}\n`);

@@ -3,6 +3,7 @@
 // bug and keeps its stack trace.
 
 import { UserError } from '../core/errors.js';
+import { enableRelaxedSimd } from '../node/kernel-thread.js';
 import { benchJob } from './bench-job.js';
 import { evalJob } from './eval-job.js';
 import { mainJob } from './main-job.js';
@@ -17,6 +18,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  // before anything validates a WebAssembly module: every run of this process, a fresh one or
+  // a resumed one, then gets the same (fused multiply-add) build of the float32 kernels
+  enableRelaxedSimd();
   // `microgpt sample | head` closes the pipe early: that is the reader's choice, not an error
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

@@ -1,22 +1,26 @@
-// The flags the subcommands share (data, model, optimisation), presets that fill them, and
-// their translation into the library's RunOptions. Precedence: defaults < preset < flags.
+// The flags the subcommands share (data, model, optimisation, engine), presets that fill
+// them, and their translation into the library's RunOptions, checked in full before any data
+// is read or any weight is drawn. Precedence: defaults < preset < flags.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, NORMS, SCHEDULES } from '../core/contract/config.js';
+import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
+import type { Checkpoint } from '../core/checkpoint/checkpoint.js';
+import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, SCHEDULES, type TrainConfig,
+  validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
+import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
 import { parseDocuments } from '../core/data/documents.js';
-import { ENGINES } from '../core/run/engines.js';
-import { float32Engine } from './float32-engine.js';
-import { UserError } from '../core/errors.js';
-import type { RunOptions } from '../core/run/run.js';
 import { type DataFormat, normaliseText } from '../core/data/text.js';
+import { UserError } from '../core/errors.js';
+import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
+import { type Run, type RunOptions, runFromCheckpoint } from '../core/run/run.js';
+import { spawnNodeWorker } from '../node/kernel-thread.js';
+import { loadCheckpoint } from './checkpoint-files.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
-
-/** The engine the subcommands use unless told otherwise: the fast one once it exists. */
-export const DEFAULT_ENGINE = 'tensor' in ENGINES ? 'tensor' : 'scalar';
 
 const PRESETS_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
 
@@ -39,8 +43,9 @@ export const MODEL_FLAGS: FlagSpec[] = [
 ];
 
 export const OPTIM_FLAGS: FlagSpec[] = [
-  { name: 'steps', type: 'int', help: 'training steps', default: DEFAULT_TRAIN.steps },
-  { name: 'batch-size', type: 'int', help: 'documents or windows per step', default: DEFAULT_TRAIN.batchSize },
+  { name: 'steps', type: 'int', help: 'training steps (optimizer updates)', default: DEFAULT_TRAIN.steps },
+  { name: 'batch-size', type: 'int', help: 'documents or windows per micro-batch', default: DEFAULT_TRAIN.batchSize },
+  { name: 'grad-accum', type: 'int', help: 'micro-batches per step: the gradient of grad-accum x batch-size sequences in the memory of batch-size', default: DEFAULT_TRAIN.gradAccum },
   { name: 'lr', type: 'number', help: 'peak learning rate', default: DEFAULT_TRAIN.learningRate },
   { name: 'schedule', type: 'string', help: 'learning rate after warmup', default: DEFAULT_TRAIN.schedule, choices: SCHEDULES },
   { name: 'warmup-steps', type: 'int', help: 'steps of linear warmup', default: DEFAULT_TRAIN.warmupSteps },
@@ -51,20 +56,18 @@ export const OPTIM_FLAGS: FlagSpec[] = [
   { name: 'seed', type: 'int', help: 'random seed (shuffle, init, windows, sampling)', default: DEFAULT_SEED },
 ];
 
-export function engineFlag(): FlagSpec {
-  return { name: 'engine', type: 'string', help: 'scalar (Value autograd) or tensor (typed-array kernels)', default: DEFAULT_ENGINE, choices: Object.keys(ENGINES) };
-}
-
-/** The engine for a loaded checkpoint: --engine if given, else the one it was saved with. */
-export function checkpointEngineName(saved: string | null | undefined, v: FlagValues, given: Set<string>): string {
-  return !given.has('engine') && saved != null && saved in ENGINES ? saved : v.engine as string;
-}
-
-/** Precision and threads: float32 runs the WebAssembly SIMD kernels. */
-export const COMPUTE_FLAGS: FlagSpec[] = [
-  { name: 'dtype', type: 'string', help: 'float64 (TypeScript kernels, the exact reference path) or float32 (WebAssembly SIMD)', default: 'float64', choices: ['float64', 'float32'] },
-  { name: 'threads', type: 'int', help: 'float32 threads; they spin while they wait, so a busy machine wants 1', defaultText: '2 on a multi-core machine when the model is large enough to gain, else 1' },
+/** --engine and --threads: which engine computes, and on how many threads (float32). */
+export const ENGINE_FLAGS: FlagSpec[] = [
+  { name: 'engine', type: 'string', help: [...ENGINES.values()].map((s) => `${s.name}: ${s.summary}`).join('; '),
+    default: DEFAULT_ENGINE, choices: ENGINE_NAMES },
+  { name: 'threads', type: 'int', help: `kernel threads of the float32 engine, 1-${MAX_THREADS}; they spin while they wait, so a busy machine wants 1`,
+    defaultText: '2 on a multi-core machine when the model is large enough to gain, else 1' },
 ];
+
+/** The engine flags of a command that opens a checkpoint: its engine by default. */
+export const CHECKPOINT_ENGINE_FLAGS: FlagSpec[] = ENGINE_FLAGS.map((f) => (f.name === 'engine'
+  ? { ...f, default: undefined, defaultText: "the checkpoint's" }
+  : { ...f, defaultText: "the checkpoint's, for a float32 checkpoint" }));
 
 /** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
 export function applyPreset(preset: string, values: FlagValues, given: Set<string>, specs: FlagSpec[]): void {
@@ -94,6 +97,7 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     if (!ok) throw new UserError(`preset ${path}: "${key}" must be ${spec.type === 'int' ? 'an integer' : `a ${spec.type}`}, got ${JSON.stringify(value)}`);
     if (spec.type === 'string') convert(spec, value as string); // checks choices
     if (given.has(key)) continue;
+    given.add(key); // from here on it counts as set, e.g. for the engine flags' checks
     // a preset's paths are relative to the preset file
     values[key] = key === 'data' || key === 'out' ? resolve(dirname(path), value as string) : value as string | number | boolean;
   }
@@ -105,23 +109,56 @@ export function listPresets(): string[] {
   return readdirSync(PRESETS_DIR).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
 }
 
-/** RunOptions from flag values. */
-export function runOptions(v: FlagValues): RunOptions {
+/** What this machine can give a run: 80% of its memory for buffers, and V8's heap ceiling. */
+export function machineMemory(): MemoryLimits {
+  const total = totalmem(), gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  return { bytes: 0.8 * total, heapBytes: getHeapStatistics().heap_size_limit, where: `the ${gib(0.8 * total)} this machine can give a run (80% of ${gib(total)})` };
+}
+
+/** The engine options the flags ask for: --threads only where the engine takes threads (an error elsewhere). */
+export function engineOptions(engine: EngineName, v: FlagValues, given: Set<string>): EngineOptions {
+  const spec = engineSpec(engine);
+  if (given.has('threads') && !spec.takesThreads) {
+    throw new UserError(`--threads applies to --engine float32; the ${engine} engine computes on one thread`);
+  }
+  const options: EngineOptions = spec.takesThreads
+    ? { threads: given.has('threads') ? v.threads as number : 'auto', cores: availableParallelism(), spawn: spawnNodeWorker }
+    : {};
+  return options;
+}
+
+/** The model and training settings the flags give. */
+export function settingsFromFlags(v: FlagValues): { model: Omit<ModelConfig, 'vocabSize'>; train: TrainConfig } {
   return {
-    seed: v.seed as number,
-    valFraction: v['val-fraction'] as number,
-    engine: v.dtype === 'float32' ? float32Engine(v.threads === undefined ? 'auto' : threadCount(v.threads as number)) : ENGINES[v.engine as string],
     model: {
       nLayer: v['n-layer'] as number, nEmbd: v['n-embd'] as number, nHead: v['n-head'] as number,
       blockSize: v['block-size'] as number, activation: v.activation as never, norm: v.norm as never, dropout: v.dropout as number,
       initStd: v['init-std'] as number,
     },
     train: {
-      steps: v.steps as number, batchSize: v['batch-size'] as number, learningRate: v.lr as number,
+      ...DEFAULT_TRAIN,
+      steps: v.steps as number, batchSize: v['batch-size'] as number, gradAccum: v['grad-accum'] as number, learningRate: v.lr as number,
       beta1: v.beta1 as number, beta2: v.beta2 as number, schedule: v.schedule as never,
       warmupSteps: v['warmup-steps'] as number, gradClip: v['grad-clip'] as number, weightDecay: v['weight-decay'] as number,
     },
   };
+}
+
+/**
+ * RunOptions from flag values, every setting checked first (the vocabulary is not known yet,
+ * so it is checked as the smallest possible; the data decides the rest).
+ */
+export function runOptions(v: FlagValues, given: Set<string>): RunOptions {
+  const { model, train } = settingsFromFlags(v);
+  validateModelConfig({ ...model, vocabSize: 2 });
+  validateTrainConfig(train);
+  const engine = v.engine as EngineName;
+  const spec = engineSpec(engine);
+  const why = spec.unavailable();
+  if (why) throw new UserError(`${why}; use --engine tensor`);
+  const options = engineOptions(engine, v, given);
+  checkEngineSettings(spec, { ...model, vocabSize: 2 }, train, given.has('threads') ? options : {});
+  return { ...options, engine, seed: v.seed as number, valFraction: v['val-fraction'] as number, model, train, memory: machineMemory() };
 }
 
 /** A dataset file read for training or evaluation. */
@@ -144,7 +181,15 @@ export async function readData(path: string | undefined, format: DataFormat, url
   return { path: file, text: raw, docs, format, crc32: crc };
 }
 
-function threadCount(n: number): number {
-  if (!(n >= 1 && n <= 16)) throw new UserError(`--threads must be between 1 and 16, got ${n}`);
-  return n;
+/**
+ * A run from the checkpoint at `--from`, to sample or evaluate: on the engine it was trained
+ * on unless --engine says otherwise, with --threads for the float32 engine.
+ */
+export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; checkpoint: Checkpoint } {
+  const checkpoint = loadCheckpoint(v.from as string);
+  const engine = given.has('engine') ? v.engine as EngineName : checkpoint.engine;
+  const why = engineSpec(engine).unavailable();
+  if (why) throw new UserError(`${why}; add --engine tensor`);
+  const options = { ...engineOptions(engine, v, given), engine, blockSize: v['block-size'] as number | undefined, memory: machineMemory() };
+  return { run: runFromCheckpoint(checkpoint, options), checkpoint };
 }

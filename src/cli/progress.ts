@@ -4,17 +4,11 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
+import type { StepInfo } from '../core/run/loop.js';
 import { formatFixed } from './format.js';
 
-export interface StepReport {
-  step: number;
-  steps: number;
-  loss: number;
-  lr: number;
-  tokens: number;
-  ms: number; // time of this step alone
-  valLoss?: number;
-}
+/** A step as the loop reports it, with the validation loss when one was measured after it. */
+export type StepReport = StepInfo & { valLoss?: number };
 
 /** "3m05s" or "42s". */
 export function formatDuration(ms: number): string {
@@ -84,18 +78,25 @@ export interface MetricsFile {
   close(): void;
 }
 
-/** `--metrics FILE`: one JSON object per line, appended, so a resumed run continues the file. */
-export function openMetrics(path: string): MetricsFile {
+/**
+ * `--metrics FILE`: one JSON object per step and line (step, loss, lr, tokens_per_s,
+ * elapsed_ms, and val_loss where measured). `append` continues the file, as a resumed run
+ * does; otherwise it starts afresh. Opened before training, so a bad path fails at once.
+ */
+export function openMetrics(path: string, append: boolean): MetricsFile {
   let fd: number;
   try {
-    fd = openSync(path, 'a');
+    fd = openSync(path, append ? 'a' : 'w');
   } catch (err) {
-    throw new UserError(`cannot open the --metrics file ${path} (${(err as Error).message})`);
+    const e = err as NodeJS.ErrnoException;
+    throw new UserError(`cannot open the --metrics file ${path} (${e.code ?? e.message})`);
   }
+  const start = performance.now();
   return {
     write(r) {
       const record: Record<string, number> = {
         step: r.step, loss: r.loss, lr: r.lr, tokens_per_s: Math.round((r.tokens / Math.max(r.ms, 1e-3)) * 1000),
+        elapsed_ms: Math.round(performance.now() - start),
       };
       if (r.valLoss !== undefined) record.val_loss = r.valLoss;
       writeSync(fd, JSON.stringify(record) + '\n');

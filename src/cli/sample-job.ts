@@ -1,13 +1,11 @@
 // `microgpt sample`: new text from a checkpoint. Without --seed the random stream goes on
 // where training left it, so a saved reference run prints the reference's samples.
 
-import { ENGINES } from '../core/run/engines.js';
-import { UserError } from '../core/errors.js';
 import { PyRandom } from '../core/contract/random.js';
-import { runFromCheckpoint, sampleText } from '../core/run/run.js';
-import { loadCheckpoint } from './checkpoint-files.js';
+import { UserError } from '../core/errors.js';
+import { sampleText, validateSampleOptions } from '../core/run/generate.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { checkpointEngineName, engineFlag } from './options.js';
+import { CHECKPOINT_ENGINE_FLAGS, runFromFlags } from './options.js';
 
 export const SAMPLE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
@@ -18,7 +16,7 @@ export const SAMPLE_FLAGS: FlagSpec[] = [
   { name: 'prompt', type: 'string', help: 'text to continue (every character must be in the vocabulary)', defaultText: 'none' },
   { name: 'max-tokens', type: 'int', help: 'new characters per sample at most', defaultText: 'the rest of the context for a lines model, 500 for a text model' },
   { name: 'block-size', type: 'int', help: "context length, at most the checkpoint's", defaultText: "the checkpoint's" },
-  { ...engineFlag(), defaultText: "the checkpoint's if registered, else " + engineFlag().default },
+  ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
@@ -34,24 +32,27 @@ export async function sampleJob(argv: string[]): Promise<number> {
     return 0;
   }
   if (v.from === undefined) throw new UserError('sample needs --from DIR, a checkpoint directory');
-  const ckpt = loadCheckpoint(v.from as string);
-  const engineName = checkpointEngineName(ckpt.engine, v, given);
-  const run = runFromCheckpoint(ckpt, { engine: ENGINES[engineName], blockSize: v['block-size'] as number | undefined });
+  const flag = (name: string) => v[name] as number | undefined;
+  if ((flag('samples') ?? 0) < 0) throw new UserError(`--samples must be >= 0, got ${v.samples}`);
+  // the flags as given are checked before the checkpoint is read; its format fills the defaults
+  validateSampleOptions({ temperature: flag('temperature') ?? 1, topK: flag('top-k'), maxTokens: flag('max-tokens') });
+  const { run } = runFromFlags(v, given);
   if (v.seed !== undefined) run.rng = new PyRandom(v.seed as number);
   const text = run.format === 'text';
-  const samples = (v.samples as number | undefined) ?? (text ? 1 : 20);
-  const maxTokens = (v['max-tokens'] as number | undefined) ?? (text ? 500 : undefined);
-  if (samples < 0) throw new UserError(`--samples must be >= 0, got ${samples}`);
-  if (maxTokens !== undefined && maxTokens < 1) throw new UserError(`--max-tokens must be >= 1, got ${maxTokens}`);
+  const samples = flag('samples') ?? (text ? 1 : 20);
   const options = {
-    temperature: (v.temperature as number | undefined) ?? (text ? 0.8 : 0.5),
-    prompt: (v.prompt as string | undefined) ?? '', maxTokens, topK: v['top-k'] as number | undefined,
+    temperature: flag('temperature') ?? (text ? 0.8 : 0.5),
+    prompt: (v.prompt as string | undefined) ?? '', maxTokens: flag('max-tokens') ?? (text ? 500 : undefined), topK: flag('top-k'),
   };
   const out = process.stdout;
-  for (let i = 0; i < samples; i++) {
-    const s = sampleText(run, options);
-    if (!text) out.write(`sample ${String(i + 1).padStart(2)}: ${s}\n`);
-    else out.write(`${samples > 1 ? `--- sample ${i + 1} ---\n` : ''}${s}\n`);
+  try {
+    for (let i = 0; i < samples; i++) {
+      const s = sampleText(run, options);
+      if (!text) out.write(`sample ${String(i + 1).padStart(2)}: ${s}\n`);
+      else out.write(`${samples > 1 ? `--- sample ${i + 1} ---\n` : ''}${s}\n`);
+    }
+  } finally {
+    run.engine.close?.();
   }
   return 0;
 }

@@ -1,15 +1,18 @@
-// `microgpt train`: trains on a file with validation, progress, checkpoints, resume and a
-// clean stop on Ctrl-C. The loop awaits between steps so a SIGINT is seen at a step boundary.
+// `microgpt train`: drives the one training loop (core/run/loop.ts) with validation,
+// progress, checkpoints, resume and a clean stop on Ctrl-C. It awaits between steps, so a
+// SIGINT is seen at a step boundary; every flag is checked before the data is read.
 
 import { join, resolve } from 'node:path';
 import type { Checkpoint, DataInfo } from '../core/checkpoint/checkpoint.js';
-import { ENGINES } from '../core/run/engines.js';
-import { UserError } from '../core/errors.js';
-import { formatFixed } from './format.js';
-import { type Run, createRun, createTextRun, resumeRun, runCheckpoint, trainStep, validationLoss } from '../core/run/run.js';
+import { DivergenceError, UserError } from '../core/errors.js';
+import { engineSpec } from '../core/run/engines.js';
+import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
+import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, resumeRun, runCheckpoint } from '../core/run/run.js';
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
-import { COMPUTE_FLAGS, DATA_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineFlag, listPresets, readData, runOptions } from './options.js';
+import { formatFixed } from './format.js';
+import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineOptions, listPresets, machineMemory, readData,
+  runOptions } from './options.js';
 import { type MetricsFile, type StepReport, bitsPerChar, createProgress, formatDuration, openMetrics } from './progress.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
@@ -17,14 +20,13 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   ...DATA_FLAGS,
   ...MODEL_FLAGS,
   ...OPTIM_FLAGS,
-  engineFlag(),
-  ...COMPUTE_FLAGS,
+  ...ENGINE_FLAGS,
   { name: 'out', type: 'string', help: 'save checkpoints to this directory (the best validation one in DIR/best)' },
   { name: 'save-every', type: 'int', help: 'save every this many steps (and at the end), 0 = only at the end', default: 500 },
   { name: 'eval-every', type: 'int', help: 'measure the validation loss every this many steps (and at the end), 0 = only at the end', default: 250 },
   { name: 'eval-size', type: 'int', help: 'validation windows (text) or documents (lines) per measurement', default: 64 },
   { name: 'stop-at', type: 'int', help: 'stop (and save) at this step, to continue later with --resume', defaultText: '--steps' },
-  { name: 'resume', type: 'string', help: 'continue the run saved in this directory exactly (settings come from it)' },
+  { name: 'resume', type: 'string', help: 'continue the run saved in this directory exactly (settings, engine and threads come from it)' },
   { name: 'overwrite', type: 'boolean', help: 'replace a checkpoint already in --out' },
   { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
   { name: 'log-every', type: 'int', help: 'in a pipe or with --quiet, print a progress line every this many steps', default: 100 },
@@ -46,7 +48,7 @@ Examples:
 const WATCH_FLAGS = ['save-every', 'eval-every', 'eval-size', 'log-every'];
 
 // flags that define the run; a resumed run takes them from its checkpoint
-const RUN_FLAGS = new Set(['preset', 'format', 'val-fraction', ...MODEL_FLAGS.map((f) => f.name), ...OPTIM_FLAGS.map((f) => f.name)]);
+const RUN_FLAGS = new Set(['preset', 'format', 'val-fraction', 'engine', ...MODEL_FLAGS.map((f) => f.name), ...OPTIM_FLAGS.map((f) => f.name)]);
 
 function requireMin(v: FlagValues, name: string, min: number): number {
   const n = v[name] as number;
@@ -54,25 +56,17 @@ function requireMin(v: FlagValues, name: string, min: number): number {
   return n;
 }
 
-/** For --resume: the run's settings from its checkpoint; flags may change only how it is watched. */
+/** For --resume: the checkpoint, with its data and watch settings in `v`; flags may change only how the run is watched. */
 function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>): Checkpoint {
   const clash = [...given].find((name) => RUN_FLAGS.has(name));
   if (clash) throw new UserError(`--${clash} cannot be set with --resume: a resumed run keeps the settings in its checkpoint`);
   const c = loadCheckpoint(dir);
   if (c.step >= c.train.steps) throw new UserError(`the run in ${dir} is complete (step ${c.step} of ${c.train.steps}); nothing to resume`);
-  const m = c.config, t = c.train;
-  Object.assign(v, {
-    format: c.data.format, 'val-fraction': c.data.valFraction, seed: c.seed,
-    'n-layer': m.nLayer, 'n-embd': m.nEmbd, 'n-head': m.nHead, 'block-size': m.blockSize,
-    activation: m.activation, norm: m.norm, dropout: m.dropout,
-    steps: t.steps, 'batch-size': t.batchSize, lr: t.learningRate, beta1: t.beta1, beta2: t.beta2,
-    schedule: t.schedule, 'warmup-steps': t.warmupSteps, 'grad-clip': t.gradClip, 'weight-decay': t.weightDecay,
-  });
+  Object.assign(v, { format: c.data.format, steps: c.train.steps, engine: c.engine });
   if (!given.has('data')) {
     if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
     v.data = c.data.path;
   }
-  if (!given.has('engine') && c.engine && c.engine in ENGINES) v.engine = c.engine;
   for (const name of WATCH_FLAGS) {
     const saved = c.settings?.[name];
     if (!given.has(name) && Number.isSafeInteger(saved)) v[name] = saved;
@@ -87,10 +81,13 @@ export async function trainJob(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(USAGE, TRAIN_FLAGS));
     return 0;
   }
+  // every setting is checked here, before the data is read
   const resumeDir = v.resume as string | undefined;
   const resumed = resumeDir !== undefined ? settingsFromCheckpoint(resumeDir, v, given) : undefined;
   if (!resumed && v.preset !== undefined) applyPreset(v.preset as string, v, given, TRAIN_FLAGS);
-
+  const options: RunOptions = resumed
+    ? { ...resumeOptions(resumed, engineOptions(resumed.engine, v, given)), memory: machineMemory() }
+    : runOptions(v, given);
   const out = v.out as string | undefined;
   for (const name of ['save-every', 'overwrite']) {
     if (given.has(name) && out === undefined) throw new UserError(`--${name} needs --out`);
@@ -99,11 +96,12 @@ export async function trainJob(argv: string[]): Promise<number> {
   const evalEvery = requireMin(v, 'eval-every', 0);
   const evalSize = requireMin(v, 'eval-size', 1);
   const logEvery = requireMin(v, 'log-every', 1);
-  const steps = v.steps as number;
+  const steps = requireMin(v, 'steps', 1);
   const stopAt = given.has('stop-at') ? v['stop-at'] as number : steps;
   if (stopAt > steps || stopAt < 1 || (resumed && stopAt <= resumed.step)) {
     throw new UserError(`--stop-at must be between ${resumed ? resumed.step + 1 : 1} and --steps (${steps}), got ${stopAt}`);
   }
+  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
   if (out !== undefined) {
     const continuing = resumeDir !== undefined && resolve(out) === resolve(resumeDir);
     if (!continuing && hasCheckpoint(out) && !v.overwrite) {
@@ -114,77 +112,84 @@ export async function trainJob(argv: string[]): Promise<number> {
   }
 
   // data and run: the same draws as an uninterrupted run, then the checkpoint's state on top
-  const data = await readData(v.data as string | undefined, v.format as 'lines' | 'text', v['data-url'] as string | undefined);
+  const format = v.format as 'lines' | 'text';
+  const data = await readData(v.data as string | undefined, format, v['data-url'] as string | undefined);
   if (resumed?.data.crc32 && resumed.data.crc32 !== data.crc32) {
     throw new UserError(`${data.path} has changed since the checkpoint was saved, so the run cannot continue exactly`);
   }
-  // resuming, the whole config comes from the checkpoint, including what no flag sets (init-std, eps)
-  const options = resumed ? { ...runOptions(v), model: resumed.config, train: resumed.train } : runOptions(v);
-  const run = data.format === 'text' ? createTextRun(data.text, options) : createRun(data.docs, options);
+  const run = format === 'text' ? createTextRun(data.text, options) : createRun(data.docs, options);
   if (resumed) resumeRun(run, resumed);
-  const dataInfo: DataInfo = { format: data.format, valFraction: v['val-fraction'] as number, path: resolve(data.path), crc32: data.crc32 };
-  let best = resumed?.bestValLoss ?? Infinity;
+  const dataInfo: DataInfo = { format, valFraction: options.valFraction ?? 0, path: resolve(data.path), crc32: data.crc32 };
 
   const progress = createProgress(process.stdout, Boolean(v.quiet), logEvery);
   progress.line(describeRun(run, data.path, out, saveEvery));
   if (resumed) progress.line(`resuming from ${resumeDir} at step ${resumed.step}`);
+  const notice = (run.engine as { notice?: string }).notice;
+  if (notice) progress.line(`notice: ${notice}`);
 
-  let lastSaved = resumed?.step ?? -1;
+  let best = resumed?.bestValLoss, lastSaved = resumed?.step ?? -1;
   const settings = Object.fromEntries(WATCH_FLAGS.map((name) => [name, v[name] as number]));
-  const checkpoint = (): Checkpoint => ({ ...runCheckpoint(run, dataInfo, Number.isFinite(best) ? best : undefined), settings });
+  const checkpoint = (): Checkpoint => ({ ...runCheckpoint(run, dataInfo, best), settings });
   const save = (): void => {
     if (out === undefined || run.step === lastSaved) return;
     saveCheckpoint(out, checkpoint());
     lastSaved = run.step;
   };
+
   let interrupted = false;
   const onSigint = (): void => { interrupted = true; };
   process.on('SIGINT', onSigint);
-  let metrics: MetricsFile | undefined;
   const start = performance.now();
-  let lastVal: number | undefined;
+  let end: LoopEnd | undefined, pending: StepReport | undefined;
   try {
-    if (v.metrics !== undefined) metrics = openMetrics(v.metrics as string);
-    while (run.step < stopAt && !interrupted) {
-      const t0 = performance.now();
-      const s = trainStep(run);
-      const report: StepReport = { step: s.step, steps, loss: s.loss, lr: s.lr, tokens: s.tokens ?? 0, ms: performance.now() - t0 };
-      if (!Number.isFinite(s.loss)) {
-        progress.done();
-        const kept = lastSaved >= 0 && out !== undefined ? `; the last good checkpoint (step ${lastSaved}) is in ${out}` : '';
-        throw new UserError(`the loss became ${s.loss} at step ${s.step} (lr ${s.lr}): training diverged and was stopped. Try a lower --lr${v.schedule === 'constant' ? '' : ' or --warmup-steps'}${kept}`);
+    // a step is reported once its validation loss, if one follows, is known
+    const flush = (): void => {
+      if (pending) { progress.step(pending); metrics?.write(pending); }
+      pending = undefined;
+    };
+    const loop = trainingLoop(run, { stopAt, shouldStop: () => interrupted, evalEvery, evalSize, saveEvery, best });
+    let next = loop.next();
+    for (; !next.done; next = loop.next()) {
+      const e = next.value;
+      if (e.type === 'step') {
+        flush();
+        pending = e;
+        await new Promise((resolveStep) => setImmediate(resolveStep)); // lets a SIGINT in
+      } else if (e.type === 'eval') {
+        if (pending) pending.valLoss = e.loss;
+        if (e.best) best = e.loss;
+        if (e.best && out !== undefined) saveCheckpoint(join(out, 'best'), checkpoint());
+        progress.line(`step ${e.step}: val loss ${formatFixed(e.loss, 4)} (${formatFixed(bitsPerChar(e.loss), 3)} bits/char)${e.best && out ? ', best so far: saved' : ''}`);
+        flush();
+      } else if (e.type === 'save') {
+        flush();
+        save();
       }
-      if (s.step === steps || (evalEvery > 0 && s.step % evalEvery === 0)) {
-        report.valLoss = validationLoss(run, evalSize);
-        if (report.valLoss !== undefined) {
-          lastVal = report.valLoss;
-          const improved = report.valLoss < best;
-          if (improved) best = report.valLoss;
-          if (improved && out !== undefined) saveCheckpoint(join(out, 'best'), checkpoint());
-          progress.line(`step ${s.step}: val loss ${formatFixed(report.valLoss, 4)} (${formatFixed(bitsPerChar(report.valLoss), 3)} bits/char)${improved && out ? ', best so far: saved' : ''}`);
-        }
-      }
-      progress.step(report);
-      metrics?.write(report);
-      if (saveEvery > 0 && s.step % saveEvery === 0) save();
-      await new Promise((resolveStep) => setImmediate(resolveStep)); // lets a SIGINT in
     }
+    flush();
+    end = next.value;
+  } catch (err) {
+    progress.done();
+    if (!(err instanceof DivergenceError)) throw err;
+    const kept = lastSaved >= 0 && out !== undefined ? `; the last good checkpoint (step ${lastSaved}) is in ${out}` : '';
+    throw new UserError(`${err.message}. Try a lower --lr${run.train.schedule === 'constant' ? '' : ' or --warmup-steps'}${kept}`);
   } finally {
     process.off('SIGINT', onSigint);
-    run.engine.close?.(); // its worker threads; save() below only reads the weights
+    run.engine.close?.(); // its worker threads; a save below only reads the weights
     metrics?.close();
     progress.done();
   }
   save();
   const elapsed = formatDuration(performance.now() - start);
   const where = out !== undefined ? `; saved to ${out}` : ' (nothing saved: no --out)';
-  if (interrupted || run.step < steps) {
+  if (!end!.finished) {
     progress.line(`${interrupted ? 'interrupted' : 'stopped'} at step ${run.step} of ${steps} after ${elapsed}${where}`);
     if (out !== undefined) progress.line(`continue with: microgpt train --resume ${out}`);
     return interrupted ? 130 : 0;
   }
-  const val = lastVal !== undefined ? ` | val loss ${formatFixed(lastVal, 4)} (${formatFixed(bitsPerChar(lastVal), 3)} bits/char)` : '';
-  progress.line(`done: ${steps} steps in ${elapsed}${val}${where}`);
+  const val = end!.lastEval !== undefined ? ` | val loss ${formatFixed(end!.lastEval, 4)} (${formatFixed(bitsPerChar(end!.lastEval), 3)} bits/char)` : '';
+  const resumedNote = resumed ? ` (${steps - resumed.step} of them in this session)` : '';
+  progress.line(`done: ${steps} steps${resumedNote} in ${elapsed}${val}${where}`);
   if (out !== undefined) progress.line(`sample with: microgpt sample --from ${out}`);
   return 0;
 }
@@ -195,20 +200,22 @@ function describeRun(run: Run, path: string, out: string | undefined, saveEvery:
     ? `${run.text.train.length} train + ${run.text.val.length} val chars (text)`
     : `${run.docs.length} train + ${run.valDocs.length} val docs (lines)`;
   const per = run.text ? `${t.batchSize} x ${c.blockSize} chars` : `${t.batchSize} doc${t.batchSize > 1 ? 's' : ''}`;
+  const accum = (t.gradAccum ?? 1) > 1 ? ` x ${t.gradAccum} micro-batches` : '';
   const warm = t.warmupSteps ? `, ${t.warmupSteps} warmup` : '';
   const held = run.text ? run.text.val.length > 0 : run.valDocs.length > 0;
   return [
     `data: ${path}: ${data} | vocab ${run.tokenizer.vocabSize}`,
-    `model: ${c.nLayer} layer${c.nLayer > 1 ? 's' : ''}, ${c.nEmbd} wide, ${c.nHead} heads, context ${c.blockSize} | ${run.numParams} params | ${engineLabel(run.engine)}`,
-    `train: ${t.steps} steps of ${per} | lr ${t.learningRate} ${t.schedule}${warm} | seed ${run.seed}`,
+    `model: ${c.nLayer} layer${c.nLayer > 1 ? 's' : ''}, ${c.nEmbd} wide, ${c.nHead} heads, context ${c.blockSize} | ${run.numParams} params | ${engineLabel(run)}`,
+    `train: ${t.steps} steps of ${per}${accum} | lr ${t.learningRate} ${t.schedule}${warm} | seed ${run.seed}`,
     out === undefined ? 'not saving (no --out)'
       : `saving to ${out} ${saveEvery > 0 ? `every ${saveEvery} steps and ` : ''}at the end${held ? `, the best validation loss to ${join(out, 'best')}` : ''}`,
   ].join('\n');
 }
 
-/** "tensor engine", or for the float32 engine its threads and whether it fuses multiply-adds. */
-function engineLabel(engine: Run['engine']): string {
-  if (!('relaxed' in engine)) return `${engine.name} engine`;
-  const threads = engine.threads ?? 1;
-  return `${engine.name} engine (float32 SIMD${engine.relaxed ? ' + FMA' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`;
+/** "tensor engine (float64)", or for the float32 engine its threads and whether it fuses multiply-adds. */
+function engineLabel(run: Run): string {
+  const engine = run.engine, spec = engineSpec(engine.name);
+  if (!spec.takesThreads) return `${engine.name} engine (${spec.dtype})`;
+  const relaxed = (engine as { relaxed?: boolean }).relaxed, threads = engine.threads;
+  return `${engine.name} engine (SIMD${relaxed ? ' + FMA' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`;
 }

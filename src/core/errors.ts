@@ -8,3 +8,17 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** Training stopped because a loss stopped being a finite number; the weights are the last good ones. */
+export class DivergenceError extends UserError {
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  constructor(step: number, loss: number, lr: number, during: 'training' | 'validation') {
+    super(`the ${during} loss became ${loss} at step ${step} (learning rate ${lr}): training diverged and was stopped`);
+    this.name = 'DivergenceError';
+    this.step = step;
+    this.loss = loss;
+    this.lr = lr;
+  }
+}

@@ -7,8 +7,10 @@ export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAU
   DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './contract/config.js';
 export { type Activation, type Norm, type Schedule, ACTIVATIONS, NORMS, SCHEDULES } from './contract/config.js';
 export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './contract/params.js';
-export { type Batch, type Engine, type EngineFactory, type GenerateOptions, type OptimizerState } from './contract/engine.js';
-export { ENGINES } from './run/engines.js';
+export { type Batch, type Engine, type EngineName, type OptimizerState, ENGINE_NAMES, LOSS_LIMIT, isEngineName,
+  predictedTokens, batchTokens } from './contract/engine.js';
+export { type EngineFeature, type EngineOptions, type EngineSpec, type MemoryLimits, ENGINES, DEFAULT_ENGINE, MAX_THREADS,
+  engineSpec, checkEngineSettings, checkMemory } from './run/engines.js';
 export { drawToken, applyTopK } from './contract/sampling.js';
 export { Value, sum } from './scalar/value.js';
 export { type ScalarModel, createScalarModel, gptForward, softmax, rmsnorm, linear, emptyCache } from './scalar/gpt.js';
@@ -16,19 +18,19 @@ export { createScalarEngine } from './scalar/engine.js';
 export { adamStep, createAdamState, type AdamState } from './scalar/adam.js';
 export { createTensorEngine } from './tensor/engine.js';
 export { type TensorModel, createTensorModel, lossAndGrad, forwardLoss } from './tensor/gpt.js';
-export { type WasmEngine, type WasmEngineOptions, createWasmEngine, wasmEngineFactory, autoThreads } from './wasm/engine.js';
+export { type WasmEngine, type WasmEngineOptions, createWasmEngine, autoThreads } from './wasm/engine.js';
 export { type WasmSupport, wasmSupport } from './wasm/kernels.js';
 export { type SpawnWorker, type WorkerPort } from './wasm/threads.js';
 export { serveKernels } from './wasm/worker.js';
-export { linearDecay } from './contract/schedule.js';
-export { cosineDecay, scheduledLearningRate, learningRateAt } from './contract/schedule.js';
-export { type Run, type RunOptions, type StepInfo, createRun, trainStep, train, sample, evaluate, stepBatch } from './run/run.js';
-export { type EngineFeature, type SampleOptions, createTextRun, nextBatch, predictedTokens, batchLoss, validationLoss,
-  sampleText, checkEngineSupport, runCheckpoint, runFromCheckpoint, resumeRun } from './run/run.js';
+export { linearDecay, cosineDecay, scheduledLearningRate, learningRateAt } from './contract/schedule.js';
+export { type Run, type RunOptions, type ReopenOptions, createRun, createTextRun, nextBatches, runCheckpoint, runFromCheckpoint,
+  resumeOptions, resumeRun } from './run/run.js';
+export { type StepInfo, type LoopOptions, type LoopEvent, type LoopEnd, trainStep, trainingLoop, train } from './run/loop.js';
+export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions } from './run/generate.js';
+export { EVAL_CHUNK, validationSequences, meanLoss, meanLossSteps, validationLoss } from './run/evaluate.js';
 export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './data/text.js';
 export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
 export { crc32 } from './checkpoint/bytes.js';
 export { type Checkpoint, type DataInfo, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
   encodeCheckpoint, parseCheckpointJson, decodeCheckpoint, weightsForConfig } from './checkpoint/checkpoint.js';
-export { formatFixed, formatStepLine } from '../cli/format.js';
-export { UserError } from './errors.js';
+export { UserError, DivergenceError } from './errors.js';

@@ -1,11 +1,10 @@
-// The engines the playground offers: the library's, plus the float32 WebAssembly SIMD engine
-// where the browser validates its kernels. It gets kernel threads only on a cross-origin
-// isolated page (the dev and preview servers send the headers; a plain static host may not),
-// since shared memory needs that; elsewhere it runs on the training worker alone.
+// The engines the playground offers: those of the library's registry that this browser can
+// run (float32 where it validates WebAssembly SIMD). The float32 engine gets kernel threads
+// only on a cross-origin isolated page (the dev and preview servers send the headers; a plain
+// static host may not), since shared memory needs that; elsewhere it runs on one thread.
 
-import type { EngineFactory } from '../../src/core/contract/engine.js';
-import { ENGINES } from '../../src/core/run/engines.js';
-import { wasmEngineFactory } from '../../src/core/wasm/engine.js';
+import type { EngineName } from '../../src/core/contract/engine.js';
+import { type EngineOptions, ENGINES } from '../../src/core/run/engines.js';
 import { wasmSupport } from '../../src/core/wasm/kernels.js';
 import type { SpawnWorker } from '../../src/core/wasm/threads.js';
 
@@ -18,17 +17,13 @@ const spawnKernelWorker: SpawnWorker = () => {
   };
 };
 
-function float32(): EngineFactory {
-  const support = wasmSupport();
-  return support.threads
-    ? wasmEngineFactory({ threads: 'auto', cores: navigator.hardwareConcurrency ?? 1, spawn: spawnKernelWorker })
-    : wasmEngineFactory({ threads: 1 });
-}
+/** The engines this browser runs, in the registry's order. */
+export const WEB_ENGINES: readonly EngineName[] = [...ENGINES.values()].filter((s) => s.unavailable() === undefined).map((s) => s.name);
 
-export const WEB_ENGINES: Record<string, EngineFactory> = wasmSupport().simd ? { ...ENGINES, float32: float32() } : ENGINES;
-
-/** The playground's name for an engine a checkpoint names ('wasm' is the float32 engine). */
-export function webEngineName(saved: string | null | undefined): string | undefined {
-  const name = saved === 'wasm' ? 'float32' : saved;
-  return name && name in WEB_ENGINES ? name : undefined;
+/** How the page runs an engine: threads for the float32 engine where the page may share memory. */
+export function webEngineOptions(name: EngineName): EngineOptions {
+  if (!ENGINES.get(name)?.takesThreads) return {};
+  return wasmSupport().threads
+    ? { threads: 'auto', cores: navigator.hardwareConcurrency ?? 1, spawn: spawnKernelWorker }
+    : { threads: 1 };
 }

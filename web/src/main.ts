@@ -2,6 +2,7 @@
 // panels in step with the run. The worker does all the training and sampling; this
 // thread only draws, so the page stays responsive at any model size.
 
+import type { EngineName } from '../../src/core/contract/engine.js';
 import { WEB_ENGINES } from './engines.js';
 import { BUNDLED } from './datasets.js';
 import { byId, fmt, h } from './dom.js';
@@ -52,7 +53,7 @@ function readSettings(): RunSettings {
   if (!Number.isSafeInteger(seed)) throw new Error('Seed must be a whole number.');
   return {
     seed,
-    engine: byId<HTMLSelectElement>('engine').value,
+    engine: byId<HTMLSelectElement>('engine').value as EngineName,
     validation: byId<HTMLInputElement>('validation').checked,
     model: { nLayer: field('n-layer'), nEmbd: field('n-embd'), nHead: field('n-head'), blockSize: field('block-size') },
     train: { steps: field('steps'), batchSize: field('batch-size'), learningRate: field('lr'), beta1: field('beta1'), beta2: field('beta2') },
@@ -65,7 +66,7 @@ function writeSettings(i: RunInfo): void {
   set('steps', i.train.steps); set('batch-size', i.train.batchSize); set('lr', i.train.learningRate);
   set('beta1', i.train.beta1); set('beta2', i.train.beta2); set('seed', i.seed);
   byId<HTMLInputElement>('validation').checked = i.numValDocs > 0;
-  if (WEB_ENGINES[i.engine]) byId<HTMLSelectElement>('engine').value = i.engine;
+  if (WEB_ENGINES.includes(i.engine)) byId<HTMLSelectElement>('engine').value = i.engine;
 }
 
 function datasetChoice(): string {
@@ -317,7 +318,7 @@ byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
 // The engines of this build, the tensor engine first choice when it is there; then the first run.
 
 const engineSelect = byId<HTMLSelectElement>('engine');
-const names = Object.keys(WEB_ENGINES);
+const names = WEB_ENGINES;
 engineSelect.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
 engineSelect.value = names.includes('tensor') ? 'tensor' : names[0];
 setStatus('loading');

@@ -1,9 +1,10 @@
-// Saving and loading a run as the CLI's checkpoint (src/core/checkpoint.ts): a .json file
+// Saving and loading a run as the CLI's checkpoint (src/core/checkpoint/): a .json file
 // with config, vocabulary, step, random state and Adam's moments beside a .safetensors
 // file with the weights. A loaded run continues exactly when given the same dataset.
 
-import { type Checkpoint, type EngineFactory, type Run, buildTokenizer, crc32, createRun, decodeCheckpoint,
-  encodeCheckpoint, parseCheckpointJson, parseDocuments, resumeRun, runCheckpoint, runFromCheckpoint } from '../../src/core/index.js';
+import { type Checkpoint, type Run, buildTokenizer, crc32, createRun, decodeCheckpoint, encodeCheckpoint,
+  parseCheckpointJson, parseDocuments, resumeOptions, resumeRun, runCheckpoint, runFromCheckpoint } from '../../src/core/index.js';
+import { WEB_ENGINES, webEngineOptions } from './engines.js';
 
 /** Where the run's text came from, as the checkpoint records it. */
 export interface DataSource {
@@ -27,20 +28,26 @@ export function readCheckpoint(json: string, weights: Uint8Array): Checkpoint {
 }
 
 /**
- * A run at the checkpoint's step. With a dataset of the same characters it trains on in the
- * same document order; otherwise it has no documents and can only sample and be inspected.
+ * A run at the checkpoint's step, on the engine it was trained on. With a dataset of the same
+ * characters it trains on in the same document order; otherwise (or where this browser lacks
+ * that engine) it has no documents and can only sample and be inspected.
  */
-export function restoreRun(c: Checkpoint, text: string, engine: EngineFactory): { run: Run; note: string } {
+export function restoreRun(c: Checkpoint, text: string): { run: Run; note: string } {
+  if (!WEB_ENGINES.includes(c.engine)) {
+    const note = `This model was trained on the ${c.engine} engine, which this browser cannot run, so it samples on the tensor engine `
+      + 'and cannot continue training here.';
+    return { run: runFromCheckpoint(c, { engine: 'tensor' }), note };
+  }
   const docs = parseDocuments(text);
   const fits = c.data.format === 'lines' && c.optimizer !== undefined && docs.length > 0
     && buildTokenizer(docs).chars.join('') === c.vocab.join('');
   if (!fits) {
     const note = 'The selected dataset does not have this model\'s characters, so it can only sample and be inspected; '
       + 'choose the dataset it was trained on and load it again to continue training.';
-    return { run: runFromCheckpoint(c, { engine }), note };
+    return { run: runFromCheckpoint(c, webEngineOptions(c.engine)), note };
   }
   // a fresh run redoes the seeded shuffle and split, so the documents come in their original order
-  const run = createRun(docs, { seed: c.seed, valFraction: c.data.valFraction, model: c.config, train: c.train, engine });
+  const run = createRun(docs, resumeOptions(c, webEngineOptions(c.engine)));
   resumeRun(run, c);
   const differs = c.data.crc32 !== undefined && c.data.crc32 !== textCrc(text);
   return { run, note: differs ? 'This dataset is not the one the model was trained on (it has the same characters), so training continues on other documents.' : '' };

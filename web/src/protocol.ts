@@ -1,13 +1,13 @@
 // The messages between the page and the training worker. The worker owns the run; the page
 // only ever sees numbers, strings and weight snapshots, so it never blocks on training.
 
-import type { ModelConfig, TrainConfig } from '../../src/core/index.js';
+import type { EngineName, ModelConfig, TrainConfig } from '../../src/core/index.js';
 import type { DataSource } from './model-file.js';
 
 /** Everything needed to start a run, as the form describes it. */
 export interface RunSettings {
   seed: number;
-  engine: string;
+  engine: EngineName;
   validation: boolean; // hold out the last 10% of the shuffled documents
   model: Omit<ModelConfig, 'vocabSize' | 'initStd'>;
   train: Omit<TrainConfig, 'epsAdam'>;
@@ -33,7 +33,7 @@ export type ToWorker =
 
 /** What the page shows about a run once it exists. */
 export interface RunInfo {
-  engine: string;
+  engine: EngineName;
   threads: number; // the engine computes on this many threads
   config: ModelConfig;
   train: TrainConfig;

@@ -1,8 +1,10 @@
-// The training worker: owns the run and trains it in slices of ~25 ms, posting progress
-// after each and yielding to its message queue in between, so pause is never far away.
+// The training worker: owns the run and pulls the library's training loop in slices of
+// ~25 ms, posting progress after each and yielding to its message queue in between, so pause
+// is never far away (a validation point is measured in chunks between slices too).
 
-import { type Run, PyRandom, UserError, createRun, encode, parseDocuments, sampleText, trainStep } from '../../src/core/index.js';
-import { WEB_ENGINES, webEngineName } from './engines.js';
+import { type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, engineSpec, parseDocuments, sampleText,
+  trainingLoop } from '../../src/core/index.js';
+import { webEngineOptions } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker } from './protocol.js';
 
@@ -24,9 +26,9 @@ let seed = 0, valFraction = 0;
 let source: DataSource = { path: '', text: '' };
 let preview = new PyRandom(0); // previews draw here, so run.rng stays the CLI's for the final samples
 let training = false;
+let loop: Generator<LoopEvent, LoopEnd, void> | null = null; // made at the first start of a run
 let losses: number[] = [];
 let val: [number, number][] = [];
-let valJob: { step: number; next: number; total: number; tokens: number } | null = null;
 let meter: { time: number; steps: number; tokens: number }[] = [];
 let tokensDone = 0, lastPreview = 0;
 
@@ -40,26 +42,20 @@ const later = () => yieldChannel.port2.postMessage(loopId);
 function info(loaded: boolean, note: string): RunInfo {
   const r = run!;
   return {
-    engine: webEngineName(r.engine.name) ?? r.engine.name, threads: r.engine.threads ?? 1, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
+    engine: r.engine.name, threads: r.engine.threads, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
   };
 }
 
 function resetProgress(): void {
   training = false;
+  loop = null;
   losses = [];
   val = [];
-  valJob = null;
   meter = [];
   tokensDone = 0;
   lastPreview = 0;
   preview = new PyRandom(seed); // a second stream: drawing from it leaves run.rng untouched
-}
-
-function engineFactory(name: string) {
-  const factory = WEB_ENGINES[name];
-  if (!factory) throw new UserError(`unknown engine ${JSON.stringify(name)}; choose one of ${Object.keys(WEB_ENGINES).join(', ')}`);
-  return factory;
 }
 
 /** Replaces the run, stopping the kernel threads of the one before, if any. */
@@ -74,16 +70,16 @@ function init(settings: RunSettings, data: DataSource): void {
   valFraction = settings.validation ? 0.1 : 0;
   source = data;
   resetProgress();
+  const engine = engineSpec(settings.engine).name;
   replaceRun(createRun(parseDocuments(data.text), {
-    seed, valFraction, model: settings.model, train: settings.train, engine: engineFactory(settings.engine),
+    seed, valFraction, model: settings.model, train: settings.train, engine, ...webEngineOptions(engine),
   }));
   post({ type: 'ready', info: info(false, '') });
 }
 
 function load(json: string, weights: Uint8Array, data: DataSource): void {
   const checkpoint = readCheckpoint(json, weights);
-  const name = webEngineName(checkpoint.engine) ?? Object.keys(WEB_ENGINES)[0];
-  const restored = restoreRun(checkpoint, data.text, engineFactory(name));
+  const restored = restoreRun(checkpoint, data.text);
   replaceRun(restored.run);
   seed = checkpoint.seed;
   valFraction = checkpoint.data.valFraction;
@@ -92,34 +88,8 @@ function load(json: string, weights: Uint8Array, data: DataSource): void {
   post({ type: 'ready', info: info(true, restored.note) });
 }
 
-/** Tokens the model predicts in a step: each document's characters and its closing BOS, cut to the context. */
-function stepTokens(r: Run, step: number): number {
-  let n = 0;
-  for (let i = 0; i < r.train.batchSize; i++) {
-    const doc = r.docs[(step * r.train.batchSize + i) % r.docs.length];
-    n += Math.min(r.config.blockSize, [...doc].length + 1);
-  }
-  return n;
-}
-
 function valEvery(r: Run): number {
   return Math.max(1, Math.round(r.train.steps / VAL_POINTS));
-}
-
-// Validation runs a few documents at a time inside the slices; training waits for it so
-// the point belongs to exactly one step's weights.
-function valWork(r: Run): void {
-  const job = valJob!;
-  const docs = r.valDocs.slice(job.next, Math.min(job.next + 4, VAL_DOCS, r.valDocs.length));
-  const batch = docs.map((d) => [r.tokenizer.bos, ...encode(r.tokenizer, d), r.tokenizer.bos]);
-  const n = batch.reduce((acc, t) => acc + Math.min(r.config.blockSize, t.length - 1), 0);
-  job.total += r.engine.loss(batch) * n;
-  job.tokens += n;
-  job.next += docs.length;
-  if (job.next >= Math.min(VAL_DOCS, r.valDocs.length)) {
-    val.push([job.step, job.total / job.tokens]);
-    valJob = null;
-  }
 }
 
 function rates(now: number, r: Run): { stepsPerSec: number; tokensPerSec: number } {
@@ -136,21 +106,21 @@ function previewSamples(r: Run): string[] {
 }
 
 function slice(): void {
-  if (!training || !run) return;
+  if (!training || !run || !loop) return;
   const r = run, start = performance.now();
   if (meter.length === 0) meter.push({ time: start, steps: r.step, tokens: tokensDone });
+  let end: LoopEnd | undefined;
   try {
-    while (performance.now() - start < SLICE_MS && (r.step < r.train.steps || valJob)) {
-      if (valJob) { valWork(r); continue; }
-      tokensDone += stepTokens(r, r.step);
-      losses.push(trainStep(r).loss);
-      if (r.valDocs.length > 0 && (r.step % valEvery(r) === 0 || r.step === r.train.steps)) {
-        valJob = { step: r.step, next: 0, total: 0, tokens: 0 };
-      }
+    while (performance.now() - start < SLICE_MS) {
+      const next = loop.next();
+      if (next.done) { end = next.value; break; }
+      const e = next.value;
+      if (e.type === 'step') { losses.push(e.loss); tokensDone += e.tokens; }
+      else if (e.type === 'eval') val.push([e.step, e.loss]);
     }
     const now = performance.now();
     const progress: Progress = { step: r.step, steps: r.train.steps, losses, val, ...rates(now, r) };
-    if (now - lastPreview > PREVIEW_MS || (r.step >= r.train.steps && !valJob)) {
+    if (now - lastPreview > PREVIEW_MS || end) {
       progress.preview = previewSamples(r);
       lastPreview = performance.now();
     }
@@ -159,11 +129,13 @@ function slice(): void {
     val = [];
   } catch (e) {
     training = false;
+    loop = null;
     post({ type: 'error', context: 'train', message: message(e) });
     return;
   }
-  if (r.step >= r.train.steps && !valJob) {
+  if (end) {
     training = false;
+    loop = null;
     post({ type: 'status', status: 'done' });
     return;
   }
@@ -175,7 +147,9 @@ function start(): void {
   if (run.docs.length === 0) throw new UserError('this model has no dataset to train on (see the note above)');
   if (training) return;
   if (run.step >= run.train.steps) { post({ type: 'status', status: 'done' }); return; }
-  if (run.step === 0 && run.valDocs.length > 0 && val.length === 0) valJob = { step: 0, next: 0, total: 0, tokens: 0 };
+  // the library's loop, with a validation point at the start, VAL_POINTS over the run and at
+  // its end, each over VAL_DOCS documents measured a few at a time
+  loop ??= trainingLoop(run, { evalEvery: valEvery(run), evalSize: VAL_DOCS, evalChunk: 4, evalAtStart: true });
   training = true;
   loopId++;
   meter = [];

@@ -8,7 +8,7 @@
 // in layout order, with their own CRC-32; the .safetensors file stays the model alone.
 
 import { type ModelConfig, type TrainConfig, validateModelConfig, validateTrainConfig } from '../contract/config.js';
-import type { OptimizerState } from '../contract/engine.js';
+import { type EngineName, type OptimizerState, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import { paramCount, paramLayout } from '../contract/params.js';
 import type { RandomState } from '../contract/random.js';
@@ -38,7 +38,8 @@ export interface Checkpoint {
   optimizer?: OptimizerState;
   data: DataInfo;
   bestValLoss?: number;
-  engine?: string;         // which engine trained it (either can load it)
+  engine: EngineName;      // which engine trained it (resume continues on it)
+  threads?: number;        // how many threads it computed on
   settings?: Record<string, string | number | boolean>; // the front end's own, e.g. the CLI's eval-every
 }
 
@@ -56,7 +57,8 @@ interface CheckpointJson {
   optimizer: { encoding: string; crc32: string; m: string; v: string } | null;
   data: DataInfo;
   best_val_loss: number | null;
-  engine: string | null;
+  engine: string;
+  threads?: number;
   settings?: Record<string, string | number | boolean>;
 }
 
@@ -75,7 +77,7 @@ export function encodeCheckpoint(c: Checkpoint, weightsFile = 'model.safetensors
     format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION,
     weights: { file: weightsFile, bytes: weights.length, crc32: hex32(crc32(weights)) },
     config: c.config, train: c.train, vocab: c.vocab, step: c.step, seed: c.seed, rng: c.rng,
-    optimizer, data: c.data, best_val_loss: c.bestValLoss ?? null, engine: c.engine ?? null, settings: c.settings ?? {},
+    optimizer, data: c.data, best_val_loss: c.bestValLoss ?? null, engine: c.engine, threads: c.threads, settings: c.settings ?? {},
   };
   // one field per line, each value compact: readable, and diffable between checkpoints
   const lines = Object.entries(json).map(([k, val]) => `  ${JSON.stringify(k)}: ${JSON.stringify(val)}`);
@@ -99,6 +101,7 @@ export function parseCheckpointJson(text: string): { weightsFile: string; json: 
   if (!Number.isSafeInteger(j.seed)) bad('seed');
   if (!Array.isArray(j.rng?.mt) || j.rng.mt.length !== 624 || !Number.isInteger(j.rng.index)) bad('rng');
   if (j.data?.format !== 'lines' && j.data?.format !== 'text') bad('data');
+  if (!isEngineName(j.engine)) bad('engine');
   if (typeof j.config !== 'object' || j.config === null) bad('config');
   if (typeof j.train !== 'object' || j.train === null) bad('train');
   validateModelConfig(j.config);
@@ -137,7 +140,7 @@ export function decodeCheckpoint(json: CheckpointJson, weightsBytes: Uint8Array)
   }
   return {
     config, train: json.train, vocab: json.vocab, step: json.step, seed: json.seed, rng: json.rng, weights, optimizer,
-    data: json.data, bestValLoss: json.best_val_loss ?? undefined, engine: json.engine ?? undefined,
+    data: json.data, bestValLoss: json.best_val_loss ?? undefined, engine: json.engine as EngineName, threads: json.threads,
     settings: typeof json.settings === 'object' && json.settings !== null ? json.settings : undefined,
   };
 }

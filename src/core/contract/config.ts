@@ -38,6 +38,7 @@ export interface TrainConfig {
   warmupSteps?: number; // lr rises linearly over these first steps; 0 (reference) is none
   gradClip?: number;    // clip the global gradient norm to this; 0 (reference) is off
   weightDecay?: number; // decoupled (AdamW) decay per step, times lr; 0 (reference) is off
+  gradAccum?: number;   // micro-batches of batchSize per optimizer step; 1 (reference) is none
 }
 
 export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize'> = {
@@ -47,7 +48,7 @@ export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize'> = {
 
 export const DEFAULT_TRAIN: Required<TrainConfig> = {
   steps: 1000, batchSize: 1, learningRate: 0.01, beta1: 0.85, beta2: 0.99, epsAdam: 1e-8,
-  schedule: 'linear', warmupSteps: 0, gradClip: 0, weightDecay: 0,
+  schedule: 'linear', warmupSteps: 0, gradClip: 0, weightDecay: 0, gradAccum: 1,
 };
 
 export const DEFAULT_SEED = 42;
@@ -94,6 +95,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   requireRange('beta1', c.beta1, 0, 1, true);
   requireRange('beta2', c.beta2, 0, 1, true);
   if (!(c.epsAdam > 0)) throw new UserError(`eps must be > 0, got ${c.epsAdam}`);
+  if (c.gradAccum !== undefined) requireInt('grad-accum', c.gradAccum, 1);
   requireChoice('schedule', c.schedule, SCHEDULES);
   if (c.warmupSteps !== undefined) {
     requireInt('warmup-steps', c.warmupSteps, 0);

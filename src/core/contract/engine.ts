@@ -1,8 +1,10 @@
-// What a training run needs from an engine. The scalar engine (Values) and the tensor
-// engine (typed arrays) implement it over the same parameter layout and random stream.
+// What a run needs from an engine, and nothing more: gradients of a batch, an optimizer
+// update, the loss of held-out data, and a KV-cached forward for decoding. The training loop
+// (run/loop.ts) and the generate loop (run/generate.ts) are written once over this contract;
+// each engine (scalar Values, float64 kernels, float32 WebAssembly) implements it over the
+// same parameter layout, so a checkpoint moves between them.
 
-import type { ModelConfig, TrainConfig } from './config.js';
-import type { PyRandom } from './random.js';
+import type { ModelConfig } from './config.js';
 
 /** The engines, by the name checkpoints record and every front end's --engine takes. */
 export const ENGINE_NAMES = ['scalar', 'tensor', 'float32'] as const;
@@ -22,35 +24,28 @@ export interface OptimizerState {
   v: Float64Array; // (numParams,)
 }
 
-export interface GenerateOptions {
-  prompt: number[];     // ids to start from (at least one, e.g. [BOS])
-  maxTokens: number;    // how many new ids to draw at most
-  temperature: number;  // > 0; logits are divided by it
-  topK?: number;        // keep only the k most likely ids before drawing
-  stopAt?: number;      // stop when this id is drawn (it is not returned)
-}
-
 export interface Engine {
-  readonly name: string;
+  readonly name: EngineName;
   readonly config: ModelConfig;
-  /** Settings beyond the reference that it implements ('gelu', 'dropout', ...; see run.ts EngineFeature). */
-  readonly features?: readonly string[];
-  /** Threads it computes on; absent means one. */
-  readonly threads?: number;
+  /** Threads it computes on (1 but for the float32 engine's kernel threads). */
+  readonly threads: number;
   /**
-   * Forward, backward and one Adam update (0-based `step`, learning rate `lr`) on a batch.
-   * The loss is the mean over every predicted token of every sequence (each cut to the
-   * context), which for one document is exactly the reference's loss.
+   * Forward and backward on a batch: adds dloss * d(sum of losses)/d(weights) into the
+   * gradients and returns the sum of the losses, -log p of every predicted token (each
+   * sequence cut to the context). Called once per micro-batch of an optimizer step;
+   * `step` (0-based) seeds the dropout masks, which continue across its micro-batches.
    */
-  trainStep(batch: Batch, step: number, lr: number): number;
-  /** The same loss without touching the weights (for held-out data). */
-  loss(batch: Batch): number;
+  backward(batch: Batch, step: number, dloss: number): number;
+  /** One optimizer update (clipping, Adam) from the gradients gathered since the last, then clears them. */
+  update(step: number, lr: number): void;
+  /** The sum of the losses of a batch, forward only (held-out data). */
+  lossSum(batch: Batch): number;
   /**
-   * New ids after the prompt, one draw of `rng.choice` per id. Past the context the
-   * oldest tokens are dropped. With prompt [BOS], maxTokens = blockSize and stopAt = BOS
-   * this is exactly the reference's sampling loop.
+   * Decoding with a KV cache: feeds `ids` at positions pos, pos+1, ... (the cache must hold
+   * positions 0..pos-1 from earlier calls; pos 0 starts a new sequence) and returns the
+   * logits (vocabSize,) after the last one. The array may be reused by the next call.
    */
-  generate(rng: PyRandom, options: GenerateOptions): number[];
+  feed(ids: number[], pos: number): Float64Array;
   /** The current weights, flat, in layout order (a copy). */
   weights(): Float64Array;
   /** Adam's moments (copies). */
@@ -61,5 +56,22 @@ export interface Engine {
   close?(): void;
 }
 
-/** How to build an engine from a config and initial weights; `seed` (the run's) seeds its dropout masks. */
-export type EngineFactory = (config: ModelConfig, weights: Float64Array, train: TrainConfig, seed?: number) => Engine;
+/**
+ * A per-token loss above this many nats counts as infinite on every engine. The float64
+ * engines compute p and then -log p, which is +Infinity once p underflows (below the smallest
+ * float64, 4.9e-324); the float32 engine works in the log domain, where such a loss stays
+ * finite, so it reports it as infinite too: a diverging run stops at the same rule everywhere.
+ */
+export const LOSS_LIMIT = -Math.log(Number.MIN_VALUE); // 744.44 nats
+
+/** Predicted positions of one sequence: every token but the first, cut to the context. */
+export function predictedTokens(sequence: ArrayLike<number>, blockSize: number): number {
+  return Math.max(0, Math.min(blockSize, sequence.length - 1));
+}
+
+/** Predicted positions of a whole batch. */
+export function batchTokens(batch: Batch, blockSize: number): number {
+  let n = 0;
+  for (const seq of batch) n += predictedTokens(seq, blockSize);
+  return n;
+}

@@ -1,6 +1,8 @@
-// Turning logits into a draw, shared by both engines: temperature, optional top-k, then
-// the reference's softmax and one weighted choice from the random stream.
+// Turning logits into a draw, shared by every engine: temperature, optional top-k, then the
+// reference's softmax and one weighted choice from the random stream. Where the reference
+// would fail (logits divided by a tiny temperature overflow) it takes the limit T -> 0.
 
+import { UserError } from '../errors.js';
 import * as libm from '../libm/index.js';
 import type { PyRandom } from './random.js';
 
@@ -11,8 +13,22 @@ export function applyTopK(logits: Float64Array, k: number): void {
   for (let i = 0; i < logits.length; i++) if (logits[i] < kth) logits[i] = -Infinity;
 }
 
-/** softmax(logits * T**-1) then one weighted draw, with the reference's exact arithmetic. */
+/** The index of the largest value (the first of equals). */
+function argmax(values: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * softmax(logits * T**-1) then one weighted draw, with the reference's exact arithmetic.
+ * When that overflows (T so small that l / T is infinite), the draw is the most likely id,
+ * the limit of the distribution as T -> 0; it still takes one draw from the stream.
+ */
 export function drawToken(logits: Float64Array, temperature: number, rng: PyRandom, topK?: number): number {
+  for (let i = 0; i < logits.length; i++) {
+    if (Number.isNaN(logits[i])) throw new UserError('the model computed a NaN logit: its weights have diverged');
+  }
   const invT = libm.pow(temperature, -1); // the reference computes l / T as l * T**-1
   const scaled = logits.map((l) => l * invT);
   if (topK !== undefined) applyTopK(scaled, topK);
@@ -21,6 +37,10 @@ export function drawToken(logits: Float64Array, temperature: number, rng: PyRand
   const exps = scaled.map((l) => libm.exp(l - max));
   let total = 0;
   for (const e of exps) total += e;
+  if (!(total > 0 && total < Infinity)) {
+    rng.random();
+    return argmax(logits); // top-k always keeps it
+  }
   const inv = libm.pow(total, -1);
   return rng.choice(exps.map((e) => e * inv));
 }

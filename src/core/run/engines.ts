@@ -1,10 +1,137 @@
-// The engines a run can use, by the name the CLI and the playground show.
+// The one registry of engines, keyed by the name checkpoints record and every front end's
+// --engine takes. Each entry declares what the engine is (its precision, the settings beyond
+// the reference it implements, whether it takes threads, what memory it needs) and builds
+// it; asking an engine for something it lacks is a clear error, never a silent fallback.
 
-import type { EngineFactory } from '../contract/engine.js';
-import { createScalarEngine } from '../scalar/engine.js';
-import { createTensorEngine } from '../tensor/engine.js';
+import type { ModelConfig, TrainConfig } from '../contract/config.js';
+import { type Engine, type EngineName, ENGINE_NAMES, isEngineName } from '../contract/engine.js';
+import { UserError } from '../errors.js';
+import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
+import { createTensorEngine, tensorMemoryBytes } from '../tensor/engine.js';
+import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes } from '../wasm/engine.js';
+import { wasmSupport } from '../wasm/kernels.js';
+import type { SpawnWorker } from '../wasm/threads.js';
 
-export const ENGINES: Record<string, EngineFactory> = {
-  scalar: createScalarEngine,
-  tensor: createTensorEngine,
-};
+/** Settings beyond the reference model; an engine lists those it implements. */
+export type EngineFeature = 'relu2' | 'gelu' | 'layernorm' | 'dropout' | 'grad-clip' | 'weight-decay';
+
+/** How to run an engine, beyond the model and training settings. */
+export interface EngineOptions {
+  /** Kernel threads, this one included (float32 only); 'auto': what pays off on `cores` cores. */
+  threads?: number | 'auto';
+  /** Starts a kernel thread (Node: spawnNodeWorker from 'microgpt-ts/node'); needed for threads > 1. */
+  spawn?: SpawnWorker;
+  /** Cores of the machine, for threads 'auto' (default 1). */
+  cores?: number;
+  /** The float32 engine's internals, for tests and benchmarks. */
+  tuning?: Pick<WasmEngineOptions, 'relaxed' | 'minFlops' | 'minFloats' | 'adaptive'>;
+}
+
+export interface EngineSpec {
+  readonly name: EngineName;
+  readonly dtype: 'float64' | 'float32';
+  /** One line for --help and the playground. */
+  readonly summary: string;
+  readonly features: readonly EngineFeature[];
+  readonly takesThreads: boolean;
+  /** True when its memory is JavaScript objects (bounded by the heap), false for typed arrays. */
+  readonly onHeap: boolean;
+  /** The most memory it can address at all, where there is such a bound. */
+  readonly maxBytes?: number;
+  /** Why it cannot run on this runtime, or undefined when it can. */
+  unavailable(): string | undefined;
+  /** About how many bytes a run of this shape holds. */
+  memoryBytes(config: ModelConfig, train: TrainConfig): number;
+  create(config: ModelConfig, weights: Float64Array, train: TrainConfig, seed: number, options: EngineOptions): Engine;
+}
+
+const BEYOND_REFERENCE: readonly EngineFeature[] = ['relu2', 'gelu', 'layernorm', 'dropout', 'grad-clip', 'weight-decay'];
+
+const SPECS: readonly EngineSpec[] = [
+  {
+    name: 'scalar', dtype: 'float64', summary: 'a Value per number and backward() over the graph: the textbook, exact and slow',
+    features: [], takesThreads: false, onHeap: true,
+    unavailable: () => undefined,
+    memoryBytes: scalarMemoryBytes,
+    create: (config, weights, train) => createScalarEngine(config, weights, train),
+  },
+  {
+    name: 'tensor', dtype: 'float64', summary: 'float64 kernels on typed arrays: exact, and the default',
+    features: BEYOND_REFERENCE, takesThreads: false, onHeap: false,
+    unavailable: () => undefined,
+    memoryBytes: tensorMemoryBytes,
+    create: (config, weights, train, seed) => createTensorEngine(config, weights, train, seed),
+  },
+  {
+    name: 'float32', dtype: 'float32', summary: 'float32 WebAssembly SIMD kernels, on one or more threads: for larger models',
+    features: BEYOND_REFERENCE, takesThreads: true, onHeap: false, maxBytes: 4 * 2 ** 30,
+    unavailable: () => {
+      const support = wasmSupport();
+      return support.simd ? undefined : `the float32 engine needs WebAssembly SIMD, and ${support.notice}`;
+    },
+    memoryBytes: float32MemoryBytes,
+    create(config, weights, train, seed, options) {
+      const threads = options.threads === 'auto' ? autoThreads(config, train, options.cores ?? 1) : options.threads;
+      return createWasmEngine(config, weights, train, seed, { ...options.tuning, threads, spawn: options.spawn });
+    },
+  },
+];
+
+/** Every engine, in the order --help lists them. */
+export const ENGINES: ReadonlyMap<EngineName, EngineSpec> = new Map(SPECS.map((s) => [s.name, s]));
+
+/** The engine a run uses unless told otherwise. */
+export const DEFAULT_ENGINE: EngineName = 'tensor';
+
+/** The entry for `name`; anything else is a UserError listing the engines. */
+export function engineSpec(name: unknown): EngineSpec {
+  if (!isEngineName(name)) {
+    throw new UserError(`unknown engine ${JSON.stringify(name)}; the engines are ${ENGINE_NAMES.join(', ')}`);
+  }
+  return ENGINES.get(name)!;
+}
+
+/** Throws a UserError naming the first setting or option that the engine does not take. */
+export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train: TrainConfig, options: EngineOptions = {}): void {
+  const needed: [EngineFeature | null, string][] = [
+    [config.activation === 'relu2' || config.activation === 'gelu' ? config.activation : null, `activation ${config.activation}`],
+    [config.norm === 'layernorm' ? 'layernorm' : null, 'norm layernorm'],
+    [config.dropout ? 'dropout' : null, `dropout ${config.dropout}`],
+    [train.gradClip ? 'grad-clip' : null, `grad-clip ${train.gradClip}`],
+    [train.weightDecay ? 'weight-decay' : null, `weight-decay ${train.weightDecay}`],
+  ];
+  for (const [feature, setting] of needed) {
+    if (feature !== null && !spec.features.includes(feature)) {
+      throw new UserError(`${setting} is not supported by the ${spec.name} engine yet (it implements the reference model)`);
+    }
+  }
+  if (options.threads !== undefined && !spec.takesThreads) {
+    throw new UserError(`the ${spec.name} engine computes on one thread; threads apply to the float32 engine`);
+  }
+  if (typeof options.threads === 'number' && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= MAX_THREADS)) {
+    throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${options.threads}`);
+  }
+}
+
+/** Kernel threads at most: far more than any machine here gains from. */
+export const MAX_THREADS = 64;
+
+/** What a machine (or a browser tab) can hold, as the front end measures it. */
+export interface MemoryLimits {
+  bytes: number;      // memory for typed arrays and WebAssembly
+  heapBytes: number;  // the JavaScript heap's ceiling
+  where: string;      // how to name it in a message, e.g. "this machine's 23.4 GiB"
+}
+
+/** Throws a UserError when a run of this shape cannot fit, naming the estimate and the limit. */
+export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainConfig, limits: MemoryLimits): void {
+  const need = spec.memoryBytes(config, train);
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
+  const [limit, what] = spec.maxBytes !== undefined && spec.maxBytes < limits.bytes
+    ? [spec.maxBytes, `the ${gib(spec.maxBytes)} a WebAssembly memory can address`]
+    : spec.onHeap ? [limits.heapBytes, `the JavaScript heap's ${gib(limits.heapBytes)}`] : [limits.bytes, limits.where];
+  if (need > limit) {
+    throw new UserError(`this model needs about ${gib(need)} on the ${spec.name} engine, more than ${what}; ` +
+      'make it smaller (n-layer, n-embd, block-size, batch-size)');
+  }
+}

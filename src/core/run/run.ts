@@ -1,72 +1,48 @@
-// A training run from start to samples, in the reference's order of random draws:
-// seed, shuffle the documents (a text is not shuffled), initialise the weights, train, then
-// sample. A checkpoint holds the step, the random state and Adam's moments, so a run can
-// stop anywhere and continue as if it never had.
+// A run from start to checkpoint, in the reference's order of random draws: seed, shuffle
+// the documents (a text is not shuffled), initialise the weights, then the batches of each
+// step. A checkpoint holds the step, the random state and Adam's moments, so a run can stop
+// anywhere and continue as if it never had.
 
-import { type Checkpoint, type DataInfo, weightsForConfig } from '../checkpoint/checkpoint.js';
-import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN,
-  validateModelConfig, validateTrainConfig, validateTemperature } from '../contract/config.js';
-import { checkDocuments } from '../data/documents.js';
-import { UserError } from '../errors.js';
-import type { Batch, Engine, EngineFactory } from '../contract/engine.js';
+import type { Checkpoint, DataInfo } from '../checkpoint/checkpoint.js';
+import { weightsForConfig } from '../checkpoint/checkpoint.js';
+import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, validateModelConfig,
+  validateTrainConfig } from '../contract/config.js';
+import type { Batch, Engine, EngineName } from '../contract/engine.js';
 import { paramCount, initParams } from '../contract/params.js';
 import { PyRandom } from '../contract/random.js';
-import { learningRateAt } from '../contract/schedule.js';
-import { createScalarEngine } from '../scalar/engine.js';
-import { type DataFormat, type TextSplit, evalWindows, randomWindows, splitText } from '../data/text.js';
-import { type Tokenizer, buildTokenizer, decode, encode, encodeDocument, tokenizerFromChars } from '../contract/tokenizer.js';
+import { type Tokenizer, buildTokenizer, encodeDocument, tokenizerFromChars } from '../contract/tokenizer.js';
+import { checkDocuments } from '../data/documents.js';
+import { type DataFormat, type TextSplit, randomWindows, splitText } from '../data/text.js';
+import { UserError } from '../errors.js';
+import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, checkEngineSettings, checkMemory, engineSpec } from './engines.js';
 
-export interface RunOptions {
+export interface RunOptions extends EngineOptions {
   seed?: number;
-  /** Fraction of the shuffled documents held out for validation, taken from the end. */
+  /** Fraction held out for validation: the last documents after the shuffle, or the end of a text. */
   valFraction?: number;
   model?: Partial<Omit<ModelConfig, 'vocabSize'>>;
   train?: Partial<TrainConfig>;
-  engine?: EngineFactory;
+  /** Which engine computes (default 'tensor'). */
+  engine?: EngineName;
+  /** When given, a run that would not fit is refused before anything is allocated. */
+  memory?: MemoryLimits;
 }
 
 /** Everything a run carries between steps. */
 export interface Run {
-  docs: string[]; // shuffled, in training order
+  docs: string[];    // shuffled, in training order
   valDocs: string[]; // held out: the last slice of the shuffled documents
   tokenizer: Tokenizer;
   config: ModelConfig;
   train: TrainConfig;
   rng: PyRandom;
   engine: Engine;
-  step: number; // steps done so far
+  step: number;      // optimizer steps done so far
   numParams: number;
-  seed?: number;
-  format?: DataFormat; // how it trains and samples; absent means 'lines'
-  text?: TextSplit;    // a 'text' run's training and held-out ids
-}
-
-export interface StepInfo {
-  step: number; // 1-based, as printed
-  steps: number;
-  loss: number;
-  lr: number;
-  tokens?: number; // predicted tokens in the step's batch
-}
-
-/** Settings beyond the reference model; an engine lists those it implements in `features`. */
-export type EngineFeature = 'relu2' | 'gelu' | 'layernorm' | 'dropout' | 'grad-clip' | 'weight-decay';
-
-/** Throws a UserError naming the first setting that `engine` does not implement. */
-export function checkEngineSupport(engine: Engine, config: ModelConfig, train: TrainConfig): void {
-  const needed: [EngineFeature | null, string][] = [
-    [config.activation === 'relu2' || config.activation === 'gelu' ? config.activation : null, `activation ${config.activation}`],
-    [config.norm === 'layernorm' ? 'layernorm' : null, 'norm layernorm'],
-    [config.dropout ? 'dropout' : null, `dropout ${config.dropout}`],
-    [train.gradClip ? 'grad-clip' : null, `grad-clip ${train.gradClip}`],
-    [train.weightDecay ? 'weight-decay' : null, `weight-decay ${train.weightDecay}`],
-  ];
-  const supported = engine.features ?? [];
-  for (const [feature, setting] of needed) {
-    if (feature !== null && !supported.includes(feature)) {
-      throw new UserError(`${setting} is not supported by the ${engine.name} engine yet (it implements the reference model)`);
-    }
-  }
+  seed: number;
+  format: DataFormat;
+  text?: TextSplit;  // a 'text' run's training and held-out ids
+  diverged?: number; // the step whose loss was not finite: the run cannot go on
 }
 
 function heldOutCount(n: number, fraction: number): number {
@@ -77,16 +53,25 @@ function heldOutCount(n: number, fraction: number): number {
   return count;
 }
 
-/** Seeds, shuffles a copy of `docs`, builds the vocabulary and initialises the weights. */
-export function createRun(documents: string[], options: RunOptions = {}): Run {
+/**
+ * The documents as a run sees them: seeds the stream, shuffles a copy, builds the vocabulary
+ * from all of them (so held-out text encodes too) and holds out the last `valFraction`.
+ */
+export function splitDocuments(documents: string[], seed: number, valFraction: number) {
   checkDocuments(documents, 'dataset');
-  const seed = options.seed ?? DEFAULT_SEED;
   const rng = new PyRandom(seed);
   const docs = documents.slice();
   rng.shuffle(docs);
-  const tokenizer = buildTokenizer(docs); // from every document, so held-out text encodes too
-  const valDocs = docs.splice(docs.length - heldOutCount(docs.length, options.valFraction ?? 0));
-  return { ...initRun(tokenizer, rng, options), docs, valDocs, seed, format: 'lines' };
+  const tokenizer = buildTokenizer(docs);
+  const valDocs = docs.splice(docs.length - heldOutCount(docs.length, valFraction));
+  return { rng, docs, valDocs, tokenizer };
+}
+
+/** Seeds, shuffles a copy of `documents`, builds the vocabulary and initialises the weights. */
+export function createRun(documents: string[], options: RunOptions = {}): Run {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const { rng, docs, valDocs, tokenizer } = splitDocuments(documents, seed, options.valFraction ?? 0);
+  return { ...initRun(tokenizer, rng, seed, options), docs, valDocs, format: 'lines' };
 }
 
 /**
@@ -99,152 +84,75 @@ export function createTextRun(text: string, options: RunOptions = {}): Run {
   const rng = new PyRandom(seed);
   const tokenizer = buildTokenizer([text]);
   const split = splitText(tokenizer, text, options.valFraction ?? 0.1);
-  return { ...initRun(tokenizer, rng, options), docs: [], valDocs: [], seed, format: 'text', text: split };
+  return { ...initRun(tokenizer, rng, seed, options), docs: [], valDocs: [], format: 'text', text: split };
 }
 
-function initRun(tokenizer: Tokenizer, rng: PyRandom, options: RunOptions) {
+/** Settings checked and the engine made, all before the first weight is drawn. */
+function initRun(tokenizer: Tokenizer, rng: PyRandom, seed: number, options: RunOptions) {
   const config: ModelConfig = { ...DEFAULT_MODEL, ...options.model, vocabSize: tokenizer.vocabSize };
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
+  const engine = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
+  const weights = initParams(config, rng);
+  return { tokenizer, config, train, rng, seed, engine: engine(weights), step: 0, numParams: paramCount(config) };
+}
+
+/** Validates the settings for an engine (and its memory, given limits); returns its maker. */
+function prepareEngine(name: EngineName, config: ModelConfig, train: TrainConfig, options: RunOptions & { seed?: number }) {
   validateModelConfig(config);
   validateTrainConfig(train);
-  const weights = initParams(config, rng);
-  const engine = (options.engine ?? createScalarEngine)(config, weights, train, options.seed ?? DEFAULT_SEED);
-  checkEngineSupport(engine, config, train);
-  return { tokenizer, config, train, rng, engine, step: 0, numParams: paramCount(config) };
-}
-
-/** The documents of a step: the next `batchSize` in shuffled order, cycling. */
-export function stepBatch(run: Run, step: number): Batch {
-  const { batchSize } = run.train;
-  const batch: Batch = [];
-  for (let i = 0; i < batchSize; i++) {
-    batch.push(encodeDocument(run.tokenizer, run.docs[(step * batchSize + i) % run.docs.length]));
-  }
-  return batch;
-}
-
-/** The batch of the run's next step: documents in order, or random windows of a text. */
-export function nextBatch(run: Run): Batch {
-  if (!run.text) return stepBatch(run, run.step);
-  return randomWindows(run.text.train, run.train.batchSize, run.config.blockSize + 1, run.rng);
-}
-
-/** How many tokens the model predicts on a batch (each sequence cut to the context). */
-export function predictedTokens(batch: Batch, blockSize: number): number {
-  return batch.reduce((n, t) => n + Math.min(blockSize, t.length - 1), 0);
-}
-
-/** Trains on the next batch, at the learning rate the schedule gives; returns what happened. */
-export function trainStep(run: Run): StepInfo {
-  const step = run.step;
-  const lr = learningRateAt(run.train, step);
-  const batch = nextBatch(run);
-  const loss = run.engine.trainStep(batch, step, lr);
-  run.step++;
-  return { step: run.step, steps: run.train.steps, loss, lr, tokens: predictedTokens(batch, run.config.blockSize) };
-}
-
-/** Runs the remaining steps; `onStep` sees each one and may return false to stop early. */
-export function train(run: Run, onStep?: (info: StepInfo) => boolean | void): void {
-  while (run.step < run.train.steps) {
-    const info = trainStep(run);
-    if (onStep && onStep(info) === false) break;
-  }
-}
-
-/** New documents from the model, drawn from the run's random stream. */
-export function sample(run: Run, count: number, temperature: number): string[] {
-  validateTemperature(temperature);
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const { bos } = run.tokenizer;
-    const ids = run.engine.generate(run.rng, { prompt: [bos], maxTokens: run.config.blockSize, temperature, stopAt: bos });
-    out.push(decode(run.tokenizer, ids));
-  }
-  return out;
-}
-
-/** Mean loss per predicted token over `docs` (at most `maxDocs` of them), without training. */
-export function evaluate(run: Run, docs: string[], maxDocs = Infinity): number {
-  return batchLoss(run, docs.slice(0, Math.min(docs.length, maxDocs)).map((d) => encodeDocument(run.tokenizer, d)));
-}
-
-/** Mean loss per predicted token over token sequences, in chunks of 64, without training. */
-export function batchLoss(run: Run, sequences: Batch): number {
-  let total = 0, tokens = 0;
-  for (let start = 0; start < sequences.length; start += 64) {
-    const batch = sequences.slice(start, start + 64);
-    const n = predictedTokens(batch, run.config.blockSize);
-    total += run.engine.loss(batch) * n;
-    tokens += n;
-  }
-  return total / tokens;
+  const spec = engineSpec(name);
+  const why = spec.unavailable();
+  if (why) throw new UserError(`${why}; use another engine`);
+  checkEngineSettings(spec, config, train, options);
+  if (options.memory) checkMemory(spec, config, train, options.memory);
+  return (weights: Float64Array) => spec.create(config, weights, train, options.seed ?? DEFAULT_SEED, options);
 }
 
 /**
- * The loss on the run's held-out data: the first `limit` validation documents, or `limit`
- * fixed windows spread over the held-out text. Undefined when nothing is held out.
+ * The micro-batches of the run's next optimizer step: gradAccum of them, batchSize sequences
+ * each: documents in shuffled order, cycling, or windows of the text at random offsets.
+ * Together they are exactly the batch of gradAccum x batchSize sequences.
  */
-export function validationLoss(run: Run, limit = Infinity): number | undefined {
-  if (run.text) {
-    const windows = evalWindows(run.text.val, run.config.blockSize + 1, limit);
-    return windows.length > 0 ? batchLoss(run, windows) : undefined;
+export function nextBatches(run: Run): Batch[] {
+  const { batchSize, gradAccum = 1 } = run.train;
+  const batches: Batch[] = [];
+  for (let k = 0; k < gradAccum; k++) {
+    if (run.text) {
+      batches.push(randomWindows(run.text.train, batchSize, run.config.blockSize + 1, run.rng));
+      continue;
+    }
+    const first = (run.step * gradAccum + k) * batchSize;
+    const batch: Batch = [];
+    for (let i = 0; i < batchSize; i++) batch.push(encodeDocument(run.tokenizer, run.docs[(first + i) % run.docs.length]));
+    batches.push(batch);
   }
-  return run.valDocs.length > 0 ? evaluate(run, run.valDocs, limit) : undefined;
-}
-
-export interface SampleOptions {
-  temperature: number;
-  prompt?: string;    // text to continue (it starts the returned sample)
-  maxTokens?: number; // new characters at most; default: to the end of the context (lines), 256 (text)
-  topK?: number;
-}
-
-/**
- * One sample. A 'lines' model starts a document at BOS (then the prompt) and stops at BOS;
- * a 'text' model continues the prompt, or a newline, for `maxTokens` characters.
- */
-export function sampleText(run: Run, options: SampleOptions): string {
-  validateTemperature(options.temperature);
-  const { tokenizer, config } = run;
-  const prompt = options.prompt ?? '';
-  const promptIds = encode(tokenizer, prompt);
-  if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) {
-    throw new UserError(`top-k must be an integer >= 1, got ${options.topK}`);
-  }
-  let ids: number[], maxTokens: number, stopAt: number | undefined;
-  if (run.format === 'text') {
-    const newline = tokenizer.ids.get('\n');
-    ids = promptIds.length > 0 ? promptIds : [newline ?? tokenizer.bos];
-    maxTokens = options.maxTokens ?? 256;
-  } else {
-    ids = [tokenizer.bos, ...promptIds];
-    maxTokens = options.maxTokens ?? Math.max(1, config.blockSize - promptIds.length);
-    stopAt = tokenizer.bos;
-  }
-  const out = run.engine.generate(run.rng, { prompt: ids, maxTokens, temperature: options.temperature, topK: options.topK, stopAt });
-  return prompt + decode(tokenizer, out);
+  return batches;
 }
 
 /** A checkpoint of the run as it stands. */
 export function runCheckpoint(run: Run, data: DataInfo, bestValLoss?: number): Checkpoint {
   return {
-    config: run.config, train: run.train, vocab: run.tokenizer.chars, step: run.step, seed: run.seed ?? DEFAULT_SEED,
+    config: run.config, train: run.train, vocab: run.tokenizer.chars, step: run.step, seed: run.seed,
     rng: run.rng.getState(), weights: run.engine.weights(), optimizer: run.engine.optimizerState(),
-    data, bestValLoss, engine: run.engine.name,
+    data, bestValLoss, engine: run.engine.name, threads: run.engine.threads,
   };
+}
+
+/** How to reopen a checkpoint: by default on the engine (and threads) it was trained on. */
+export interface ReopenOptions extends EngineOptions {
+  engine?: EngineName;
+  blockSize?: number; // a shorter context than the checkpoint's
+  memory?: MemoryLimits;
 }
 
 /**
  * A run from a checkpoint, to sample or evaluate (no training data). `blockSize` may
  * shorten the context; the random stream continues where the checkpoint left it.
  */
-export function runFromCheckpoint(c: Checkpoint, options: { engine?: EngineFactory; blockSize?: number } = {}): Run {
+export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): Run {
   const config: ModelConfig = { ...c.config, blockSize: options.blockSize ?? c.config.blockSize };
-  validateModelConfig(config);
   const weights = weightsForConfig(c, config);
-  const engine = (options.engine ?? createScalarEngine)(config, weights, c.train, c.seed);
-  checkEngineSupport(engine, config, c.train);
+  const engine = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed })(weights);
   if (c.optimizer && config.blockSize === c.config.blockSize) engine.load(weights, c.optimizer);
   const rng = new PyRandom(c.seed);
   rng.setState(c.rng);
@@ -254,9 +162,16 @@ export function runFromCheckpoint(c: Checkpoint, options: { engine?: EngineFacto
   };
 }
 
+/** The options that recreate a checkpoint's run on its own engine (and threads, unless `options` says otherwise). */
+export function resumeOptions(c: Checkpoint, options: EngineOptions = {}): RunOptions {
+  const threads = engineSpec(c.engine).takesThreads ? options.threads ?? c.threads : undefined;
+  return { ...options, threads, engine: c.engine, seed: c.seed, valFraction: c.data.valFraction, model: c.config, train: c.train };
+}
+
 /**
- * Continues `run` (freshly created from the same data and settings) from a checkpoint:
- * its step, random stream, weights and Adam moments, so training goes on exactly.
+ * Continues `run` (freshly created from the same data and the checkpoint's settings, see
+ * resumeOptions) from a checkpoint: its step, random stream, weights and Adam moments, so
+ * training goes on exactly.
  */
 export function resumeRun(run: Run, c: Checkpoint): void {
   if (run.tokenizer.chars.join('') !== c.vocab.join('')) {
@@ -264,6 +179,12 @@ export function resumeRun(run: Run, c: Checkpoint): void {
   }
   for (const key of Object.keys(c.config) as (keyof ModelConfig)[]) {
     if (run.config[key] !== c.config[key]) throw new UserError(`the run's ${key} (${run.config[key]}) differs from the checkpoint's (${c.config[key]})`);
+  }
+  for (const key of Object.keys(c.train) as (keyof TrainConfig)[]) {
+    if (run.train[key] !== c.train[key]) throw new UserError(`the run's ${key} (${run.train[key]}) differs from the checkpoint's (${c.train[key]})`);
+  }
+  if (run.engine.name !== c.engine) {
+    throw new UserError(`the checkpoint was trained on the ${c.engine} engine; it continues exactly only there (this run uses ${run.engine.name})`);
   }
   if (!c.optimizer) throw new UserError('the checkpoint has no optimizer state, so training cannot continue exactly');
   run.step = c.step;

@@ -1,8 +1,8 @@
-// The loss of a batch: forward every position of every document through the model,
-// building one graph, and average the cross-entropy of each next character.
+// The losses of a batch: forward every position of every document through the model,
+// building one graph, and keep the cross-entropy of each next character.
 
 import { type ScalarModel, emptyCache, gptForward, softmax } from './gpt.js';
-import { Value, sum } from './value.js';
+import type { Value } from './value.js';
 
 /** -log p(target) at every position of one document (BOS, chars..., BOS), cut to the context. */
 export function documentLosses(model: ScalarModel, tokens: number[]): Value[] {
@@ -16,8 +16,7 @@ export function documentLosses(model: ScalarModel, tokens: number[]): Value[] {
   return losses;
 }
 
-/** Mean loss over all predicted tokens, summed in document order then scaled, as the reference. */
-export function batchLoss(model: ScalarModel, batch: number[][]): Value {
-  const losses = batch.flatMap((tokens) => documentLosses(model, tokens));
-  return sum(losses).mul(1 / losses.length);
+/** Every predicted token's loss, document after document: summed in this order, as the reference. */
+export function batchLosses(model: ScalarModel, batch: number[][]): Value[] {
+  return batch.flatMap((tokens) => documentLosses(model, tokens));
 }

@@ -61,6 +61,12 @@ export function createActivations(c: ModelConfig, rows: number): Activations {
   return { rows, encoded, x0, rstd0, layers, logits, probs, losses, buffers, widths };
 }
 
+/** Floats per row over every buffer createActivations makes (for memory estimates; a test holds them equal). */
+export function activationFloatsPerRow(c: ModelConfig): number {
+  const C = c.nEmbd, D = c.dropout ? C : 0;
+  return 2 * C + 1 + c.nLayer * (18 * C + 2 + c.nHead * c.blockSize + 4 * D) + 2 * c.vocabSize + 1;
+}
+
 /** Clears the first N rows of every buffer (backward accumulates into them). */
 export function zeroActivations(a: Activations, N: number): void {
   for (let i = 0; i < a.buffers.length; i++) a.buffers[i].fill(0, 0, N * a.widths[i]);

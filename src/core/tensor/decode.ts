@@ -1,9 +1,6 @@
 // Generation with a KV cache: one token at a time through the same kernels with N = 1, its
 // q|k|v row kept per layer so attention never recomputes a past position. No gradients.
 
-import type { GenerateOptions } from '../contract/engine.js';
-import type { PyRandom } from '../contract/random.js';
-import { drawToken } from '../contract/sampling.js';
 import { type Activations, createActivations } from './activations.js';
 import { attentionForward } from './attention.js';
 import { embeddingForward } from './embedding.js';
@@ -59,25 +56,4 @@ export function decodeStep(m: TensorModel, s: DecodeState, token: number, pos: n
   }
   matmulForward(a.logits, x, w.lmHead, 1, C, V);
   return a.logits;
-}
-
-/** New ids after `options.prompt`, as the scalar engine's generateTokens (see Engine.generate). */
-export function generateTokens(m: TensorModel, s: DecodeState, rng: PyRandom, options: GenerateOptions): number[] {
-  const { blockSize } = m.config;
-  const { prompt, maxTokens, temperature, topK, stopAt } = options;
-  if (prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
-  const context = prompt.slice();
-  const out: number[] = [];
-  let start = 0; // context[start] sits at position 0 of the cache
-  let fed = 0;   // context[start..fed) is in the cache
-  let logits = s.acts.logits;
-  while (out.length < maxTokens) {
-    if (context.length - start > blockSize) start = fed = context.length - blockSize; // full: restart on the last blockSize ids
-    for (; fed < context.length; fed++) logits = decodeStep(m, s, context[fed], fed - start);
-    const id = drawToken(logits, temperature, rng, topK);
-    if (id === stopAt) break;
-    out.push(id);
-    context.push(id);
-  }
-  return out;
 }

@@ -1,32 +1,42 @@
-// The tensor engine behind the common Engine interface: flat buffers, explicit kernels, Adam
-// in place. Same weights and operation order as the scalar engine, so the same losses.
-// It also implements the knobs beyond the reference (see `features`).
+// The tensor engine behind the common Engine contract: flat buffers, explicit kernels, Adam
+// in place. Same weights and operation order as the scalar engine, so the same losses. It
+// also implements the settings beyond the reference (see its entry in run/engines.ts).
 
-import { DEFAULT_SEED } from '../contract/config.js';
-import type { EngineFactory } from '../contract/engine.js';
+import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
+import type { Engine } from '../contract/engine.js';
+import { paramCount } from '../contract/params.js';
 import { adamUpdate, clipGradNorm } from './adam.js';
-import { createDecodeState, generateTokens } from './decode.js';
+import { activationFloatsPerRow } from './activations.js';
+import { createDecodeState, decodeStep } from './decode.js';
 import { dropoutRng } from './dropout.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from './gpt.js';
 
-export const createTensorEngine: EngineFactory = (config, weights, train, seed = DEFAULT_SEED) => {
+export function createTensorEngine(config: ModelConfig, weights: Float64Array, train: TrainConfig, seed = DEFAULT_SEED): Engine {
   const model = createTensorModel(config, weights, train.batchSize * config.blockSize);
   const n = model.params.length;
   const m = new Float64Array(n), v = new Float64Array(n); // (numParams,) Adam moments
   const decode = createDecodeState(model);
+  let masks: (() => number) | undefined, maskStep = -1;
   return {
     name: 'tensor',
     config,
-    features: ['relu2', 'gelu', 'layernorm', 'dropout', 'grad-clip', 'weight-decay'],
-    trainStep(batch, step, lr) {
-      // masks depend only on (seed, step), so a resumed run draws the same ones
-      const loss = lossAndGrad(model, batch, config.dropout ? dropoutRng(seed, step) : undefined);
+    threads: 1,
+    backward(batch, step, dloss) {
+      // masks depend only on (seed, step), so a resumed run draws the same ones; they run on
+      // through the step's micro-batches
+      if (config.dropout && step !== maskStep) { masks = dropoutRng(seed, step); maskStep = step; }
+      return lossAndGrad(model, batch, dloss, config.dropout ? masks : undefined);
+    },
+    update(step, lr) {
       if (train.gradClip) clipGradNorm(model.grads, train.gradClip, n);
       adamUpdate(model.params, model.grads, m, v, train, step, lr, n);
-      return loss;
     },
-    loss: (batch) => forwardLoss(model, batch),
-    generate: (rng, options) => generateTokens(model, decode, rng, options),
+    lossSum: (batch) => forwardLoss(model, batch),
+    feed(ids, pos) {
+      let logits = decode.acts.logits;
+      for (let i = 0; i < ids.length; i++) logits = decodeStep(model, decode, ids[i], pos + i);
+      return logits;
+    },
     weights: () => model.params.slice(),
     optimizerState: () => ({ m: m.slice(), v: v.slice() }),
     load(weights, optimizer) {
@@ -37,4 +47,15 @@ export const createTensorEngine: EngineFactory = (config, weights, train, seed =
       if (optimizer) { m.set(optimizer.m); v.set(optimizer.v); }
     },
   };
-};
+}
+
+/**
+ * About how many bytes a tensor engine holds: weights, gradients, Adam's two moments and a
+ * copy in flight (5 x n floats), a pass's activations and their gradients over a step's
+ * batchSize x blockSize rows, and the decoder's (blockSize rows and its KV cache).
+ */
+export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): number {
+  const { nLayer: L, nEmbd: C, nHead: NH, blockSize: A } = config, perRow = activationFloatsPerRow(config);
+  const decoder = perRow + L * A * 3 * C + A * C + A * NH * A;
+  return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder);
+}

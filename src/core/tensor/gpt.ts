@@ -3,6 +3,7 @@
 // packed back to back, so only real tokens are computed.
 
 import type { ModelConfig } from '../contract/config.js';
+import { batchTokens, predictedTokens } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
 import { type Activations, type Packed, createActivations, createPacked, zeroActivations } from './activations.js';
 import { attentionBackward, attentionForward } from './attention.js';
@@ -36,11 +37,6 @@ export function createTensorModel(config: ModelConfig, weights: Float64Array, ro
     acts: createActivations(config, rows), dacts: createActivations(config, rows), packed: createPacked(rows), dropped: false };
 }
 
-/** Predicted positions of a sequence: it is cut to the context. */
-export function predictions(tokens: number[], blockSize: number): number {
-  return Math.max(0, Math.min(blockSize, tokens.length - 1));
-}
-
 /** Reallocates the buffers if `rows` positions do not fit (only ever grows). */
 export function ensureRows(m: TensorModel, rows: number): void {
   if (rows <= m.acts.rows) return;
@@ -54,7 +50,7 @@ export function pack(m: TensorModel, batch: number[][], first: number): number {
   const p = m.packed, A = m.config.blockSize;
   let N = 0, B = 0, b = first;
   for (; b < batch.length; b++) {
-    const seq = batch[b], n = predictions(seq, A);
+    const seq = batch[b], n = predictedTokens(seq, A);
     if (N + n > m.acts.rows) break;
     if (n === 0) continue;
     p.seqStart[B] = N;
@@ -141,23 +137,21 @@ function sumLosses(m: TensorModel, acc: number, first: boolean): number {
 }
 
 /**
- * The batch's mean loss (every prediction of every sequence, summed in document order and
- * scaled by 1/count, as the reference) with its gradient added into grads. `rand` turns on
+ * The sum of the batch's losses (every prediction of every sequence, in document order, as
+ * the reference sums them), with dloss times its gradient added into grads. `rand` turns on
  * dropout (see gptForward).
  */
-export function lossAndGrad(m: TensorModel, batch: number[][], rand?: () => number): number {
-  let count = 0;
-  for (let b = 0; b < batch.length; b++) count += predictions(batch[b], m.config.blockSize);
+export function lossAndGrad(m: TensorModel, batch: number[][], dloss: number, rand?: () => number): number {
+  const count = batchTokens(batch, m.config.blockSize);
   if (count === 0) throw new Error('the batch has no token to predict');
   ensureRows(m, count);
   pack(m, batch, 0);
   gptForward(m, rand);
-  const dloss = 1 / count;
   gptBackward(m, dloss);
-  return sumLosses(m, 0, true) * dloss;
+  return sumLosses(m, 0, true);
 }
 
-/** The same mean loss, forward only, in chunks that fit the buffers (for large held-out batches). */
+/** The same sum, forward only, in chunks that fit the buffers (for large held-out batches). */
 export function forwardLoss(m: TensorModel, batch: number[][]): number {
   let total = 0, count = 0;
   for (let b = 0; b < batch.length;) {
@@ -167,5 +161,5 @@ export function forwardLoss(m: TensorModel, batch: number[][]): number {
     count += m.packed.N;
   }
   if (count === 0) throw new Error('the batch has no token to predict');
-  return total * (1 / count);
+  return total;
 }

@@ -25,15 +25,16 @@ export interface Arena {
 const ALIGN = 64;
 const PAGE = 65536;
 
-export function createArena(memory: WasmMemory, base: number): Arena {
+/** An arena over `memory`; without one it only counts, to measure a layout before making it. */
+export function createArena(memory: WasmMemory | undefined, base: number): Arena {
   let end = base;
   const tensors: Tensor[] = [];
   return {
     alloc(name, length) {
       const t = { name, ptr: end, length };
       end = Math.ceil((end + 4 * length) / ALIGN) * ALIGN;
-      const need = Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE;
-      if (need > 0) {
+      const need = memory ? Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE : 0;
+      if (memory && need > 0) {
         try {
           memory.grow(need);
         } catch {
@@ -44,8 +45,8 @@ export function createArena(memory: WasmMemory, base: number): Arena {
       tensors.push(t);
       return t;
     },
-    f32: (t) => new Float32Array(memory.buffer, t.ptr, t.length),
-    i32: (t) => new Int32Array(memory.buffer, t.ptr, t.length),
+    f32: (t) => new Float32Array(memory!.buffer, t.ptr, t.length),
+    i32: (t) => new Int32Array(memory!.buffer, t.ptr, t.length),
     get end() { return end; },
     tensors,
   };

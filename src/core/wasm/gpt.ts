@@ -59,11 +59,14 @@ export interface GradActs {
  * The row stride A of att, at least blockSize, padded so that consecutive positions sit an odd
  * number of cache lines apart: the attention backward walks att by columns, and a power-of-two
  * stride would send a whole column into one cache set (padding halves it at blockSize 256).
+ * A stays a multiple of 4 floats, so with a multiple of 8 heads no padding can make the
+ * distance odd: then A is not padded at all.
  */
 export function attStride(blockSize: number, nHead: number): number {
-  let a = Math.ceil(blockSize / 4) * 4;
-  while ((nHead * a) % 16 === 0 && ((nHead * a) / 16) % 2 === 0) a += 4;
-  return a;
+  const base = Math.ceil(blockSize / 4) * 4;
+  const evenLines = (a: number) => (nHead * a) % 16 === 0 && ((nHead * a) / 16) % 2 === 0;
+  for (let a = base; a < base + 64; a += 4) if (!evenLines(a)) return a;
+  return base;
 }
 
 export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): Acts {

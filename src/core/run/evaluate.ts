@@ -1,0 +1,49 @@
+// The loss on data the model does not train on: which sequences are held out, and their mean
+// loss per predicted token, computed in chunks (so a long evaluation can yield between them).
+
+import { type Batch, batchTokens } from '../contract/engine.js';
+import { encodeDocument } from '../contract/tokenizer.js';
+import { evalWindows } from '../data/text.js';
+import type { Run } from './run.js';
+
+/** Sequences per forward pass of an evaluation: bounds the scalar engine's graph. */
+export const EVAL_CHUNK = 64;
+
+/** What is held out of a run's data: documents, or the end of a text. */
+export type HeldOut = Pick<Run, 'valDocs' | 'text' | 'tokenizer' | 'config'>;
+
+/**
+ * The held-out sequences: the first `limit` validation documents (framed by BOS), or `limit`
+ * fixed windows spread over the held-out text. Empty when nothing is held out.
+ */
+export function validationSequences(run: HeldOut, limit = Infinity): Batch {
+  if (run.text) return evalWindows(run.text.val, run.config.blockSize + 1, limit);
+  return run.valDocs.slice(0, Math.min(run.valDocs.length, limit)).map((d) => encodeDocument(run.tokenizer, d));
+}
+
+/** The mean loss per predicted token over `sequences`, forward only; a 'pause' after each chunk but the last. */
+export function* meanLossSteps(run: Run, sequences: Batch, chunk = EVAL_CHUNK): Generator<{ type: 'pause' }, { loss: number; tokens: number }, void> {
+  let total = 0, tokens = 0;
+  for (let start = 0; start < sequences.length; start += chunk) {
+    if (start > 0) yield { type: 'pause' };
+    const batch = sequences.slice(start, start + chunk);
+    total += run.engine.lossSum(batch);
+    tokens += batchTokens(batch, run.config.blockSize);
+  }
+  return { loss: total / tokens, tokens };
+}
+
+/** meanLossSteps all at once. */
+export function meanLoss(run: Run, sequences: Batch): { loss: number; tokens: number } {
+  const steps = meanLossSteps(run, sequences);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** The loss on the first `limit` held-out sequences, or undefined when nothing is held out. */
+export function validationLoss(run: Run, limit = Infinity): number | undefined {
+  const sequences = validationSequences(run, limit);
+  return sequences.length > 0 ? meanLoss(run, sequences).loss : undefined;
+}

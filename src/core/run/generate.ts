@@ -1,0 +1,93 @@
+// The generate loop, once for every engine: feed the prompt through the engine's KV cache,
+// then draw one id at a time from the logits; when the context is full, start the cache
+// again on the most recent blockSize ids. On top of it, the run's two ways of sampling text.
+
+import { validateTemperature } from '../contract/config.js';
+import type { Engine } from '../contract/engine.js';
+import type { PyRandom } from '../contract/random.js';
+import { drawToken } from '../contract/sampling.js';
+import { decode, encode } from '../contract/tokenizer.js';
+import { UserError } from '../errors.js';
+import type { Run } from './run.js';
+
+export interface GenerateOptions {
+  prompt: number[];     // ids to start from (at least one, e.g. [BOS])
+  maxTokens: number;    // how many new ids to draw at most
+  temperature: number;  // > 0; logits are divided by it
+  topK?: number;        // keep only the k most likely ids before drawing
+  stopAt?: number;      // stop when this id is drawn (it is not returned)
+}
+
+/**
+ * New ids after the prompt, one draw of `rng` per id. With prompt [BOS], maxTokens =
+ * blockSize and stopAt = BOS this is exactly the reference's sampling loop.
+ */
+export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions): number[] {
+  const { blockSize } = engine.config;
+  const { prompt, maxTokens, temperature, topK, stopAt } = options;
+  if (prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
+  const context = prompt.slice(), out: number[] = [];
+  let start = 0; // context[start] sits at position 0 of the cache
+  let fed = 0;   // context[start..fed) is in the cache
+  while (out.length < maxTokens) {
+    if (context.length - start > blockSize) start = fed = context.length - blockSize; // full: restart on the last blockSize ids
+    const logits = engine.feed(context.slice(fed), fed - start);
+    fed = context.length;
+    const id = drawToken(logits, temperature, rng, topK);
+    if (id === stopAt) break;
+    out.push(id);
+    context.push(id);
+  }
+  return out;
+}
+
+/** New documents from the model, drawn from the run's random stream (the reference's samples). */
+export function sample(run: Run, count: number, temperature: number): string[] {
+  validateTemperature(temperature);
+  const { bos } = run.tokenizer, out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(decode(run.tokenizer, generate(run.engine, run.rng, { prompt: [bos], maxTokens: run.config.blockSize, temperature, stopAt: bos })));
+  }
+  return out;
+}
+
+export interface SampleOptions {
+  temperature: number;
+  prompt?: string;    // text to continue (it starts the returned sample)
+  maxTokens?: number; // new characters at most; default: to the end of the context (lines), 256 (text)
+  topK?: number;
+}
+
+/** Throws a UserError naming the first sampling setting that cannot work. */
+export function validateSampleOptions(options: SampleOptions): void {
+  validateTemperature(options.temperature);
+  if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) {
+    throw new UserError(`top-k must be an integer >= 1, got ${options.topK}`);
+  }
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
+    throw new UserError(`max-tokens must be an integer >= 1, got ${options.maxTokens}`);
+  }
+}
+
+/**
+ * One sample. A 'lines' model starts a document at BOS (then the prompt) and stops at BOS;
+ * a 'text' model continues the prompt, or a newline, for `maxTokens` characters.
+ */
+export function sampleText(run: Run, options: SampleOptions): string {
+  validateSampleOptions(options);
+  const { tokenizer, config } = run;
+  const prompt = options.prompt ?? '';
+  const promptIds = encode(tokenizer, prompt);
+  let ids: number[], maxTokens: number, stopAt: number | undefined;
+  if (run.format === 'text') {
+    const newline = tokenizer.ids.get('\n');
+    ids = promptIds.length > 0 ? promptIds : [newline ?? tokenizer.bos];
+    maxTokens = options.maxTokens ?? 256;
+  } else {
+    ids = [tokenizer.bos, ...promptIds];
+    maxTokens = options.maxTokens ?? Math.max(1, config.blockSize - promptIds.length);
+    stopAt = tokenizer.bos;
+  }
+  const out = generate(run.engine, run.rng, { prompt: ids, maxTokens, temperature: options.temperature, topK: options.topK, stopAt });
+  return prompt + decode(tokenizer, out);
+}

@@ -1,0 +1,124 @@
+// The training loop, once for every front end (the main job, `train`, `bench`, the
+// playground's worker): optimizer steps of gradAccum micro-batches, the validation loss on a
+// cadence, checkpoints on a cadence, a stop when a loss is no longer finite. It yields events
+// and leaves the side effects (printing, saving files, posting to a page) to its driver, which
+// may pull it all at once, await between steps, or pull it in time slices.
+
+import { batchTokens } from '../contract/engine.js';
+import { learningRateAt } from '../contract/schedule.js';
+import { DivergenceError, UserError } from '../errors.js';
+import { meanLossSteps, validationSequences } from './evaluate.js';
+import { type Run, nextBatches } from './run.js';
+
+/** What one optimizer step did. */
+export interface StepInfo {
+  step: number;   // 1-based, as printed: steps done after this one
+  steps: number;  // the run's total
+  loss: number;   // mean -log p over the step's predicted tokens
+  lr: number;
+  tokens: number; // predicted tokens over all its micro-batches
+  ms: number;     // wall-clock time of the step
+}
+
+/**
+ * One optimizer step on the run's next batch: forward and backward on each micro-batch,
+ * every token's gradient weighted 1/tokens, so gradAccum micro-batches of B sequences equal
+ * one batch of gradAccum x B; then the update. A loss that is not finite stops the run
+ * before the update, so its weights stay the last good ones (DivergenceError).
+ */
+export function trainStep(run: Run): StepInfo {
+  if (run.diverged !== undefined) throw new UserError(`the run diverged at step ${run.diverged}; it cannot train further`);
+  if (run.step >= run.train.steps) throw new UserError(`the run has done all its ${run.train.steps} steps`);
+  const start = performance.now();
+  const step = run.step, lr = learningRateAt(run.train, step);
+  const batches = nextBatches(run);
+  let tokens = 0;
+  for (const batch of batches) tokens += batchTokens(batch, run.config.blockSize);
+  const dloss = 1 / tokens; // the reference's loss is (1/n) * sum(losses)
+  let total = 0;
+  batches.forEach((batch, k) => {
+    const sum = run.engine.backward(batch, step, dloss);
+    total = k === 0 ? sum : total + sum;
+  });
+  const loss = total * dloss;
+  if (!Number.isFinite(loss)) {
+    run.diverged = step + 1;
+    throw new DivergenceError(step + 1, loss, lr, 'training');
+  }
+  run.engine.update(step, lr);
+  run.step++;
+  return { step: run.step, steps: run.train.steps, loss, lr, tokens, ms: performance.now() - start };
+}
+
+export interface LoopOptions {
+  /** End after this step, to continue later (default: the run's last step). */
+  stopAt?: number;
+  /** Checked before each step; true ends the loop there, with a save. */
+  shouldStop?: () => boolean;
+  /** The validation loss every this many steps and after the last; 0 (default): after the last only. */
+  evalEvery?: number;
+  /** Held-out sequences per measurement (default: all of them). */
+  evalSize?: number;
+  /** Sequences per forward pass of a measurement; a 'pause' follows each (default 64). */
+  evalChunk?: number;
+  /** Also measure before the first step of a fresh run. */
+  evalAtStart?: boolean;
+  /** A 'save' every this many steps; 0 (default): only when the loop ends. */
+  saveEvery?: number;
+  /** The best validation loss so far (a resumed run's), to judge what improves on it. */
+  best?: number;
+}
+
+export type LoopEvent =
+  | ({ type: 'step' } & StepInfo)
+  /** A validation measurement; `best` when it beats every earlier one (a model worth keeping). */
+  | { type: 'eval'; step: number; loss: number; tokens: number; best: boolean }
+  /** The run's state is worth saving now (the cadence, or the end). */
+  | { type: 'save'; step: number }
+  /** Inside a measurement: a point where a driver working in time slices may yield. */
+  | { type: 'pause' };
+
+export interface LoopEnd {
+  step: number;
+  finished: boolean;      // the run has done all its steps
+  best: number | undefined;
+  lastEval: number | undefined;
+}
+
+/** Trains the run from where it stands, yielding what happens; see LoopOptions. */
+export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<LoopEvent, LoopEnd, void> {
+  const steps = run.train.steps, stopAt = Math.min(options.stopAt ?? steps, steps);
+  const evalEvery = options.evalEvery ?? 0, saveEvery = options.saveEvery ?? 0;
+  const validation = validationSequences(run, options.evalSize);
+  let best = options.best ?? Infinity, lastEval: number | undefined, saved = run.step;
+
+  function* measure(): Generator<LoopEvent, void, void> {
+    const { loss, tokens } = yield* meanLossSteps(run, validation, options.evalChunk);
+    if (!Number.isFinite(loss)) throw new DivergenceError(run.step, loss, learningRateAt(run.train, Math.max(0, run.step - 1)), 'validation');
+    const improved = loss < best;
+    if (improved) best = loss;
+    lastEval = loss;
+    yield { type: 'eval', step: run.step, loss, tokens, best: improved };
+  }
+
+  if (options.evalAtStart && run.step === 0 && validation.length > 0) yield* measure();
+  while (run.step < stopAt && !options.shouldStop?.()) {
+    const info = trainStep(run);
+    yield { type: 'step', ...info };
+    if (validation.length > 0 && (info.step === steps || (evalEvery > 0 && info.step % evalEvery === 0))) yield* measure();
+    if (saveEvery > 0 && info.step % saveEvery === 0) {
+      saved = info.step;
+      yield { type: 'save', step: info.step };
+    }
+  }
+  if (run.step !== saved) yield { type: 'save', step: run.step };
+  return { step: run.step, finished: run.step >= steps, best: Number.isFinite(best) ? best : undefined, lastEval };
+}
+
+/** Runs the remaining steps with no validation or saving; `onStep` may return false to stop early. */
+export function train(run: Run, onStep?: (info: StepInfo) => boolean | void): void {
+  let stop = false;
+  for (const event of trainingLoop(run, { shouldStop: () => stop, evalSize: 0 })) {
+    if (event.type === 'step' && onStep && onStep(event) === false) stop = true;
+  }
+}
