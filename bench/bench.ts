@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
 import { parseDocuments } from '../src/core/data/documents.js';
-import { type Batch, type EngineName, batchTokens } from '../src/core/contract/engine.js';
+import { type Batch, type EngineName, batchTokens, predictedTokens } from '../src/core/contract/engine.js';
 import { formatStepLine } from '../src/cli/format.js';
 import { sample } from '../src/core/run/generate.js';
 import { train } from '../src/core/run/loop.js';
@@ -53,7 +53,7 @@ function batchOf(run: Run, step: number): Batch {
 
 /** Predicted positions per sequence of a step's batch (for the FLOP count, after timing). */
 function stepLengths(run: Run, step: number): number[] {
-  return batchOf(run, step).map((t) => Math.min(run.config.blockSize, t.length - 1));
+  return batchOf(run, step).map((t) => predictedTokens(t, run.config.blockSize));
 }
 
 function timeTraining(engine: EngineName, model: Partial<ModelConfig> = {}, trainCfg: Partial<TrainConfig> = {}): Timed {

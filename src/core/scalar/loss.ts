@@ -1,12 +1,13 @@
 // The losses of a batch: forward every position of every document through the model,
 // building one graph, and keep the cross-entropy of each next character.
 
+import { predictedTokens } from '../contract/engine.js';
 import { type ScalarModel, emptyCache, gptForward, softmax } from './gpt.js';
 import type { Value } from './value.js';
 
 /** -log p(target) at every position of one document (BOS, chars..., BOS), cut to the context. */
 export function documentLosses(model: ScalarModel, tokens: number[]): Value[] {
-  const n = Math.min(model.config.blockSize, tokens.length - 1);
+  const n = predictedTokens(tokens, model.config.blockSize);
   const cache = emptyCache(model.config.nLayer);
   const losses: Value[] = [];
   for (let pos = 0; pos < n; pos++) {
