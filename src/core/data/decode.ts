@@ -11,7 +11,8 @@ import { UserError } from '../errors.js';
 export function decodeDataset(bytes: Uint8Array, source: string): string {
   if (bytes.length === 0) throw new UserError(`dataset is empty: ${source}`);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new UserError(`dataset is UTF-16 or UTF-32 text (it starts with that byte-order mark); save it as UTF-8: ${source}`);
+    const bom = `${hex(bytes[0])} ${hex(bytes[1])}`;
+    throw new UserError(`dataset is UTF-16 or UTF-32 text, not UTF-8 (it starts with the byte-order mark ${bom}); save it as UTF-8: ${source}`);
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
@@ -21,9 +22,12 @@ export function decodeDataset(bytes: Uint8Array, source: string): string {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    const byte = bytes[at].toString(16).toUpperCase().padStart(2, '0');
-    throw new UserError(`dataset is not valid UTF-8 text (byte 0x${byte} at offset ${at}): ${source}`);
+    throw new UserError(`dataset is not valid UTF-8 text (byte 0x${hex(bytes[at])} at offset ${at}): ${source}`);
   }
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).toUpperCase().padStart(2, '0');
 }
 
 /**
