@@ -3,6 +3,7 @@
 // (Python's universal newlines; \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029 stay inside a line).
 
 import { UserError } from '../errors.js';
+import { normaliseText } from './text.js';
 
 // Python 3's str.isspace() (unchanged since Unicode 6.3), which differs from JS's \s and trim():
 // \x1c-\x1f and \x85 are spaces, U+FEFF is not. test/data.test.ts checks every code point.
@@ -23,7 +24,8 @@ export function pyStrip(s: string): string {
 /** The documents of a text: one per non-blank line, surrounding whitespace removed. */
 export function parseDocuments(text: string): string[] {
   const docs: string[] = [];
-  for (const line of text.split(/\r\n|\r|\n/)) {
+  // as Python iterates a text file: newlines translated to \n first, then split at \n
+  for (const line of normaliseText(text).split('\n')) {
     const doc = pyStrip(line);
     if (doc.length > 0) docs.push(doc);
   }
