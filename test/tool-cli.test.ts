@@ -256,7 +256,7 @@ test('a truncated, tampered or incomplete checkpoint is refused with a clear mes
   assertCleanError(cli('sample', '--from', emptyDir), /no checkpoint in .*empty-dir \(checkpoint\.json not found\)/);
 });
 
-test('bad data files: missing, empty, binary, not UTF-8, too small, changed since the checkpoint', () => {
+test('bad data files: missing, not a file, empty, binary, not UTF-8, too small, changed since the checkpoint', () => {
   assertCleanError(cli('train', '--data', join(tmp, 'missing.txt')), /dataset not found: .*missing\.txt/);
   writeFileSync(join(tmp, 'empty.txt'), '');
   assertCleanError(cli('train', '--data', join(tmp, 'empty.txt')), /dataset is empty/);
@@ -265,6 +265,8 @@ test('bad data files: missing, empty, binary, not UTF-8, too small, changed sinc
   assertCleanError(cli('train', '--data', join(tmp, 'binary.bin'), '--format', 'text'), /looks binary/);
   writeFileSync(join(tmp, 'latin1.txt'), Buffer.from('caf\xe9\n', 'latin1'));
   assertCleanError(cli('train', '--data', join(tmp, 'latin1.txt')), /not valid UTF-8/);
+  assertCleanError(cli('train', '--data', '/dev/zero'), /dataset is a character device, not a regular file: \/dev\/zero/);
+  assertCleanError(cli('train', '--data', tmp, '--format', 'text'), /dataset is a directory, not a regular file/);
   writeFileSync(join(tmp, 'blank.txt'), '\n \n');
   assertCleanError(cli('train', '--data', join(tmp, 'blank.txt')), /no documents/);
 

@@ -11,6 +11,7 @@ import { LossChart } from './loss-chart.js';
 import type { DataSource } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
 import { SamplePanel } from './sample-panel.js';
+import { decodeDataset } from '../../src/core/data/decode.js';
 
 type Status = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 
@@ -128,7 +129,13 @@ form.addEventListener('submit', (e) => e.preventDefault());
 byId<HTMLInputElement>('custom-file').addEventListener('change', async (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
   if (!file) return;
-  customText.value = await file.text();
+  try {
+    // not file.text(), which drops a leading byte-order mark that Python (and the CLI) keep
+    customText.value = decodeDataset(new Uint8Array(await file.arrayBuffer()), file.name);
+  } catch (err) {
+    byId('settings-error').textContent = (err as Error).message; // the current run stays as it is
+    return;
+  }
   customPath = file.name;
   settingsChanged();
 });

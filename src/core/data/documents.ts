@@ -1,21 +1,31 @@
-// Documents are the non-empty, stripped lines of a text, split the way Python's text-mode
-// file iteration splits them (\n, \r\n and \r all end a line).
+// Documents are the non-empty, stripped lines of a text, as the reference builds them:
+// `[line.strip() for line in open(path) if line.strip()]`. Lines end at \n, \r\n or a lone \r
+// (Python's universal newlines; \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029 stay inside a line).
 
 import { UserError } from '../errors.js';
+import { normaliseText } from './text.js';
 
-// the characters Python's str.strip() removes (str.isspace), which differ from JS trim()
-const PY_SPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
-const STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
+// Python 3's str.isspace() (unchanged since Unicode 6.3), which differs from JS's \s and trim():
+// \x1c-\x1f and \x85 are spaces, U+FEFF is not. test/data.test.ts checks every code point.
+function isPySpace(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c === 0x85 || c === 0xa0 || c === 0x1680
+    || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
 
 /** Python's `s.strip()`. */
 export function pyStrip(s: string): string {
-  return s.replace(STRIP, '');
+  // a scan, not a regex: /\s+$/-style patterns take quadratic time on a long run of inner spaces
+  let start = 0, end = s.length;
+  while (start < end && isPySpace(s.charCodeAt(start))) start++;
+  while (end > start && isPySpace(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
 }
 
 /** The documents of a text: one per non-blank line, surrounding whitespace removed. */
 export function parseDocuments(text: string): string[] {
   const docs: string[] = [];
-  for (const line of text.split(/\r\n|\r|\n/)) {
+  // as Python iterates a text file: newlines translated to \n first, then split at \n
+  for (const line of normaliseText(text).split('\n')) {
     const doc = pyStrip(line);
     if (doc.length > 0) docs.push(doc);
   }

@@ -1,5 +1,6 @@
 // One continuous text instead of documents: the model learns from windows of blockSize + 1
 // characters cut at random offsets, with no BOS. The last part of the text is held out.
+// The text equals Python's `open(path).read()`: \r\n and a lone \r read as \n.
 
 import { UserError } from '../errors.js';
 import type { Batch } from '../contract/engine.js';
@@ -15,7 +16,7 @@ export interface TextSplit {
   val: number[];   // (valChars,) the last valFraction of the text
 }
 
-/** Line endings as \n, so a file reads the same from any platform. */
+/** Line endings as \n, as Python's universal newlines read them, so a file reads the same from any platform. */
 export function normaliseText(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
