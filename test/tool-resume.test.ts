@@ -126,11 +126,11 @@ test('text windows: a held-out tail, seeded offsets, evaluation windows that cov
   const a = randomWindows(split.train, 3, 9, new PyRandom(1)), b = randomWindows(split.train, 3, 9, new PyRandom(1));
   assert.deepEqual(a, b);
   assert.ok(a.every((w) => w.length === 9));
-  const windows = evalWindows(split.train, 9); // stride 8: every id after the first predicted once
+  const windows = evalWindows(split.train, 9).slice(0, Infinity); // stride 8: every id after the first predicted once
   assert.equal(windows.length, Math.floor((94 - 1) / 8));
   windows.forEach((w, i) => assert.deepEqual(w, split.train.slice(i * 8, i * 8 + 9)));
   assert.equal(evalWindows(split.train, 9, 3).length, 3);
-  assert.deepEqual(evalWindows([1, 2, 3], 9), [[1, 2, 3]], 'a text shorter than a window is one window');
+  assert.deepEqual(evalWindows([1, 2, 3], 9).slice(0, Infinity), [[1, 2, 3]], 'a text shorter than a window is one window');
   assert.throws(() => splitText(tok, 'a', 0), /the text has 1 character; training needs at least 2/);
   assert.throws(() => splitText(tok, 'abc', 0.5), /leaves fewer than 2 training characters/);
 });

@@ -1,10 +1,11 @@
 // `microgpt eval`: the loss and bits per character of a checkpoint on a file, or on the
 // held-out part of the data it was trained on (the same split, rebuilt from the seed).
 
-import { encode, encodeDocument } from '../core/contract/tokenizer.js';
+import type { Sequences } from '../core/contract/engine.js';
+import { encode } from '../core/contract/tokenizer.js';
 import { evalWindows, splitText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
-import { meanLoss, validationSequences } from '../core/run/evaluate.js';
+import { documentSequences, meanLoss, validationSequences } from '../core/run/evaluate.js';
 import { splitDocuments } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
@@ -41,12 +42,12 @@ export async function evalJob(argv: string[]): Promise<number> {
   try {
     const format = (v.format as 'lines' | 'text' | undefined) ?? run.format;
     const max = limit === 0 ? Infinity : limit;
-    let seqs: number[][], source: string;
+    let seqs: Sequences, source: string;
     if (v.data !== undefined) {
       const data = await readData(v.data as string, format);
       seqs = format === 'text'
         ? evalWindows(encode(run.tokenizer, data.text), run.config.blockSize + 1, max)
-        : data.docs.slice(0, max).map((d) => encodeDocument(run.tokenizer, d));
+        : documentSequences(run.tokenizer, data.docs, max);
       source = data.path;
     } else {
       // the same split as training: rebuilt from the data file and the run's seed

@@ -12,7 +12,7 @@ import type { Checkpoint } from '../core/checkpoint/checkpoint.js';
 import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
 import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
-import { parseDocuments } from '../core/data/documents.js';
+import { checkDocuments, parseDocuments } from '../core/data/documents.js';
 import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
@@ -177,7 +177,7 @@ export async function readData(path: string | undefined, format: DataFormat, url
   const crc = crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0');
   if (format === 'text') return { path: file, text: normaliseText(raw), docs: [], format, crc32: crc };
   const docs = parseDocuments(raw);
-  if (docs.length === 0) throw new UserError(`${file}: the dataset has no documents (every line is empty)`);
+  checkDocuments(docs, file);
   return { path: file, text: raw, docs, format, crc32: crc };
 }
 

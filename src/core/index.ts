@@ -2,12 +2,13 @@
 
 export { PyRandom, type RandomState } from './contract/random.js';
 export { parseDocuments, pyStrip, checkDocuments } from './data/documents.js';
+export { decodeDataset } from './data/decode.js';
 export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocument, decode } from './contract/tokenizer.js';
 export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAULT_SEED, DEFAULT_TEMPERATURE,
   DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './contract/config.js';
 export { type Activation, type Norm, type Schedule, ACTIVATIONS, NORMS, SCHEDULES } from './contract/config.js';
 export { type ParamSpec, paramLayout, paramCount, initParams, paramViews } from './contract/params.js';
-export { type Batch, type Engine, type EngineName, type OptimizerState, ENGINE_NAMES, LOSS_LIMIT, isEngineName,
+export { type Batch, type Sequences, type Engine, type EngineName, type OptimizerState, ENGINE_NAMES, LOSS_LIMIT, isEngineName, lazySequences,
   predictedTokens, batchTokens } from './contract/engine.js';
 export { type EngineFeature, type EngineOptions, type EngineSpec, type MemoryLimits, ENGINES, DEFAULT_ENGINE, MAX_THREADS,
   engineSpec, checkEngineSettings, checkMemory } from './run/engines.js';
@@ -27,7 +28,7 @@ export { type Run, type RunOptions, type ReopenOptions, createRun, createTextRun
   resumeOptions, resumeRun } from './run/run.js';
 export { type StepInfo, type LoopOptions, type LoopEvent, type LoopEnd, trainStep, trainingLoop, train } from './run/loop.js';
 export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions } from './run/generate.js';
-export { EVAL_CHUNK, validationSequences, meanLoss, meanLossSteps, validationLoss } from './run/evaluate.js';
+export { EVAL_CHUNK, validationSequences, documentSequences, meanLoss, meanLossSteps, validationLoss } from './run/evaluate.js';
 export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './data/text.js';
 export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
 export { crc32 } from './checkpoint/bytes.js';

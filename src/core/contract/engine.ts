@@ -18,6 +18,27 @@ export function isEngineName(name: unknown): name is EngineName {
 /** A batch of token sequences; the model predicts each token from the ones before it. */
 export type Batch = number[][];
 
+/**
+ * Sequences read a chunk at a time: a Batch is one, and lazySequences builds the rest on
+ * demand, so evaluating a large file never holds every encoded sequence at once.
+ */
+export interface Sequences {
+  readonly length: number;
+  slice(start: number, end: number): Batch;
+}
+
+/** `count` sequences, the i-th built by `at(i)` only when a slice asks for it. */
+export function lazySequences(count: number, at: (i: number) => number[]): Sequences {
+  return {
+    length: count,
+    slice(start, end) {
+      const batch: Batch = [];
+      for (let i = Math.max(0, start); i < Math.min(count, end); i++) batch.push(at(i));
+      return batch;
+    },
+  };
+}
+
 /** Adam's moment buffers, flat in layout order, for checkpoints. */
 export interface OptimizerState {
   m: Float64Array; // (numParams,)

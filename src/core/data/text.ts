@@ -3,7 +3,7 @@
 // The text equals Python's `open(path).read()`: \r\n and a lone \r read as \n.
 
 import { UserError } from '../errors.js';
-import type { Batch } from '../contract/engine.js';
+import { type Batch, type Sequences, lazySequences } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type Tokenizer, encode } from '../contract/tokenizer.js';
 
@@ -47,15 +47,13 @@ export function randomWindows(ids: number[], count: number, windowLen: number, r
  * Fixed windows for evaluation: the text cut into consecutive windows that overlap by one
  * id, so each id after the first is predicted once; at most `limit` of them, evenly spread.
  */
-export function evalWindows(ids: number[], windowLen: number, limit = Infinity): Batch {
+export function evalWindows(ids: number[], windowLen: number, limit = Infinity): Sequences {
   if (ids.length < 2) return [];
   const stride = windowLen - 1;
   const total = Math.max(1, Math.floor((ids.length - 1) / stride));
   const count = Math.min(total, limit);
-  const batch: Batch = [];
-  for (let i = 0; i < count; i++) {
+  return lazySequences(count, (i) => {
     const start = Math.floor((i * total) / count) * stride;
-    batch.push(ids.slice(start, start + windowLen));
-  }
-  return batch;
+    return ids.slice(start, start + windowLen);
+  });
 }

@@ -1,8 +1,8 @@
 // The loss on data the model does not train on: which sequences are held out, and their mean
 // loss per predicted token, computed in chunks (so a long evaluation can yield between them).
 
-import { type Batch, batchTokens } from '../contract/engine.js';
-import { encodeDocument } from '../contract/tokenizer.js';
+import { type Sequences, batchTokens, lazySequences } from '../contract/engine.js';
+import { type Tokenizer, encodeDocument } from '../contract/tokenizer.js';
 import { evalWindows } from '../data/text.js';
 import type { Run } from './run.js';
 
@@ -16,13 +16,18 @@ export type HeldOut = Pick<Run, 'valDocs' | 'text' | 'tokenizer' | 'config'>;
  * The held-out sequences: the first `limit` validation documents (framed by BOS), or `limit`
  * fixed windows spread over the held-out text. Empty when nothing is held out.
  */
-export function validationSequences(run: HeldOut, limit = Infinity): Batch {
+export function validationSequences(run: HeldOut, limit = Infinity): Sequences {
   if (run.text) return evalWindows(run.text.val, run.config.blockSize + 1, limit);
-  return run.valDocs.slice(0, Math.min(run.valDocs.length, limit)).map((d) => encodeDocument(run.tokenizer, d));
+  return documentSequences(run.tokenizer, run.valDocs, limit);
+}
+
+/** The first `limit` documents, each encoded (framed by BOS) only when its chunk is evaluated. */
+export function documentSequences(tokenizer: Tokenizer, docs: string[], limit = Infinity): Sequences {
+  return lazySequences(Math.min(docs.length, limit), (i) => encodeDocument(tokenizer, docs[i]));
 }
 
 /** The mean loss per predicted token over `sequences`, forward only; a 'pause' after each chunk but the last. */
-export function* meanLossSteps(run: Run, sequences: Batch, chunk = EVAL_CHUNK): Generator<{ type: 'pause' }, { loss: number; tokens: number }, void> {
+export function* meanLossSteps(run: Run, sequences: Sequences, chunk = EVAL_CHUNK): Generator<{ type: 'pause' }, { loss: number; tokens: number }, void> {
   let total = 0, tokens = 0;
   for (let start = 0; start < sequences.length; start += chunk) {
     if (start > 0) yield { type: 'pause' };
@@ -34,7 +39,7 @@ export function* meanLossSteps(run: Run, sequences: Batch, chunk = EVAL_CHUNK): 
 }
 
 /** meanLossSteps all at once. */
-export function meanLoss(run: Run, sequences: Batch): { loss: number; tokens: number } {
+export function meanLoss(run: Run, sequences: Sequences): { loss: number; tokens: number } {
   const steps = meanLossSteps(run, sequences);
   for (;;) {
     const next = steps.next();
