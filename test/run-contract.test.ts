@@ -244,9 +244,21 @@ test('memory: a run that cannot fit is refused before anything is built, naming 
   const reference: ModelConfig = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08 };
   for (const e of ENGINE_NAMES) checkMemory(engineSpec(e), reference, DEFAULT_TRAIN, limits);
   const started = performance.now();
-  assert.throws(() => createRun(['abc'], { model: { nEmbd: 100000, nHead: 4 }, memory: limits }), userError(/this model needs about/));
-  assert.throws(() => createRun(['abc'], { train: { batchSize: 100_000_000 }, memory: limits }), userError(/this model needs about/));
+  assert.throws(() => createRun(['abc'], { model: { nEmbd: 60000, nHead: 4 }, memory: limits }), userError(/this model needs about/));
+  assert.throws(() => createRun(['abc'], { train: { batchSize: 1_000_000 }, memory: limits }), userError(/this model needs about/));
   assert.ok(performance.now() - started < 1000, 'refused before any allocation');
+});
+
+test('limits: settings beyond any run this project makes are refused by name, before the memory estimate', () => {
+  const started = performance.now();
+  const refuse = (options: Parameters<typeof createRun>[1], pattern: RegExp) => assert.throws(() => createRun(['abc'], options), userError(pattern));
+  refuse({ model: { nLayer: 100_000_000 } }, /^n-layer must be an integer from 1 to 1,024, got 100000000$/);
+  refuse({ model: { nEmbd: 100_000, nHead: 4 } }, /^n-embd must be an integer from 1 to 65,536, got 100000$/);
+  refuse({ model: { blockSize: 2 ** 21 } }, /^block-size must be an integer from 1 to 1,048,576/);
+  refuse({ train: { batchSize: 100_000_000 } }, /^batch-size must be an integer from 1 to 1,048,576, got 100000000$/);
+  refuse({ train: { gradAccum: 2 ** 21 } }, /^grad-accum must be an integer from 1 to 1,048,576/);
+  refuse({ train: { epsAdam: Infinity } }, /^eps must be > 0/);
+  assert.ok(performance.now() - started < 1000, 'refused at once');
 });
 
 test('memory: the float32 estimate is the memory the engine lays out, plus the float64 copies that cross into it', { skip: !wasmSupport().simd && 'no WebAssembly SIMD' }, () => {

@@ -55,11 +55,24 @@ export const DEFAULT_SEED = 42;
 export const DEFAULT_TEMPERATURE = 0.5;
 export const DEFAULT_SAMPLES = 20;
 
-function requireInt(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new UserError(`${name} must be an integer >= ${min}, got ${value}`);
+function requireInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+    throw new UserError(`${name} must be an integer ${range}, got ${value}`);
   }
 }
+
+// Upper bounds far beyond anything this project trains, so that an absurd setting (a typo,
+// an edited checkpoint) is one clear message instead of a loop or an allocation that never
+// ends; whether a run within them fits the machine is the memory estimate's question.
+export const LIMITS = {
+  vocabSize: 0x110000 + 1, // every Unicode code point, plus BOS
+  nLayer: 1024,
+  nEmbd: 65536,
+  blockSize: 1 << 20,
+  batchSize: 1 << 20,
+  gradAccum: 1 << 20,
+} as const;
 
 function requireRange(name: string, value: number, lo: number, hi: number, hiOpen = false): void {
   const ok = Number.isFinite(value) && value >= lo && (hiOpen ? value < hi : value <= hi);
@@ -74,11 +87,11 @@ function requireChoice(name: string, value: string | undefined, choices: readonl
 
 /** Throws a UserError naming the first setting that cannot work. */
 export function validateModelConfig(c: ModelConfig): void {
-  requireInt('vocab size', c.vocabSize, 2);
-  requireInt('n-layer', c.nLayer, 1);
-  requireInt('n-embd', c.nEmbd, 1);
-  requireInt('n-head', c.nHead, 1);
-  requireInt('block-size', c.blockSize, 1);
+  requireInt('vocab size', c.vocabSize, 2, LIMITS.vocabSize);
+  requireInt('n-layer', c.nLayer, 1, LIMITS.nLayer);
+  requireInt('n-embd', c.nEmbd, 1, LIMITS.nEmbd);
+  requireInt('n-head', c.nHead, 1, LIMITS.nEmbd);
+  requireInt('block-size', c.blockSize, 1, LIMITS.blockSize);
   if (c.nEmbd % c.nHead !== 0) {
     throw new UserError(`n-embd (${c.nEmbd}) must be divisible by n-head (${c.nHead})`);
   }
@@ -90,12 +103,12 @@ export function validateModelConfig(c: ModelConfig): void {
 
 export function validateTrainConfig(c: TrainConfig): void {
   requireInt('steps', c.steps, 0);
-  requireInt('batch-size', c.batchSize, 1);
+  requireInt('batch-size', c.batchSize, 1, LIMITS.batchSize);
   if (!(c.learningRate > 0) || !Number.isFinite(c.learningRate)) throw new UserError(`lr must be > 0, got ${c.learningRate}`);
   requireRange('beta1', c.beta1, 0, 1, true);
   requireRange('beta2', c.beta2, 0, 1, true);
-  if (!(c.epsAdam > 0)) throw new UserError(`eps must be > 0, got ${c.epsAdam}`);
-  if (c.gradAccum !== undefined) requireInt('grad-accum', c.gradAccum, 1);
+  if (!(c.epsAdam > 0) || !Number.isFinite(c.epsAdam)) throw new UserError(`eps must be > 0, got ${c.epsAdam}`);
+  if (c.gradAccum !== undefined) requireInt('grad-accum', c.gradAccum, 1, LIMITS.gradAccum);
   requireChoice('schedule', c.schedule, SCHEDULES);
   if (c.warmupSteps !== undefined) {
     requireInt('warmup-steps', c.warmupSteps, 0);
