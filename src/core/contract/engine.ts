@@ -15,6 +15,9 @@ export function isEngineName(name: unknown): name is EngineName {
   return typeof name === 'string' && (ENGINE_NAMES as readonly string[]).includes(name);
 }
 
+/** Kernel threads at most: far more than any machine here gains from. */
+export const MAX_THREADS = 64;
+
 /** A batch of token sequences; the model predicts each token from the ones before it. */
 export type Batch = number[][];
 

@@ -4,13 +4,15 @@
 // it; asking an engine for something it lacks is a clear error, never a silent fallback.
 
 import type { ModelConfig, TrainConfig } from '../contract/config.js';
-import { type Engine, type EngineName, ENGINE_NAMES, isEngineName } from '../contract/engine.js';
+import { type Engine, type EngineName, ENGINE_NAMES, MAX_THREADS, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
 import { createTensorEngine, tensorMemoryBytes } from '../tensor/engine.js';
 import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes } from '../wasm/engine.js';
 import { wasmSupport } from '../wasm/kernels.js';
 import type { SpawnWorker } from '../wasm/threads.js';
+
+export { MAX_THREADS };
 
 /** Settings beyond the reference model; an engine lists those it implements. */
 export type EngineFeature = 'relu2' | 'gelu' | 'layernorm' | 'dropout' | 'grad-clip' | 'weight-decay';
@@ -112,9 +114,6 @@ export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train
     throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${options.threads}`);
   }
 }
-
-/** Kernel threads at most: far more than any machine here gains from. */
-export const MAX_THREADS = 64;
 
 /** What a machine (or a browser tab) can hold, as the front end measures it. */
 export interface MemoryLimits {
