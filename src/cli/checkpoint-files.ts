@@ -1,46 +1,95 @@
-// A checkpoint on disk: DIR/checkpoint.json names DIR/model-<step>.safetensors. The weights
-// are written first under a new name and the JSON last, each atomically, so the JSON is the
-// commit point: a crash at any moment leaves the previous checkpoint or the new one, whole.
+// A checkpoint on disk: DIR/checkpoint.json names DIR/model-<step>-<crc>.safetensors. The
+// weights are written first, under a name no earlier checkpoint used, and the JSON last,
+// each durably and atomically (atomic.ts), so the JSON is the commit point: a crash or a
+// power loss at any moment leaves the previous checkpoint or the new one, whole. Weights the
+// JSON no longer names are removed only after it is on the disk; what an interrupted save
+// left behind (temporary files, unreferenced weights) is cleaned when the next run takes the
+// directory (dir-lock.ts keeps it to one writer).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../core/checkpoint/checkpoint.js';
 import { UserError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { syncDirectory, tempPath, writeFileAtomic } from './atomic.js';
+import { lockDirectory } from './dir-lock.js';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
-const WEIGHTS_FILE = /^model-\d+\.safetensors$/;
+const WEIGHTS_FILE = /^model-\d+(-[0-9a-f]{8})?\.safetensors$/;
+const LEFTOVER = /^(checkpoint\.json|model-[\w-]+\.safetensors|\.write-test)\.\d+\.tmp$/;
+const MAX_JSON_BYTES = 512 * 2 ** 20; // about V8's longest string; the moments take ~21 bytes a parameter
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code ? `${e.code}: ${e.message.replace(/^\w+: /, '')}` : String(e.message ?? err);
 }
 
-/** Creates `dir` (and parents) and checks a file can be written there; a clear error if not. */
-export function prepareOutputDir(dir: string): void {
+/**
+ * Creates `dir` (and parents), takes its lock (one writer at a time), checks a file can be
+ * written there and cleans what an interrupted save left; returns the lock's release.
+ */
+export function prepareOutputDir(dir: string): () => void {
   try {
     mkdirSync(dir, { recursive: true });
-    const probe = join(dir, `.write-test.${process.pid}`);
-    writeFileAtomic(probe, '');
-    rmSync(probe, { force: true });
   } catch (err) {
     throw new UserError(`cannot write checkpoints to ${dir} (${describe(err)})`);
+  }
+  const release = lockDirectory(dir);
+  try {
+    const probe = join(dir, '.write-test');
+    writeFileAtomic(probe, '');
+    rmSync(probe, { force: true });
+    for (const d of [dir, join(dir, 'best')]) removeLeftovers(d);
+  } catch (err) {
+    release();
+    throw new UserError(`cannot write checkpoints to ${dir} (${describe(err)})`);
+  }
+  return release;
+}
+
+/** Temporary files of an interrupted save, and weights files the checkpoint does not name. */
+function removeLeftovers(dir: string): void {
+  if (!existsSync(dir)) return;
+  const names = readdirSync(dir);
+  for (const name of names) if (LEFTOVER.test(name)) rmSync(join(dir, name), { force: true });
+  const named = referencedWeights(dir);
+  if (named === undefined) return; // no readable checkpoint: leave the files to the person
+  for (const name of names) if (WEIGHTS_FILE.test(name) && name !== named) rmSync(join(dir, name), { force: true });
+}
+
+/** The weights file DIR/checkpoint.json names, if it is there and names one. */
+function referencedWeights(dir: string): string | undefined {
+  try {
+    const file = (JSON.parse(readFileSync(join(dir, CHECKPOINT_JSON), 'utf8')) as { weights?: { file?: unknown } }).weights?.file;
+    return typeof file === 'string' ? file : undefined;
+  } catch {
+    return undefined;
   }
 }
 
 /** Writes the checkpoint into `dir`, then removes the weights files no longer referenced. */
 export function saveCheckpoint(dir: string, c: Checkpoint): void {
-  const weightsFile = `model-${String(c.step).padStart(6, '0')}.safetensors`;
-  const { weights, json } = encodeCheckpoint(c, weightsFile);
+  // named by step and CRC: a new save never overwrites the weights the current JSON names, unless with the same bytes
+  let weightsFile = '';
+  const { weights, json } = encodeCheckpoint(c, (crc) => (weightsFile = `model-${String(c.step).padStart(6, '0')}-${crc}.safetensors`));
+  const weightsPath = join(dir, weightsFile);
+  let existed = false;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, weightsFile), weights);
+    existed = existsSync(weightsPath); // then it holds these very bytes, and the JSON may name it
+    writeFileAtomic(weightsPath, weights);
     writeFileAtomic(join(dir, CHECKPOINT_JSON), json);
+  } catch (err) {
+    if (!existed) rmSync(weightsPath, { force: true }); // no orphan: the old JSON still names the old weights
+    rmSync(tempPath(weightsPath), { force: true });
+    throw new UserError(`could not save the checkpoint to ${dir} (${describe(err)}); the previous checkpoint there is intact`);
+  }
+  try {
     for (const name of readdirSync(dir)) {
       if (WEIGHTS_FILE.test(name) && name !== weightsFile) rmSync(join(dir, name), { force: true });
     }
-  } catch (err) {
-    throw new UserError(`could not save the checkpoint to ${dir} (${describe(err)})`);
+    syncDirectory(dir);
+  } catch {
+    // the new checkpoint is saved; an old weights file left here is cleaned by the next run
   }
 }
 
@@ -49,6 +98,7 @@ export function removeCheckpoint(dir: string): void {
   if (!existsSync(dir)) return;
   rmSync(join(dir, CHECKPOINT_JSON), { force: true });
   for (const name of readdirSync(dir)) if (WEIGHTS_FILE.test(name)) rmSync(join(dir, name), { force: true });
+  syncDirectory(dir);
 }
 
 /** True when `dir` already holds a checkpoint. */
@@ -59,19 +109,31 @@ export function hasCheckpoint(dir: string): boolean {
 /** Reads and verifies the checkpoint in `dir` (or the checkpoint.json given as `path`). */
 export function loadCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new UserError(`no checkpoint at ${path} (it does not exist)`);
-  const dir = statSync(path).isDirectory() ? path : join(path, '..');
-  const jsonPath = statSync(path).isDirectory() ? join(path, CHECKPOINT_JSON) : path;
+  const isDir = statSync(path).isDirectory();
+  const dir = isDir ? path : join(path, '..');
+  const jsonPath = isDir ? join(path, CHECKPOINT_JSON) : path;
   if (!existsSync(jsonPath)) throw new UserError(`no checkpoint in ${dir} (${CHECKPOINT_JSON} not found)`);
-  const where = (err: unknown): never => {
+  try {
+    // a run saving meanwhile replaces the JSON, then removes the weights it named: read again once
+    for (let attempt = 0; ; attempt++) {
+      const jsonStat = statSync(jsonPath);
+      if (!jsonStat.isFile()) throw new UserError(`${jsonPath} is not a regular file`);
+      if (jsonStat.size > MAX_JSON_BYTES) throw new UserError(`${jsonPath} is ${jsonStat.size} bytes, more than a checkpoint JSON can be`);
+      const { weightsFile, weightsBytes, json } = parseCheckpointJson(readFileSync(jsonPath, 'utf8'));
+      const weightsPath = join(dir, weightsFile);
+      if (!existsSync(weightsPath)) {
+        if (attempt === 0) continue;
+        throw new UserError(`${weightsFile}, which ${CHECKPOINT_JSON} names, is missing`);
+      }
+      // the size first: nothing is read or allocated for a file that cannot be the one named
+      const size = statSync(weightsPath).size;
+      if (!statSync(weightsPath).isFile() || size !== weightsBytes) {
+        throw new UserError(`${weightsFile} is ${size} bytes but the checkpoint says ${weightsBytes} (truncated or replaced?)`);
+      }
+      return decodeCheckpoint(json, readFileSync(weightsPath));
+    }
+  } catch (err) {
     if (err instanceof UserError) throw new UserError(`checkpoint ${dir}: ${err.message}`);
     throw new UserError(`cannot read the checkpoint in ${dir} (${describe(err)})`);
-  };
-  try {
-    const { weightsFile, json } = parseCheckpointJson(readFileSync(jsonPath, 'utf8'));
-    const weightsPath = join(dir, weightsFile);
-    if (!existsSync(weightsPath)) throw new UserError(`${weightsFile}, which ${CHECKPOINT_JSON} names, is missing`);
-    return decodeCheckpoint(json, readFileSync(weightsPath));
-  } catch (err) {
-    return where(err);
   }
 }

@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import type { Checkpoint, DataInfo } from '../core/checkpoint/checkpoint.js';
 import { DivergenceError, UserError } from '../core/errors.js';
-import { engineSpec } from '../core/run/engines.js';
+import { type EngineOptions, engineSpec } from '../core/run/engines.js';
 import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, resumeRun, runCheckpoint } from '../core/run/run.js';
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
@@ -75,6 +75,12 @@ function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>):
   return c;
 }
 
+/** The engine options of a resumed run: its checkpoint's thread count unless --threads says otherwise. */
+function resumedEngineOptions(c: Checkpoint, v: FlagValues, given: Set<string>): EngineOptions {
+  const options = engineOptions(c.engine, v, given);
+  return given.has('threads') ? options : { ...options, threads: undefined };
+}
+
 export async function trainJob(argv: string[]): Promise<number> {
   const { values: v, given } = parseArgs(argv, TRAIN_FLAGS);
   if (v.help) {
@@ -86,7 +92,7 @@ export async function trainJob(argv: string[]): Promise<number> {
   const resumed = resumeDir !== undefined ? settingsFromCheckpoint(resumeDir, v, given) : undefined;
   if (!resumed && v.preset !== undefined) applyPreset(v.preset as string, v, given, TRAIN_FLAGS);
   const options: RunOptions = resumed
-    ? { ...resumeOptions(resumed, engineOptions(resumed.engine, v, given)), memory: machineMemory() }
+    ? { ...resumeOptions(resumed, resumedEngineOptions(resumed, v, given)), memory: machineMemory() }
     : runOptions(v, given);
   const out = v.out as string | undefined;
   for (const name of ['save-every', 'overwrite']) {
@@ -101,15 +107,30 @@ export async function trainJob(argv: string[]): Promise<number> {
   if (stopAt > steps || stopAt < 1 || (resumed && stopAt <= resumed.step)) {
     throw new UserError(`--stop-at must be between ${resumed ? resumed.step + 1 : 1} and --steps (${steps}), got ${stopAt}`);
   }
-  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
   if (out !== undefined) {
     const continuing = resumeDir !== undefined && resolve(out) === resolve(resumeDir);
     if (!continuing && hasCheckpoint(out) && !v.overwrite) {
       throw new UserError(`${out} already holds a checkpoint; continue it with --resume ${out}, or replace it with --overwrite`);
     }
-    prepareOutputDir(out);
-    if (!continuing) removeCheckpoint(join(out, 'best')); // an overwritten run's best is not this run's
   }
+  const release = out !== undefined ? prepareOutputDir(out) : undefined; // one writer per directory from here on
+  try {
+    if (out !== undefined && !(resumeDir !== undefined && resolve(out) === resolve(resumeDir))) {
+      removeCheckpoint(join(out, 'best')); // an overwritten run's best is not this run's
+    }
+    return await train(v, options, resumed, steps, stopAt, { saveEvery, evalEvery, evalSize, logEvery });
+  } finally {
+    release?.();
+  }
+}
+
+interface Cadence { saveEvery: number; evalEvery: number; evalSize: number; logEvery: number }
+
+/** The run itself, once every setting is checked and the output directory is this process's. */
+async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | undefined, steps: number, stopAt: number,
+                     { saveEvery, evalEvery, evalSize, logEvery }: Cadence): Promise<number> {
+  const out = v.out as string | undefined, resumeDir = v.resume as string | undefined;
+  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
 
   // data and run: the same draws as an uninterrupted run, then the checkpoint's state on top
   const format = v.format as 'lines' | 'text';
