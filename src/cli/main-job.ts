@@ -3,8 +3,7 @@
 // is read; the training is the one loop (core/run/loop.ts) that `train` drives too.
 
 import { DEFAULT_SAMPLES, DEFAULT_TEMPERATURE, validateTemperature } from '../core/contract/config.js';
-import { UserError } from '../core/errors.js';
-import { sample } from '../core/run/generate.js';
+import { sample, validateSampleCount } from '../core/run/generate.js';
 import { trainingLoop } from '../core/run/loop.js';
 import { createRun } from '../core/run/run.js';
 import { BUNDLED_DATA } from './dataset.js';
@@ -54,7 +53,7 @@ export async function mainJob(argv: string[]): Promise<void> {
     return;
   }
   const samples = v.samples as number, temperature = v.temperature as number;
-  if (samples < 0) throw new UserError(`--samples must be >= 0, got ${samples}`);
+  validateSampleCount(samples);
   validateTemperature(temperature);
   const options = runOptions({ ...REFERENCE_ONLY, ...v }, given);
   const data = await readData(v.data as string | undefined ?? BUNDLED_DATA.names, 'lines', v['data-url'] as string | undefined);

@@ -3,7 +3,7 @@
 
 import { PyRandom } from '../core/contract/random.js';
 import { UserError } from '../core/errors.js';
-import { sampleText, validateSampleOptions } from '../core/run/generate.js';
+import { sampleText, validateSampleCount, validateSampleOptions } from '../core/run/generate.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { CHECKPOINT_ENGINE_FLAGS, runFromFlags } from './options.js';
 
@@ -33,7 +33,7 @@ export async function sampleJob(argv: string[]): Promise<number> {
   }
   if (v.from === undefined) throw new UserError('sample needs --from DIR, a checkpoint directory');
   const flag = (name: string) => v[name] as number | undefined;
-  if ((flag('samples') ?? 0) < 0) throw new UserError(`--samples must be >= 0, got ${v.samples}`);
+  if (flag('samples') !== undefined) validateSampleCount(flag('samples')!);
   // the flags as given are checked before the checkpoint is read; its format fills the defaults
   validateSampleOptions({ temperature: flag('temperature') ?? 1, topK: flag('top-k'), maxTokens: flag('max-tokens') });
   const { run } = runFromFlags(v, given);

@@ -27,7 +27,7 @@ export { linearDecay, cosineDecay, scheduledLearningRate, learningRateAt } from 
 export { type Run, type RunOptions, type ReopenOptions, createRun, createTextRun, nextBatches, runCheckpoint, runFromCheckpoint,
   resumeOptions, resumeRun } from './run/run.js';
 export { type StepInfo, type LoopOptions, type LoopEvent, type LoopEnd, trainStep, trainingLoop, train } from './run/loop.js';
-export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions } from './run/generate.js';
+export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions, validateSampleCount, MAX_SAMPLES, MAX_NEW_TOKENS } from './run/generate.js';
 export { EVAL_CHUNK, validationSequences, documentSequences, meanLoss, meanLossSteps, validationLoss } from './run/evaluate.js';
 export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './data/text.js';
 export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';

@@ -58,14 +58,26 @@ export interface SampleOptions {
   topK?: number;
 }
 
+// Far more than anyone reads; a typo's extra zeros get a message instead of hours of output
+// (or, where samples are gathered first, a memory blow-up).
+export const MAX_SAMPLES = 100_000;
+export const MAX_NEW_TOKENS = 1_000_000;
+
 /** Throws a UserError naming the first sampling setting that cannot work. */
 export function validateSampleOptions(options: SampleOptions): void {
   validateTemperature(options.temperature);
   if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) {
     throw new UserError(`top-k must be an integer >= 1, got ${options.topK}`);
   }
-  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) {
-    throw new UserError(`max-tokens must be an integer >= 1, got ${options.maxTokens}`);
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1 && options.maxTokens <= MAX_NEW_TOKENS)) {
+    throw new UserError(`max-tokens must be an integer from 1 to ${MAX_NEW_TOKENS.toLocaleString('en-US')}, got ${options.maxTokens}`);
+  }
+}
+
+/** Throws a UserError unless `count` samples is a number a front end can print. */
+export function validateSampleCount(count: number): void {
+  if (!(Number.isInteger(count) && count >= 0 && count <= MAX_SAMPLES)) {
+    throw new UserError(`samples must be an integer from 0 to ${MAX_SAMPLES.toLocaleString('en-US')}, got ${count}`);
   }
 }
 
