@@ -123,6 +123,12 @@ const CASES: [string, () => string[], RegExp][] = [
   ['bench --bogus', () => ['bench', '--bogus'], /unknown flag --bogus/],
 
   ['an unknown command', () => ['frobnicate'], /unknown command 'frobnicate' \(commands: train, sample, eval, bench/],
+  ['a command named like a prototype member', () => ['constructor'], /unknown command 'constructor'/],
+  ['the command __proto__', () => ['__proto__'], /unknown command '__proto__'/],
+  ['the command toString', () => ['toString'], /unknown command 'toString'/],
+  ['a flag named like a prototype member', () => ['--constructor', '1'], /unknown flag --constructor/],
+  ['the flag --__proto__', () => ['train', '--__proto__', '1'], /unknown flag --__proto__/],
+  ['a preset named like a prototype member', () => ['train', '--preset', 'constructor'], /unknown preset 'constructor'/],
 ];
 
 function run(args: string[]): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string; ms: number }> {

@@ -10,12 +10,13 @@ import { mainJob } from './main-job.js';
 import { sampleJob } from './sample-job.js';
 import { trainJob } from './train-job.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  train: trainJob,
-  sample: sampleJob,
-  eval: evalJob,
-  bench: benchJob,
-};
+// a Map, not an object: `microgpt constructor` must not find Object.prototype.constructor
+const COMMANDS = new Map<string, (argv: string[]) => Promise<number>>([
+  ['train', trainJob],
+  ['sample', sampleJob],
+  ['eval', evalJob],
+  ['bench', benchJob],
+]);
 
 export async function main(argv: string[]): Promise<number> {
   // before anything validates a WebAssembly module: every run of this process, a fresh one or
@@ -27,10 +28,10 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   try {
-    const command = COMMANDS[argv[0]];
+    const command = COMMANDS.get(argv[0]);
     if (command) return await command(argv.slice(1));
     if (argv.length > 0 && !argv[0].startsWith('-')) {
-      throw new UserError(`unknown command '${argv[0]}' (commands: ${Object.keys(COMMANDS).join(', ')}; see --help)`);
+      throw new UserError(`unknown command '${argv[0]}' (commands: ${[...COMMANDS.keys()].join(', ')}; see --help)`);
     }
     await mainJob(argv);
     return 0;
