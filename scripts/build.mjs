@@ -1,0 +1,104 @@
+// Compiles the TypeScript into dist/, but only when something changed: `npm start` runs this
+// before every run, so a learner who edits a file sees the change at once, and a run with
+// nothing changed pays ~50 ms instead of a full compile (several seconds).
+//
+//   node scripts/build.mjs        the library and the CLI (src/), as `npm start` needs
+//   node scripts/build.mjs all    also the tests and benchmarks, as `npm test` and `npm run bench` need
+//   node scripts/build.mjs --clean   forget everything and compile from scratch
+//
+// "Changed" means: a source file's size or modification time differs from what the last
+// successful build recorded, a file was added or removed, or an output is missing. The
+// compile itself is incremental (tsc --incremental), and outputs whose source was deleted
+// are removed, so a deleted test does not keep running from dist/.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+// what each target compiles, and the folders whose files can change its output
+// (`compiled`: the folders its config includes, each file of which gets an output; `watched`
+// adds what those import from elsewhere: the web modules some tests check, global types;
+// `checks`: configs that only type-check, e.g. that the core uses no Node API)
+const TARGETS = {
+  cli: { config: 'tsconfig.cli.json', compiled: ['src'], watched: ['types'], checks: [] },
+  all: { config: 'tsconfig.json', compiled: ['src', 'test', 'bench'], watched: ['types', 'web/src'], checks: ['tsconfig.core.json'] },
+};
+
+/** Every .ts file under `dir`, relative to the repository root. */
+function sources(dir, out = []) {
+  const abs = join(ROOT, dir);
+  if (!existsSync(abs)) return out;
+  for (const entry of readdirSync(abs, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) sources(path, out);
+    else if (entry.name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** One line per input file (name, size, modification time): what a build depends on. */
+function fingerprint(target) {
+  const { compiled, watched } = TARGETS[target];
+  const files = [...compiled, ...watched].flatMap((root) => sources(root)).sort();
+  const configs = readdirSync(ROOT).filter((f) => /^tsconfig.*\.json$/.test(f)).sort();
+  return [...configs, ...files].map((f) => {
+    const s = statSync(join(ROOT, f));
+    return `${f} ${s.size} ${s.mtimeMs}`;
+  });
+}
+
+/** True when a compiled source's JavaScript is not in dist/ (someone deleted it). */
+function outputsMissing(target) {
+  return TARGETS[target].compiled.flatMap((root) => sources(root))
+    .some((f) => !f.endsWith('.d.ts') && !existsSync(join(DIST, f.replace(/\.ts$/, '.js'))));
+}
+
+/** Compiled outputs (dist/**.js and companions) whose .ts source no longer exists. */
+function removeOrphans() {
+  const walk = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) { walk(path); continue; }
+      const m = relative(DIST, path).match(/^(.*)\.(js|js\.map|d\.ts|d\.ts\.map)$/);
+      if (m && !existsSync(join(ROOT, `${m[1]}.ts`))) rmSync(path);
+    }
+  };
+  for (const dir of ['src', 'test', 'bench', 'web']) walk(join(DIST, dir));
+}
+
+function build(target, clean) {
+  const stampPath = join(DIST, `.build-${target}.json`);
+  const infoPath = join(DIST, `.tsbuildinfo-${target}`);
+  if (clean) rmSync(DIST, { recursive: true, force: true });
+  const now = fingerprint(target);
+  const stamp = existsSync(stampPath) ? JSON.parse(readFileSync(stampPath, 'utf8')) : [];
+  const missing = outputsMissing(target);
+  if (!missing && JSON.stringify(stamp) === JSON.stringify(now)) return; // up to date
+  // tsc --incremental trusts its build info even when outputs were deleted: then start over
+  if (missing) rmSync(infoPath, { force: true });
+  mkdirSync(DIST, { recursive: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  for (const config of [TARGETS[target].config, ...TARGETS[target].checks]) {
+    const info = config === TARGETS[target].config ? infoPath : join(DIST, `.tsbuildinfo-${config.replace(/\.json$/, '')}`);
+    const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, config), '--incremental', '--tsBuildInfoFile', info], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      rmSync(stampPath, { force: true });
+      process.exit(r.status ?? 1);
+    }
+  }
+  removeOrphans();
+  writeFileSync(stampPath, JSON.stringify(now));
+}
+
+const args = process.argv.slice(2);
+const target = args.find((a) => !a.startsWith('--')) ?? 'cli';
+if (!(target in TARGETS)) {
+  process.stderr.write(`build: unknown target '${target}' (cli or all)\n`);
+  process.exit(2);
+}
+build(target, args.includes('--clean'));
