@@ -9,7 +9,7 @@ import { createRun } from '../core/run/run.js';
 import { BUNDLED_DATA } from './dataset.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed, formatStepLine } from './format.js';
-import { ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, readData, runOptions } from './options.js';
+import { ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, cutWarning, readData, runOptions } from './options.js';
 import { type MetricsFile, openMetrics } from './progress.js';
 
 const pick = (specs: FlagSpec[], names: string[]) => names.map((n) => specs.find((s) => s.name === n)!);
@@ -58,6 +58,8 @@ export async function mainJob(argv: string[]): Promise<void> {
   const options = runOptions({ ...REFERENCE_ONLY, ...v }, given);
   const data = await readData(v.data as string | undefined ?? BUNDLED_DATA.names, 'lines', v['data-url'] as string | undefined);
   const run = createRun(data.docs, options);
+  const cut = cutWarning(run); // on stderr: stdout stays the reference's, which cuts silently
+  if (cut) process.stderr.write(`microgpt: warning: ${cut}\n`);
   const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, false) : undefined;
   const out = process.stdout;
   out.write(`num docs: ${data.docs.length}\nvocab size: ${run.tokenizer.vocabSize}\nnum params: ${run.numParams}\n`);

@@ -16,7 +16,7 @@ import { checkDocuments, parseDocuments } from '../core/data/documents.js';
 import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
-import { type Run, type RunOptions, runFromCheckpoint } from '../core/run/run.js';
+import { type Run, type RunOptions, documentsCut, runFromCheckpoint } from '../core/run/run.js';
 import { spawnNodeWorker } from '../node/kernel-thread.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
@@ -86,6 +86,7 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`preset ${path} must be a JSON object of flag names to values`);
   const settable = specs.filter((s) => !['preset', 'resume', 'help'].includes(s.name));
+  const byUser = new Set(given);
   for (const [key, value] of Object.entries(raw)) {
     const spec = settable.find((s) => s.name === key);
     if (!spec) {
@@ -100,6 +101,12 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     given.add(key); // from here on it counts as set, e.g. for the engine flags' checks
     // a preset's paths are relative to the preset file
     values[key] = key === 'data' || key === 'out' ? resolve(dirname(path), value as string) : value as string | number | boolean;
+  }
+  // a shorter --steps than the preset planned for can leave its warmup longer than the run
+  const warmup = values['warmup-steps'], steps = values.steps;
+  if (Object.hasOwn(raw, 'warmup-steps') && !byUser.has('warmup-steps') && typeof warmup === 'number' && typeof steps === 'number' && warmup > 0 && warmup >= steps) {
+    throw new UserError(`the preset's warmup-steps (${warmup}) must be less than --steps (${steps}): ` +
+      `give a shorter warmup too, e.g. --warmup-steps ${Math.floor(steps / 10)}`);
   }
 }
 
@@ -192,4 +199,14 @@ export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; che
   if (why) throw new UserError(`${why}; add --engine tensor`);
   const options = { ...engineOptions(engine, v, given), engine, blockSize: v['block-size'] as number | undefined, memory: machineMemory() };
   return { run: runFromCheckpoint(checkpoint, options), checkpoint };
+}
+
+/** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */
+export function cutWarning(run: Run): string | undefined {
+  if (run.format !== 'lines') return undefined;
+  const { count, total, longest } = documentsCut(run);
+  if (count === 0) return undefined;
+  const b = run.config.blockSize;
+  return `${count} of ${total} documents are longer than the context (block-size ${b}): the model sees only their first ${b} ` +
+    `characters and never their end; --block-size ${longest + 1} fits them all`;
 }

@@ -4,14 +4,17 @@
 
 import { join, resolve } from 'node:path';
 import type { Checkpoint, DataInfo } from '../core/checkpoint/checkpoint.js';
+import { validateTrainConfig } from '../core/contract/config.js';
+import { learningRateAt } from '../core/contract/schedule.js';
 import { DivergenceError, UserError } from '../core/errors.js';
 import { type EngineOptions, engineSpec } from '../core/run/engines.js';
+import { validationSequences } from '../core/run/evaluate.js';
 import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, resumeRun, runCheckpoint } from '../core/run/run.js';
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
-import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, engineOptions, listPresets, machineMemory, readData,
+import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, readData,
   runOptions } from './options.js';
 import { type MetricsFile, type StepReport, bitsPerChar, createProgress, formatDuration, openMetrics } from './progress.js';
 
@@ -56,12 +59,26 @@ function requireMin(v: FlagValues, name: string, min: number): number {
   return n;
 }
 
-/** For --resume: the checkpoint, with its data and watch settings in `v`; flags may change only how the run is watched. */
-function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>): Checkpoint {
-  const clash = [...given].find((name) => RUN_FLAGS.has(name));
+/**
+ * For --resume: the checkpoint, with its data and watch settings in `v`. Flags may change
+ * only how the run is watched, and --steps its length (to extend a finished run); a changed
+ * length is returned as `planned`, the steps the checkpoint's run was planned for.
+ */
+function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>): { c: Checkpoint; planned?: number } {
+  const clash = [...given].find((name) => RUN_FLAGS.has(name) && name !== 'steps');
   if (clash) throw new UserError(`--${clash} cannot be set with --resume: a resumed run keeps the settings in its checkpoint`);
   const c = loadCheckpoint(dir);
-  if (c.step >= c.train.steps) throw new UserError(`the run in ${dir} is complete (step ${c.step} of ${c.train.steps}); nothing to resume`);
+  let planned: number | undefined;
+  if (given.has('steps') && v.steps !== c.train.steps) {
+    const steps = v.steps as number;
+    if (steps <= c.step) throw new UserError(`--steps ${steps} must be more than the ${c.step} steps the run in ${dir} has done`);
+    planned = c.train.steps;
+    c.train = { ...c.train, steps };
+    validateTrainConfig(c.train); // e.g. a warmup longer than the new length
+  } else if (c.step >= c.train.steps) {
+    throw new UserError(`the run in ${dir} is complete (step ${c.step} of ${c.train.steps}); nothing to resume ` +
+      `(to train it further, give a larger --steps)`);
+  }
   Object.assign(v, { format: c.data.format, steps: c.train.steps, engine: c.engine });
   if (!given.has('data')) {
     if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
@@ -72,7 +89,7 @@ function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>):
     if (!given.has(name) && Number.isSafeInteger(saved)) v[name] = saved;
   }
   if (!given.has('out')) v.out = dir;
-  return c;
+  return { c, planned };
 }
 
 /** The engine options of a resumed run: its checkpoint's thread count unless --threads says otherwise. */
@@ -89,7 +106,8 @@ export async function trainJob(argv: string[]): Promise<number> {
   }
   // every setting is checked here, before the data is read
   const resumeDir = v.resume as string | undefined;
-  const resumed = resumeDir !== undefined ? settingsFromCheckpoint(resumeDir, v, given) : undefined;
+  const fromCheckpoint = resumeDir !== undefined ? settingsFromCheckpoint(resumeDir, v, given) : undefined;
+  const resumed = fromCheckpoint?.c;
   if (!resumed && v.preset !== undefined) applyPreset(v.preset as string, v, given, TRAIN_FLAGS);
   const options: RunOptions = resumed
     ? { ...resumeOptions(resumed, resumedEngineOptions(resumed, v, given)), memory: machineMemory() }
@@ -118,7 +136,7 @@ export async function trainJob(argv: string[]): Promise<number> {
     if (out !== undefined && !(resumeDir !== undefined && resolve(out) === resolve(resumeDir))) {
       removeCheckpoint(join(out, 'best')); // an overwritten run's best is not this run's
     }
-    return await train(v, options, resumed, steps, stopAt, { saveEvery, evalEvery, evalSize, logEvery });
+    return await train(v, options, resumed, fromCheckpoint?.planned, steps, stopAt, { saveEvery, evalEvery, evalSize, logEvery });
   } finally {
     release?.();
   }
@@ -127,7 +145,7 @@ export async function trainJob(argv: string[]): Promise<number> {
 interface Cadence { saveEvery: number; evalEvery: number; evalSize: number; logEvery: number }
 
 /** The run itself, once every setting is checked and the output directory is this process's. */
-async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | undefined, steps: number, stopAt: number,
+async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | undefined, planned: number | undefined, steps: number, stopAt: number,
                      { saveEvery, evalEvery, evalSize, logEvery }: Cadence): Promise<number> {
   const out = v.out as string | undefined, resumeDir = v.resume as string | undefined;
   const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
@@ -145,12 +163,25 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
   const progress = createProgress(process.stdout, Boolean(v.quiet), logEvery);
   progress.line(describeRun(run, data.path, out, saveEvery));
   if (resumed) progress.line(`resuming from ${resumeDir} at step ${resumed.step}`);
+  if (resumed && planned !== undefined) {
+    const lr = (steps: number) => formatFixed(learningRateAt({ ...run.train, steps }, resumed.step), 6);
+    progress.line(`notice: the run now has ${run.train.steps} steps (it was planned for ${planned}): its ${run.train.schedule} learning-rate ` +
+      `schedule is recomputed over ${run.train.steps}, so step ${resumed.step + 1} trains at lr ${lr(run.train.steps)} (it would have been ${lr(planned)})`);
+  }
   const notice = (run.engine as { notice?: string }).notice;
   if (notice) progress.line(`notice: ${notice}`);
+  const cut = cutWarning(run);
+  if (cut) progress.line(`warning: ${cut}`);
+  // how much of the held-out part a measurement scores (`microgpt eval` scores all of it)
+  const heldOut = validationSequences(run).length, unit = `held-out ${run.text ? 'window' : 'document'}${heldOut === 1 ? '' : 's'}`;
+  const scored = evalSize >= heldOut ? `on ${heldOut === 1 ? 'the' : 'all'} ${heldOut} ${unit}` : `on ${evalSize} of ${heldOut} ${unit}`;
 
   let best = resumed?.bestValLoss, lastSaved = resumed?.step ?? -1;
-  const settings = Object.fromEntries(WATCH_FLAGS.map((name) => [name, v[name] as number]));
-  const checkpoint = (): Checkpoint => ({ ...runCheckpoint(run, dataInfo, best), settings });
+  const watch = Object.fromEntries(WATCH_FLAGS.map((name) => [name, v[name] as number]));
+  // training time over every session of the run, so a resumed run reports the whole
+  const before = Number(resumed?.settings?.['elapsed-ms'] ?? 0);
+  const elapsedMs = () => Math.round(before + performance.now() - start);
+  const checkpoint = (): Checkpoint => ({ ...runCheckpoint(run, dataInfo, best), settings: { ...watch, 'elapsed-ms': elapsedMs() } });
   const save = (): void => {
     if (out === undefined || run.step === lastSaved) return;
     saveCheckpoint(out, checkpoint());
@@ -180,7 +211,8 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
         if (pending) pending.valLoss = e.loss;
         if (e.best) best = e.loss;
         if (e.best && out !== undefined) saveCheckpoint(join(out, 'best'), checkpoint());
-        progress.line(`step ${e.step}: val loss ${formatFixed(e.loss, 4)} (${formatFixed(bitsPerChar(e.loss), 3)} bits/char)${e.best && out ? ', best so far: saved' : ''}`);
+        progress.line(`step ${e.step}: val loss ${formatFixed(e.loss, 4)} (${formatFixed(bitsPerChar(e.loss), 3)} bits/char) ${scored}` +
+          `${e.best && out ? ', best so far: saved' : ''}`);
         flush();
       } else if (e.type === 'save') {
         flush();
@@ -209,8 +241,8 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
     return interrupted ? 130 : 0;
   }
   const val = end!.lastEval !== undefined ? ` | val loss ${formatFixed(end!.lastEval, 4)} (${formatFixed(bitsPerChar(end!.lastEval), 3)} bits/char)` : '';
-  const resumedNote = resumed ? ` (${steps - resumed.step} of them in this session)` : '';
-  progress.line(`done: ${steps} steps${resumedNote} in ${elapsed}${val}${where}`);
+  const session = resumed ? ` (this session: ${steps - resumed.step} steps in ${elapsed})` : '';
+  progress.line(`done: ${steps} steps in ${formatDuration(elapsedMs())}${session}${val}${where}`);
   if (out !== undefined) progress.line(`sample with: microgpt sample --from ${out}`);
   return 0;
 }

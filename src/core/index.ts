@@ -25,7 +25,7 @@ export { type SpawnWorker, type WorkerPort } from './wasm/threads.js';
 export { serveKernels } from './wasm/worker.js';
 export { linearDecay, cosineDecay, scheduledLearningRate, learningRateAt } from './contract/schedule.js';
 export { type Run, type RunOptions, type ReopenOptions, createRun, createTextRun, nextBatches, runCheckpoint, runFromCheckpoint,
-  resumeOptions, resumeRun } from './run/run.js';
+  resumeOptions, resumeRun, documentsCut } from './run/run.js';
 export { type StepInfo, type LoopOptions, type LoopEvent, type LoopEnd, trainStep, trainingLoop, train } from './run/loop.js';
 export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions, validateSampleCount, MAX_SAMPLES, MAX_NEW_TOKENS } from './run/generate.js';
 export { EVAL_CHUNK, validationSequences, documentSequences, meanLoss, meanLossSteps, validationLoss } from './run/evaluate.js';

@@ -75,6 +75,24 @@ export function createRun(documents: string[], options: RunOptions = {}): Run {
 }
 
 /**
+ * The documents (train and held out) too long for the context: a document of n characters
+ * is n + 1 predictions (each character, then the closing BOS), and only the first blockSize
+ * are trained on and scored. `longest` is the most characters any document has.
+ */
+export function documentsCut(run: Pick<Run, 'docs' | 'valDocs' | 'config'>): { count: number; total: number; longest: number } {
+  let count = 0, longest = 0;
+  for (const list of [run.docs, run.valDocs]) {
+    for (const doc of list) {
+      let n = 0;
+      for (const _ of doc) n++; // code points, as the tokenizer counts characters
+      if (n + 1 > run.config.blockSize) count++;
+      if (n > longest) longest = n;
+    }
+  }
+  return { count, total: run.docs.length + run.valDocs.length, longest };
+}
+
+/**
  * A run on one continuous text (format 'text'): the vocabulary is every character of it,
  * the last `valFraction` (default 0.1) is held out, and each step trains on windows of
  * blockSize + 1 characters at offsets drawn from the run's random stream.

@@ -1,0 +1,83 @@
+// What a run tells its user beyond the losses: documents cut to the context, a preset's
+// warmup that no longer fits, a finished run extended with --steps, the time of every
+// session, and how much of the held-out part a validation loss scores.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/microgpt.js');
+const DIR = mkdtempSync(join(tmpdir(), 'microgpt-friendly-'));
+after(() => rmSync(DIR, { recursive: true, force: true }));
+const PANGRAMS = join(DIR, 'pangrams.txt');
+writeFileSync(PANGRAMS, 'the quick brown fox jumps over the lazy dog\npack my box with five dozen liquor jugs\nhow vexingly quick daft zebras jump\nsphinx\n');
+const NAMES = join(DIR, 'names.txt');
+writeFileSync(NAMES, readFileSync(new URL('../../data/names.txt', import.meta.url), 'utf8').split('\n').slice(0, 300).join('\n'));
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+}
+
+test('documents longer than the context: one warning with the count and the block size that fits them', () => {
+  const warning = '3 of 4 documents are longer than the context (block-size 16): the model sees only their first 16 characters ' +
+    'and never their end; --block-size 44 fits them all';
+  const main = cli('--data', PANGRAMS, '--steps', '2', '--samples', '1');
+  assert.equal(main.status, 0, main.stderr);
+  assert.equal(main.stderr, `microgpt: warning: ${warning}\n`, 'on stderr, so stdout stays the reference\'s');
+  assert.match(main.stdout, /^num docs: 4\n/);
+  const train = cli('train', '--data', PANGRAMS, '--steps', '2', '--quiet');
+  assert.equal(train.status, 0, train.stderr);
+  assert.ok(train.stdout.includes(`\nwarning: ${warning}\n`), train.stdout);
+  const fits = cli('train', '--data', PANGRAMS, '--steps', '2', '--block-size', '44', '--quiet');
+  assert.doesNotMatch(fits.stdout + fits.stderr, /warning/);
+  assert.equal(cli('--data', NAMES, '--steps', '2', '--samples', '1').stderr, '', 'names fit the reference context');
+});
+
+test('a preset whose warmup is longer than a shorter --steps says how to fix it, and leaves nothing behind', () => {
+  const out = join(DIR, 'short-shakespeare');
+  const r = cli('train', '--preset', 'shakespeare', '--steps', '60', '--out', out);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'microgpt: error: the preset\'s warmup-steps (100) must be less than --steps (60): give a shorter warmup too, e.g. --warmup-steps 6\n');
+  assert.ok(!existsSync(out), 'no output directory');
+});
+
+test('a finished run extends with --steps: the schedule recomputed and said, the time of every session reported', () => {
+  const out = join(DIR, 'extended');
+  const first = cli('train', '--data', NAMES, '--steps', '20', '--val-fraction', '0.1', '--eval-size', '8', '--out', out, '--quiet');
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /step 20: val loss \d\.\d{4} \(\d\.\d{3} bits\/char\) on 8 of 30 held-out documents/);
+  assert.match(first.stdout, /done: 20 steps in [\d.]+m?s \| val loss/);
+  const firstMs = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).settings['elapsed-ms'];
+  assert.ok(firstMs > 0);
+
+  const again = cli('train', '--resume', out);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /is complete \(step 20 of 20\); nothing to resume \(to train it further, give a larger --steps\)/);
+  const shorter = cli('train', '--resume', out, '--steps', '20');
+  assert.equal(shorter.status, 2, 'the same length is still complete');
+
+  const more = cli('train', '--resume', out, '--steps', '40', '--quiet');
+  assert.equal(more.status, 0, more.stderr);
+  assert.match(more.stdout, /notice: the run now has 40 steps \(it was planned for 20\): its linear learning-rate schedule is recomputed over 40, so step 21 trains at lr 0\.005000 \(it would have been 0\.000000\)/);
+  assert.match(more.stdout, /done: 40 steps in [\d.]+m?s \(this session: 20 steps in [\d.]+m?s\)/);
+  const saved = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+  assert.equal(saved.step, 40);
+  assert.equal(saved.train.steps, 40);
+  assert.ok(saved.settings['elapsed-ms'] > firstMs, 'the time adds up over sessions');
+  const back = cli('train', '--resume', out, '--steps', '30');
+  assert.equal(back.stderr, `microgpt: error: --steps 30 must be more than the 40 steps the run in ${out} has done\n`);
+});
+
+test('a text run says how many of the held-out windows each validation scores', () => {
+  const text = join(DIR, 'text.txt');
+  writeFileSync(text, readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 20000));
+  const r = cli('train', '--data', text, '--format', 'text', '--steps', '2', '--eval-every', '1', '--eval-size', '16', '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /step 1: val loss \d\.\d{4} \(\d\.\d{3} bits\/char\) on 16 of 124 held-out windows/);
+  const all = cli('train', '--data', text, '--format', 'text', '--steps', '1', '--eval-size', '1000', '--quiet');
+  assert.match(all.stdout, /on all 124 held-out windows/);
+});
