@@ -3,8 +3,9 @@
 // run through the library (createRun / train), so only the training loop is timed.
 // Then the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
 // the float64 engine and PyTorch where installed, at the size of nanoGPT's CPU recipe.
-// Flags: --quick (fewer repetitions, fewer steps), --no-python (skip the ~190 s CPython run),
-// --no-torch (skip PyTorch in the scale run).
+// Flags: --quick (fewer repetitions and steps, and no CPython: a minute or two in all),
+// --no-python (skip the 3-8 minute CPython run), --no-torch (skip PyTorch in the scale run).
+// What it is doing goes to stderr as it goes, the results to stdout.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +26,15 @@ import { pythonUnavailable, runPython } from './python.js';
 
 const root = new URL('../../', import.meta.url);
 const NAMES = fileURLToPath(new URL('data/names.txt', root));
-const SCRIPT = fileURLToPath(new URL('../shared/reference/microgpt.py', root));
+const SCRIPT = fileURLToPath(new URL('reference/microgpt.py', root));
 
 const args = process.argv.slice(2);
 const FLAGS = ['--quick', '--no-python', '--no-torch'];
 for (const a of args) if (!FLAGS.includes(a)) throw new Error(`unknown flag ${a} (${FLAGS.join(', ')})`);
 const quick = args.includes('--quick');
+const benchStart = performance.now();
+/** A progress line on stderr, with the time since the benchmark started. */
+const progress = (what: string) => process.stderr.write(`[bench ${((performance.now() - benchStart) / 1000).toFixed(0).padStart(4)} s] ${what}\n`);
 const docs = parseDocuments(readFileSync(NAMES, 'utf8'));
 setFlagsFromString('--expose-gc'); // so the allocation check starts from a collected heap
 const gc = runInNewContext('gc') as () => void;
@@ -85,6 +89,7 @@ const row = (name: string, ms: number, steps: number, tokens: number, runs: numb
 
 // 1. the reference run on the tensor engine: once cold, then repeated warm
 const reps = quick ? 3 : 7;
+progress(`the reference run on the tensor engine, ${reps + 1} times`);
 const tensorRuns: Timed[] = [];
 let peakHeap = 0;
 for (let r = 0; r <= reps; r++) {
@@ -111,6 +116,7 @@ async function heapPerStep(run: Run, count: number): Promise<number> {
 const smallHeap = await heapPerStep(tensor.run, 1000);
 
 // 2. a larger model: throughput, and the heap before and after its run
+progress('a larger model on the tensor engine');
 const big = { nLayer: 4, nEmbd: 64, nHead: 4, blockSize: 32 }, bigSteps = quick ? 20 : 50;
 gc();
 const heapBeforeBig = process.memoryUsage().heapUsed;
@@ -120,19 +126,27 @@ for (let s = 0; s < bigSteps; s++) bigFlops += stepFlops(bigRun.run.config, step
 const bigHeap = await heapPerStep(bigRun.run, 10);
 
 // 2b. the float32 engine on the reference run (one thread: every product is tiny)
+progress('the reference run on the float32 engine');
 enableRelaxedSimd();
 const wasmRuns: Timed[] = [];
 if (wasmSupport().simd) for (let r = 0; r < (quick ? 2 : 5); r++) wasmRuns.push(timeTraining('float32'));
 const wasmMs = wasmRuns.length ? median(wasmRuns.slice(1).map((t) => t.ms)) : undefined;
 
 // 3. the scalar engine
+progress(`the reference run on the scalar engine, ${quick ? 1 : 3} time${quick ? '' : 's'} (~10 s each)`);
 const scalarRuns: Timed[] = [];
 for (let r = 0; r < (quick ? 1 : 3); r++) scalarRuns.push(timeTraining('scalar'));
 const scalarMs = median(scalarRuns.map((t) => t.ms));
 
 // 4. CPython, once
-const why = args.includes('--no-python') ? '--no-python' : pythonUnavailable(SCRIPT, NAMES);
-const python = why === undefined ? runPython(SCRIPT, NAMES) : undefined;
+const why = args.includes('--no-python') ? '--no-python' : quick ? '--quick (it takes 3-8 minutes)' : pythonUnavailable(SCRIPT, NAMES);
+if (why === undefined) progress('the reference run on CPython: python3 reference/microgpt.py (3-8 minutes)');
+let shown = performance.now();
+const python = why === undefined ? await runPython(SCRIPT, NAMES, (step, total) => {
+  if (performance.now() - shown < 15_000) return;
+  shown = performance.now();
+  progress(`  CPython at step ${step} of ${total}`);
+}) : undefined;
 
 const c = tensor.run.config;
 console.log(`\nreference run: ${steps} steps, batch 1, names (n_layer ${c.nLayer}, n_embd ${c.nEmbd}, n_head ${c.nHead}, block ${c.blockSize}, ${tensor.run.numParams} params, ${tensor.tokens} predicted tokens)`);
@@ -174,4 +188,6 @@ console.log(`  ${fmt(bigRun.ms)} ms, ${fmt(bigRun.ms / bigSteps, 2)} ms/step, ${
 console.log(`  heap allocated per step once warm: ${fmt(bigHeap, 0)} bytes; heap held by the run (weights, Adam, activations): ${mb(process.memoryUsage().heapUsed - heapBeforeBig)}`);
 
 // 5. the scale run
+progress('the scale run: float32 on 1 and 2 threads, tensor, and PyTorch where installed');
 await scaleBench(quick, !args.includes('--no-torch'));
+progress('done');

@@ -1,7 +1,7 @@
 // Runs the Python reference (microgpt.py) in a temporary directory on the bundled names and
 // times it, for the CPython column of the benchmark. Node-only.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,15 +20,27 @@ export function pythonUnavailable(script: string, names: string): string | undef
   return undefined;
 }
 
-export function runPython(script: string, names: string): PythonRun {
+/**
+ * Runs the reference to the end (minutes); `onStep` hears of each step it prints, so a long
+ * run can show progress (Python is unbuffered here, or a pipe would hold every line back).
+ */
+export async function runPython(script: string, names: string, onStep?: (step: number, steps: number) => void): Promise<PythonRun> {
   const dir = mkdtempSync(join(tmpdir(), 'microgpt-bench-'));
   try {
     copyFileSync(names, join(dir, 'input.txt'));
     const start = performance.now();
-    const r = spawnSync('python3', [script], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const child = spawn('python3', [script], { cwd: dir, env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    let out = '', err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const last = String(d).match(/step +(\d+) \/ +(\d+)[^\r\n]*[\r\n]*$/);
+      if (last && onStep) onStep(Number(last[1]), Number(last[2]));
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const ms = performance.now() - start;
-    if (r.status !== 0) throw new Error(`python3 ${script} failed: ${r.stderr}`);
-    return { ms, lines: r.stdout.split(/[\r\n]/).filter((l) => l !== '') };
+    if (code !== 0) throw new Error(`python3 ${script} failed: ${err}`);
+    return { ms, lines: out.split(/[\r\n]/).filter((l) => l !== '') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-"""Runs the Python reference (../shared/reference/microgpt.py) under several settings and
+"""Runs the Python reference (reference/microgpt.py) under several settings and
 saves what it prints, with every loss at full precision, as JSON fixtures for the tests.
 
 The reference is executed as written; only its hard-coded constants, its input file and
@@ -7,7 +7,7 @@ its print of the loss are patched. Usage: python3 scripts/gen-reference-fixtures
 import json, os, re, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REFERENCE = os.path.join(ROOT, '..', 'shared', 'reference', 'microgpt.py')
+REFERENCE = os.path.join(ROOT, 'reference', 'microgpt.py')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'reference')
 
 CONFIGS = {

@@ -301,11 +301,20 @@ test('bad data files: missing, not a file, empty, binary, not UTF-8, too small, 
   assertCleanError(cli('train', '--resume', out), /changing\.txt has changed since the checkpoint was saved/);
 });
 
-test('bench times each engine and points to the full suite', () => {
-  const r = cli('bench', '--steps', '2', '--data', TINY);
+test('bench warms each engine up, then reports the median step of a fixed count or time, and points to the full suite', () => {
+  const r = cli('bench', '--steps', '7', '--data', TINY);
   assertOk(r);
-  for (const engine of ENGINES.keys()) assert.match(r.out, new RegExp(`^${engine} +[\\d.]+ ms/step +\\d+ tok/s`, 'm'));
+  assert.match(r.out, /^engine +median ms\/step +\(10th-90th percentile\) +tokens\/s +timed\n/);
+  for (const engine of ENGINES.keys()) {
+    assert.match(r.out, new RegExp(`^${engine} +[\\d.]+ +\\([\\d.]+-[\\d.]+\\) +\\d+  7 steps in \\S+ after (\\d+) warm-up`, 'm'));
+    assert.ok(Number(r.out.match(new RegExp(`^${engine} .* after (\\d+) warm-up`, 'm'))![1]) >= 5, 'at least 5 warm-up steps');
+  }
   assert.match(r.out, /npm run bench/);
+  const timed = cli('bench', '--engine', 'tensor', '--seconds', '0.2', '--data', TINY);
+  assertOk(timed);
+  const [, count, took] = timed.out.match(/^tensor .* (\d+) steps in (\S+) after/m)!;
+  assert.ok(Number(count) > 7, `by the clock: as many steps as 0.2 s holds (${count} in ${took})`);
+  assertCleanError(cli('bench', '--seconds', '0'), /--seconds must be more than 0 and at most 3600, got 0/);
 });
 
 test('on a terminal the progress line is rewritten in place; events get lines of their own', () => {
