@@ -1,8 +1,8 @@
 // The `microgpt` command: dispatches to a subcommand (or the reference job when there is
-// none) and turns a UserError into one line on stderr and exit code 2; anything else is a
-// bug and keeps its stack trace.
+// none) and turns a UserError into one line on stderr and exit code 2, a kernel thread's trap
+// into one line and exit code 1; anything else is a bug and keeps its stack trace.
 
-import { UserError } from '../core/errors.js';
+import { KernelThreadError, UserError } from '../core/errors.js';
 import { enableRelaxedSimd } from '../node/kernel-thread.js';
 import { benchJob } from './bench-job.js';
 import { evalJob } from './eval-job.js';
@@ -36,10 +36,22 @@ export async function main(argv: string[]): Promise<number> {
     await mainJob(argv);
     return 0;
   } catch (err) {
-    if (err instanceof UserError) {
-      process.stderr.write(`microgpt: error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const failure = knownFailure(err);
+    if (!failure) throw err;
+    process.stderr.write(`microgpt: error: ${failure.message}\n`);
+    return failure.code;
   }
+}
+
+/** The one line and exit code for an error the CLI explains itself; undefined for a bug to show whole. */
+export function knownFailure(err: unknown): { message: string; code: number } | undefined {
+  if (err instanceof UserError) return { message: err.message, code: 2 };
+  if (err instanceof KernelThreadError) { // a bug, but one already located: its stack would add nothing
+    return {
+      message: `${err.message}. This is a bug in microgpt's float32 kernels; please report it with the command ` +
+        'you ran (--threads 1 runs without kernel threads)',
+      code: 1,
+    };
+  }
+  return undefined;
 }

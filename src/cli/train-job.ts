@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Checkpoint, DataInfo } from '../core/checkpoint/checkpoint.js';
 import { validateTrainConfig } from '../core/contract/config.js';
 import { learningRateAt } from '../core/contract/schedule.js';
-import { DivergenceError, UserError } from '../core/errors.js';
+import { DivergenceError, KernelThreadError, UserError } from '../core/errors.js';
 import { type EngineOptions, engineSpec } from '../core/run/engines.js';
 import { validationSequences } from '../core/run/evaluate.js';
 import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
@@ -223,8 +223,10 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
     end = next.value;
   } catch (err) {
     progress.done();
-    if (!(err instanceof DivergenceError)) throw err;
     const kept = lastSaved >= 0 && out !== undefined ? `; the last good checkpoint (step ${lastSaved}) is in ${out}` : '';
+    // half-updated weights are never saved: the step in flight is lost, the checkpoint is not
+    if (err instanceof KernelThreadError) throw new KernelThreadError(err.thread, err.op, `${err.reason}${kept}`);
+    if (!(err instanceof DivergenceError)) throw err;
     throw new UserError(`${err.message}. Try a lower --lr${run.train.schedule === 'constant' ? '' : ' or --warmup-steps'}${kept}`);
   } finally {
     process.off('SIGINT', onSigint);

@@ -22,3 +22,20 @@ export class DivergenceError extends UserError {
     this.lr = lr;
   }
 }
+
+/**
+ * A kernel thread of the float32 engine stopped on a trap: a bug, not bad input, but one the
+ * engine reports whole (which thread, which kernel, why) instead of hanging or dying raw.
+ */
+export class KernelThreadError extends Error {
+  readonly thread: number;
+  readonly op: string;
+  readonly reason: string;
+  constructor(thread: number, op: string, reason: string) {
+    super(`kernel thread ${thread} stopped in ${op}: ${reason}`);
+    this.name = 'KernelThreadError';
+    this.thread = thread;
+    this.op = op;
+    this.reason = reason;
+  }
+}

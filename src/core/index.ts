@@ -34,4 +34,4 @@ export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/
 export { crc32 } from './checkpoint/bytes.js';
 export { type Checkpoint, type DataInfo, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
   encodeCheckpoint, parseCheckpointJson, decodeCheckpoint, weightsForConfig } from './checkpoint/checkpoint.js';
-export { UserError, DivergenceError } from './errors.js';
+export { UserError, DivergenceError, KernelThreadError } from './errors.js';

@@ -19,6 +19,8 @@ export const spawnNodeWorker: SpawnWorker = () => {
   return {
     postMessage: (message) => worker.postMessage(message),
     onMessage: (listener) => { worker.on('message', listener); },
+    // listened to, an error in the worker is reported instead of ending the whole process
+    onError: (listener) => { worker.on('error', (err) => listener(err instanceof Error ? err.message : String(err))); },
     terminate: () => { void worker.terminate(); },
   };
 };

@@ -13,6 +13,7 @@ const spawnKernelWorker: SpawnWorker = () => {
   return {
     postMessage: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (e) => listener(e.data)),
+    onError: (listener) => worker.addEventListener('error', (e) => listener(e.message)),
     terminate: () => worker.terminate(),
   };
 };

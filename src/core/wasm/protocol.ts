@@ -33,5 +33,24 @@ export const CONTROL = {
   SLEEPING: 49, // 1 while the worker waits in Atomics.wait
   READY: 50,    // 1 once the worker has instantiated the module
   FAILED: 51,   // 1 if a job threw (the worker then stops)
+  REASON: 52,   // byte length of the failure's message, whose UTF-8 bytes follow (ints 53..63)
   INTS: 64,
 } as const;
+
+const REASON_BYTES = 4 * (CONTROL.INTS - CONTROL.REASON - 1);
+
+/** Writes why a job failed where the main thread, spinning without an event loop, can read it. */
+export function writeReason(ctl: Int32Array, reason: string): void {
+  // encodeInto stops before a character that does not fit whole; it refuses shared memory, so a copy
+  const local = new Uint8Array(REASON_BYTES);
+  const { written } = new TextEncoder().encodeInto(reason, local);
+  new Uint8Array(ctl.buffer, ctl.byteOffset + 4 * (CONTROL.REASON + 1), REASON_BYTES).set(local.subarray(0, written));
+  ctl[CONTROL.REASON] = written; // published to the main thread by the atomic store of FAILED
+}
+
+/** The message writeReason left (cut to what fits). */
+export function readReason(ctl: Int32Array): string {
+  const length = Math.min(ctl[CONTROL.REASON], REASON_BYTES);
+  // decode a copy: TextDecoder refuses views of shared memory
+  return new TextDecoder().decode(new Uint8Array(ctl.buffer, ctl.byteOffset + 4 * (CONTROL.REASON + 1), length).slice());
+}

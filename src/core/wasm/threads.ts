@@ -7,12 +7,15 @@
 
 import type { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
-import { CONTROL, OPS, type Op, type WorkerInit } from './protocol.js';
+import { KernelThreadError } from '../errors.js';
+import { CONTROL, OPS, type Op, type WorkerInit, readReason } from './protocol.js';
 
 /** A worker as the platform makes it (Node's worker_threads, a browser's Web Worker). */
 export interface WorkerPort {
   postMessage(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
+  /** The worker died outside a kernel call (say, it could not start); a trap in a kernel is reported through the control block. */
+  onError?(listener: (reason: string) => void): void;
   terminate(): void;
 }
 
@@ -32,7 +35,7 @@ export interface Threads {
   readonly count: number;
   /** While true, every call runs on the calling thread (the workers fall asleep); results are the same. */
   solo: boolean;
-  /** Resolves when every worker has started; until then their shares run here. */
+  /** Resolves when every worker has started (until then their shares run here); rejects if one cannot. */
   readonly ready: Promise<void>;
   /**
    * A kernel whose arguments are pointers, then a row count, then anything else, e.g.
@@ -50,7 +53,8 @@ export interface Threads {
                     C: number, NH: number, A: number, T: ArrayLike<number>): void;
   /**
    * jobs[0] runs here, jobs[i] on worker i - 1, all at once; returns when all are done. A job
-   * no worker has started by then runs here too, unless `steal` is false.
+   * no worker has started by then runs here too, unless `steal` is false. A job that traps on
+   * a worker ends the pool: this call and every later one throw a KernelThreadError.
    */
   run(op: Op, jobs: number[][], steal?: boolean): void;
   close(): void;
@@ -129,9 +133,10 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
   const args = blocks.map((b) => new Float64Array(kernels.memory.buffer, b.ptr, CONTROL.ARGS_F64 + CONTROL.MAX_ARGS));
   const seq = control.map(() => 0);
   const workers: WorkerPort[] = [];
-  const started = blocks.map((block) => new Promise<void>((resolve) => {
+  const started = blocks.map((block, i) => new Promise<void>((resolve, reject) => {
     const worker = options.spawn();
     worker.onMessage((m) => { if (m === 'ready') resolve(); });
+    worker.onError?.((reason) => reject(new KernelThreadError(i + 1, 'start-up', reason)));
     const init: WorkerInit = { module: kernels.module, memory: kernels.memory, control: block.ptr, spinMs: options.spinMs ?? 2 };
     worker.postMessage(init);
     workers.push(worker);
@@ -139,7 +144,9 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
 
   const local = (op: number, job: number[]) => (k[OPS[op]] as (...args: number[]) => void)(...job);
 
+  let failure: KernelThreadError | undefined;
   function run(name: Op, jobs: number[][], steal = true): void {
+    if (failure) throw failure;
     const op = OPS.indexOf(name);
     if (steal && self.solo) {
       for (const job of jobs) local(op, job);
@@ -159,7 +166,11 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
       const ctl = control[w - 1];
       if (!handed[w] || (steal && Atomics.compareExchange(ctl, CONTROL.CLAIM, 1, 0) === 1)) { local(op, jobs[w]); continue; }
       while (Atomics.load(ctl, CONTROL.DONE) !== seq[w - 1]) { /* spin: a wake-up would cost more */ }
-      if (Atomics.load(ctl, CONTROL.FAILED) === 1) throw new Error(`kernel thread ${w} failed in ${name}`);
+      if (Atomics.load(ctl, CONTROL.FAILED) === 1) failure ??= new KernelThreadError(w, name, readReason(ctl));
+    }
+    if (failure) { // only now: the other workers' shares are finished, none still writes
+      self.close();
+      throw failure;
     }
   }
 
@@ -182,10 +193,12 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     }
     run(op, cut.slice(0, -1).map((u, i) => [...front, u, cut[i + 1], ...tail]));
   }
+  const ready = Promise.all(started).then(() => undefined);
+  ready.catch(() => { /* awaiting is optional: a worker that never starts leaves its shares here */ });
   const self: Threads = {
     count: n,
     solo: false,
-    ready: Promise.all(started).then(() => undefined),
+    ready,
     rows(op, pointers, widths, count, rest) {
       let floats = 0;
       for (const w of widths) floats += w;

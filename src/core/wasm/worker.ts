@@ -2,10 +2,13 @@
 // block. It spins before it sleeps, since a sleep and wake-up round trip costs ~20-80 us.
 
 import type { KernelExports } from './kernels.js';
-import { CONTROL, OPS, type WorkerInit } from './protocol.js';
+import { CONTROL, OPS, type WorkerInit, writeReason } from './protocol.js';
 import { type WasmApi, wasmApi } from './webassembly.js';
 
-/** Runs jobs until told to stop; `post` reports 'ready' once the module is instantiated. */
+/**
+ * Runs jobs until told to stop or a job traps; `post` reports 'ready' once the module is
+ * instantiated.
+ */
 export function serveKernels(init: WorkerInit, post: (message: unknown) => void): void {
   const wasm = wasmApi as WasmApi;
   const instance = new wasm.Instance(init.module, { env: { memory: init.memory } });
@@ -34,9 +37,14 @@ export function serveKernels(init: WorkerInit, post: (message: unknown) => void)
       fns[op](args[a], args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5],
         args[a + 6], args[a + 7], args[a + 8], args[a + 9], args[a + 10], args[a + 11]);
     } catch (e) {
+      // a trap (say, an out-of-bounds pointer) ends this thread: say why where the main thread
+      // looks, take it off the hand-off list, then end the wait; rethrowing would only kill
+      // the process from a thread nobody is listening to
+      writeReason(ctl, e instanceof Error ? e.message : String(e));
+      Atomics.store(ctl, CONTROL.READY, 0);
       Atomics.store(ctl, CONTROL.FAILED, 1);
-      Atomics.store(ctl, CONTROL.DONE, seen); // so the main thread stops waiting and reports it
-      throw e;
+      Atomics.store(ctl, CONTROL.DONE, seen);
+      return;
     }
     Atomics.store(ctl, CONTROL.DONE, seen);
   }
