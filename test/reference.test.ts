@@ -9,7 +9,7 @@ import { assertLossesClose, fixtureOptions, loadFixture, reproduce } from './ref
 test('the first 20 steps of the reference run, to full precision', () => {
   const f = loadFixture('default');
   const { losses } = reproduce(f, { ...fixtureOptions(f), engine: 'scalar' }, 20);
-  assertLossesClose(losses, f.losses.slice(0, 20), 1e-13);
+  assertLossesClose(losses, f.losses.slice(0, 20), 1e-15); // measured 1.6e-16: Python's libm and V8's differ in a last bit
   assert.equal(losses[0].toFixed(4), '3.3660');
 });
 
@@ -18,6 +18,6 @@ for (const name of ['default', 'deep-wide', 'shakespeare-lines']) {
     const f = loadFixture(name);
     const { output, losses } = reproduce(f, { ...fixtureOptions(f), engine: 'scalar' });
     assert.equal(output, f.output);
-    assertLossesClose(losses, f.losses, 1e-12);
+    assertLossesClose(losses, f.losses, 2e-15); // measured 6.3e-16, about 3 ulps
   });
 }

@@ -99,7 +99,7 @@ test('float32 with 8, 16 and 24 heads trains as the tensor engine does (the stri
     const f32 = createRun(names, { ...options, engine: 'float32' }), f64 = createRun(names, { ...options, engine: 'tensor' });
     for (let s = 0; s < 3; s++) {
       const a = trainStep(f32).loss, b = trainStep(f64).loss;
-      assert.ok(Math.abs(a - b) < 1e-5 * b, `${nHead} heads, step ${s + 1}: float32 ${a}, tensor ${b}`);
+      assert.ok(Math.abs(a - b) < 2e-6 * b, `${nHead} heads, step ${s + 1}: float32 ${a}, tensor ${b}`); // worst measured 5.2e-7
     }
   }
 });
@@ -137,7 +137,7 @@ test('-log p is infinite past p\'s underflow on every engine, and finite below i
   for (const spread of [100, 700]) {
     for (const e of engines) {
       const loss = lossAt(e, spread);
-      assert.ok(Math.abs(loss - spread) < 1e-3 * spread, `${e}, a lead of ${spread}: -log p = ${loss}`);
+      assert.ok(Math.abs(loss - spread) < 5e-7 * spread, `${e}, a lead of ${spread}: -log p = ${loss}`); // worst measured 7.6e-8 (float32)
     }
   }
   for (const spread of [800, 1e6]) for (const e of engines) assert.equal(lossAt(e, spread), Infinity, `${e}, a lead of ${spread}`);

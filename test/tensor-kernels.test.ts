@@ -57,7 +57,7 @@ function checkKernel(k: KernelCase): void {
   k.backward(grads, k.inputs, dout);
 
   for (const [name, x] of Object.entries(k.inputs)) {
-    assertTensorClose(`${k.name} d${name} vs scalar`, grads[name], values[name].map((v) => v.grad), 1e-10);
+    assertTensorClose(`${k.name} d${name} vs scalar`, grads[name], values[name].map((v) => v.grad), 2e-13); // worst measured 5e-14 (attention dqkv): summation order
     const fd = new Float64Array(x.length), h = 1e-6;
     for (let i = 0; i < x.length; i++) {
       const x0 = x[i];
@@ -68,7 +68,7 @@ function checkKernel(k: KernelCase): void {
       x[i] = x0;
       fd[i] = (up - down) / (2 * h);
     }
-    assertTensorClose(`${k.name} d${name} vs finite differences`, grads[name], fd, 1e-6, 1e-6);
+    assertTensorClose(`${k.name} d${name} vs finite differences`, grads[name], fd, 1e-6, 1e-6); // worst measured 7.9e-7 (matmul dweight): h = 1e-6 truncation and rounding
   }
 }
 

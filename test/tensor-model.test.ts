@@ -51,7 +51,7 @@ function compare(config: ModelConfig, docs: string[]): void {
 
   for (const p of paramLayout(config)) {
     const want = scalar.params.slice(p.offset, p.offset + p.size).map((v) => v.grad);
-    assertTensorClose(`grad ${p.name}`, tensor.grads.subarray(p.offset, p.offset + p.size), want, 1e-10);
+    assertTensorClose(`grad ${p.name}`, tensor.grads.subarray(p.offset, p.offset + p.size), want, 5e-11); // worst measured 1.5e-11
   }
 }
 

@@ -44,14 +44,14 @@ function trainAll(engine: Engine): number[] {
 test('float32 engine: losses, weights and moments follow the scalar engine', { skip: !support.simd && support.notice }, () => {
   const scalar = createScalarEngine(config, weights, train), wasm = createWasmEngine(config, weights, train);
   const allDocs = docs.map((d) => encodeDocument(tok, d));
-  assert.ok(Math.abs(engineLoss(wasm, allDocs) - engineLoss(scalar, allDocs)) < 1e-5, 'held-out loss before training (chunked: 12 docs > 3 per pass)');
+  assert.ok(Math.abs(engineLoss(wasm, allDocs) - engineLoss(scalar, allDocs)) < 2e-7, 'held-out loss before training (chunked: 12 docs > 3 per pass)'); // measured 3.4e-8
   const ls = trainAll(scalar), lw = trainAll(wasm);
-  expectClose('training losses', lw, ls, 1e-6);
-  expectClose('weights after 4 steps', wasm.weights(), scalar.weights(), 2e-6);
+  expectClose('training losses', lw, ls, 2e-7); // measured 5.6e-8
+  expectClose('weights after 4 steps', wasm.weights(), scalar.weights(), 2e-7); // measured 5.1e-8
   const ms = scalar.optimizerState(), mw = wasm.optimizerState();
-  expectClose('adam m', mw.m, ms.m, 1e-5);
-  expectClose('adam v', mw.v, ms.v, 1e-6);
-  assert.ok(Math.abs(engineLoss(wasm, allDocs) - engineLoss(scalar, allDocs)) < 1e-4, 'held-out loss after training');
+  expectClose('adam m', mw.m, ms.m, 5e-8); // measured 1.5e-8
+  expectClose('adam v', mw.v, ms.v, 5e-9); // measured 1.2e-9
+  assert.ok(Math.abs(engineLoss(wasm, allDocs) - engineLoss(scalar, allDocs)) < 5e-7, 'held-out loss after training'); // measured 9.5e-8
 });
 
 test('float32 engine: the same samples as the scalar engine, also past the context', { skip: !support.simd && support.notice }, () => {
@@ -85,8 +85,8 @@ for (const [name, model, knobs] of [
     const c = { ...config, ...model }, t = { ...train, ...knobs };
     const tensor = createTensorEngine(c, weights, t), wasm = createWasmEngine(c, weights, t);
     assert.ok(ENGINES.get('float32')!.features.includes(name.split(' ')[0] as never));
-    expectClose(`${name} losses`, trainAll(wasm), trainAll(tensor), 1e-5);
-    expectClose(`${name} weights`, wasm.weights(), tensor.weights(), 1e-6);
+    expectClose(`${name} losses`, trainAll(wasm), trainAll(tensor), 5e-7); // worst measured 8.2e-8 (weight decay)
+    expectClose(`${name} weights`, wasm.weights(), tensor.weights(), 1e-6); // worst measured 4.2e-7 (dropout)
   });
 }
 

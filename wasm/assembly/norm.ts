@@ -28,7 +28,7 @@ export function rmsnormForward(out: usize, rstd: usize, inp: usize, T: i32, C: i
   }
 }
 
-// y = x * s, s = (mean(x^2) + eps)^-1/2  =>  dx = s*dy - x * s^3 * mean(x*dy)
+// y = x * s, s = (mean(x^2) + eps)^-1/2  =>  dx += s*dy - x * s^3 * mean(x*dy)
 export function rmsnormBackward(dinp: usize, dout: usize, inp: usize, rstd: usize, T: i32, C: i32): void {
   const rowBytes = <usize>C << 2, full = <usize>(C & ~3) << 2;
   for (let t = 0; t < T; t++) {
