@@ -51,9 +51,9 @@ function rows(k: Kernels, arena: Arena): Row[] {
     out.push({ name: `matmul fwd ${name} (${C1}->${OC})`, flops, threaded: true,
       run: (t) => t.matmulForward(y, x, w, BT, C1, OC), ts: () => tsForward(ys, xs, ws, BT, C1, OC) });
     out.push({ name: '  dx = dy W', flops, threaded: true,
-      run: (t) => t.matmulBackwardInput(x, y, w, BT, C1, OC), ts: () => tsBackwardInput(xs, ys, ws, BT, C1, OC) });
+      run: (t) => t.matmulInputGradient(x, y, w, BT, C1, OC), ts: () => tsBackwardInput(xs, ys, ws, BT, C1, OC) });
     out.push({ name: '  dW = dy^T x', flops, threaded: true,
-      run: (t) => t.matmulBackwardWeight(w, y, x, BT, C1, OC), ts: () => tsBackwardWeight(ws, ys, xs, BT, C1, OC) });
+      run: (t) => t.matmulWeightGradient(w, y, x, BT, C1, OC), ts: () => tsBackwardWeight(ws, ys, xs, BT, C1, OC) });
   }
   const qkv = buf(BT * 3 * C), att = buf(BT * NH * A), y = buf(BT * C), dqkv = buf(BT * 3 * C), datt = buf(BT * NH * A);
   const attFlops = ((BT / SEQ) * 2 * 2 * C * SEQ * (SEQ + 1)) / 2; // q.k and att.v over the causal half
@@ -62,18 +62,18 @@ function rows(k: Kernels, arena: Arena): Row[] {
   out.push({ name: 'attention fwd (3 x T=256, NH=4)', flops: attFlops, threaded: true,
     run: (t) => t.attentionForward(y, att, qkv, seqs.ptr, lengths.length, C, NH, A, lengths) });
   out.push({ name: 'attention bwd', flops: 2 * attFlops, threaded: true,
-    run: (t) => t.attentionBackward(dqkv, datt, y, qkv, att, seqs.ptr, lengths.length, C, NH, A, lengths) });
+    run: (t) => t.attentionGradient(dqkv, datt, y, qkv, att, seqs.ptr, lengths.length, C, NH, A, lengths) });
   const a = buf(BT * 4 * C), b = buf(BT * 4 * C), c = buf(BT * 4 * C), r = buf(BT), tg = arena.alloc('targets', BT);
   arena.i32(tg).fill(3);
   out.push({ name: 'rmsnorm fwd (768 x 128)', flops: 3 * BT * C, run: () => e.rmsnormForward(b, r, a, BT, C) });
   out.push({ name: 'rmsnorm bwd', flops: 6 * BT * C, run: () => e.rmsnormBackward(c, b, a, r, BT, C) });
   out.push({ name: 'relu fwd (768 x 512)', flops: BT * 4 * C, run: () => e.reluForward(b, a, BT * 4 * C) });
-  out.push({ name: 'relu bwd', flops: BT * 4 * C, run: () => e.reluBackward(c, b, a, BT * 4 * C) });
+  out.push({ name: 'relu bwd', flops: BT * 4 * C, run: () => e.reluGradient(c, b, a, BT * 4 * C) });
   out.push({ name: 'gelu fwd (768 x 512)', flops: 20 * BT * 4 * C, run: () => e.geluForward(b, a, BT * 4 * C) });
-  out.push({ name: 'gelu bwd', flops: 30 * BT * 4 * C, run: () => e.geluBackward(c, b, a, BT * 4 * C) });
+  out.push({ name: 'gelu bwd', flops: 30 * BT * 4 * C, run: () => e.geluGradient(c, b, a, BT * 4 * C) });
   out.push({ name: 'residual fwd (768 x 128)', flops: BT * C, run: () => e.residualForward(c, a, b, BT * C) });
   out.push({ name: 'cross-entropy fwd (768 x 65)', flops: 5 * BT * V, run: () => e.crossEntropyForward(r, b, a, tg.ptr, BT, V) });
-  out.push({ name: 'cross-entropy bwd', flops: 2 * BT * V, run: () => e.crossEntropyBackward(c, b, tg.ptr, 1 / BT, BT, V) });
+  out.push({ name: 'cross-entropy bwd', flops: 2 * BT * V, run: () => e.crossEntropyGradient(c, b, tg.ptr, 1 / BT, BT, V) });
   const n = 4 * 12 * C * C; // a 4-layer model's block weights
   const p = buf(n), g = buf(n), m = buf(n), v = buf(n);
   for (const t of [m, v]) new Float32Array(k.memory.buffer, t, n).fill(0.01);

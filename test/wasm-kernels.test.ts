@@ -76,14 +76,14 @@ function kernelTests(kernels: Kernels, label: string): void {
       const X = put('x', x), Wt = put('wt', transpose(w, OC, C)), Y = put('y', rand(BT * OC)), DY = put('dy', dy);
       const DX = put('dx', dx0), DWt = put('dwt', dw0);
       k.matmulForward(Y.ptr, X.ptr, Wt.ptr, BT, C, OC);
-      k.matmulBackwardInput(DX.ptr, DY.ptr, Wt.ptr, BT, C, OC);
-      k.matmulBackwardWeight(DWt.ptr, DY.ptr, X.ptr, BT, C, OC, 0, C);
+      k.matmulInputGradient(DX.ptr, DY.ptr, Wt.ptr, BT, C, OC);
+      k.matmulWeightGradient(DWt.ptr, DY.ptr, X.ptr, BT, C, OC, 0, C);
       const y = new Float64Array(BT * OC), dx = new Float64Array(BT * C), dw = new Float64Array(OC * C);
       matmulForward(y, x, w, BT, C, OC);
       matmulBackward(dx, dw, dy, x, w, BT, C, OC);
       expectClose('matmulForward', get(Y), y, 5e-6); // worst measured 1.3e-6: float32 sums of up to 512 products
-      expectClose('matmulBackwardInput', get(DX), dx, 4e-6); // worst measured 8.4e-7
-      expectClose('matmulBackwardWeight', transpose(get(DWt), C, OC), dw, 1e-5); // worst measured 2.6e-6
+      expectClose('matmulInputGradient', get(DX), dx, 4e-6); // worst measured 8.4e-7
+      expectClose('matmulWeightGradient', transpose(get(DWt), C, OC), dw, 1e-5); // worst measured 2.6e-6
     });
   }
 
@@ -96,14 +96,14 @@ function kernelTests(kernels: Kernels, label: string): void {
       const DO = put('dout', dout), DQKV = put('dqkv', dqkv0); // garbage to overwrite
       const DAtt = put('datt', rand(T * NH * A)); // scratch
       k.attentionForward(O.ptr, Att.ptr, QKV.ptr, seqs, 0, NH, C, NH, A);
-      k.attentionBackward(DQKV.ptr, DAtt.ptr, DO.ptr, QKV.ptr, Att.ptr, seqs, 0, NH, C, NH, A);
+      k.attentionGradient(DQKV.ptr, DAtt.ptr, DO.ptr, QKV.ptr, Att.ptr, seqs, 0, NH, C, NH, A);
       const out = new Float64Array(T * C), att = new Float64Array(T * NH * A), dqkv = new Float64Array(T * 3 * C);
       attentionForward(out, att, qkv, 0, 0, T, C, NH, A);
       attentionBackward(dqkv, new Float64Array(T * NH * A), dout, qkv, att, 0, T, C, NH, A);
       const causal = (a: ArrayLike<number>) => Float64Array.from(a, (x, i) => (i % A <= Math.floor(i / (NH * A)) ? x : 0));
       expectClose('attentionForward out', get(O), out);
       expectClose('attentionForward att', causal(get(Att)), att);
-      expectClose('attentionBackward dqkv', get(DQKV), dqkv, 1e-6); // worst measured 2.5e-7
+      expectClose('attentionGradient dqkv', get(DQKV), dqkv, 1e-6); // worst measured 2.5e-7
     });
   }
 
@@ -118,9 +118,9 @@ function kernelTests(kernels: Kernels, label: string): void {
     expectClose('attentionForward with t0 > 0', get(inc), get(full), 0); // the same arithmetic: exact
     const dqkv1 = put('dqkv1', new Float64Array(T * 3 * C)), dqkv2 = put('dqkv2', new Float64Array(T * 3 * C));
     const datt = put('datt', new Float64Array(T * NH * A)), dout = put('dout', rand(T * C));
-    k.attentionBackward(dqkv1.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, whole, 0, NH, C, NH, A);
-    for (let h = 0; h < NH; h++) k.attentionBackward(dqkv2.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, whole, h, h + 1, C, NH, A);
-    expectClose('attentionBackward one head at a time', get(dqkv2), get(dqkv1), 0);
+    k.attentionGradient(dqkv1.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, whole, 0, NH, C, NH, A);
+    for (let h = 0; h < NH; h++) k.attentionGradient(dqkv2.ptr, datt.ptr, dout.ptr, QKV.ptr, Att.ptr, whole, h, h + 1, C, NH, A);
+    expectClose('attentionGradient one head at a time', get(dqkv2), get(dqkv1), 0);
   });
 
   test(`${label}: attention over a packed batch equals each sequence on its own`, () => {
@@ -132,13 +132,13 @@ function kernelTests(kernels: Kernels, label: string): void {
     const y = put('y', new Float64Array(N * C)), att = put('att', new Float64Array(N * NH * A));
     const dqkv = put('dqkv', new Float64Array(N * 3 * C)), datt = put('datt', new Float64Array(N * NH * A));
     k.attentionForward(y.ptr, att.ptr, QKV.ptr, batch, 0, lengths.length * NH, C, NH, A);
-    k.attentionBackward(dqkv.ptr, datt.ptr, dout.ptr, QKV.ptr, att.ptr, batch, 0, lengths.length * NH, C, NH, A);
+    k.attentionGradient(dqkv.ptr, datt.ptr, dout.ptr, QKV.ptr, att.ptr, batch, 0, lengths.length * NH, C, NH, A);
     lengths.forEach((T, b) => {
       const s = starts[b], one = putInt(`seq${b}`, [0, 0, T]).ptr;
       const y1 = put(`y${b}`, new Float64Array(T * C)), att1 = put(`att${b}`, new Float64Array(T * NH * A));
       const dqkv1 = put(`dqkv${b}`, new Float64Array(T * 3 * C)), datt1 = put(`datt${b}`, new Float64Array(T * NH * A));
       k.attentionForward(y1.ptr, att1.ptr, QKV.ptr + 4 * s * 3 * C, one, 0, NH, C, NH, A);
-      k.attentionBackward(dqkv1.ptr, datt1.ptr, dout.ptr + 4 * s * C, QKV.ptr + 4 * s * 3 * C, att1.ptr, one, 0, NH, C, NH, A);
+      k.attentionGradient(dqkv1.ptr, datt1.ptr, dout.ptr + 4 * s * C, QKV.ptr + 4 * s * 3 * C, att1.ptr, one, 0, NH, C, NH, A);
       expectClose(`attention out, sequence ${b}`, get(y).subarray(s * C, (s + T) * C), get(y1), 0);
       expectClose(`attention dqkv, sequence ${b}`, get(dqkv).subarray(s * 3 * C, (s + T) * 3 * C), get(dqkv1), 0);
     });
@@ -178,7 +178,7 @@ function kernelTests(kernels: Kernels, label: string): void {
       const R = put('relu', new Float64Array(n)), G = put('gelu', new Float64Array(n)), S = put('sum', new Float64Array(n));
       const DR = put('drelu', d0), DG = put('dgelu', d0), DR2 = put('drelu2', d0), R2 = put('relu2', new Float64Array(n));
       k.relu2Forward(R2.ptr, X.ptr, n);
-      k.relu2Backward(DR2.ptr, DY.ptr, X.ptr, n);
+      k.relu2Gradient(DR2.ptr, DY.ptr, X.ptr, n);
       const ref = (name: string) => {
         const { forward, backward } = activationKernels(name), y = new Float64Array(n), dx = new Float64Array(n);
         forward(y, x, n);
@@ -187,25 +187,25 @@ function kernelTests(kernels: Kernels, label: string): void {
       };
       const [relu, relu2, gelu] = ['relu', 'relu2', 'gelu'].map(ref);
       expectClose('relu2Forward', get(R2), relu2.y);
-      expectClose('relu2Backward', get(DR2), relu2.dx);
+      expectClose('relu2Gradient', get(DR2), relu2.dx);
       k.reluForward(R.ptr, X.ptr, n);
-      k.reluBackward(DR.ptr, DY.ptr, X.ptr, n);
+      k.reluGradient(DR.ptr, DY.ptr, X.ptr, n);
       k.geluForward(G.ptr, X.ptr, n);
-      k.geluBackward(DG.ptr, DY.ptr, X.ptr, n);
+      k.geluGradient(DG.ptr, DY.ptr, X.ptr, n);
       k.residualForward(S.ptr, X.ptr, B.ptr, n);
       expectClose('reluForward', get(R), relu.y);
-      expectClose('reluBackward', get(DR), relu.dx);
+      expectClose('reluGradient', get(DR), relu.dx);
       expectClose('geluForward', get(G), gelu.y);
-      expectClose('geluBackward', get(DG), gelu.dx, 2e-6); // worst measured 5.1e-7
+      expectClose('geluGradient', get(DG), gelu.dx, 2e-6); // worst measured 5.1e-7
       const sum = new Float64Array(n);
       residualForward(sum, x, b, n);
       expectClose('residualForward', get(S), sum);
       // in place, as the engine calls them: the gradient of the output becomes that of the input
-      for (const [name, backward, want] of [['relu', k.reluBackward, relu.dx], ['relu2', k.relu2Backward, relu2.dx],
-        ['gelu', k.geluBackward, gelu.dx]] as const) {
+      for (const [name, backward, want] of [['relu', k.reluGradient, relu.dx], ['relu2', k.relu2Gradient, relu2.dx],
+        ['gelu', k.geluGradient, gelu.dx]] as const) {
         const D = put(`${name} in place`, dout);
         backward(D.ptr, D.ptr, X.ptr, n);
-        expectClose(`${name}Backward in place`, get(D), want, name === 'gelu' ? 2e-6 : undefined);
+        expectClose(`${name}Gradient in place`, get(D), want, name === 'gelu' ? 2e-6 : undefined);
       }
     });
   }
@@ -217,14 +217,14 @@ function kernelTests(kernels: Kernels, label: string): void {
       const Z = put('logits', logits), P = put('probs', new Float64Array(T * V)), L = put('losses', new Float64Array(T));
       const Y = putInt('targets', targets), DZ = put('dz', dz0);
       k.crossEntropyForward(L.ptr, P.ptr, Z.ptr, Y.ptr, T, V);
-      k.crossEntropyBackward(DZ.ptr, P.ptr, Y.ptr, dloss, T, V);
+      k.crossEntropyGradient(DZ.ptr, P.ptr, Y.ptr, dloss, T, V);
       const losses = new Float64Array(T), probs = new Float64Array(T * V);
       crossentropyForward(probs, losses, logits, Int32Array.from(targets), T, V);
       const dz = new Float64Array(T * V);
       crossentropyBackward(dz, probs, Int32Array.from(targets), dloss, T, V);
       expectClose('crossEntropyForward losses', get(L), losses);
       expectClose('crossEntropyForward probs', get(P), probs);
-      expectClose('crossEntropyBackward', get(DZ), dz);
+      expectClose('crossEntropyGradient', get(DZ), dz);
     });
   }
 
@@ -256,8 +256,8 @@ function kernelTests(kernels: Kernels, label: string): void {
     k.dropoutForward(X.ptr + 4 * split, M.ptr + 4 * split, p, state, n - split);
     expectClose('dropout mask', get(M), f32(Float64Array.from(want)), 0);
     expectClose('dropoutForward (in place)', get(X), x.map((v, i) => v * want[i]));
-    k.dropoutBackward(DX.ptr, DY.ptr, M.ptr, n);
-    expectClose('dropoutBackward', get(DX), dy.map((v, i) => v * want[i]));
+    k.dropoutGradient(DX.ptr, DY.ptr, M.ptr, n);
+    expectClose('dropoutGradient', get(DX), dy.map((v, i) => v * want[i]));
   });
 
   test(`${label}: adam update, with weight decay, and the pieces of gradient clipping`, () => {

@@ -80,9 +80,9 @@ test('a kernel thread that cannot start rejects `ready`; its shares run on the c
   });
 
 test('the CLI turns a kernel thread trap into one line and exit code 1, a user error into exit code 2, and shows any other error whole', () => {
-  const trap = knownFailure(new KernelThreadError(1, 'attentionBackward', 'memory access out of bounds'));
+  const trap = knownFailure(new KernelThreadError(1, 'attentionGradient', 'memory access out of bounds'));
   assert.equal(trap?.code, 1);
-  assert.match(trap!.message, /^kernel thread 1 stopped in attentionBackward: memory access out of bounds\. This is a bug .*--threads 1/);
+  assert.match(trap!.message, /^kernel thread 1 stopped in attentionGradient: memory access out of bounds\. This is a bug .*--threads 1/);
   assert.doesNotMatch(trap!.message, /\n/);
   assert.deepEqual(knownFailure(new UserError('bad flag')), { message: 'bad flag', code: 2 });
   assert.equal(knownFailure(new TypeError('a bug')), undefined);

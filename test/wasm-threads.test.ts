@@ -49,11 +49,11 @@ test('two threads compute exactly what one does: products, attention, row-wise k
     const two = pairs.map(([name, n]) => alloc(`${name}2`, n));
     for (let i = 0; i < 3; i++) arena.f32(two[i]).set(arena.f32(one[i])); // the same garbage to overwrite
     k.matmulForward(one[0].ptr, x.ptr, w.ptr, BT, C, OC);
-    k.matmulBackwardInput(one[1].ptr, dy.ptr, w.ptr, BT, C, OC);
-    k.matmulBackwardWeight(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, C); // all C rows of the transposed gradient
+    k.matmulInputGradient(one[1].ptr, dy.ptr, w.ptr, BT, C, OC);
+    k.matmulWeightGradient(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, C); // all C rows of the transposed gradient
     threads.matmulForward(two[0].ptr, x.ptr, w.ptr, BT, C, OC);
-    threads.matmulBackwardInput(two[1].ptr, dy.ptr, w.ptr, BT, C, OC);
-    threads.matmulBackwardWeight(two[2].ptr, dy.ptr, x.ptr, BT, C, OC);
+    threads.matmulInputGradient(two[1].ptr, dy.ptr, w.ptr, BT, C, OC);
+    threads.matmulWeightGradient(two[2].ptr, dy.ptr, x.ptr, BT, C, OC);
     for (let i = 0; i < 3; i++) expectSame(`${pairs[i][0]} BT=${BT} C=${C} OC=${OC}`, arena.f32(one[i]), arena.f32(two[i]));
     // the worker's share really runs on the worker (no taking it back)
     const y3 = alloc('y3', BT * OC, false), half = shares(BT, 2, 2)[1];
@@ -73,9 +73,9 @@ test('two threads compute exactly what one does: products, attention, row-wise k
     const [y1, y2] = [alloc('y1', N * C), alloc('y2', N * C)], [a1, a2] = [alloc('a1', N * NH * A), alloc('a2', N * NH * A)];
     const [d1, d2] = [alloc('d1', N * 3 * C), alloc('d2', N * 3 * C)];
     k.attentionForward(y1, a1, qkv, seqs.ptr, 0, B * NH, C, NH, A);
-    k.attentionBackward(d1, datt, dout, qkv, a1, seqs.ptr, 0, B * NH, C, NH, A);
+    k.attentionGradient(d1, datt, dout, qkv, a1, seqs.ptr, 0, B * NH, C, NH, A);
     threads.attentionForward(y2, a2, qkv, seqs.ptr, B, C, NH, A, lengths);
-    threads.attentionBackward(d2, datt, dout, qkv, a2, seqs.ptr, B, C, NH, A, lengths);
+    threads.attentionGradient(d2, datt, dout, qkv, a2, seqs.ptr, B, C, NH, A, lengths);
     const view = (p: number, n: number) => new Float32Array(kernels.memory.buffer, p, n);
     expectSame(`attention out, lengths ${lengths}`, view(y1, N * C), view(y2, N * C));
     expectSame(`attention dqkv, lengths ${lengths}`, view(d1, N * 3 * C), view(d2, N * 3 * C));

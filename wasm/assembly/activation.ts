@@ -13,7 +13,7 @@ export function reluForward(out: usize, inp: usize, n: i32): void {
 
 // y = max(x, 0)  =>  dx = dy where x > 0, else 0. Every backward here writes dinp, which may
 // be dout itself (in place).
-export function reluBackward(dinp: usize, dout: usize, inp: usize, n: i32): void {
+export function reluGradient(dinp: usize, dout: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2, zero = f32x4.splat(0);
   let j: usize = 0;
   for (; j < full; j += 16) v128.store(dinp + j, v128.and(v128.load(dout + j), f32x4.gt(v128.load(inp + j), zero)));
@@ -29,7 +29,7 @@ export function relu2Forward(out: usize, inp: usize, n: i32): void {
 }
 
 // y = max(x, 0)^2  =>  dx = 2 max(x, 0) dy
-export function relu2Backward(dinp: usize, dout: usize, inp: usize, n: i32): void {
+export function relu2Gradient(dinp: usize, dout: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2, zero = f32x4.splat(0), two = f32x4.splat(2);
   let j: usize = 0;
   for (; j < full; j += 16) {
@@ -67,7 +67,7 @@ export function geluForward(out: usize, inp: usize, n: i32): void {
   for (; j < end; j += 4) store<f32>(out + j, f32x4.extract_lane(gelu4(f32x4.splat(load<f32>(inp + j))), 0));
 }
 
-export function geluBackward(dinp: usize, dout: usize, inp: usize, n: i32): void {
+export function geluGradient(dinp: usize, dout: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
   let j: usize = 0;
   for (; j < full; j += 16) v128.store(dinp + j, f32x4.mul(geluGrad4(v128.load(inp + j)), v128.load(dout + j)));

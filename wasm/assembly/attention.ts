@@ -178,7 +178,7 @@ export function attentionForward(out: usize, att: usize, qkv: usize, seqs: usize
 }
 
 /** The backward of units u0..u1-1 over whole sequences (t0 is ignored). */
-export function attentionBackward(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, seqs: usize,
+export function attentionGradient(dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, seqs: usize,
                                   u0: i32, u1: i32, C: i32, NH: i32, A: i32): void {
   for (let u = u0; u < u1; u++) {
     const b = u / NH, entry = seqs + <usize>(12 * b), first = <usize>load<i32>(entry);

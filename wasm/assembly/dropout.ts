@@ -22,7 +22,7 @@ export function dropoutForward(inp: usize, mask: usize, p: f64, state: u32, n: i
 }
 
 // y = x * mask  =>  dx = mask * dy (written, not added to)
-export function dropoutBackward(dinp: usize, dout: usize, mask: usize, n: i32): void {
+export function dropoutGradient(dinp: usize, dout: usize, mask: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
   let j: usize = 0;
   for (; j < full; j += 16) v128.store(dinp + j, f32x4.mul(v128.load(dout + j), v128.load(mask + j)));

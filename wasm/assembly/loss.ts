@@ -37,7 +37,7 @@ export function crossEntropyForward(losses: usize, probs: usize, logits: usize, 
 
 // loss = -log softmax(z)[y]  =>  dz = (p - onehot(y)) * dloss, with dloss the same for every
 // row; dlogits is written, not added to
-export function crossEntropyBackward(dlogits: usize, probs: usize, targets: usize, dloss: f32, T: i32, V: i32): void {
+export function crossEntropyGradient(dlogits: usize, probs: usize, targets: usize, dloss: f32, T: i32, V: i32): void {
   const rowBytes = <usize>V << 2, full = <usize>(V & ~3) << 2, dv = f32x4.splat(dloss);
   for (let t = 0; t < T; t++) {
     const at = <usize>t * rowBytes, p = probs + at, dz = dlogits + at;

@@ -139,13 +139,13 @@ export function matmulForward(out: usize, inp: usize, weightT: usize, BT: i32, C
 
 // y = x Wt  =>  dx = dy Wt^T: dot products of rows of dy with rows of Wt. Written, not added:
 // where a gradient has two sources (the residual stream) the other one adds itself afterwards.
-export function matmulBackwardInput(dinp: usize, dout: usize, weightT: usize, BT: i32, C: i32, OC: i32): void {
+export function matmulInputGradient(dinp: usize, dout: usize, weightT: usize, BT: i32, C: i32, OC: i32): void {
   dotProducts(dinp, dout, weightT, BT, OC, C);
 }
 
 // y = x Wt  =>  dWt = x^T dy: (C, BT) by (BT, OC), reading x transposed. Only rows c0..c1-1
 // of dWt, so that threads can split it.
-export function matmulBackwardWeight(dweightT: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
+export function matmulWeightGradient(dweightT: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
                                      c0: i32, c1: i32): void {
   product(dweightT + (<usize>c0 * OC << 2), inp + (<usize>c0 << 2), dout, c1 - c0, OC, BT, 1, C);
 }

@@ -4,7 +4,8 @@
 // Unlike the tensor engine, the backward keeps one gradient for the whole residual stream:
 // a residual connection passes its gradient through unchanged, so every block's output, its
 // projection and its input share one buffer, and each norm adds its branch's share into it.
-// The backward kernels write their outputs, so the step zeroes almost nothing.
+// Most backward kernels write their outputs (xGradient, see wasm/assembly/index.ts), so the
+// step zeroes almost nothing.
 
 import type { ModelConfig } from '../contract/config.js';
 import { paramLayout } from '../contract/params.js';
@@ -189,8 +190,8 @@ export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, 
   const C = config.nEmbd;
   const [normF, normB] = config.norm === 'layernorm' ? ['layernormForward', 'layernormBackward'] as const
     : ['rmsnormForward', 'rmsnormBackward'] as const;
-  const [actF, actB] = config.activation === 'gelu' ? ['geluForward', 'geluBackward'] as const
-    : config.activation === 'relu2' ? ['relu2Forward', 'relu2Backward'] as const : ['reluForward', 'reluBackward'] as const;
+  const [actF, actB] = config.activation === 'gelu' ? ['geluForward', 'geluGradient'] as const
+    : config.activation === 'relu2' ? ['relu2Forward', 'relu2Gradient'] as const : ['reluForward', 'reluGradient'] as const;
   const norm = {
     forward: (out: number, rstd: number, inp: number, T: number) => mm.rows(normF, [out, rstd, inp], [C, 1, C], T, [C]),
     backward: (dinp: number, dout: number, inp: number, rstd: number, T: number) =>
@@ -254,25 +255,25 @@ export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number
   const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
   const { k, mm, w, dw, norm, act } = m, A = attStride(m.config.blockSize, NH);
   const matmulBackward = (dinp: number, dweight: number, dout: number, inp: number, weight: number, C1: number, OC: number) => {
-    mm.matmulBackwardInput(dinp, dout, weight, N, C1, OC);
-    mm.matmulBackwardWeight(dweight, dout, inp, N, C1, OC);
+    mm.matmulInputGradient(dinp, dout, weight, N, C1, OC);
+    mm.matmulWeightGradient(dweight, dout, inp, N, C1, OC);
   };
-  k.crossEntropyBackward(d.logits, a.probs, p.targets, dloss, N, V);
+  k.crossEntropyGradient(d.logits, a.probs, p.targets, dloss, N, V);
   matmulBackward(d.residual, dw.lmHead, d.logits, a.layers[nLayer - 1].res2, w.lmHead, C, V);
   for (let l = nLayer - 1; l >= 0; l--) {
     const L = a.layers[l], W = w.layers[l], dW = dw.layers[l];
     const xin = l > 0 ? a.layers[l - 1].res2 : a.x0;
     // d.residual holds d res2 = d fcproj (after its dropout mask, if any)
     const dfcproj = dropped ? d.proj : d.residual;
-    if (dropped) k.dropoutBackward(d.proj, d.residual, L.mask2, N * C);
+    if (dropped) k.dropoutGradient(d.proj, d.residual, L.mask2, N * C);
     matmulBackward(d.fc, dW.fc2, dfcproj, L.fcr, W.fc2, 4 * C, C);
     act.backward(d.fc, d.fc, L.fch, N * 4 * C); // in place: d fcr becomes d fch
     matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, 4 * C);
     norm.backward(d.residual, d.ln, L.res1, L.rstd2, N); // now d res1 = d attproj (after its mask)
     const dattproj = dropped ? d.proj : d.residual;
-    if (dropped) k.dropoutBackward(d.proj, d.residual, L.mask1, N * C);
+    if (dropped) k.dropoutGradient(d.proj, d.residual, L.mask1, N * C);
     matmulBackward(d.atty, dW.wo, dattproj, L.atty, W.wo, C, C);
-    mm.attentionBackward(d.qkv, d.att, d.atty, L.qkv, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
+    mm.attentionGradient(d.qkv, d.att, d.atty, L.qkv, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
     matmulBackward(d.ln, dW.qkv, d.qkv, L.ln1, W.qkv, C, 3 * C);
     norm.backward(d.residual, d.ln, xin, L.rstd1, N); // now d xin: the layer below's d res2
   }

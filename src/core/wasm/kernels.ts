@@ -8,30 +8,30 @@ import { type WasmApi, type WasmMemory, type WasmModule, wasmApi } from './webas
 export interface KernelExports {
   peakFlops(iters: number): number;
   matmulForward(out: number, inp: number, weightT: number, BT: number, C: number, OC: number): void;
-  matmulBackwardInput(dinp: number, dout: number, weightT: number, BT: number, C: number, OC: number): void;
-  matmulBackwardWeight(dweightT: number, dout: number, inp: number, BT: number, C: number, OC: number,
+  matmulInputGradient(dinp: number, dout: number, weightT: number, BT: number, C: number, OC: number): void;
+  matmulWeightGradient(dweightT: number, dout: number, inp: number, BT: number, C: number, OC: number,
                        c0: number, c1: number): void;
   attentionForward(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,
                    C: number, NH: number, A: number): void;
-  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number,
+  attentionGradient(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number,
                     u0: number, u1: number, C: number, NH: number, A: number): void;
   rmsnormForward(out: number, rstd: number, inp: number, T: number, C: number): void;
   rmsnormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
   layernormForward(out: number, rstd: number, inp: number, T: number, C: number): void;
   layernormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
   reluForward(out: number, inp: number, n: number): void;
-  reluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  reluGradient(dinp: number, dout: number, inp: number, n: number): void;
   relu2Forward(out: number, inp: number, n: number): void;
-  relu2Backward(dinp: number, dout: number, inp: number, n: number): void;
+  relu2Gradient(dinp: number, dout: number, inp: number, n: number): void;
   geluForward(out: number, inp: number, n: number): void;
-  geluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  geluGradient(dinp: number, dout: number, inp: number, n: number): void;
   crossEntropyForward(losses: number, probs: number, logits: number, targets: number, T: number, V: number): void;
-  crossEntropyBackward(dlogits: number, probs: number, targets: number, dloss: number, T: number, V: number): void;
+  crossEntropyGradient(dlogits: number, probs: number, targets: number, dloss: number, T: number, V: number): void;
   embeddingForward(out: number, tokens: number, positions: number, wte: number, wpe: number, T: number, C: number): void;
   embeddingBackward(dwte: number, dwpe: number, dout: number, tokens: number, positions: number, T: number, C: number): void;
   residualForward(out: number, inp1: number, inp2: number, n: number): void;
   dropoutForward(inp: number, mask: number, p: number, state: number, n: number): number;
-  dropoutBackward(dinp: number, dout: number, mask: number, n: number): void;
+  dropoutGradient(dinp: number, dout: number, mask: number, n: number): void;
   adamUpdate(params: number, grads: number, m: number, v: number, n: number,
              lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, decay: number): void;
   sumOfSquares(x: number, n: number): number;

@@ -13,9 +13,9 @@ export interface WorkerInit {
 }
 
 /** Kernels a worker can run, by index; a negative op stops it. */
-export const OPS = ['matmulForward', 'matmulBackwardInput', 'matmulBackwardWeight', 'attentionForward',
-  'attentionBackward', 'layernormForward', 'layernormBackward', 'rmsnormForward', 'rmsnormBackward',
-  'reluForward', 'reluBackward', 'relu2Forward', 'relu2Backward', 'geluForward', 'geluBackward',
+export const OPS = ['matmulForward', 'matmulInputGradient', 'matmulWeightGradient', 'attentionForward',
+  'attentionGradient', 'layernormForward', 'layernormBackward', 'rmsnormForward', 'rmsnormBackward',
+  'reluForward', 'reluGradient', 'relu2Forward', 'relu2Gradient', 'geluForward', 'geluGradient',
   'residualForward', 'adamUpdate'] as const satisfies readonly (keyof KernelExports)[];
 
 export type Op = (typeof OPS)[number];

@@ -44,12 +44,12 @@ export interface Threads {
    */
   rows(op: Op, pointers: number[], widths: number[], rows: number, rest: number[]): void;
   matmulForward(out: number, inp: number, weight: number, BT: number, C: number, OC: number): void;
-  matmulBackwardInput(dinp: number, dout: number, weight: number, BT: number, C: number, OC: number): void;
-  matmulBackwardWeight(dweight: number, dout: number, inp: number, BT: number, C: number, OC: number): void;
+  matmulInputGradient(dinp: number, dout: number, weight: number, BT: number, C: number, OC: number): void;
+  matmulWeightGradient(dweight: number, dout: number, inp: number, BT: number, C: number, OC: number): void;
   /** Attention over the B sequences of the table at `seqs` (see wasm/assembly/attention.ts), query lengths T[b]. */
   attentionForward(out: number, att: number, qkv: number, seqs: number, B: number, C: number, NH: number, A: number,
                    T: ArrayLike<number>): void;
-  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number, B: number,
+  attentionGradient(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number, B: number,
                     C: number, NH: number, A: number, T: ArrayLike<number>): void;
   /**
    * jobs[0] runs here, jobs[i] on worker i - 1, all at once; returns when all are done. A job
@@ -109,11 +109,11 @@ export function singleThread(kernels: Kernels): Threads {
     ready: Promise.resolve(),
     rows: (op, pointers, _widths, rows, rest) => call(op, [...pointers, rows, ...rest]),
     matmulForward: (...a) => k.matmulForward(...a),
-    matmulBackwardInput: (...a) => k.matmulBackwardInput(...a),
-    matmulBackwardWeight: (dw, dout, inp, BT, C, OC) => k.matmulBackwardWeight(dw, dout, inp, BT, C, OC, 0, C),
+    matmulInputGradient: (...a) => k.matmulInputGradient(...a),
+    matmulWeightGradient: (dw, dout, inp, BT, C, OC) => k.matmulWeightGradient(dw, dout, inp, BT, C, OC, 0, C),
     attentionForward: (out, att, qkv, seqs, B, C, NH, A) => k.attentionForward(out, att, qkv, seqs, 0, B * NH, C, NH, A),
-    attentionBackward: (dqkv, datt, dout, qkv, att, seqs, B, C, NH, A) =>
-      k.attentionBackward(dqkv, datt, dout, qkv, att, seqs, 0, B * NH, C, NH, A),
+    attentionGradient: (dqkv, datt, dout, qkv, att, seqs, B, C, NH, A) =>
+      k.attentionGradient(dqkv, datt, dout, qkv, att, seqs, 0, B * NH, C, NH, A),
     run(op, jobs) {
       for (const job of jobs) call(op, job);
     },
@@ -182,7 +182,7 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
   }
 
   const big = (BT: number, C: number, OC: number) => 2 * BT * C * OC >= minFlops;
-  function attention(op: 'attentionForward' | 'attentionBackward', front: number[], B: number, tail: number[],
+  function attention(op: 'attentionForward' | 'attentionGradient', front: number[], B: number, tail: number[],
                      NH: number, T: ArrayLike<number>, flopsPerCost: number): void {
     const costs = unitCosts(T, B, NH);
     let total = 0;
@@ -207,19 +207,19 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     matmulForward(out, inp, weight, BT, C, OC) {
       splitRows('matmulForward', [out, inp, weight], [OC, C, 0], BT, [C, OC], 2, big(BT, C, OC));
     },
-    matmulBackwardInput(dinp, dout, weight, BT, C, OC) {
-      splitRows('matmulBackwardInput', [dinp, dout, weight], [C, OC, 0], BT, [C, OC], 2, big(BT, C, OC));
+    matmulInputGradient(dinp, dout, weight, BT, C, OC) {
+      splitRows('matmulInputGradient', [dinp, dout, weight], [C, OC, 0], BT, [C, OC], 2, big(BT, C, OC));
     },
-    matmulBackwardWeight(dweight, dout, inp, BT, C, OC) {
-      if (!big(BT, C, OC)) return k.matmulBackwardWeight(dweight, dout, inp, BT, C, OC, 0, C);
+    matmulWeightGradient(dweight, dout, inp, BT, C, OC) {
+      if (!big(BT, C, OC)) return k.matmulWeightGradient(dweight, dout, inp, BT, C, OC, 0, C);
       const cut = shares(C, n, 2); // rows of the transposed gradient
-      run('matmulBackwardWeight', cut.slice(0, -1).map((c, i) => [dweight, dout, inp, BT, C, OC, c, cut[i + 1]]));
+      run('matmulWeightGradient', cut.slice(0, -1).map((c, i) => [dweight, dout, inp, BT, C, OC, c, cut[i + 1]]));
     },
     attentionForward(out, att, qkv, seqs, B, C, NH, A, T) {
       attention('attentionForward', [out, att, qkv, seqs], B, [C, NH, A], NH, T, (2 * C) / NH);
     },
-    attentionBackward(dqkv, datt, dout, qkv, att, seqs, B, C, NH, A, T) {
-      attention('attentionBackward', [dqkv, datt, dout, qkv, att, seqs], B, [C, NH, A], NH, T, (4 * C) / NH);
+    attentionGradient(dqkv, datt, dout, qkv, att, seqs, B, C, NH, A, T) {
+      attention('attentionGradient', [dqkv, datt, dout, qkv, att, seqs], B, [C, NH, A], NH, T, (4 * C) / NH);
     },
     run,
     close() {
