@@ -39,18 +39,21 @@ export const CONTROL = {
 
 const REASON_BYTES = 4 * (CONTROL.INTS - CONTROL.REASON - 1);
 
+/** The bytes of a control block that hold the failure's message, after its length. */
+const reasonBytes = (ctl: Int32Array, length = REASON_BYTES) =>
+  new Uint8Array(ctl.buffer, ctl.byteOffset + 4 * (CONTROL.REASON + 1), length);
+
 /** Writes why a job failed where the main thread, spinning without an event loop, can read it. */
 export function writeReason(ctl: Int32Array, reason: string): void {
   // encodeInto stops before a character that does not fit whole; it refuses shared memory, so a copy
   const local = new Uint8Array(REASON_BYTES);
   const { written } = new TextEncoder().encodeInto(reason, local);
-  new Uint8Array(ctl.buffer, ctl.byteOffset + 4 * (CONTROL.REASON + 1), REASON_BYTES).set(local.subarray(0, written));
+  reasonBytes(ctl).set(local.subarray(0, written));
   ctl[CONTROL.REASON] = written; // published to the main thread by the atomic store of FAILED
 }
 
 /** The message writeReason left (cut to what fits). */
 export function readReason(ctl: Int32Array): string {
-  const length = Math.min(ctl[CONTROL.REASON], REASON_BYTES);
   // decode a copy: TextDecoder refuses views of shared memory
-  return new TextDecoder().decode(new Uint8Array(ctl.buffer, ctl.byteOffset + 4 * (CONTROL.REASON + 1), length).slice());
+  return new TextDecoder().decode(reasonBytes(ctl, Math.min(ctl[CONTROL.REASON], REASON_BYTES)).slice());
 }
