@@ -33,26 +33,27 @@ export async function readDataset(path: string, url?: string): Promise<string> {
   return decodeDataset(readRegularFile(path), path);
 }
 
-function readRegularFile(path: string): Uint8Array {
+/** The bytes of a regular file of at most MAX_DATASET_BYTES; `what` names it in errors ("dataset", "tokenizer model"). */
+export function readRegularFile(path: string, what = 'dataset'): Uint8Array {
   let fd: number;
   try {
     // non-blocking, so opening a FIFO does not wait for a writer before fstat refuses it
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
-    throw openError(path, err as NodeJS.ErrnoException);
+    throw openError(path, err as NodeJS.ErrnoException, what);
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw notRegular(path, stats);
-    if (stats.size > MAX_DATASET_BYTES) throw tooLarge(path, `${stats.size} bytes`);
-    return readCapped(fd, stats.size, path);
+    if (!stats.isFile()) throw notRegular(path, stats, what);
+    if (stats.size > MAX_DATASET_BYTES) throw tooLarge(path, `${stats.size} bytes`, what);
+    return readCapped(fd, stats.size, path, what);
   } finally {
     closeSync(fd);
   }
 }
 
 /** Reads to the end, not trusting `size`: a file may grow while read, and /proc files say 0. */
-function readCapped(fd: number, size: number, path: string): Uint8Array {
+function readCapped(fd: number, size: number, path: string, what: string): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -62,31 +63,31 @@ function readCapped(fd: number, size: number, path: string): Uint8Array {
     if (n === 0) break;
     parts.push(buf.subarray(0, n));
     total += n;
-    if (total > MAX_DATASET_BYTES) throw tooLarge(path, `over ${MAX_DATASET_BYTES} bytes after growing while read`);
+    if (total > MAX_DATASET_BYTES) throw tooLarge(path, `over ${MAX_DATASET_BYTES} bytes after growing while read`, what);
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
 }
 
-function tooLarge(path: string, size: string): UserError {
-  return new UserError(`dataset is too large (${size}; the limit is ${MAX_DATASET_BYTES} bytes, ${MAX_DATASET_BYTES / 2 ** 20} MiB): ${path}`);
+function tooLarge(path: string, size: string, what: string): UserError {
+  return new UserError(`${what} is too large (${size}; the limit is ${MAX_DATASET_BYTES} bytes, ${MAX_DATASET_BYTES / 2 ** 20} MiB): ${path}`);
 }
 
-function notRegular(path: string, stats: Stats | undefined): UserError {
+function notRegular(path: string, stats: Stats | undefined, what: string): UserError {
   const kind = !stats ? undefined : stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO (named pipe)'
     : stats.isCharacterDevice() ? 'a character device' : stats.isBlockDevice() ? 'a block device'
     : stats.isSocket() ? 'a socket' : undefined;
-  return new UserError(`dataset is ${kind ? `${kind}, ` : ''}not a regular file: ${path}`);
+  return new UserError(`${what} is ${kind ? `${kind}, ` : ''}not a regular file: ${path}`);
 }
 
-function openError(path: string, err: NodeJS.ErrnoException): UserError {
-  if (err.code === 'ENOENT') return new UserError(`dataset not found: ${path}`);
-  if (err.code === 'EACCES' || err.code === 'EPERM') return new UserError(`dataset cannot be read (permission denied): ${path}`);
+function openError(path: string, err: NodeJS.ErrnoException, what: string): UserError {
+  if (err.code === 'ENOENT') return new UserError(`${what} not found: ${path}`);
+  if (err.code === 'EACCES' || err.code === 'EPERM') return new UserError(`${what} cannot be read (permission denied): ${path}`);
   if (err.code === 'ENXIO' || err.code === 'EISDIR') {
     // a socket (ENXIO) or, on some systems, a directory (EISDIR) cannot be opened at all;
     // stat only names the kind for the message
     let stats: Stats | undefined;
     try { stats = statSync(path); } catch { /* gone meanwhile */ }
-    return notRegular(path, stats);
+    return notRegular(path, stats, what);
   }
-  return new UserError(`dataset cannot be opened (${err.code ?? err.message}): ${path}`);
+  return new UserError(`${what} cannot be opened (${err.code ?? err.message}): ${path}`);
 }

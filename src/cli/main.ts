@@ -8,6 +8,7 @@ import { benchJob } from './bench-job.js';
 import { evalJob } from './eval-job.js';
 import { mainJob } from './main-job.js';
 import { sampleJob } from './sample-job.js';
+import { tokenizerJob } from './tokenizer-job.js';
 import { trainJob } from './train-job.js';
 
 // a Map, not an object: `microgpt constructor` must not find Object.prototype.constructor
@@ -16,6 +17,7 @@ const COMMANDS = new Map<string, (argv: string[]) => Promise<number>>([
   ['sample', sampleJob],
   ['eval', evalJob],
   ['bench', benchJob],
+  ['tokenizer', tokenizerJob],
 ]);
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,104 @@
+// `microgpt tokenizer`: train writes minbpe's two files, encode | decode gives the text back
+// byte for byte, show lists the merges, and every bad input is one line and exit code 2.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { parseModelFile } from '../src/core/bpe/model-file.js';
+import { trainBpe } from '../src/core/bpe/train.js';
+import { normaliseText } from '../src/core/data/text.js';
+
+const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../../test/fixtures/bpe/corpus.txt', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'microgpt-tokenizer-'));
+
+function cli(args: string[], input?: string | Buffer) {
+  const r = spawnSync(process.execPath, [BIN, 'tokenizer', ...args], { input: typeof input === 'string' ? Buffer.from(input) : input });
+  return { code: r.status, out: r.stdout, text: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
+
+function assertCleanError(r: { code: number | null; err: string }, pattern: RegExp) {
+  assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
+  assert.match(r.err, pattern);
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+  assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+}
+
+const model = join(tmp, 'corpus.model');
+
+test('train writes NAME.model and NAME.vocab with the merges the library learns', () => {
+  const r = cli(['train', '--data', CORPUS, '--vocab-size', '400', '--pattern', 'gpt2', '--special', '<|endoftext|>,<|pad|>', '--out', join(tmp, 'corpus')]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.text, /^trained 144 merges on [\d,]+ characters in [\d.]+ s, [\d,]+ merges\/s\n/);
+  assert.match(r.text, /wrote .*corpus\.model and .*corpus\.vocab\n$/);
+  const written = parseModelFile(readFileSync(model, 'utf8'), model);
+  // Python reads the file with \r\n as \n; so does train
+  const text = normaliseText(readFileSync(CORPUS, 'utf8'));
+  assert.deepEqual(written.merges, trainBpe(text, 400, 'gpt2').tokenizer.merges);
+  assert.deepEqual([...written.special], [['<|endoftext|>', 400], ['<|pad|>', 401]]);
+  assert.match(readFileSync(join(tmp, 'corpus.vocab'), 'utf8'), /^\[\\u0000\] 0\n/);
+});
+
+test('encode | decode returns the bytes of any text, special tokens by policy', () => {
+  const text = 'First Citizen:\r\nWe are accounted poor citizens \u{1F642} caf\u00e9 \u65e5\u672c\n<|endoftext|>tail';
+  const refused = cli(['encode', '--model', model], text);
+  assertCleanError(refused, /contains the special token <\|endoftext\|>; allow it explicitly/);
+  for (const policy of ['all', 'none']) {
+    const encoded = cli(['encode', '--model', model, '--special', policy], text);
+    assert.equal(encoded.code, 0, encoded.err);
+    assert.match(encoded.text, /^\d+( \d+)*\n$/);
+    assert.equal(encoded.text.split(' ').includes('400'), policy === 'all');
+    const decoded = cli(['decode', '--model', model], encoded.out);
+    assert.equal(decoded.code, 0, decoded.err);
+    assert.equal(decoded.text, text);
+  }
+  assert.equal(cli(['encode', '--model', model], '').text, '');
+  // a token may hold half a character: decode writes the bytes, not replacement characters
+  const half = cli(['decode', '--model', model], '240 159');
+  assert.deepEqual([...half.out], [240, 159]);
+});
+
+test('show lists the merges in the order they were learned', () => {
+  const r = cli(['show', '--model', model, '--limit', '3']);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.text.trim().split('\n');
+  assert.match(lines[0], /^144 merges, split pattern gpt2, 2 special tokens \(<\|endoftext\|> = 400, <\|pad\|> = 401\)$/);
+  assert.equal(lines.length, 4);
+  assert.match(lines[1], /^256 {2}\[.+\] \+ \[.+\] -> \[.+\]$/);
+});
+
+test('bad input to the tokenizer commands is one line and exit code 2', () => {
+  const bad = join(tmp, 'bad.model');
+  writeFileSync(bad, 'minbpe v1\n\n0\n97 97\n256 999\n');
+  const truncated = join(tmp, 'truncated.model');
+  writeFileSync(truncated, readFileSync(model, 'utf8').slice(0, -2));
+  const version = join(tmp, 'version.model');
+  writeFileSync(version, 'minbpe v9\n\n0\n');
+  const cases: [string[], string | undefined, RegExp][] = [
+    [['train', '--data', CORPUS, '--vocab-size', '255', '--out', join(tmp, 'x')], undefined, /--vocab-size must be at least 256/],
+    [['train', '--data', CORPUS, '--vocab-size', '100000', '--out', join(tmp, 'x')], undefined, /the text gives only \d+ merges/],
+    [['train', '--data', CORPUS, '--vocab-size', '300', '--out', join(tmp, 'no', 'x')], undefined, /the folder .* does not exist/],
+    [['train', '--data', join(tmp, 'missing.txt'), '--vocab-size', '300', '--out', join(tmp, 'x')], undefined, /dataset not found/],
+    [['train', '--vocab-size', '300', '--out', join(tmp, 'x')], undefined, /tokenizer train needs --data/],
+    [['train', '--data', CORPUS, '--vocab-size', '300', '--special', 'a b', '--out', join(tmp, 'x')], undefined, /cannot contain spaces/],
+    [['train', '--data', CORPUS, '--vocab-size', '300', '--pattern', 'gpt5', '--out', join(tmp, 'x')], undefined, /--pattern must be one of none, gpt2, gpt4/],
+    [['encode', '--model', bad], 'x', /bad\.model: line 5: merge 256 999 makes token 257 but refers to an id not made before it/],
+    [['encode', '--model', truncated], 'x', /truncated\.model: line \d+: the file ends inside a line/],
+    [['encode', '--model', version], 'x', /line 1: unknown version "minbpe v9"/],
+    [['encode', '--model', join(tmp, 'none.model')], 'x', /tokenizer model not found/],
+    [['encode', '--model', tmp], 'x', /tokenizer model is a directory, not a regular file/],
+    [['encode'], 'x', /tokenizer encode needs --model/],
+    [['decode', '--model', model], '1 2 402', /token id 402 is not in the vocabulary \(ids 0..401\)/],
+    [['decode', '--model', model], '1 -2', /stdin item 2 is not a token id: "-2"/],
+    [['decode', '--model', model], '1 2.5', /stdin item 2 is not a token id/],
+    [['frobnicate'], undefined, /unknown tokenizer command 'frobnicate'/],
+  ];
+  for (const [args, input, pattern] of cases) assertCleanError(cli(args, input), pattern);
+  const notUtf8 = cli(['encode', '--model', model], Buffer.from([0x61, 0xff, 0x62]));
+  assertCleanError(notUtf8, /stdin is not valid UTF-8 text/);
+  assert.ok(!existsSync(join(tmp, 'x.model')), 'a refused training writes nothing');
+});
