@@ -5,12 +5,11 @@ import type { Sequences } from '../core/contract/engine.js';
 import { encode } from '../core/contract/tokenizer.js';
 import { evalWindows, splitText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
-import { documentSequences, meanLoss, validationSequences } from '../core/run/evaluate.js';
+import { bitsPerCharacter, documentSequences, meanLoss, predictedCharacters, validationSequences } from '../core/run/evaluate.js';
 import { splitDocuments } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
 import { CHECKPOINT_ENGINE_FLAGS, readData, runFromFlags } from './options.js';
-import { bitsPerChar } from './progress.js';
 
 export const EVAL_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
@@ -24,9 +23,10 @@ export const EVAL_FLAGS: FlagSpec[] = [
 
 const USAGE = `Usage: microgpt eval --from DIR [--data FILE] [options]
 
-Prints the mean loss per predicted character of a checkpoint and the same in bits
-(loss / ln 2). A text is cut into consecutive windows of block-size + 1 characters;
-a lines file is read one document per line, each framed by BOS.`;
+Prints the mean loss per predicted token of a checkpoint (a character, unless it was
+trained with a BPE --tokenizer) and bits per character (loss x tokens / characters / ln 2,
+one scale for character and BPE models). A text is cut into consecutive windows of
+block-size + 1 tokens; a lines file is read one document per line, each framed by BOS.`;
 
 export async function evalJob(argv: string[]): Promise<number> {
   const { values: v, given } = parseArgs(argv, EVAL_FLAGS);
@@ -56,17 +56,20 @@ export async function evalJob(argv: string[]): Promise<number> {
       if (c.data.crc32 !== undefined && c.data.crc32 !== data.crc32) throw new UserError(`${data.path} has changed since training; give --data`);
       const held = c.data.format === 'text'
         ? { valDocs: [], text: splitText(run.tokenizer, data.text, c.data.valFraction), tokenizer: run.tokenizer, config: run.config }
-        : { ...splitDocuments(data.docs, run.seed, c.data.valFraction), text: undefined, config: run.config };
+        : { ...splitDocuments(data.docs, run.seed, c.data.valFraction, run.tokenizer.bpe), text: undefined, config: run.config };
       if (held.tokenizer.chars.join('') !== c.vocab.join('')) throw new UserError(`${data.path} has changed since training; give --data`);
       seqs = validationSequences(held, max);
       if (seqs.length === 0) throw new UserError(`the checkpoint's run held nothing out (val-fraction ${c.data.valFraction}); give --data`);
-      source = `the held-out part (${held.text ? `${held.text.val.length} characters` : `${held.valDocs.length} documents`}) of ${data.path}`;
+      source = `the held-out part (${held.text ? `${held.text.val.length} ${run.tokenizer.bpe ? 'tokens' : 'characters'}` : `${held.valDocs.length} documents`}) of ${data.path}`;
     }
-    if (seqs.length === 0) throw new UserError(`${source} is too short to evaluate (it needs at least 2 characters)`);
+    if (seqs.length === 0) throw new UserError(`${source} is too short to evaluate (it needs at least 2 ${run.tokenizer.bpe ? 'tokens' : 'characters'})`);
     const { loss, tokens } = meanLoss(run, seqs);
     if (!Number.isFinite(loss)) throw new UserError(`the loss on ${source} is ${loss}: the model's weights have diverged`);
-    const what = `${tokens} predicted characters in ${seqs.length} ${format === 'text' ? 'windows' : 'documents'} of ${source}`;
-    process.stdout.write(`loss ${formatFixed(loss, 4)} | ${formatFixed(bitsPerChar(loss), 4)} bits per char | ${what}\n`);
+    const characters = predictedCharacters(run.tokenizer, seqs, run.config.blockSize);
+    const predicted = run.tokenizer.bpe ? `${tokens} predicted tokens (${characters} characters)` : `${tokens} predicted characters`;
+    const what = `${predicted} in ${seqs.length} ${format === 'text' ? 'windows' : 'documents'} of ${source}`;
+    const unit = run.tokenizer.bpe ? 'per token' : '';
+    process.stdout.write(`loss ${formatFixed(loss, 4)}${unit ? ` ${unit}` : ''} | ${formatFixed(bitsPerCharacter(loss, tokens, characters), 4)} bits per char | ${what}\n`);
   } finally {
     run.engine.close?.();
   }

@@ -100,7 +100,8 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     if (given.has(key)) continue;
     given.add(key); // from here on it counts as set, e.g. for the engine flags' checks
     // a preset's paths are relative to the preset file
-    values[key] = key === 'data' || key === 'out' ? resolve(dirname(path), value as string) : value as string | number | boolean;
+    const isPathValue = key === 'data' || key === 'out' || (key === 'tokenizer' && value !== 'char');
+    values[key] = isPathValue ? resolve(dirname(path), value as string) : value as string | number | boolean;
   }
   // a shorter --steps than the preset planned for can leave its warmup longer than the run
   const warmup = values['warmup-steps'], steps = values.steps;
@@ -208,5 +209,5 @@ export function cutWarning(run: Run): string | undefined {
   if (count === 0) return undefined;
   const b = run.config.blockSize;
   return `${count} of ${total} documents are longer than the context (block-size ${b}): the model sees only their first ${b} ` +
-    `characters and never their end; --block-size ${longest + 1} fits them all`;
+    `${run.tokenizer.bpe ? 'tokens' : 'characters'} and never their end; --block-size ${longest + 1} fits them all`;
 }

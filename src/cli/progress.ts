@@ -18,10 +18,6 @@ export function formatDuration(ms: number): string {
   return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-export function bitsPerChar(loss: number): number {
-  return loss / Math.LN2;
-}
-
 export interface Progress {
   /** A line that stays (a header, a validation result, a save). */
   line(text: string): void;

@@ -16,11 +16,13 @@ import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.j
 import { formatFixed } from './format.js';
 import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, readData,
   runOptions } from './options.js';
-import { type MetricsFile, type StepReport, bitsPerChar, createProgress, formatDuration, openMetrics } from './progress.js';
+import { loadTokenizerModel } from './tokenizer-job.js';
+import { type MetricsFile, type StepReport, createProgress, formatDuration, openMetrics } from './progress.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'preset', type: 'string', help: `settings from presets/NAME.json or a JSON file (${listPresets().join(', ')}); flags override it` },
   ...DATA_FLAGS,
+  { name: 'tokenizer', type: 'string', help: 'char (each character a token, as the reference) or a NAME.model file from `microgpt tokenizer train` (or minbpe)', default: 'char' },
   ...MODEL_FLAGS,
   ...OPTIM_FLAGS,
   ...ENGINE_FLAGS,
@@ -51,7 +53,7 @@ Examples:
 const WATCH_FLAGS = ['save-every', 'eval-every', 'eval-size', 'log-every'];
 
 // flags that define the run; a resumed run takes them from its checkpoint
-const RUN_FLAGS = new Set(['preset', 'format', 'val-fraction', 'engine', ...MODEL_FLAGS.map((f) => f.name), ...OPTIM_FLAGS.map((f) => f.name)]);
+const RUN_FLAGS = new Set(['preset', 'format', 'val-fraction', 'engine', 'tokenizer', ...MODEL_FLAGS.map((f) => f.name), ...OPTIM_FLAGS.map((f) => f.name)]);
 
 function requireMin(v: FlagValues, name: string, min: number): number {
   const n = v[name] as number;
@@ -111,7 +113,7 @@ export async function trainJob(argv: string[]): Promise<number> {
   if (!resumed && v.preset !== undefined) applyPreset(v.preset as string, v, given, TRAIN_FLAGS);
   const options: RunOptions = resumed
     ? { ...resumeOptions(resumed, resumedEngineOptions(resumed, v, given)), memory: machineMemory() }
-    : runOptions(v, given);
+    : { ...runOptions(v, given), bpe: v.tokenizer === 'char' ? undefined : loadTokenizerModel(v.tokenizer as string) };
   const out = v.out as string | undefined;
   for (const name of ['save-every', 'overwrite']) {
     if (given.has(name) && out === undefined) throw new UserError(`--${name} needs --out`);
@@ -192,7 +194,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
   const onSigint = (): void => { interrupted = true; };
   process.on('SIGINT', onSigint);
   const start = performance.now();
-  let end: LoopEnd | undefined, pending: StepReport | undefined;
+  let end: LoopEnd | undefined, pending: StepReport | undefined, lastBits: number | undefined;
   try {
     // a step is reported once its validation loss, if one follows, is known
     const flush = (): void => {
@@ -211,7 +213,8 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
         if (pending) pending.valLoss = e.loss;
         if (e.best) best = e.loss;
         if (e.best && out !== undefined) saveCheckpoint(join(out, 'best'), checkpoint());
-        progress.line(`step ${e.step}: val loss ${formatFixed(e.loss, 4)} (${formatFixed(bitsPerChar(e.loss), 3)} bits/char) ${scored}` +
+        lastBits = e.bitsPerCharacter;
+        progress.line(`step ${e.step}: val loss ${formatFixed(e.loss, 4)} (${formatFixed(e.bitsPerCharacter, 3)} bits/char) ${scored}` +
           `${e.best && out ? ', best so far: saved' : ''}`);
         flush();
       } else if (e.type === 'save') {
@@ -242,7 +245,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
     if (out !== undefined) progress.line(`continue with: microgpt train --resume ${out}`);
     return interrupted ? 130 : 0;
   }
-  const val = end!.lastEval !== undefined ? ` | val loss ${formatFixed(end!.lastEval, 4)} (${formatFixed(bitsPerChar(end!.lastEval), 3)} bits/char)` : '';
+  const val = end!.lastEval !== undefined ? ` | val loss ${formatFixed(end!.lastEval, 4)} (${formatFixed(lastBits!, 3)} bits/char)` : '';
   const session = resumed ? ` (this session: ${steps - resumed.step} steps in ${elapsed})` : '';
   progress.line(`done: ${steps} steps in ${formatDuration(elapsedMs())}${session}${val}${where}`);
   if (out !== undefined) progress.line(`sample with: microgpt sample --from ${out}`);
@@ -251,15 +254,16 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
 
 function describeRun(run: Run, path: string, out: string | undefined, saveEvery: number): string {
   const c = run.config, t = run.train;
+  const unit = run.tokenizer.bpe ? 'tokens' : 'chars';
   const data = run.text
-    ? `${run.text.train.length} train + ${run.text.val.length} val chars (text)`
+    ? `${run.text.train.length} train + ${run.text.val.length} val ${unit} (text)`
     : `${run.docs.length} train + ${run.valDocs.length} val docs (lines)`;
-  const per = run.text ? `${t.batchSize} x ${c.blockSize} chars` : `${t.batchSize} doc${t.batchSize > 1 ? 's' : ''}`;
+  const per = run.text ? `${t.batchSize} x ${c.blockSize} ${unit}` : `${t.batchSize} doc${t.batchSize > 1 ? 's' : ''}`;
   const accum = (t.gradAccum ?? 1) > 1 ? ` x ${t.gradAccum} micro-batches` : '';
   const warm = t.warmupSteps ? `, ${t.warmupSteps} warmup` : '';
   const held = run.text ? run.text.val.length > 0 : run.valDocs.length > 0;
   return [
-    `data: ${path}: ${data} | vocab ${run.tokenizer.vocabSize}`,
+    `data: ${path}: ${data} | vocab ${run.tokenizer.vocabSize}${run.tokenizer.bpe ? ` (BPE: ${run.tokenizer.bpe.merges.length} merges, split ${run.tokenizer.bpe.pattern}, + BOS)` : ''}`,
     `model: ${c.nLayer} layer${c.nLayer > 1 ? 's' : ''}, ${c.nEmbd} wide, ${c.nHead} heads, context ${c.blockSize} | ${run.numParams} params | ${engineLabel(run)}`,
     `train: ${t.steps} steps of ${per}${accum} | lr ${t.learningRate} ${t.schedule}${warm} | seed ${run.seed}`,
     out === undefined ? 'not saving (no --out)'

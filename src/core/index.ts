@@ -3,7 +3,12 @@
 export { PyRandom, type RandomState } from './contract/random.js';
 export { parseDocuments, pyStrip, checkDocuments } from './data/documents.js';
 export { decodeDataset } from './data/decode.js';
-export { type Tokenizer, buildTokenizer, tokenizerFromChars, encode, encodeDocument, decode } from './contract/tokenizer.js';
+export { type Tokenizer, buildTokenizer, tokenizerFromChars, tokenizerFromBpe, encode, encodeDocument, decode, charactersIn } from './contract/tokenizer.js';
+export { type BpeTokenizer, type Merge, type SpecialPolicy, MAX_BPE_VOCAB, createBpeTokenizer, encodeBpe, decodeBpe, decodeBpeBytes } from './bpe/bpe-tokenizer.js';
+export { type BpeTraining, type TrainBpeOptions, trainBpe } from './bpe/train.js';
+export { formatModelFile, parseModelFile, formatVocabFile, renderToken } from './bpe/model-file.js';
+export { type SplitPatternName, SPLIT_PATTERN_NAMES, splitChunks } from './bpe/split-patterns.js';
+export { tokenizerFromRanks } from './bpe/tiktoken-ranks.js';
 export { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_TRAIN, DEFAULT_SEED, DEFAULT_TEMPERATURE,
   DEFAULT_SAMPLES, validateModelConfig, validateTrainConfig } from './contract/config.js';
 export { type Activation, type Norm, type Schedule, ACTIVATIONS, NORMS, SCHEDULES } from './contract/config.js';
@@ -25,10 +30,11 @@ export { type SpawnWorker, type WorkerPort } from './wasm/threads.js';
 export { serveKernels } from './wasm/worker.js';
 export { linearDecay, cosineDecay, scheduledLearningRate, learningRateAt } from './contract/schedule.js';
 export { type Run, type RunOptions, type ReopenOptions, createRun, createTextRun, nextBatches, runCheckpoint, runFromCheckpoint,
-  resumeOptions, resumeRun, documentsCut } from './run/run.js';
+  resumeOptions, resumeRun, documentsCut, checkpointTokenizer } from './run/run.js';
 export { type StepInfo, type LoopOptions, type LoopEvent, type LoopEnd, trainStep, trainingLoop, train } from './run/loop.js';
 export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions, validateSampleCount, MAX_SAMPLES, MAX_NEW_TOKENS } from './run/generate.js';
-export { EVAL_CHUNK, validationSequences, documentSequences, meanLoss, meanLossSteps, validationLoss } from './run/evaluate.js';
+export { EVAL_CHUNK, validationSequences, documentSequences, meanLoss, meanLossSteps, validationLoss, predictedCharacters,
+  bitsPerCharacter } from './run/evaluate.js';
 export { type DataFormat, type TextSplit, normaliseText, splitText, randomWindows, evalWindows } from './data/text.js';
 export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
 export { crc32 } from './checkpoint/bytes.js';

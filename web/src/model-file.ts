@@ -2,7 +2,7 @@
 // with config, vocabulary, step, random state and Adam's moments beside a .safetensors
 // file with the weights. A loaded run continues exactly when given the same dataset.
 
-import { type Checkpoint, type Run, buildTokenizer, crc32, createRun, decodeCheckpoint, encodeCheckpoint,
+import { type Checkpoint, type Run, UserError, buildTokenizer, crc32, createRun, decodeCheckpoint, encodeCheckpoint,
   parseCheckpointJson, parseDocuments, resumeOptions, resumeRun, runCheckpoint, runFromCheckpoint } from '../../src/core/index.js';
 import { WEB_ENGINES, webEngineOptions } from './engines.js';
 
@@ -24,7 +24,13 @@ export function saveRun(run: Run, valFraction: number, source: DataSource, base:
 
 /** Parses both files; a mismatch or a damaged file is a UserError that says so. */
 export function readCheckpoint(json: string, weights: Uint8Array): Checkpoint {
-  return decodeCheckpoint(parseCheckpointJson(json).json, weights);
+  const c = decodeCheckpoint(parseCheckpointJson(json).json, weights);
+  // the views label tokens by character; BPE tokens are not shown here yet
+  if (c.bpeModel !== undefined) {
+    throw new UserError('this model was trained on BPE tokens (train --tokenizer), which the playground cannot load yet; '
+      + 'sample it with microgpt sample --from DIR');
+  }
+  return c;
 }
 
 /**

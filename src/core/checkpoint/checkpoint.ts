@@ -16,6 +16,7 @@
 import { type ModelConfig, type TrainConfig, validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import { type EngineName, MAX_THREADS, type OptimizerState, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
+import { parseModelFile } from '../bpe/model-file.js';
 import { paramCount, paramLayout } from '../contract/params.js';
 import type { RandomState } from '../contract/random.js';
 import { bytesFloat64, crc32, float64Bytes, fromBase64, hex32, toBase64 } from './bytes.js';
@@ -36,7 +37,8 @@ export interface DataInfo {
 export interface Checkpoint {
   config: ModelConfig;
   train: TrainConfig;
-  vocab: string[];         // the tokenizer's characters; BOS is id vocab.length
+  vocab: string[];         // the tokenizer's characters; BOS is id vocab.length ([] with bpeModel)
+  bpeModel?: string;       // a BPE tokenizer's .model text (minbpe's format); BOS is the id after its tokens
   step: number;            // steps done
   seed: number;
   rng: RandomState;        // the random stream after `step` steps
@@ -57,6 +59,7 @@ interface CheckpointJson {
   config: ModelConfig;
   train: TrainConfig;
   vocab: string[];
+  bpe_model?: string;
   step: number;
   seed: number;
   rng: RandomState;
@@ -99,7 +102,7 @@ export function encodeCheckpoint(c: Checkpoint, weightsFile: string | ((crc: str
   const fields: Omit<CheckpointJson, 'checksum'> = {
     format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION,
     weights: { file: typeof weightsFile === 'string' ? weightsFile : weightsFile(weightsCrc), bytes: weights.length, crc32: weightsCrc },
-    config: c.config, train: c.train, vocab: c.vocab, step: c.step, seed: c.seed, rng: c.rng,
+    config: c.config, train: c.train, vocab: c.vocab, ...(c.bpeModel !== undefined ? { bpe_model: c.bpeModel } : {}), step: c.step, seed: c.seed, rng: c.rng,
     optimizer, data: c.data, best_val_loss: c.bestValLoss ?? null, engine: c.engine,
     ...(c.threads !== undefined ? { threads: c.threads } : {}), settings: c.settings ?? {},
   };
@@ -120,7 +123,7 @@ const TRAIN_KEYS = ['steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'eps
   'weightDecay', 'gradAccum'];
 const REQUIRED_MODEL_KEYS = MODEL_KEYS.slice(0, 6);
 const REQUIRED_TRAIN_KEYS = TRAIN_KEYS.slice(0, 6);
-const JSON_KEYS = ['format', 'version', 'weights', 'config', 'train', 'vocab', 'step', 'seed', 'rng', 'optimizer', 'data',
+const JSON_KEYS = ['format', 'version', 'weights', 'config', 'train', 'vocab', 'bpe_model', 'step', 'seed', 'rng', 'optimizer', 'data',
   'best_val_loss', 'engine', 'threads', 'settings', 'checksum'];
 
 /**
@@ -182,7 +185,19 @@ function checkFields(j: CheckpointJson): void {
   for (let i = 1; i < j.vocab.length; i++) {
     if (!(j.vocab[i - 1].codePointAt(0)! < j.vocab[i].codePointAt(0)!)) bad('vocab', `is not sorted and unique at entry ${i} (${JSON.stringify(j.vocab[i])})`);
   }
-  if (j.config.vocabSize !== j.vocab.length + 1) bad('vocab', `has ${j.vocab.length} characters but the config's vocabSize is ${j.config.vocabSize} (characters + BOS)`);
+  if (j.bpe_model !== undefined) {
+    if (typeof j.bpe_model !== 'string') bad('bpe_model', 'must be the text of a .model file');
+    let tokens: number;
+    try {
+      tokens = parseModelFile(j.bpe_model, 'bpe_model').vocabSize;
+    } catch (e) {
+      throw e instanceof UserError ? new UserError(`the checkpoint's tokenizer is not valid: ${e.message}`) : e;
+    }
+    if (j.vocab.length !== 0) bad('vocab', 'must be empty when the checkpoint has a BPE tokenizer');
+    if (j.config.vocabSize !== tokens + 1) bad('bpe_model', `has ${tokens} tokens but the config's vocabSize is ${j.config.vocabSize} (tokens + BOS)`);
+  } else if (j.config.vocabSize !== j.vocab.length + 1) {
+    bad('vocab', `has ${j.vocab.length} characters but the config's vocabSize is ${j.config.vocabSize} (characters + BOS)`);
+  }
 
   if (!Number.isSafeInteger(j.step) || j.step < 0 || j.step > j.train.steps) bad('step', `must be from 0 to the run's ${j.train.steps} steps`);
   if (!Number.isSafeInteger(j.seed)) bad('seed', 'must be an integer');
@@ -261,7 +276,7 @@ export function decodeCheckpoint(json: CheckpointJson, weightsBytes: Uint8Array)
     }
   }
   return {
-    config, train: json.train, vocab: json.vocab, step: json.step, seed: json.seed, rng: json.rng, weights, optimizer,
+    config, train: json.train, vocab: json.vocab, ...(json.bpe_model !== undefined ? { bpeModel: json.bpe_model } : {}), step: json.step, seed: json.seed, rng: json.rng, weights, optimizer,
     data: json.data, bestValLoss: json.best_val_loss ?? undefined, engine: json.engine as EngineName, threads: json.threads,
     settings: json.settings,
   };

@@ -1,14 +1,23 @@
-// A character-level tokenizer: every distinct character of the dataset, sorted by code
-// point as Python sorts strings, gets an id; one extra id, BOS, marks a document's edges.
+// The model's tokenizer. By default character-level, as the reference: every distinct
+// character of the dataset, sorted by code point as Python sorts strings, gets an id. Or a
+// byte-level BPE tokenizer (core/bpe), whose token ids the model uses as they are. Either way
+// one extra id after the others, BOS, marks a document's edges.
 
+import { type BpeTokenizer, decodeBpeBytes, encodeBpe } from '../bpe/bpe-tokenizer.js';
 import { UserError } from '../errors.js';
 
-/** The vocabulary: `chars[id]` for ids below `bos`; `bos` is the last id. */
+/** The vocabulary: ids below `bos` are characters (`chars[id]`) or BPE tokens; `bos` is the last id. */
 export interface Tokenizer {
-  chars: string[];
+  chars: string[];          // a character tokenizer's characters; [] for BPE
   bos: number;
   vocabSize: number;
-  ids: Map<string, number>;
+  ids: Map<string, number>; // character -> id; empty for BPE
+  bpe?: BpeTokenizer;       // set for a BPE tokenizer
+}
+
+/** The model's tokenizer over a BPE vocabulary: its ids, then BOS. */
+export function tokenizerFromBpe(bpe: BpeTokenizer): Tokenizer {
+  return { chars: [], bos: bpe.vocabSize, vocabSize: bpe.vocabSize + 1, ids: new Map(), bpe };
 }
 
 /** A tokenizer from a list of characters (already sorted and unique, as saved in a checkpoint). */
@@ -27,8 +36,12 @@ export function buildTokenizer(docs: string[]): Tokenizer {
   return tokenizerFromChars(chars);
 }
 
-/** Character ids of a text; a character outside the vocabulary is an error that names it. */
+/**
+ * The ids of a text. A character tokenizer refuses a character outside its vocabulary, naming
+ * it; BPE encodes any text, its special tokens included (the model was trained with them).
+ */
 export function encode(tokenizer: Tokenizer, text: string): number[] {
+  if (tokenizer.bpe) return encodeBpe(tokenizer.bpe, text, 'all');
   const out: number[] = [];
   for (const ch of text) {
     const id = tokenizer.ids.get(ch);
@@ -45,9 +58,34 @@ export function encodeDocument(tokenizer: Tokenizer, doc: string): number[] {
   return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
 }
 
-/** The text of a list of ids, with BOS dropped. */
+/**
+ * The text of a list of ids, with BOS dropped. BPE tokens are bytes: a character cut off at the
+ * end (a sample that stopped inside it) is left out rather than shown as U+FFFD.
+ */
 export function decode(tokenizer: Tokenizer, ids: number[]): string {
+  if (tokenizer.bpe) return decodeWholeCharacters(decodeBpeBytes(tokenizer.bpe, ids.filter((id) => id !== tokenizer.bos)));
   let s = '';
   for (const id of ids) if (id !== tokenizer.bos) s += tokenizer.chars[id];
   return s;
+}
+
+/** UTF-8 to text without an incomplete character at the end. */
+function decodeWholeCharacters(bytes: Uint8Array): string {
+  let end = bytes.length, back = 0;
+  while (end > 0 && back < 3 && (bytes[end - 1] & 0xc0) === 0x80) { end--; back++; } // continuation bytes
+  if (end > 0 && bytes[end - 1] >= 0xc0) {
+    const lead = bytes[end - 1], need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    end = back + 1 >= need ? bytes.length : end - 1;
+  } else {
+    end = bytes.length;
+  }
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, end));
+}
+
+/** How many characters begin in token `id` (its UTF-8 lead bytes); 1 for a character and for BOS. */
+export function charactersIn(tokenizer: Tokenizer, id: number): number {
+  if (!tokenizer.bpe || id === tokenizer.bos) return 1;
+  let n = 0;
+  for (const b of tokenizer.bpe.vocab[id]) if ((b & 0xc0) !== 0x80) n++;
+  return n;
 }

@@ -1,5 +1,5 @@
 // One continuous text instead of documents: the model learns from windows of blockSize + 1
-// characters cut at random offsets, with no BOS. The last part of the text is held out.
+// tokens cut at random offsets, with no BOS. The last part of the text is held out.
 // The text equals Python's `open(path).read()`: \r\n and a lone \r read as \n.
 
 import { UserError } from '../errors.js';
@@ -12,8 +12,8 @@ export type DataFormat = 'lines' | 'text';
 
 /** A text cut into a training part and a held-out tail, as ids. */
 export interface TextSplit {
-  train: number[]; // (trainChars,)
-  val: number[];   // (valChars,) the last valFraction of the text
+  train: number[]; // (trainTokens,)
+  val: number[];   // (valTokens,) the last valFraction of the text's characters
 }
 
 /** Line endings as \n, as Python's universal newlines read them, so a file reads the same from any platform. */
@@ -21,16 +21,36 @@ export function normaliseText(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-/** Encodes `text` and holds out its last `valFraction` (by characters) for validation. */
+/**
+ * Encodes `text` and holds out its last `valFraction` of characters for validation. A BPE
+ * tokenizer encodes the two parts apart, so character and BPE models hold out the same text.
+ */
 export function splitText(tokenizer: Tokenizer, text: string, valFraction: number): TextSplit {
   if (!(valFraction >= 0 && valFraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${valFraction}`);
-  const ids = encode(tokenizer, text);
-  if (ids.length < 2) throw new UserError(`the text has ${ids.length} character${ids.length === 1 ? '' : 's'}; training needs at least 2`);
-  const valCount = valFraction === 0 ? 0 : Math.max(2, Math.floor(ids.length * valFraction));
-  if (ids.length - valCount < 2) {
-    throw new UserError(`val-fraction ${valFraction} leaves fewer than 2 training characters out of ${ids.length}`);
+  let length = 0; // in characters (code points), as the character tokenizer counts
+  for (let i = 0; i < text.length; i = nextCharacter(text, i)) length++;
+  if (length < 2) throw new UserError(`the text has ${length} character${length === 1 ? '' : 's'}; training needs at least 2`);
+  const valCount = valFraction === 0 ? 0 : Math.max(2, Math.floor(length * valFraction));
+  if (length - valCount < 2) {
+    throw new UserError(`val-fraction ${valFraction} leaves fewer than 2 training characters out of ${length}`);
   }
-  return { train: ids.slice(0, ids.length - valCount), val: ids.slice(ids.length - valCount) };
+  if (!tokenizer.bpe) {
+    const ids = encode(tokenizer, text);
+    return { train: ids.slice(0, ids.length - valCount), val: ids.slice(ids.length - valCount) };
+  }
+  let cut = 0; // the UTF-16 index where the held-out characters start
+  for (let n = 0; n < length - valCount; n++) cut = nextCharacter(text, cut);
+  const split = { train: encode(tokenizer, text.slice(0, cut)), val: valCount > 0 ? encode(tokenizer, text.slice(cut)) : [] };
+  if (split.train.length < 2 || (valCount > 0 && split.val.length < 2)) {
+    throw new UserError(`the text is too short for its tokenizer: ${split.train.length} training and ${split.val.length} held-out tokens (each part needs at least 2)`);
+  }
+  return split;
+}
+
+/** The UTF-16 index after the character (code point) at `i`. */
+function nextCharacter(text: string, i: number): number {
+  const unit = text.charCodeAt(i);
+  return unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? i + 2 : i + 1;
 }
 
 /** `count` windows of `windowLen` ids at seeded-random offsets (the whole text if shorter). */

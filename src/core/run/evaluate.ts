@@ -2,7 +2,7 @@
 // loss per predicted token, computed in chunks (so a long evaluation can yield between them).
 
 import { type Sequences, batchTokens, lazySequences } from '../contract/engine.js';
-import { type Tokenizer, encodeDocument } from '../contract/tokenizer.js';
+import { type Tokenizer, charactersIn, encodeDocument } from '../contract/tokenizer.js';
 import { evalWindows } from '../data/text.js';
 import type { Run } from './run.js';
 
@@ -51,4 +51,31 @@ export function meanLoss(run: Run, sequences: Sequences): { loss: number; tokens
 export function validationLoss(run: Run, limit = Infinity): number | undefined {
   const sequences = validationSequences(run, limit);
   return sequences.length > 0 ? meanLoss(run, sequences).loss : undefined;
+}
+
+/**
+ * The characters the scored tokens of `sequences` hold (a token scores if it is predicted
+ * within the context; BOS counts as one character, the document's end), so that a loss per
+ * token converts to bits per character, one scale for character and BPE models alike.
+ */
+export function predictedCharacters(tokenizer: Tokenizer, sequences: Sequences, blockSize: number): number {
+  if (!tokenizer.bpe) return batchTokensOf(sequences, blockSize); // one character per token
+  let n = 0;
+  for (let start = 0; start < sequences.length; start += EVAL_CHUNK) {
+    for (const seq of sequences.slice(start, start + EVAL_CHUNK)) {
+      for (let i = 1; i < Math.min(seq.length, blockSize + 1); i++) n += charactersIn(tokenizer, seq[i]);
+    }
+  }
+  return n;
+}
+
+function batchTokensOf(sequences: Sequences, blockSize: number): number {
+  let n = 0;
+  for (let start = 0; start < sequences.length; start += EVAL_CHUNK) n += batchTokens(sequences.slice(start, start + EVAL_CHUNK), blockSize);
+  return n;
+}
+
+/** Bits per character from a mean loss per token (nats) over `tokens` tokens that hold `characters` characters. */
+export function bitsPerCharacter(loss: number, tokens: number, characters: number): number {
+  return tokens === characters ? loss / Math.LN2 : (loss * tokens) / characters / Math.LN2;
 }

@@ -83,7 +83,7 @@ export function validateSampleCount(count: number): void {
 
 /**
  * One sample. A 'lines' model starts a document at BOS (then the prompt) and stops at BOS;
- * a 'text' model continues the prompt, or a newline, for `maxTokens` characters.
+ * a 'text' model continues the prompt, or a newline, for `maxTokens` tokens.
  */
 export function sampleText(run: Run, options: SampleOptions): string {
   validateSampleOptions(options);
@@ -92,8 +92,8 @@ export function sampleText(run: Run, options: SampleOptions): string {
   const promptIds = encode(tokenizer, prompt);
   let ids: number[], maxTokens: number, stopAt: number | undefined;
   if (run.format === 'text') {
-    const newline = tokenizer.ids.get('\n');
-    ids = promptIds.length > 0 ? promptIds : [newline ?? tokenizer.bos];
+    const newline = tokenizer.bpe ? encode(tokenizer, '\n') : tokenizer.ids.has('\n') ? [tokenizer.ids.get('\n')!] : [];
+    ids = promptIds.length > 0 ? promptIds : newline.length > 0 ? newline : [tokenizer.bos];
     maxTokens = options.maxTokens ?? 256;
   } else {
     ids = [tokenizer.bos, ...promptIds];

@@ -7,7 +7,7 @@
 import { batchTokens } from '../contract/engine.js';
 import { learningRateAt } from '../contract/schedule.js';
 import { DivergenceError, UserError } from '../errors.js';
-import { meanLossSteps, validationSequences } from './evaluate.js';
+import { bitsPerCharacter, meanLossSteps, predictedCharacters, validationSequences } from './evaluate.js';
 import { type Run, nextBatches } from './run.js';
 
 /** What one optimizer step did. */
@@ -72,7 +72,7 @@ export interface LoopOptions {
 export type LoopEvent =
   | ({ type: 'step' } & StepInfo)
   /** A validation measurement; `best` when it beats every earlier one (a model worth keeping). */
-  | { type: 'eval'; step: number; loss: number; tokens: number; best: boolean }
+  | { type: 'eval'; step: number; loss: number; tokens: number; characters: number; bitsPerCharacter: number; best: boolean }
   /** The run's state is worth saving now (the cadence, or the end). */
   | { type: 'save'; step: number }
   /** Inside a measurement: a point where a driver working in time slices may yield. */
@@ -92,13 +92,15 @@ export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<Lo
   const validation = validationSequences(run, options.evalSize);
   let best = options.best ?? Infinity, lastEval: number | undefined, saved = run.step;
 
+  let characters: number | undefined; // in the scored tokens of `validation`, counted once
   function* measure(): Generator<LoopEvent, void, void> {
     const { loss, tokens } = yield* meanLossSteps(run, validation, options.evalChunk);
+    characters ??= predictedCharacters(run.tokenizer, validation, run.config.blockSize);
     if (!Number.isFinite(loss)) throw new DivergenceError(run.step, loss, learningRateAt(run.train, Math.max(0, run.step - 1)), 'validation');
     const improved = loss < best;
     if (improved) best = loss;
     lastEval = loss;
-    yield { type: 'eval', step: run.step, loss, tokens, best: improved };
+    yield { type: 'eval', step: run.step, loss, tokens, characters, bitsPerCharacter: bitsPerCharacter(loss, tokens, characters), best: improved };
   }
 
   if (options.evalAtStart && run.step === 0 && validation.length > 0) yield* measure();

@@ -10,7 +10,9 @@ import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAUL
 import type { Batch, Engine, EngineName } from '../contract/engine.js';
 import { paramCount, initParams } from '../contract/params.js';
 import { PyRandom } from '../contract/random.js';
-import { type Tokenizer, buildTokenizer, encodeDocument, tokenizerFromChars } from '../contract/tokenizer.js';
+import { type Tokenizer, buildTokenizer, encodeDocument, tokenizerFromBpe, tokenizerFromChars } from '../contract/tokenizer.js';
+import type { BpeTokenizer } from '../bpe/bpe-tokenizer.js';
+import { formatModelFile, parseModelFile } from '../bpe/model-file.js';
 import { checkDocuments } from '../data/documents.js';
 import { type DataFormat, type TextSplit, randomWindows, splitText } from '../data/text.js';
 import { UserError } from '../errors.js';
@@ -26,6 +28,8 @@ export interface RunOptions extends EngineOptions {
   engine?: EngineName;
   /** When given, a run that would not fit is refused before anything is allocated. */
   memory?: MemoryLimits;
+  /** A BPE tokenizer to train on; by default the data's characters are the vocabulary. */
+  bpe?: BpeTokenizer;
 }
 
 /** Everything a run carries between steps. */
@@ -55,14 +59,15 @@ function heldOutCount(n: number, fraction: number): number {
 
 /**
  * The documents as a run sees them: seeds the stream, shuffles a copy, builds the vocabulary
- * from all of them (so held-out text encodes too) and holds out the last `valFraction`.
+ * from all of them (so held-out text encodes too; unless a BPE tokenizer is given) and holds
+ * out the last `valFraction`.
  */
-export function splitDocuments(documents: string[], seed: number, valFraction: number) {
+export function splitDocuments(documents: string[], seed: number, valFraction: number, bpe?: BpeTokenizer) {
   checkDocuments(documents, 'dataset');
   const rng = new PyRandom(seed);
   const docs = documents.slice();
   rng.shuffle(docs);
-  const tokenizer = buildTokenizer(docs);
+  const tokenizer = bpe ? tokenizerFromBpe(bpe) : buildTokenizer(docs);
   const valDocs = docs.splice(docs.length - heldOutCount(docs.length, valFraction));
   return { rng, docs, valDocs, tokenizer };
 }
@@ -70,21 +75,22 @@ export function splitDocuments(documents: string[], seed: number, valFraction: n
 /** Seeds, shuffles a copy of `documents`, builds the vocabulary and initialises the weights. */
 export function createRun(documents: string[], options: RunOptions = {}): Run {
   const seed = options.seed ?? DEFAULT_SEED;
-  const { rng, docs, valDocs, tokenizer } = splitDocuments(documents, seed, options.valFraction ?? 0);
+  const { rng, docs, valDocs, tokenizer } = splitDocuments(documents, seed, options.valFraction ?? 0, options.bpe);
   return { ...initRun(tokenizer, rng, seed, options), docs, valDocs, format: 'lines' };
 }
 
 /**
- * The documents (train and held out) too long for the context: a document of n characters
- * is n + 1 predictions (each character, then the closing BOS), and only the first blockSize
- * are trained on and scored. `longest` is the most characters any document has.
+ * The documents (train and held out) too long for the context: a document of n tokens
+ * is n + 1 predictions (each token, then the closing BOS), and only the first blockSize
+ * are trained on and scored. `longest` is the most tokens any document has.
  */
-export function documentsCut(run: Pick<Run, 'docs' | 'valDocs' | 'config'>): { count: number; total: number; longest: number } {
+export function documentsCut(run: Pick<Run, 'docs' | 'valDocs' | 'config' | 'tokenizer'>): { count: number; total: number; longest: number } {
   let count = 0, longest = 0;
   for (const list of [run.docs, run.valDocs]) {
     for (const doc of list) {
       let n = 0;
-      for (const _ of doc) n++; // code points, as the tokenizer counts characters
+      if (run.tokenizer.bpe) n = encodeDocument(run.tokenizer, doc).length - 2;
+      else for (const _ of doc) n++; // code points, as the tokenizer counts characters
       if (n + 1 > run.config.blockSize) count++;
       if (n > longest) longest = n;
     }
@@ -93,14 +99,14 @@ export function documentsCut(run: Pick<Run, 'docs' | 'valDocs' | 'config'>): { c
 }
 
 /**
- * A run on one continuous text (format 'text'): the vocabulary is every character of it,
- * the last `valFraction` (default 0.1) is held out, and each step trains on windows of
- * blockSize + 1 characters at offsets drawn from the run's random stream.
+ * A run on one continuous text (format 'text'): the vocabulary is every character of it (or
+ * the BPE tokenizer given), the last `valFraction` (default 0.1) is held out, and each step
+ * trains on windows of blockSize + 1 tokens at offsets drawn from the run's random stream.
  */
 export function createTextRun(text: string, options: RunOptions = {}): Run {
   const seed = options.seed ?? DEFAULT_SEED;
   const rng = new PyRandom(seed);
-  const tokenizer = buildTokenizer([text]);
+  const tokenizer = options.bpe ? tokenizerFromBpe(options.bpe) : buildTokenizer([text]);
   const split = splitText(tokenizer, text, options.valFraction ?? 0.1);
   return { ...initRun(tokenizer, rng, seed, options), docs: [], valDocs: [], format: 'text', text: split };
 }
@@ -151,6 +157,7 @@ export function nextBatches(run: Run): Batch[] {
 export function runCheckpoint(run: Run, data: DataInfo, bestValLoss?: number): Checkpoint {
   return {
     config: run.config, train: run.train, vocab: run.tokenizer.chars, step: run.step, seed: run.seed,
+    ...(run.tokenizer.bpe ? { bpeModel: formatModelFile(run.tokenizer.bpe) } : {}),
     rng: run.rng.getState(), weights: run.engine.weights(), optimizer: run.engine.optimizerState(),
     data, bestValLoss, engine: run.engine.name, threads: run.engine.threads,
   };
@@ -175,15 +182,21 @@ export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): R
   const rng = new PyRandom(c.seed);
   rng.setState(c.rng);
   return {
-    docs: [], valDocs: [], tokenizer: tokenizerFromChars(c.vocab), config, train: c.train, rng, engine,
+    docs: [], valDocs: [], tokenizer: checkpointTokenizer(c), config, train: c.train, rng, engine,
     step: c.step, numParams: paramCount(config), seed: c.seed, format: c.data.format,
   };
+}
+
+/** The tokenizer a checkpoint carries: its BPE model, or its characters. */
+export function checkpointTokenizer(c: Checkpoint): Tokenizer {
+  return c.bpeModel !== undefined ? tokenizerFromBpe(parseModelFile(c.bpeModel, 'the checkpoint\'s tokenizer')) : tokenizerFromChars(c.vocab);
 }
 
 /** The options that recreate a checkpoint's run on its own engine (and threads, unless `options` says otherwise). */
 export function resumeOptions(c: Checkpoint, options: EngineOptions = {}): RunOptions {
   const threads = engineSpec(c.engine).takesThreads ? options.threads ?? c.threads : undefined;
-  return { ...options, threads, engine: c.engine, seed: c.seed, valFraction: c.data.valFraction, model: c.config, train: c.train };
+  const bpe = c.bpeModel !== undefined ? checkpointTokenizer(c).bpe : undefined;
+  return { ...options, threads, engine: c.engine, seed: c.seed, valFraction: c.data.valFraction, model: c.config, train: c.train, bpe };
 }
 
 /**
@@ -192,6 +205,9 @@ export function resumeOptions(c: Checkpoint, options: EngineOptions = {}): RunOp
  * training goes on exactly.
  */
 export function resumeRun(run: Run, c: Checkpoint): void {
+  if (run.tokenizer.bpe ? formatModelFile(run.tokenizer.bpe) !== c.bpeModel : c.bpeModel !== undefined) {
+    throw new UserError('the run\'s tokenizer differs from the checkpoint\'s; resume needs the same tokenizer');
+  }
   if (run.tokenizer.chars.join('') !== c.vocab.join('')) {
     throw new UserError('the data\'s characters differ from the checkpoint\'s vocabulary; resume needs the same data');
   }
