@@ -21,7 +21,7 @@ function node(file: string, cwd = ROOT) {
 }
 
 test('every example is in the README, whole and unchanged', () => {
-  assert.deepEqual(EXAMPLES, ['names.mjs', 'shakespeare-float32.mjs']);
+  assert.deepEqual(EXAMPLES, ['bpe-shakespeare.mjs', 'names.mjs', 'shakespeare-float32.mjs']);
   for (const file of EXAMPLES) {
     const code = readFileSync(join(ROOT, 'examples', file), 'utf8');
     assert.ok(readme.includes('```js\n' + code + '```\n'), `README shows examples/${file} as it is`);
@@ -43,6 +43,17 @@ test('examples/shakespeare-float32.mjs trains on two threads, validates, samples
   assert.equal(r.status, 0, r.stderr);
   const [first, second] = [...r.stdout.matchAll(/^step (100|200): val loss (\d\.\d{3})$/gm)].map((m) => Number(m[2]));
   assert.ok(second < first && second < 2.7, `validation loss falls: ${first} -> ${second}`);
+  assert.match(r.stdout, /\nROMEO:/);
+});
+
+test('examples/bpe-shakespeare.mjs learns merges, trains on them and scores bits per character', () => {
+  const r = node('examples/bpe-shakespeare.mjs');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.equal(lines[0], '"R" "O" "M" "E" "O" ":" " " "W" "he" "re" "f" "ore" " a" "r" "t" " thou" "?"');
+  const bits = [...r.stdout.matchAll(/^step (100|200): val loss \d\.\d{3} per token, (\d\.\d{3}) bits\/char$/gm)].map((m) => Number(m[2]));
+  assert.equal(bits.length, 2, r.stdout);
+  assert.ok(bits[1] < bits[0] && bits[1] < 3.3, `bits per character fall: ${bits}`);
   assert.match(r.stdout, /\nROMEO:/);
 });
 
