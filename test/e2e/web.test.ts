@@ -417,6 +417,50 @@ describe('the playground in a browser', { skip }, () => {
     assert.ok(Number(await text('#stat-loss')) < 1.5, `loss ${await text('#stat-loss')}`);
   });
 
+  test('BPE: the text coloured by token, the merges, training on tokens, and views labelled by token text', { timeout: 90_000 }, async () => {
+    await page.locator('input[name="dataset"][value="names"]').check();
+    await page.locator('#engine').selectOption(defaultEngine);
+    await reset();
+    for (const [id, value] of [['n-layer', '1'], ['n-embd', '16'], ['block-size', '16'], ['batch-size', '4'], ['steps', '150']]) await setField(id, value);
+    assert.equal(await page.locator('#bpe-settings').isVisible(), false, 'characters by default');
+    await page.locator('input[name="tokenizer"][value="bpe"]').check();
+    await page.evaluate(`(() => { const v = document.getElementById('vocab-size'); v.value = '320'; v.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+    await page.waitForFunction(`/^320 tokens \\(256 bytes \\+ 64 merges\\)/.test(document.querySelector('#token-summary').textContent)`, null, { timeout: 20_000 });
+    await ready();
+    assert.equal(await text('#vocab-size-value'), '320');
+    const tokens = await page.locator('#token-text .token').allTextContents();
+    assert.equal(tokens.length, 300);
+    assert.ok(tokens.join('').replace(/↵/g, '').startsWith('emma\nolivia\nava\n'), tokens.slice(0, 8).join('|'));
+    assert.ok(tokens.some((t) => t.length > 1), 'some tokens join several characters');
+    const merges = await page.locator('#merge-list li').allTextContents();
+    assert.equal(merges.length, 40);
+    assert.match(merges[0], /^\S+ \+ \S+ → \S+ ×[\d,]+$/);
+    assert.match(await text('#data-summary'), /^32,033 documents, 320 BPE tokens \(and BOS\)$/);
+    await shot('tokens', page.locator('#bpe-settings'));
+    assert.match(await text('#stat-params'), /^[\d,]+$/);
+    const samples = await trainToEnd();
+    assert.equal(samples.length, 20);
+    assert.ok(Number(await text('#stat-loss')) < 4.5, `loss ${await text('#stat-loss')}`);
+    // a prompt outside the names' characters is fine: bytes are tokens too
+    await page.locator('#prompt').fill('Zoë');
+    assert.equal(await text('#prompt-error'), '');
+    for (const s of await generate(3)) assert.ok(s.startsWith('Zoë'), s);
+    await page.locator('#prompt').fill('');
+    // the views label each position by its token's text
+    await page.locator('#word').fill('annabella');
+    await drawn('probs', '150:annabella');
+    const keys = await page.locator('#piece-key option').allTextContents();
+    const labels = keys.map((k) => k.replace(/ \(position \d+\)$/, ''));
+    assert.equal(labels[0], 'BOS');
+    assert.equal(labels.slice(1).join(''), 'annabella');
+    assert.ok(labels.length < 10, `fewer tokens than characters: ${labels}`);
+    await drawn('embedding', '150');
+    await page.locator('input[name="tokenizer"][value="char"]').check();
+    await reset();
+    assert.equal(await page.locator('#bpe-settings').isVisible(), false);
+    assert.match(await text('#data-summary'), /32,033 documents, 26 characters/);
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });

@@ -40,13 +40,16 @@ export function tip(el: SVGElement, text: string): SVGElement {
   return el;
 }
 
-/** How a token shows in labels: BOS by name, blanks as visible symbols. */
+/** How a token shows in labels: BOS by name, blanks and invisible characters as visible symbols. */
 export function tokenLabel(chars: string[], id: number): string {
   if (id === chars.length) return 'BOS';
-  const ch = chars[id];
-  if (ch === ' ') return '␣';
-  if (ch === '\t') return '⇥';
-  return ch;
+  return visibleText(chars[id]);
+}
+
+/** Text with blanks as symbols (space ␣, newline ↵, tab ⇥) and other invisible characters as \uXXXX. */
+export function visibleText(text: string): string {
+  return text.replace(/[\s\p{C}]/gu, (ch) => ch === ' ' ? '␣' : ch === '\n' ? '↵' : ch === '\t' ? '⇥'
+    : `\\u${ch.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
 
 export function fmt(x: number, digits = 3): string {

@@ -4,10 +4,10 @@
 // refreshing them while training never holds the main thread for long.
 
 import { type Inspection, inspectForward } from './inspect.js';
-import { encode, tokenizerFromChars } from '../../src/core/index.js';
+import { encode } from '../../src/core/index.js';
 import { byId, h, tokenLabel } from './dom.js';
 import type { Snapshot } from './protocol.js';
-import { vocabularyError } from './sample-panel.js';
+import { pageTokenizer, vocabularyError } from './tokens.js';
 import { renderAttention } from './views/attention.js';
 import { renderEmbedding } from './views/embedding.js';
 import { type PieceChoice, renderGraph } from './views/graph.js';
@@ -69,15 +69,16 @@ export class InspectPanel {
   private wordChanged(): void {
     const snap = this.snapshot;
     if (!snap) return;
-    const { chars, config } = snap;
+    const { chars, config, bpeModel } = snap;
     const word = this.word.value;
-    let message = vocabularyError(chars, word);
-    if (!message && [...word].length > config.blockSize - 1) {
-      message = `The context holds ${config.blockSize} tokens: BOS and at most ${config.blockSize - 1} characters.`;
+    let message = vocabularyError(chars, word, bpeModel);
+    const ids = message ? [] : encode(pageTokenizer(chars, bpeModel), word);
+    if (!message && ids.length > config.blockSize - 1) {
+      message = `The context holds ${config.blockSize} tokens: BOS and at most ${config.blockSize - 1} ${bpeModel !== undefined ? 'tokens' : 'characters'}.`;
     }
     this.error.textContent = message;
     this.word.setAttribute('aria-invalid', String(message !== ''));
-    this.tokens = message ? null : [chars.length, ...encode(tokenizerFromChars(chars), word)];
+    this.tokens = message ? null : [chars.length, ...ids];
     this.inspection = null;
     if (this.tokens) options(this.key, this.tokens.map((id, i) => `${tokenLabel(chars, id)} (position ${i})`));
     this.invalidate(['probs', 'attention', 'graph']);

@@ -11,6 +11,7 @@ import { LossChart } from './loss-chart.js';
 import type { DataSource } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
 import { SamplePanel } from './sample-panel.js';
+import { renderTokenView } from './tokens.js';
 import { decodeDataset } from '../../src/core/data/decode.js';
 
 type Status = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
@@ -56,6 +57,7 @@ function readSettings(): RunSettings {
     seed,
     engine: byId<HTMLSelectElement>('engine').value as EngineName,
     validation: byId<HTMLInputElement>('validation').checked,
+    tokenizer: tokenizerChoice() === 'bpe' ? { kind: 'bpe', vocabSize: Number(byId<HTMLInputElement>('vocab-size').value) } : { kind: 'char' },
     model: { nLayer: field('n-layer'), nEmbd: field('n-embd'), nHead: field('n-head'), blockSize: field('block-size') },
     train: { steps: field('steps'), batchSize: field('batch-size'), learningRate: field('lr'), beta1: field('beta1'), beta2: field('beta2') },
   };
@@ -68,6 +70,10 @@ function writeSettings(i: RunInfo): void {
   set('beta1', i.train.beta1); set('beta2', i.train.beta2); set('seed', i.seed);
   byId<HTMLInputElement>('validation').checked = i.numValDocs > 0;
   if (WEB_ENGINES.includes(i.engine)) byId<HTMLSelectElement>('engine').value = i.engine;
+}
+
+function tokenizerChoice(): string {
+  return form.querySelector<HTMLInputElement>('input[name="tokenizer"]:checked')!.value;
 }
 
 function datasetChoice(): string {
@@ -121,6 +127,8 @@ form.addEventListener('input', (e) => {
   if (target instanceof HTMLInputElement && target.name === 'dataset') {
     byId('custom-data').hidden = datasetChoice() !== 'custom';
   }
+  if (target instanceof HTMLInputElement && target.name === 'tokenizer') byId('bpe-settings').hidden = tokenizerChoice() !== 'bpe';
+  byId('vocab-size-value').textContent = byId<HTMLInputElement>('vocab-size').value;
   if (target === customText) customPath = 'pasted text';
   settingsChanged();
 });
@@ -163,8 +171,9 @@ function idleStatus(): Status {
 }
 
 function describeRun(i: RunInfo): string {
-  const alphabet = i.chars.map((c) => (c === ' ' ? '␣' : c)).join('');
   const docs = i.numValDocs > 0 ? `${(i.numDocs + i.numValDocs).toLocaleString('en')} documents (${i.numValDocs.toLocaleString('en')} held out)` : `${i.numDocs.toLocaleString('en')} documents`;
+  if (i.bpeModel !== undefined) return `${docs}, ${i.chars.length.toLocaleString('en')} BPE tokens (and BOS)`;
+  const alphabet = i.chars.map((c) => (c === ' ' ? '␣' : c)).join('');
   return `${docs}, ${i.chars.length} characters: ${alphabet.length > 80 ? alphabet.slice(0, 80) + '…' : alphabet}`;
 }
 
@@ -230,6 +239,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
     case 'ready': onReady(m.info); break;
+    case 'tokens':
+      byId('token-view').hidden = m.view === null;
+      if (m.view) renderTokenView(m.view, byId('token-summary'), byId('token-text'), byId('merge-list'));
+      break;
     case 'progress': pendingProgress.push(m.progress); scheduleDraw(); break;
     case 'status':
       if (m.status === 'training') setStatus('training', 'Training…');

@@ -2,7 +2,7 @@
 // with config, vocabulary, step, random state and Adam's moments beside a .safetensors
 // file with the weights. A loaded run continues exactly when given the same dataset.
 
-import { type Checkpoint, type Run, UserError, buildTokenizer, crc32, createRun, decodeCheckpoint, encodeCheckpoint,
+import { type Checkpoint, type Run, buildTokenizer, crc32, createRun, decodeCheckpoint, encodeCheckpoint,
   parseCheckpointJson, parseDocuments, resumeOptions, resumeRun, runCheckpoint, runFromCheckpoint } from '../../src/core/index.js';
 import { WEB_ENGINES, webEngineOptions } from './engines.js';
 
@@ -24,13 +24,7 @@ export function saveRun(run: Run, valFraction: number, source: DataSource, base:
 
 /** Parses both files; a mismatch or a damaged file is a UserError that says so. */
 export function readCheckpoint(json: string, weights: Uint8Array): Checkpoint {
-  const c = decodeCheckpoint(parseCheckpointJson(json).json, weights);
-  // the views label tokens by character; BPE tokens are not shown here yet
-  if (c.bpeModel !== undefined) {
-    throw new UserError('this model was trained on BPE tokens (train --tokenizer), which the playground cannot load yet; '
-      + 'sample it with microgpt sample --from DIR');
-  }
-  return c;
+  return decodeCheckpoint(parseCheckpointJson(json).json, weights);
 }
 
 /**
@@ -45,10 +39,13 @@ export function restoreRun(c: Checkpoint, text: string): { run: Run; note: strin
     return { run: runFromCheckpoint(c, { engine: 'tensor' }), note };
   }
   const docs = parseDocuments(text);
+  // a BPE model encodes any text; a character model needs exactly its characters
   const fits = c.data.format === 'lines' && c.optimizer !== undefined && docs.length > 0
-    && buildTokenizer(docs).chars.join('') === c.vocab.join('');
+    && (c.bpeModel !== undefined || buildTokenizer(docs).chars.join('') === c.vocab.join(''));
   if (!fits) {
-    const note = 'The selected dataset does not have this model\'s characters, so it can only sample and be inspected; '
+    const note = c.data.format !== 'lines'
+      ? 'This model was trained on one continuous text (--format text), which the page does not train on, so it can only sample and be inspected.'
+      : 'The selected dataset does not have this model\'s characters, so it can only sample and be inspected; '
       + 'choose the dataset it was trained on and load it again to continue training.';
     return { run: runFromCheckpoint(c, webEngineOptions(c.engine)), note };
   }
@@ -56,5 +53,6 @@ export function restoreRun(c: Checkpoint, text: string): { run: Run; note: strin
   const run = createRun(docs, resumeOptions(c, webEngineOptions(c.engine)));
   resumeRun(run, c);
   const differs = c.data.crc32 !== undefined && c.data.crc32 !== textCrc(text);
-  return { run, note: differs ? 'This dataset is not the one the model was trained on (it has the same characters), so training continues on other documents.' : '' };
+  const same = c.bpeModel !== undefined ? 'it has the model\'s tokenizer' : 'it has the same characters';
+  return { run, note: differs ? `This dataset is not the one the model was trained on (${same}), so training continues on other documents.` : '' };
 }

@@ -3,12 +3,17 @@
 
 import type { EngineName, ModelConfig, TrainConfig } from '../../src/core/index.js';
 import type { DataSource } from './model-file.js';
+import type { TokenView } from './tokens.js';
+
+/** Characters (the reference's tokenizer), or byte-pair tokens learned from the text. */
+export type TokenizerChoice = { kind: 'char' } | { kind: 'bpe'; vocabSize: number };
 
 /** Everything needed to start a run, as the form describes it. */
 export interface RunSettings {
   seed: number;
   engine: EngineName;
   validation: boolean; // hold out the last 10% of the shuffled documents
+  tokenizer: TokenizerChoice;
   model: Omit<ModelConfig, 'vocabSize' | 'initStd'>;
   train: Omit<TrainConfig, 'epsAdam'>;
 }
@@ -38,7 +43,8 @@ export interface RunInfo {
   config: ModelConfig;
   train: TrainConfig;
   seed: number;
-  chars: string[];
+  chars: string[];     // a label per token id below BOS: its character, or a BPE token's text
+  bpeModel?: string;   // the BPE tokenizer's .model text, for encoding on the page
   numDocs: number;
   numValDocs: number;
   numParams: number;
@@ -60,12 +66,14 @@ export interface Progress {
 export interface Snapshot {
   step: number;
   config: ModelConfig;
-  chars: string[];
+  chars: string[];     // as RunInfo's
+  bpeModel?: string;
   weights: Float64Array; // (numParams,) layout order
 }
 
 export type FromWorker =
   | { type: 'ready'; info: RunInfo }
+  | { type: 'tokens'; view: TokenView | null } // null: a character tokenizer
   | { type: 'progress'; progress: Progress }
   | { type: 'status'; status: 'training' | 'paused' | 'done' }
   | { type: 'sample'; id: number; text: string }

@@ -2,20 +2,9 @@
 // by the worker from the run's own random stream. A prompt character outside the
 // vocabulary is reported inline and blocks generating until it is fixed.
 
-import { UserError, encode, tokenizerFromChars } from '../../src/core/index.js';
 import { byId, fmt, h } from './dom.js';
 import type { RunInfo, SampleRequest, ToWorker } from './protocol.js';
-
-/** '' when every character of `text` is in `chars`, else the reason it is not. */
-export function vocabularyError(chars: string[], text: string): string {
-  try {
-    encode(tokenizerFromChars(chars), text);
-    return '';
-  } catch (e) {
-    if (e instanceof UserError) return e.message;
-    throw e;
-  }
-}
+import { vocabularyError } from './tokens.js';
 
 export class SamplePanel {
   private temperature = byId<HTMLInputElement>('temperature');
@@ -72,7 +61,7 @@ export class SamplePanel {
 
   private validate(): boolean {
     const count = Number(this.count.value), max = this.longest();
-    const vocab = this.info ? vocabularyError(this.info.chars, this.prompt.value) : '';
+    const vocab = this.info ? vocabularyError(this.info.chars, this.prompt.value, this.info.bpeModel) : '';
     this.prompt.setAttribute('aria-invalid', String(vocab !== ''));
     let message = vocab;
     if (!message && !(Number.isInteger(count) && count >= 1 && count <= 200)) message = 'How many must be a whole number from 1 to 200.';

@@ -2,11 +2,12 @@
 // ~25 ms, posting progress after each and yielding to its message queue in between, so pause
 // is never far away (a validation point is measured in chunks between slices too).
 
-import { type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, engineSpec, parseDocuments, sampleText,
-  trainingLoop } from '../../src/core/index.js';
+import { type BpeTokenizer, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, encodeBpe, engineSpec, formatModelFile,
+  parseDocuments, sampleText, trainBpe, trainingLoop } from '../../src/core/index.js';
 import { webEngineOptions } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
-import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker } from './protocol.js';
+import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker, TokenizerChoice } from './protocol.js';
+import { type TokenView, bpeLabels } from './tokens.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, options?: { transfer?: Transferable[] }): void;
@@ -20,6 +21,8 @@ const PREVIEW_MS = 700;   // fresh preview samples at most this often
 const PREVIEW_COUNT = 8;
 const VAL_DOCS = 32;      // held-out documents per validation point
 const VAL_POINTS = 25;    // validation points per run
+const TOKEN_PREVIEW = 300; // tokens of the text shown coloured
+const MERGES_SHOWN = 40;
 
 let run: Run | null = null;
 let seed = 0, valFraction = 0;
@@ -39,10 +42,17 @@ const yieldChannel = new MessageChannel();
 yieldChannel.port1.onmessage = (e: MessageEvent<number>) => { if (e.data === loopId) slice(); };
 const later = () => yieldChannel.port2.postMessage(loopId);
 
+/** The run's token labels and BPE model, made once per run (the page asks for them with every snapshot). */
+let tokens: { chars: string[]; bpeModel?: string } = { chars: [] };
+function describeTokens(r: Run): void {
+  const bpe = r.tokenizer.bpe;
+  tokens = bpe ? { chars: bpeLabels(bpe), bpeModel: formatModelFile(bpe) } : { chars: r.tokenizer.chars };
+}
+
 function info(loaded: boolean, note: string): RunInfo {
   const r = run!;
   return {
-    engine: r.engine.name, threads: r.engine.threads, config: r.config, train: r.train, seed, chars: r.tokenizer.chars,
+    engine: r.engine.name, threads: r.engine.threads, config: r.config, train: r.train, seed, ...tokens,
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
   };
 }
@@ -71,16 +81,42 @@ function init(settings: RunSettings, data: DataSource): void {
   source = data;
   resetProgress();
   const engine = engineSpec(settings.engine).name;
-  replaceRun(createRun(parseDocuments(data.text), {
-    seed, valFraction, model: settings.model, train: settings.train, engine, ...webEngineOptions(engine),
+  const docs = parseDocuments(data.text);
+  const bpe = learnTokens(docs, settings.tokenizer);
+  replaceRun(createRun(docs, {
+    seed, valFraction, model: settings.model, train: settings.train, engine, ...webEngineOptions(engine), bpe,
   }));
+  describeTokens(run!);
   post({ type: 'ready', info: info(false, '') });
+}
+
+/** A BPE tokenizer learned from the documents (one per line, as the CLI's tokenizer reads a file), shown on the page. */
+function learnTokens(docs: string[], choice: TokenizerChoice): BpeTokenizer | undefined {
+  if (choice.kind === 'char') {
+    post({ type: 'tokens', view: null });
+    return undefined;
+  }
+  const text = docs.join('\n'), started = performance.now();
+  const { tokenizer, counts } = trainBpe(text, choice.vocabSize, 'gpt4');
+  const ms = performance.now() - started;
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const show = (id: number) => decoder.decode(tokenizer.vocab[id]);
+  const preview = encodeBpe(tokenizer, text.slice(0, 4 * TOKEN_PREVIEW), 'none').slice(0, TOKEN_PREVIEW);
+  const view: TokenView = {
+    vocabSize: tokenizer.vocabSize, ms, charsPerToken: text.length / Math.max(1, encodeBpe(tokenizer, text, 'none').length),
+    merges: tokenizer.merges.slice(0, MERGES_SHOWN).map((m, i) => ({ left: show(m.left), right: show(m.right), merged: show(m.id), count: counts[i] })),
+    preview: preview.map(show),
+  };
+  post({ type: 'tokens', view });
+  return tokenizer;
 }
 
 function load(json: string, weights: Uint8Array, data: DataSource): void {
   const checkpoint = readCheckpoint(json, weights);
   const restored = restoreRun(checkpoint, data.text);
   replaceRun(restored.run);
+  describeTokens(restored.run);
+  post({ type: 'tokens', view: null });
   seed = checkpoint.seed;
   valFraction = checkpoint.data.valFraction;
   source = data;
@@ -186,7 +222,7 @@ scope.onmessage = ({ data: m }) => {
       case 'snapshot':
         if (run) {
           const weights = run.engine.weights();
-          post({ type: 'snapshot', snapshot: { step: run.step, config: run.config, chars: run.tokenizer.chars, weights } }, [weights.buffer]);
+          post({ type: 'snapshot', snapshot: { step: run.step, config: run.config, ...tokens, weights } }, [weights.buffer]);
         }
         break;
       case 'save': {
