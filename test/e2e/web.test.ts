@@ -455,6 +455,25 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(labels.slice(1).join(''), 'annabella');
     assert.ok(labels.length < 10, `fewer tokens than characters: ${labels}`);
     await drawn('embedding', '150');
+    // saved and loaded back: the same tokenizer, the same samples from the same random state
+    await page.locator('#save-button').click();
+    await page.locator('#save-links a').first().waitFor({ timeout: 10_000 });
+    const files: string[] = [];
+    for (const link of ['#save-links a[download$=".json"]', '#save-links a[download$=".safetensors"]']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(link).click()]);
+      const path = join(ARTIFACTS, `bpe-${download.suggestedFilename()}`);
+      await download.saveAs(path);
+      files.push(path);
+    }
+    assert.match(JSON.parse(readFileSync(files[0], 'utf8')).bpe_model, /^minbpe v1\n/);
+    const fromRun = await generate(3);
+    await page.locator('input[name="tokenizer"][value="char"]').check();
+    await page.locator('#load-files').setInputFiles(files);
+    await page.waitForFunction(`/Loaded a \\w+ model at step 150/.test(document.querySelector('#status').textContent)`, null, { timeout: 20_000 });
+    assert.equal(await text('#keep-error'), '');
+    assert.deepEqual(await generate(3), fromRun, 'the loaded BPE model draws the same samples');
+    assert.equal(await page.evaluate('document.querySelector(\'input[name="tokenizer"]:checked\').value'), 'bpe');
+    assert.match(await text('#token-summary'), /^320 tokens \(256 bytes \+ 64 merges\), from the loaded model/);
     await page.locator('input[name="tokenizer"][value="char"]').check();
     await reset();
     assert.equal(await page.locator('#bpe-settings').isVisible(), false);

@@ -69,6 +69,10 @@ function writeSettings(i: RunInfo): void {
   set('steps', i.train.steps); set('batch-size', i.train.batchSize); set('lr', i.train.learningRate);
   set('beta1', i.train.beta1); set('beta2', i.train.beta2); set('seed', i.seed);
   byId<HTMLInputElement>('validation').checked = i.numValDocs > 0;
+  form.querySelector<HTMLInputElement>(`input[name="tokenizer"][value="${i.bpeModel !== undefined ? 'bpe' : 'char'}"]`)!.checked = true;
+  byId('bpe-settings').hidden = i.bpeModel === undefined;
+  if (i.bpeModel !== undefined) byId<HTMLInputElement>('vocab-size').value = String(i.chars.length);
+  byId('vocab-size-value').textContent = byId<HTMLInputElement>('vocab-size').value;
   if (WEB_ENGINES.includes(i.engine)) byId<HTMLSelectElement>('engine').value = i.engine;
 }
 

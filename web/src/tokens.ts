@@ -38,18 +38,19 @@ export function vocabularyError(chars: string[], text: string, bpeModel?: string
 /** What the Tokenizer panel shows of a BPE tokenizer the worker trained. */
 export interface TokenView {
   vocabSize: number;
-  ms: number;                   // training time
+  ms?: number;                  // training time, when it was just learned
   charsPerToken: number;        // over the whole training text
-  merges: { left: string; right: string; merged: string; count: number }[]; // the first merges, with how often the pair occurred
+  merges: { left: string; right: string; merged: string; count?: number }[]; // the first merges, with how often the pair occurred if known
   preview: string[];            // the first tokens of the text, each as its text
 }
 
 /** Draws the text coloured by token and the merge list into `text` and `merges`. */
 export function renderTokenView(view: TokenView, summary: HTMLElement, text: HTMLElement, merges: HTMLElement): void {
-  summary.textContent = `${view.vocabSize.toLocaleString('en')} tokens (256 bytes + ${(view.vocabSize - 256).toLocaleString('en')} merges), ` +
-    `learned in ${Math.max(1, Math.round(view.ms))} ms; ${view.charsPerToken.toFixed(2)} characters per token on this text.`;
+  const learned = view.ms !== undefined ? `, learned in ${Math.max(1, Math.round(view.ms))} ms` : ', from the loaded model';
+  summary.textContent = `${view.vocabSize.toLocaleString('en')} tokens (256 bytes + ${(view.vocabSize - 256).toLocaleString('en')} merges)` +
+    `${learned}; ${view.charsPerToken.toFixed(2)} characters per token on this text.`;
   text.replaceChildren(...view.preview.map((t, i) => h('span', { class: `token c${i % 6}`, title: `token ${i + 1}: ${JSON.stringify(t)}` },
     t.replace(/\n/g, '↵\n'))));
   merges.replaceChildren(...view.merges.map((m) => h('li', {}, h('code', {}, visibleText(m.left)), ' + ', h('code', {}, visibleText(m.right)),
-    ' → ', h('code', {}, visibleText(m.merged)), h('span', { class: 'hint' }, ` ×${m.count.toLocaleString('en')}`))));
+    ' → ', h('code', {}, visibleText(m.merged)), m.count !== undefined ? h('span', { class: 'hint' }, ` ×${m.count.toLocaleString('en')}`) : '')));
 }

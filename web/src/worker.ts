@@ -98,17 +98,21 @@ function learnTokens(docs: string[], choice: TokenizerChoice): BpeTokenizer | un
   }
   const text = docs.join('\n'), started = performance.now();
   const { tokenizer, counts } = trainBpe(text, choice.vocabSize, 'gpt4');
-  const ms = performance.now() - started;
+  showTokens(tokenizer, text, performance.now() - started, counts);
+  return tokenizer;
+}
+
+/** The Tokenizer panel's view of `tokenizer` on `text`; `counts` when it was just learned. */
+function showTokens(tokenizer: BpeTokenizer, text: string, ms?: number, counts?: number[]): void {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const show = (id: number) => decoder.decode(tokenizer.vocab[id]);
   const preview = encodeBpe(tokenizer, text.slice(0, 4 * TOKEN_PREVIEW), 'none').slice(0, TOKEN_PREVIEW);
   const view: TokenView = {
     vocabSize: tokenizer.vocabSize, ms, charsPerToken: text.length / Math.max(1, encodeBpe(tokenizer, text, 'none').length),
-    merges: tokenizer.merges.slice(0, MERGES_SHOWN).map((m, i) => ({ left: show(m.left), right: show(m.right), merged: show(m.id), count: counts[i] })),
+    merges: tokenizer.merges.slice(0, MERGES_SHOWN).map((m, i) => ({ left: show(m.left), right: show(m.right), merged: show(m.id), count: counts?.[i] })),
     preview: preview.map(show),
   };
   post({ type: 'tokens', view });
-  return tokenizer;
 }
 
 function load(json: string, weights: Uint8Array, data: DataSource): void {
@@ -116,7 +120,9 @@ function load(json: string, weights: Uint8Array, data: DataSource): void {
   const restored = restoreRun(checkpoint, data.text);
   replaceRun(restored.run);
   describeTokens(restored.run);
-  post({ type: 'tokens', view: null });
+  const bpe = restored.run.tokenizer.bpe;
+  if (bpe) showTokens(bpe, parseDocuments(data.text).join('\n'));
+  else post({ type: 'tokens', view: null });
   seed = checkpoint.seed;
   valFraction = checkpoint.data.valFraction;
   source = data;
