@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+import types
 
 text_file, vocab_size, encode_bytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 with open(text_file, encoding='utf-8') as f:
@@ -18,8 +19,11 @@ sample = text.encode('utf-8')[:encode_bytes].decode('utf-8', errors='ignore')
 
 minbpe = os.environ.get('MINBPE_DIR')
 if minbpe:
-    sys.path.insert(0, minbpe)
-    from minbpe.regex import RegexTokenizer  # noqa: E402 (the path is only known here)
+    # the package without its __init__, which imports tiktoken for the GPT-4 wrapper alone
+    package = types.ModuleType('minbpe')
+    package.__path__ = [os.path.join(minbpe, 'minbpe')]
+    sys.modules['minbpe'] = package
+    RegexTokenizer = importlib.import_module('minbpe.regex').RegexTokenizer
     tok = RegexTokenizer()
     start = time.perf_counter()
     tok.train(text, vocab_size)
