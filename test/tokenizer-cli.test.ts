@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { parseModelFile } from '../src/core/bpe/model-file.js';
 import { trainBpe } from '../src/core/bpe/train.js';
-import { normaliseText } from '../src/core/data/text.js';
+import { heldOutTail, normaliseText } from '../src/core/data/text.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const CORPUS = fileURLToPath(new URL('../../test/fixtures/bpe/corpus.txt', import.meta.url));
@@ -41,6 +41,17 @@ test('train writes NAME.model and NAME.vocab with the merges the library learns'
   assert.deepEqual(written.merges, trainBpe(text, 400, 'gpt2').tokenizer.merges);
   assert.deepEqual([...written.special], [['<|endoftext|>', 400], ['<|pad|>', 401]]);
   assert.match(readFileSync(join(tmp, 'corpus.vocab'), 'utf8'), /^\[\\u0000\] 0\n/);
+});
+
+test('train --val-fraction learns from the part a text run trains on, never the held-out tail', () => {
+  const r = cli(['train', '--data', CORPUS, '--vocab-size', '300', '--val-fraction', '0.25', '--out', join(tmp, 'head')]);
+  assert.equal(r.code, 0, r.err);
+  const text = normaliseText(readFileSync(CORPUS, 'utf8'));
+  const { cut, held } = heldOutTail(text, 0.25);
+  assert.match(r.text, new RegExp(`^trained 44 merges on [\\d,]+ characters \\(the last ${held.toLocaleString('en-US')} left out\\)`));
+  const written = parseModelFile(readFileSync(join(tmp, 'head.model'), 'utf8'), 'head.model');
+  assert.deepEqual(written.merges, trainBpe(text.slice(0, cut), 300, 'gpt4').tokenizer.merges);
+  assert.notDeepEqual(written.merges, trainBpe(text, 300, 'gpt4').tokenizer.merges);
 });
 
 test('encode | decode returns the bytes of any text, special tokens by policy', () => {
@@ -86,6 +97,7 @@ test('bad input to the tokenizer commands is one line and exit code 2', () => {
     [['train', '--vocab-size', '300', '--out', join(tmp, 'x')], undefined, /tokenizer train needs --data/],
     [['train', '--data', CORPUS, '--vocab-size', '300', '--special', 'a b', '--out', join(tmp, 'x')], undefined, /cannot contain spaces/],
     [['train', '--data', CORPUS, '--vocab-size', '300', '--pattern', 'gpt5', '--out', join(tmp, 'x')], undefined, /--pattern must be one of none, gpt2, gpt4/],
+    [['train', '--data', CORPUS, '--vocab-size', '300', '--val-fraction', '1', '--out', join(tmp, 'x')], undefined, /--val-fraction must be in \[0, 1\), got 1/],
     [['encode', '--model', bad], 'x', /bad\.model: line 5: merge 256 999 makes token 257 but refers to an id not made before it/],
     [['encode', '--model', truncated], 'x', /truncated\.model: line \d+: the file ends inside a line/],
     [['encode', '--model', version], 'x', /line 1: unknown version "minbpe v9"/],

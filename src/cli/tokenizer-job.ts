@@ -8,7 +8,7 @@ import { type BpeTokenizer, type SpecialPolicy, createBpeTokenizer, decodeBpeByt
 import { formatModelFile, formatVocabFile, parseModelFile, renderToken } from '../core/bpe/model-file.js';
 import { SPLIT_PATTERN_NAMES, type SplitPatternName } from '../core/bpe/split-patterns.js';
 import { trainBpe } from '../core/bpe/train.js';
-import { normaliseText } from '../core/data/text.js';
+import { heldOutTail, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
@@ -29,6 +29,7 @@ Line endings read as \\n, as Python reads a text file.`,
       { name: 'vocab-size', type: 'int', help: 'tokens in all: 256 single bytes plus vocab-size - 256 merges (required)' },
       { name: 'pattern', type: 'string', help: "how the text is cut before merging: GPT-2's or GPT-4's split pattern, or none", default: 'gpt4', choices: SPLIT_PATTERN_NAMES },
       { name: 'special', type: 'string', help: 'special tokens, comma-separated (e.g. "<|endoftext|>"), numbered after the merges', defaultText: 'none' },
+      { name: 'val-fraction', type: 'number', help: 'learn from all but the last fraction of the text: what `train --format text --val-fraction` holds out, so the tokenizer never sees it', default: 0 },
       { name: 'out', type: 'string', help: 'output name: writes NAME.model and NAME.vocab (required)' },
       HELP,
     ],
@@ -102,10 +103,13 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
   const special = v.special === undefined ? [] : (v.special as string).split(',').filter((s) => s !== '');
   // checked before the work: the sizes, the names, and that the output can be written
   if (!Number.isInteger(vocabSize) || vocabSize < 256) throw new UserError(`--vocab-size must be at least 256 (the single bytes), got ${vocabSize}`);
+  const fraction = v['val-fraction'] as number;
+  if (!(fraction >= 0 && fraction < 1)) throw new UserError(`--val-fraction must be in [0, 1), got ${fraction}`);
   for (const s of special) if (/\s/u.test(s)) throw new UserError(`--special: a special token cannot contain spaces: ${JSON.stringify(s)}`);
   if (new Set(special).size !== special.length) throw new UserError('--special names a token twice');
   checkWritableFolder(out);
-  const text = normaliseText(await readDataset(data));
+  const whole = normaliseText(await readDataset(data));
+  const tail = heldOutTail(whole, fraction), text = whole.slice(0, tail.cut);
   // on a terminal a status line rewritten in place; in a pipe a line every 5 s of a long run
   const started = performance.now(), live = Boolean(process.stderr.isTTY);
   let shown = started;
@@ -125,8 +129,9 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
   const merges = tokenizer.merges.length;
   const rate = merges > 0 ? `, ${Math.round(merges / Math.max(seconds, 1e-6)).toLocaleString('en-US')} merges/s` : '';
   const ids = encodeBpe(withSpecial, text, 'none').length;
-  process.stdout.write(`trained ${merges} merges on ${text.length.toLocaleString('en-US')} characters in ${seconds.toFixed(2)} s${rate}\n` +
-    `the text is ${ids.toLocaleString('en-US')} tokens (${(text.length / Math.max(ids, 1)).toFixed(2)} characters per token)` +
+  const held = tail.held > 0 ? ` (the last ${tail.held.toLocaleString('en-US')} left out)` : '';
+  process.stdout.write(`trained ${merges} merges on ${(tail.characters - tail.held).toLocaleString('en-US')} characters${held} in ${seconds.toFixed(2)} s${rate}\n` +
+    `the text is ${ids.toLocaleString('en-US')} tokens (${((tail.characters - tail.held) / Math.max(ids, 1)).toFixed(2)} characters per token)` +
     `${merges > 0 ? `; the last merge occurred ${counts[merges - 1]} times` : ''}\n` +
     `wrote ${out}.model and ${out}.vocab\n`);
 }

@@ -22,26 +22,36 @@ export function normaliseText(text: string): string {
 }
 
 /**
+ * Where a text's held-out tail starts: its last `valFraction` of characters (code points, as the
+ * character tokenizer counts them; at least 2 when any), as a UTF-16 index. Both the run and
+ * `tokenizer train --val-fraction` cut here, so a tokenizer can be learned without the held-out text.
+ */
+export function heldOutTail(text: string, valFraction: number): { cut: number; characters: number; held: number } {
+  if (!(valFraction >= 0 && valFraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${valFraction}`);
+  let characters = 0;
+  for (let i = 0; i < text.length; i = nextCharacter(text, i)) characters++;
+  if (characters < 2) throw new UserError(`the text has ${characters} character${characters === 1 ? '' : 's'}; training needs at least 2`);
+  const held = valFraction === 0 ? 0 : Math.max(2, Math.floor(characters * valFraction));
+  if (characters - held < 2) {
+    throw new UserError(`val-fraction ${valFraction} leaves fewer than 2 training characters out of ${characters}`);
+  }
+  let cut = 0;
+  for (let n = 0; n < characters - held; n++) cut = nextCharacter(text, cut);
+  return { cut, characters, held };
+}
+
+/**
  * Encodes `text` and holds out its last `valFraction` of characters for validation. A BPE
  * tokenizer encodes the two parts apart, so character and BPE models hold out the same text.
  */
 export function splitText(tokenizer: Tokenizer, text: string, valFraction: number): TextSplit {
-  if (!(valFraction >= 0 && valFraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${valFraction}`);
-  let length = 0; // in characters (code points), as the character tokenizer counts
-  for (let i = 0; i < text.length; i = nextCharacter(text, i)) length++;
-  if (length < 2) throw new UserError(`the text has ${length} character${length === 1 ? '' : 's'}; training needs at least 2`);
-  const valCount = valFraction === 0 ? 0 : Math.max(2, Math.floor(length * valFraction));
-  if (length - valCount < 2) {
-    throw new UserError(`val-fraction ${valFraction} leaves fewer than 2 training characters out of ${length}`);
-  }
+  const { cut, held } = heldOutTail(text, valFraction);
   if (!tokenizer.bpe) {
-    const ids = encode(tokenizer, text);
-    return { train: ids.slice(0, ids.length - valCount), val: ids.slice(ids.length - valCount) };
+    const ids = encode(tokenizer, text); // one id per character
+    return { train: ids.slice(0, ids.length - held), val: ids.slice(ids.length - held) };
   }
-  let cut = 0; // the UTF-16 index where the held-out characters start
-  for (let n = 0; n < length - valCount; n++) cut = nextCharacter(text, cut);
-  const split = { train: encode(tokenizer, text.slice(0, cut)), val: valCount > 0 ? encode(tokenizer, text.slice(cut)) : [] };
-  if (split.train.length < 2 || (valCount > 0 && split.val.length < 2)) {
+  const split = { train: encode(tokenizer, text.slice(0, cut)), val: held > 0 ? encode(tokenizer, text.slice(cut)) : [] };
+  if (split.train.length < 2 || (held > 0 && split.val.length < 2)) {
     throw new UserError(`the text is too short for its tokenizer: ${split.train.length} training and ${split.val.length} held-out tokens (each part needs at least 2)`);
   }
   return split;
