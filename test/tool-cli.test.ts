@@ -79,7 +79,7 @@ test('bad flags and impossible combinations: one clear message, exit 2', () => {
 });
 
 test('presets: bundled by name, overridable by flags, unknown keys and wrong types fail loudly', () => {
-  assertCleanError(cli('train', '--preset', 'nope'), /unknown preset 'nope'; available: names, shakespeare/);
+  assertCleanError(cli('train', '--preset', 'nope'), /unknown preset 'nope'; available: names, shakespeare, speedrun-names, speedrun-shakespeare/);
   const typo = join(tmp, 'typo.json');
   writeFileSync(typo, JSON.stringify({ 'n-layers': 2 }));
   assertCleanError(cli('train', '--preset', typo), /unknown key "n-layers" \(did you mean "n-layer"\?\)/);
@@ -98,6 +98,14 @@ test('presets: bundled by name, overridable by flags, unknown keys and wrong typ
   assertOk(r);
   assert.match(r.out, /tiny-names\.txt: 12 train \+ 0 val docs/);
   assert.match(r.out, /train: 3 steps/);
+});
+
+test('every bundled preset loads and trains (a few steps, so only its settings are tested here)', () => {
+  for (const preset of ['names', 'shakespeare', 'speedrun-names', 'speedrun-shakespeare']) {
+    const r = cli('train', '--preset', preset, '--steps', '3', '--warmup-steps', '1', '--eval-size', '2', '--quiet');
+    assert.equal(r.code, 0, `${preset}: ${r.err}`);
+    assert.match(r.out, /done: 3 steps/, preset);
+  }
 });
 
 test('train --preset names, then sample: the reference run, its samples word for word', () => {

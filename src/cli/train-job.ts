@@ -214,7 +214,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
         if (e.best) best = e.loss;
         if (e.best && out !== undefined) saveCheckpoint(join(out, 'best'), checkpoint());
         lastBits = e.bitsPerCharacter;
-        progress.line(`step ${e.step}: val loss ${formatFixed(e.loss, 4)} (${formatFixed(e.bitsPerCharacter, 3)} bits/char) ${scored}` +
+        progress.line(`step ${e.step}: val loss ${valLoss(run, e.loss, e.bitsPerCharacter)} ${scored}` +
           `${e.best && out ? ', best so far: saved' : ''}`);
         flush();
       } else if (e.type === 'save') {
@@ -245,11 +245,17 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
     if (out !== undefined) progress.line(`continue with: microgpt train --resume ${out}`);
     return interrupted ? 130 : 0;
   }
-  const val = end!.lastEval !== undefined ? ` | val loss ${formatFixed(end!.lastEval, 4)} (${formatFixed(lastBits!, 3)} bits/char)` : '';
+  const val = end!.lastEval !== undefined ? ` | val loss ${valLoss(run, end!.lastEval, lastBits!)}` : '';
   const session = resumed ? ` (this session: ${steps - resumed.step} steps in ${elapsed})` : '';
   progress.line(`done: ${steps} steps in ${formatDuration(elapsedMs())}${session}${val}${where}`);
   if (out !== undefined) progress.line(`sample with: microgpt sample --from ${out}`);
   return 0;
+}
+
+/** "1.8140 (2.617 bits/char)"; a BPE model's loss per token also as a loss per character, the scale a character model's is on. */
+function valLoss(run: Run, loss: number, bits: number): string {
+  if (!run.tokenizer.bpe) return `${formatFixed(loss, 4)} (${formatFixed(bits, 3)} bits/char)`;
+  return `${formatFixed(loss, 4)} per token = ${formatFixed(bits * Math.LN2, 4)} per character (${formatFixed(bits, 3)} bits/char)`;
 }
 
 function describeRun(run: Run, path: string, out: string | undefined, saveEvery: number): string {
