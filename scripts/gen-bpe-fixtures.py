@@ -28,6 +28,11 @@ PATTERNS = {
     'gpt4': r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""",
 }
 
+# strings where the possessive quantifiers, \s and case folding could cut differently
+SPLIT_PROBES = ['!a', '!!a', ' !a', '\u00a0a', '\ufeffa', '\x85a', 'a\x85b', '  \x85\n x', "'s'S'ſ'K's's", "don'ſt it'ſ I'ſt HE'St", "I'M YOU'RE we'Ve",
+                '?!\n\n\nx', ' ?!\r\n\r\n', '\t\t\n', '   ', 'x   ', '123456789', '١٢٣٤', 'a1b2', '...a', '\u3000\u3000x',
+                '\u200b\u200bx', '\U0001F642\U0001F642a', 'e\u0301e\u0301', '\u00ad\u00ada', "''", "'", ' \n \n']
+
 PROBES = ['', 'a', 'aaabdaaabac', 'First Citizen:\nBefore we proceed any further, hear me speak.',
           "I'LL say it's 1234567 \u00e9t\u00e9 \U0001F642\U0001F642 \u65e5\u672c\u8a9e  \n\n x", '\ufeff\x85 \u3000tail   ']
 
@@ -94,6 +99,8 @@ def main():
             'probes': [{'text': p, 'ids': encode(p, pattern, merges)} for p in PROBES],
         }
         print(f'{name}: {len(merges)} merges, last count {counts[-1]}')
+    result['split_probes'] = {name: [{'text': t, 'chunks': chunks_of(t, pattern)} for t in SPLIT_PROBES]
+                              for name, pattern in PATTERNS.items() if pattern is not None}
     wiki_merges, _ = train('aaabdaaabac', None, 3)
     result['wikipedia'] = {'text': 'aaabdaaabac', 'merges': wiki_merges, 'ids': encode('aaabdaaabac', None, wiki_merges)}
     with open(OUT, 'w', encoding='utf-8') as f:

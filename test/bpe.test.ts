@@ -18,7 +18,8 @@ const FIXTURES = new URL('../../test/fixtures/bpe/', import.meta.url);
 const corpus = new TextDecoder('utf-8', { ignoreBOM: true }).decode(readFileSync(new URL('corpus.txt', FIXTURES)));
 interface PatternFixture { chunks: string[]; merges: [number, number][]; counts: number[]; probes: { text: string; ids: number[] }[] }
 const fixture = JSON.parse(readFileSync(new URL('merges.json', FIXTURES), 'utf8')) as {
-  merges_per_pattern: number; patterns: Record<SplitPatternName, PatternFixture>; wikipedia: { text: string; merges: [number, number][]; ids: number[] };
+  merges_per_pattern: number; patterns: Record<SplitPatternName, PatternFixture>;
+  split_probes: Record<'gpt2' | 'gpt4', { text: string; chunks: string[] }[]>; wikipedia: { text: string; merges: [number, number][]; ids: number[] };
 };
 const shakespeare = readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8');
 
@@ -55,6 +56,12 @@ for (const pattern of ['none', 'gpt2', 'gpt4'] as const) {
     for (const text of texts) assert.equal(decodeBpe(tok, encodeBpe(tok, text)), text, JSON.stringify(text.slice(0, 40)));
   });
 }
+
+test("tricky strings (possessives, odd spaces, case-folded contractions) split as Python's regex module splits them", () => {
+  for (const pattern of ['gpt2', 'gpt4'] as const) {
+    for (const { text, chunks } of fixture.split_probes[pattern]) assert.deepEqual(splitChunks(text, pattern), chunks, `${pattern}: ${JSON.stringify(text)}`);
+  }
+});
 
 test('the .model file reads back to the same tokenizer, and minbpe reads its layout', () => {
   const tok = createBpeTokenizer('gpt4', trained('gpt4').merges, new Map([['<|endoftext|>', 956], ['<|fim|>', 957]]));
