@@ -211,6 +211,7 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await page.evaluate('document.getElementById("validation").checked'), false, 'no held-out data by default, as the CLI');
     assert.match(await text('#data-summary'), /32,033 documents, 26 characters/);
     assert.match(await text('#stat-params'), /4,192/);
+    assert.match(await text('#chart .u-legend'), /guessing: ln 27 = 3\.30/, 'the loss chart shows what guessing scores');
   });
 
   test('training makes the loss fall, shows samples and keeps the page responsive', { timeout: 120_000 }, async () => {
@@ -367,14 +368,49 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await text('#keep-error'), /both files/);
   });
 
-  test('an impossible setting gets a clear message', async () => {
+  test('an impossible setting gets a clear message in the form\'s words, beside its field', async () => {
     await reset();
-    await page.locator('#n-embd').fill('10');
-    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 5_000 });
-    assert.equal(await text('#settings-error'), 'n-embd (10) must be divisible by n-head (4)');
-    assert.equal(await page.locator('#train-button').isDisabled(), true);
+    const fieldError = async (id: string) => page.evaluate<string>(`document.getElementById(${JSON.stringify(id)}).nextElementSibling?.textContent ?? ''`);
+    const invalid = async (id: string) => page.evaluate<string | null>(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-invalid')`);
+    const refused = async (id: string, value: string, message: string, marked = [id]) => {
+      await page.locator(`#${id}`).fill(value);
+      await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+      assert.equal(await text('#settings-error'), message, `${id} = ${value}`);
+      assert.equal(await fieldError(marked[0]), message, 'the message is beside the field');
+      for (const m of marked) assert.equal(await invalid(m), 'true', `#${m} is marked`);
+      assert.equal(await page.locator('#train-button').isDisabled(), true);
+    };
+    await refused('n-embd', '10', 'Embedding width (10) must be divisible by Attention heads (4).', ['n-head', 'n-embd']);
     await setField('n-embd', '16');
     assert.equal(await text('#settings-error'), '');
+    assert.equal(await invalid('n-embd'), null, 'the mark goes with the error');
+    await refused('n-embd', '100000', 'Embedding width must be a whole number from 1 to 256.');
+    await setField('n-embd', '16');
+    await refused('steps', '000', 'Steps must be at least 1.');
+    await setField('steps', '1000');
+    assert.equal(await page.locator('#train-button').isDisabled(), false, 'training can start again');
+    await refused('lr', '0', 'Lr must be > 0, got 0'.replace('Lr', '“Learning rate”'));
+    await setField('lr', '0.01');
+    // the largest model the form allows does not fit the page's memory: refused before anything is built
+    for (const [id, value] of [['n-layer', '8'], ['n-embd', '256'], ['block-size', '256']]) await setField(id, value);
+    await page.locator('#batch-size').fill('256');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 20_000 });
+    assert.match(await text('#settings-error'), /^This model needs about [\d.]+ GiB on the \w+ engine, more than the 1 GiB this page gives a model; make it smaller \(“Layers”, “Embedding width”, “Context length”, “Batch size”\)$/);
+    assert.equal(await invalid('batch-size'), 'true');
+    for (const [id, value] of [['batch-size', '1'], ['n-layer', '1'], ['n-embd', '16'], ['block-size', '16']]) await setField(id, value);
+    assert.equal(await text('#settings-error'), '');
+    assert.match(await text('#status'), /^Ready: 4,192 parameters, about \d+ MB on the/);
+  });
+
+  test('a damaged checkpoint is refused, and the page says the model it had is unchanged', async () => {
+    const json = join(ARTIFACTS, 'damaged.json'), weights = join(ARTIFACTS, 'damaged.safetensors');
+    writeFileSync(json, '{"format": "microgpt-ts checkpoint", "version": 2, "trunc');
+    writeFileSync(weights, new Uint8Array(16));
+    await page.locator('#load-files').setInputFiles([json, weights]);
+    await page.waitForFunction(`document.querySelector('#keep-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.match(await text('#keep-error'), /not valid JSON/);
+    assert.equal(await text('#status'), 'Could not load the checkpoint (see Keep). The model you had is unchanged.');
+    assert.equal(await page.locator('#train-button').isDisabled(), false);
   });
 
   test('a pasted or uploaded dataset trains', { timeout: 60_000 }, async () => {

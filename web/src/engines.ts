@@ -4,7 +4,7 @@
 // static host may not), since shared memory needs that; elsewhere it runs on one thread.
 
 import type { EngineName } from '../../src/core/contract/engine.js';
-import { type EngineOptions, ENGINES } from '../../src/core/run/engines.js';
+import { type EngineOptions, type MemoryLimits, ENGINES } from '../../src/core/run/engines.js';
 import { wasmSupport } from '../../src/core/wasm/kernels.js';
 import type { SpawnWorker } from '../../src/core/wasm/threads.js';
 
@@ -28,3 +28,10 @@ export function webEngineOptions(name: EngineName): EngineOptions {
     ? { threads: 'auto', cores: navigator.hardwareConcurrency ?? 1, spawn: spawnKernelWorker }
     : { threads: 1 };
 }
+
+/**
+ * What the page gives one model: 1 GiB of buffers (a tab shares the machine with everything
+ * else, and browsers stop a tab long before the machine's memory is used), checked against
+ * the engine's estimate before anything is allocated.
+ */
+export const WEB_MEMORY: MemoryLimits = { bytes: 2 ** 30, heapBytes: 2 ** 30, where: 'the 1 GiB this page gives a model' };

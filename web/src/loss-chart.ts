@@ -1,5 +1,6 @@
-// The live loss chart (uPlot): every step's training loss, a smoothed copy, and the
-// held-out loss when there is one. Long runs are drawn as bucket means of at most
+// The live loss chart (uPlot): every step's training loss, a smoothed copy, the held-out loss
+// when there is one, and the loss of guessing uniformly among V tokens (ln V), the line a
+// model starts near and must get below. Long runs are drawn as bucket means of at most
 // MAX_POINTS, so a redraw stays cheap at any step count.
 
 import uPlot from 'uplot';
@@ -15,6 +16,7 @@ export class LossChart {
   private val = new Map<number, number>(); // step -> held-out loss
   private ema = 0;
   private dirty = false;
+  private baseline = NaN; // ln V
 
   private el: HTMLElement;
 
@@ -30,13 +32,23 @@ export class LossChart {
         { label: 'training loss', stroke: 'rgba(90, 120, 160, 0.35)', width: 1 },
         { label: 'training (smoothed)', stroke: '#1f5fbf', width: 2 },
         { label: 'validation', stroke: '#c2410c', width: 2, spanGaps: true, points: { show: true, size: 6 } },
+        { label: 'guessing', stroke: '#6b7280', width: 1, dash: [6, 4], points: { show: false } },
       ],
-    }, [[], [], [], []], el);
+    }, [[], [], [], [], []], el);
     new ResizeObserver(() => this.plot.setSize({ width: this.width(), height: 260 })).observe(el);
   }
 
   private width(): number {
     return Math.max(240, this.el.clientWidth);
+  }
+
+  /** The uniform-guess loss for a vocabulary of `vocabSize` tokens, drawn as a dashed line. */
+  setBaseline(vocabSize: number): void {
+    this.baseline = Math.log(vocabSize);
+    // uPlot fixes a series' label when it is made; the legend entry is renamed in place
+    const legend = [...this.el.querySelectorAll('.u-legend .u-label')].find((l) => l.textContent?.startsWith('guessing'));
+    if (legend) legend.textContent = `guessing: ln ${vocabSize} = ${this.baseline.toFixed(2)}`;
+    this.dirty = true;
   }
 
   clear(): void {
@@ -82,6 +94,8 @@ export class LossChart {
       sm.push(this.smooth[end - 1]);
       va.push(v);
     }
-    this.plot.setData([x, tr, sm, va] as uPlot.AlignedData);
+    if (x.length === 0) x.push(0, 1); // the guessing line shows before the first step
+    while (tr.length < x.length) { tr.push(null); sm.push(null); va.push(null); }
+    this.plot.setData([x, tr, sm, va, x.map(() => this.baseline)] as uPlot.AlignedData);
   }
 }

@@ -10,6 +10,7 @@ import { InspectPanel } from './inspect-panel.js';
 import { LossChart } from './loss-chart.js';
 import type { DataSource } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
+import { FieldError, fieldLabel, inFormWords, numberField, showFieldError } from './form-check.js';
 import { SamplePanel } from './sample-panel.js';
 import { renderTokenView } from './tokens.js';
 import { decodeDataset } from '../../src/core/data/decode.js';
@@ -41,25 +42,20 @@ let saveUrls: string[] = [];
 
 // The form
 
-const NUMBER_FIELDS = ['n-layer', 'n-embd', 'n-head', 'block-size', 'steps', 'batch-size', 'lr', 'beta1', 'beta2', 'seed'] as const;
-
-function field(id: (typeof NUMBER_FIELDS)[number]): number {
-  const input = byId<HTMLInputElement>(id);
-  const label = input.closest('label')?.firstChild?.textContent?.trim() ?? id;
-  if (input.value.trim() === '' || !Number.isFinite(Number(input.value))) throw new Error(`${label} needs a number.`);
-  return Number(input.value);
-}
-
 function readSettings(): RunSettings {
-  const seed = field('seed');
-  if (!Number.isSafeInteger(seed)) throw new Error('Seed must be a whole number.');
+  const seed = numberField('seed');
+  if (!Number.isSafeInteger(seed)) throw new FieldError(['seed'], 'Seed must be a whole number.');
+  const model = { nLayer: numberField('n-layer'), nEmbd: numberField('n-embd'), nHead: numberField('n-head'), blockSize: numberField('block-size') };
+  if (model.nEmbd % model.nHead !== 0) {
+    throw new FieldError(['n-head', 'n-embd'], `${fieldLabel('n-embd')} (${model.nEmbd}) must be divisible by ${fieldLabel('n-head')} (${model.nHead}).`);
+  }
   return {
     seed,
     engine: byId<HTMLSelectElement>('engine').value as EngineName,
     validation: byId<HTMLInputElement>('validation').checked,
     tokenizer: tokenizerChoice() === 'bpe' ? { kind: 'bpe', vocabSize: Number(byId<HTMLInputElement>('vocab-size').value) } : { kind: 'char' },
-    model: { nLayer: field('n-layer'), nEmbd: field('n-embd'), nHead: field('n-head'), blockSize: field('block-size') },
-    train: { steps: field('steps'), batchSize: field('batch-size'), learningRate: field('lr'), beta1: field('beta1'), beta2: field('beta2') },
+    model,
+    train: { steps: numberField('steps'), batchSize: numberField('batch-size'), learningRate: numberField('lr'), beta1: numberField('beta1'), beta2: numberField('beta2') },
   };
 }
 
@@ -97,6 +93,7 @@ async function readData(): Promise<DataSource> {
 async function newRun(): Promise<void> {
   clearTimeout(initTimer);
   byId('settings-error').textContent = '';
+  showFieldError(null);
   byId('settings-note').textContent = '';
   setStatus('loading', 'Preparing the run…');
   try {
@@ -104,14 +101,16 @@ async function newRun(): Promise<void> {
     const data = await readData();
     send({ type: 'init', settings, data });
   } catch (e) {
-    showInitError(e instanceof Error ? e.message : String(e));
+    showInitError(e instanceof Error ? e.message : String(e), e instanceof FieldError ? e : undefined);
   }
 }
 
-function showInitError(message: string): void {
+/** No run: the message under the form, and beside the field it is about (when it names one). */
+function showInitError(message: string, field?: FieldError): void {
   info = null;
   samples.setModel(null);
   byId('settings-error').textContent = message;
+  showFieldError(field ?? null);
   setStatus('error', 'Fix the settings above to start.');
 }
 
@@ -184,6 +183,7 @@ function describeRun(i: RunInfo): string {
 function onReady(i: RunInfo): void {
   info = i;
   chart.clear();
+  chart.setBaseline(i.config.vocabSize);
   scheduleDraw();
   byId('preview').replaceChildren();
   byId('preview').classList.toggle('long', i.config.blockSize > 24);
@@ -196,7 +196,8 @@ function onReady(i: RunInfo): void {
   byId<HTMLProgressElement>('progress-bar').value = i.step;
   samples.setModel(i);
   if (i.loaded) writeSettings(i);
-  const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${i.numParams.toLocaleString('en')} parameters on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
+  const size = `${i.numParams.toLocaleString('en')} parameters, about ${Math.max(1, Math.round(i.memoryBytes / 2 ** 20)).toLocaleString('en')} MB`;
+  const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${size} on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
   const next = idleStatus();
   const what = { done: 'Its training is finished; press Reset to train a new one.', paused: 'Press Resume to continue training.' } as Record<Status, string>;
   setStatus(next, `${where} ${what[next] ?? 'Press Start training.'}`);
@@ -267,9 +268,14 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'snapshot': inspect.setSnapshot(m.snapshot); break;
     case 'saved': showDownloads(m.base, m.json, m.weights); break;
     case 'error':
-      if (m.context === 'init') showInitError(m.message);
+      if (m.context === 'init') { const words = inFormWords(m.message); showInitError(words.message, words); }
       else if (m.context === 'sample') samples.onError(m.message);
-      else if (m.context === 'load' || m.context === 'save') { byId('keep-error').textContent = m.message; setStatus(idleStatus()); }
+      else if (m.context === 'load' || m.context === 'save') {
+        byId('keep-error').textContent = m.message;
+        // the run from before is untouched: say so, rather than leave "Loading the checkpoint…"
+        const kept = info ? ' The model you had is unchanged.' : '';
+        setStatus(idleStatus(), m.context === 'load' ? `Could not load the checkpoint (see Keep).${kept}` : `Could not save the checkpoint (see Keep).${kept}`);
+      }
       else setStatus(idleStatus(), `Training stopped: ${m.message}`);
       break;
   }

@@ -45,6 +45,7 @@ export interface RunInfo {
   seed: number;
   chars: string[];     // a label per token id below BOS: its character, or a BPE token's text
   bpeModel?: string;   // the BPE tokenizer's .model text, for encoding on the page
+  memoryBytes: number; // the engine's estimate for this model and batch
   numDocs: number;
   numValDocs: number;
   numParams: number;

@@ -4,7 +4,7 @@
 
 import { type BpeTokenizer, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, encodeBpe, engineSpec, formatModelFile,
   parseDocuments, sampleText, trainBpe, trainingLoop } from '../../src/core/index.js';
-import { webEngineOptions } from './engines.js';
+import { WEB_MEMORY, webEngineOptions } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker, TokenizerChoice } from './protocol.js';
 import { type TokenView, bpeLabels } from './tokens.js';
@@ -53,6 +53,7 @@ function info(loaded: boolean, note: string): RunInfo {
   const r = run!;
   return {
     engine: r.engine.name, threads: r.engine.threads, config: r.config, train: r.train, seed, ...tokens,
+    memoryBytes: engineSpec(r.engine.name).memoryBytes(r.config, r.train),
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
   };
 }
@@ -84,7 +85,7 @@ function init(settings: RunSettings, data: DataSource): void {
   const docs = parseDocuments(data.text);
   const bpe = learnTokens(docs, settings.tokenizer);
   replaceRun(createRun(docs, {
-    seed, valFraction, model: settings.model, train: settings.train, engine, ...webEngineOptions(engine), bpe,
+    seed, valFraction, model: settings.model, train: settings.train, engine, ...webEngineOptions(engine), bpe, memory: WEB_MEMORY,
   }));
   describeTokens(run!);
   post({ type: 'ready', info: info(false, '') });
