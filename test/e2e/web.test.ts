@@ -516,6 +516,26 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await text('#data-summary'), /32,033 documents, 26 characters/);
   });
 
+  test('a CLI checkpoint of a text model (Shakespeare, --format text) loads, samples and is inspected', { timeout: 60_000 }, async () => {
+    const out = join(ARTIFACTS, 'cli-text-model');
+    const train = spawnSync(process.execPath, [join(ROOT, 'bin/microgpt.js'), 'train', '--preset', 'shakespeare', '--steps', '30', '--warmup-steps', '5',
+      '--out', out, '--overwrite', '--quiet'], { encoding: 'utf8' });
+    assert.equal(train.status, 0, train.stderr);
+    const json = readFileSync(join(out, 'checkpoint.json'), 'utf8');
+    const weights = join(out, JSON.parse(json).weights.file);
+    await page.locator('#load-files').setInputFiles([join(out, 'checkpoint.json'), weights]);
+    await page.waitForFunction(`/Loaded a \\w+ model at step 30/.test(document.querySelector('#status').textContent)`, null, { timeout: 20_000 });
+    assert.equal(await text('#keep-error'), '');
+    assert.match(await text('#settings-note'), /one continuous text/);
+    await page.locator('#prompt').fill('ROMEO:');
+    await page.locator('#max-tokens').fill('40');
+    for (const s of await generate(2)) assert.ok(s.startsWith('ROMEO:') && s.length > 6, s);
+    await page.locator('#prompt').fill('');
+    await page.locator('#max-tokens').fill('');
+    await page.locator('#word').fill('To be');
+    await drawn('probs', '30:To be');
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });
