@@ -317,6 +317,10 @@ describe('the playground in a browser', { skip }, () => {
 
     await page.locator('#piece').selectOption('neuron');
     await page.waitForFunction(`document.querySelectorAll('#graph .node').length === 64`, null, { timeout: 5_000 }); // 16 w, 16 x, 16 products, 15 sums, relu
+    // the neuron shown first is alive: relu passes a gradient, so the leaves' grads are not all 0
+    assert.doesNotMatch(await text('#graph'), /Its input is negative/, 'the default neuron is alive');
+    const grads = await page.evaluate<string[]>(`[...document.querySelectorAll('#graph .node-grad')].map((g) => g.textContent)`);
+    assert.ok(grads.some((g) => Number(g) !== 0 && g !== '1.0000'), `some leaf has a gradient: ${grads.slice(0, 8)}`);
     await shot('graph-neuron', page.locator('#view-graph'), false);
 
     await page.locator('#word').fill('kaRa');

@@ -10,7 +10,7 @@ import type { Snapshot } from './protocol.js';
 import { pageTokenizer, vocabularyError } from './tokens.js';
 import { renderAttention } from './views/attention.js';
 import { renderEmbedding } from './views/embedding.js';
-import { type PieceChoice, renderGraph } from './views/graph.js';
+import { type PieceChoice, firstAliveNeuron, renderGraph } from './views/graph.js';
 import { renderProbabilities } from './views/probabilities.js';
 
 type View = 'probs' | 'embedding' | 'attention' | 'graph';
@@ -36,12 +36,14 @@ export class InspectPanel {
   private stale = new Set<View>();
   private onScreen = new Set<View>();
   private pumping = false;
+  private neuronChosen = false; // the visitor picked a neuron; until then the first alive one is shown
 
   constructor() {
     this.word.addEventListener('input', () => this.wordChanged());
     for (const el of [this.piece, this.layer, this.head, this.key, this.neuron]) {
       el.addEventListener(el === this.neuron ? 'input' : 'change', () => this.invalidate(['graph']));
     }
+    this.neuron.addEventListener('input', () => { this.neuronChosen = true; });
     const observer = new IntersectionObserver((entries) => {
       for (const e of entries) {
         const view = (e.target as HTMLElement).dataset.view as View;
@@ -119,7 +121,11 @@ export class InspectPanel {
     const insp = this.inspection;
     if (view === 'probs') renderProbabilities(el, insp, snap.chars);
     if (view === 'attention') renderAttention(el, insp, snap.chars);
-    if (view === 'graph') renderGraph(el, insp, snap.config, snap.weights, insp.tokens.map((id) => tokenLabel(snap.chars, id)), this.pieceChoice(snap));
+    if (view === 'graph') {
+      // a dead neuron (relu of a negative sum) shows only zero gradients: start on a live one
+      if (!this.neuronChosen) this.neuron.value = String(firstAliveNeuron(insp, snap.config, snap.weights, this.layer.selectedIndex) + 1);
+      renderGraph(el, insp, snap.config, snap.weights, insp.tokens.map((id) => tokenLabel(snap.chars, id)), this.pieceChoice(snap));
+    }
     el.dataset.rendered = `${snap.step}:${this.word.value}`; // lets a test wait for a finished drawing
   }
 

@@ -54,6 +54,21 @@ function neuronPiece(insp: Inspection, config: ModelConfig, weights: Float64Arra
   return { top, names, caption: `Neuron ${c.neuron + 1} of layer ${c.layer + 1}'s MLP at “${labels[last]}” (position ${last}): relu(w·x), where w is row ${c.neuron + 1} of mlp_fc1 and x the normalised input.${dead}` };
 }
 
+/**
+ * The first neuron of a layer's MLP that is alive at the word's last position (w·x > 0, so
+ * relu passes its gradient back), or 0 when every one is dead there.
+ */
+export function firstAliveNeuron(insp: Inspection, config: ModelConfig, weights: Float64Array, layer: number): number {
+  const n = config.nEmbd, x = insp.mlpInputs[layer][insp.tokens.length - 1];
+  const fc1 = paramViews(config, weights).get(`layer${layer}.mlp_fc1`)!; // (4 nEmbd, nEmbd)
+  for (let row = 0; row < fc1.length / n; row++) {
+    let dot = 0;
+    for (let i = 0; i < n; i++) dot += fc1[row * n + i] * x[i];
+    if (dot > 0) return row;
+  }
+  return 0;
+}
+
 function isAdd(v: Value): boolean {
   return v.a !== null && v.b !== null && v.da === 1 && v.db === 1 && v.data === v.a.data + v.b.data;
 }
