@@ -8,6 +8,7 @@ import { benchJob } from './bench-job.js';
 import { evalJob } from './eval-job.js';
 import { mainJob } from './main-job.js';
 import { sampleJob } from './sample-job.js';
+import { serveJob } from './serve-job.js';
 import { tokenizerJob } from './tokenizer-job.js';
 import { trainJob } from './train-job.js';
 
@@ -18,6 +19,7 @@ const COMMANDS = new Map<string, (argv: string[]) => Promise<number>>([
   ['eval', evalJob],
   ['bench', benchJob],
   ['tokenizer', tokenizerJob],
+  ['serve', serveJob],
 ]);
 
 export async function main(argv: string[]): Promise<number> {

@@ -18,26 +18,41 @@ export interface GenerateOptions {
   stopAt?: number;      // stop when this id is drawn (it is not returned)
 }
 
+/** One drawn id and the logits it was drawn from (reused by the next step: copy to keep). */
+export interface DrawnToken {
+  id: number;
+  logits: Float64Array; // (vocabSize,) before temperature
+}
+
 /**
- * New ids after the prompt, one draw of `rng` per id. With prompt [BOS], maxTokens =
- * blockSize and stopAt = BOS this is exactly the reference's sampling loop.
+ * The generate loop: new ids after the prompt, one draw of `rng` per id, yielded one at a time
+ * so a caller can stream them, read their logits or stop early. The stop id is not yielded.
  */
-export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions): number[] {
+export function* generateTokens(engine: Engine, rng: PyRandom, options: GenerateOptions): Generator<DrawnToken, void, void> {
   const { blockSize } = engine.config;
   const { prompt, maxTokens, temperature, topK, stopAt } = options;
   if (prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
-  const context = prompt.slice(), out: number[] = [];
+  const context = prompt.slice();
   let start = 0; // context[start] sits at position 0 of the cache
   let fed = 0;   // context[start..fed) is in the cache
-  while (out.length < maxTokens) {
+  for (let made = 0; made < maxTokens; made++) {
     if (context.length - start > blockSize) start = fed = context.length - blockSize; // full: restart on the last blockSize ids
     const logits = engine.feed(context.slice(fed), fed - start);
     fed = context.length;
     const id = drawToken(logits, temperature, rng, topK);
-    if (id === stopAt) break;
-    out.push(id);
+    if (id === stopAt) return;
+    yield { id, logits };
     context.push(id);
   }
+}
+
+/**
+ * New ids after the prompt, all at once. With prompt [BOS], maxTokens = blockSize and
+ * stopAt = BOS this is exactly the reference's sampling loop.
+ */
+export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions): number[] {
+  const out: number[] = [];
+  for (const { id } of generateTokens(engine, rng, options)) out.push(id);
   return out;
 }
 
@@ -82,24 +97,23 @@ export function validateSampleCount(count: number): void {
 }
 
 /**
- * One sample. A 'lines' model starts a document at BOS (then the prompt) and stops at BOS;
- * a 'text' model continues the prompt, or a newline, for `maxTokens` tokens.
+ * How a sample starts and ends: a 'lines' model starts a document at BOS (then the prompt) and
+ * stops at BOS; a 'text' model continues the prompt, or a newline, for `maxTokens` tokens.
  */
-export function sampleText(run: Run, options: SampleOptions): string {
+export function samplePlan(run: Run, options: SampleOptions): GenerateOptions {
   validateSampleOptions(options);
   const { tokenizer, config } = run;
-  const prompt = options.prompt ?? '';
-  const promptIds = encode(tokenizer, prompt);
-  let ids: number[], maxTokens: number, stopAt: number | undefined;
+  const promptIds = encode(tokenizer, options.prompt ?? '');
+  const common = { temperature: options.temperature, topK: options.topK };
   if (run.format === 'text') {
     const newline = tokenizer.bpe ? encode(tokenizer, '\n') : tokenizer.ids.has('\n') ? [tokenizer.ids.get('\n')!] : [];
-    ids = promptIds.length > 0 ? promptIds : newline.length > 0 ? newline : [tokenizer.bos];
-    maxTokens = options.maxTokens ?? 256;
-  } else {
-    ids = [tokenizer.bos, ...promptIds];
-    maxTokens = options.maxTokens ?? Math.max(1, config.blockSize - promptIds.length);
-    stopAt = tokenizer.bos;
+    return { ...common, prompt: promptIds.length > 0 ? promptIds : newline.length > 0 ? newline : [tokenizer.bos], maxTokens: options.maxTokens ?? 256 };
   }
-  const out = generate(run.engine, run.rng, { prompt: ids, maxTokens, temperature: options.temperature, topK: options.topK, stopAt });
-  return prompt + decode(tokenizer, out);
+  return { ...common, prompt: [tokenizer.bos, ...promptIds], maxTokens: options.maxTokens ?? Math.max(1, config.blockSize - promptIds.length), stopAt: tokenizer.bos };
+}
+
+/** One sample: the prompt and what the model writes after it (see samplePlan). */
+export function sampleText(run: Run, options: SampleOptions): string {
+  const out = generate(run.engine, run.rng, samplePlan(run, options));
+  return (options.prompt ?? '') + decode(run.tokenizer, out);
 }

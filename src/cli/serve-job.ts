@@ -1,0 +1,216 @@
+// `microgpt serve`: a checkpoint behind an HTTP API that OpenAI's clients speak
+// (POST /v1/completions, streamed as server-sent events or whole; GET /v1/models; GET /health).
+// node:http, not a framework: four routes, and every limit (body size, queue, time, slow
+// clients) is easier to see and test in it. The engine decodes one sequence at a time, so
+// requests take turns: each waits in a bounded queue (429 when full), generates with a yield to
+// the event loop after every token (streams flow, new requests are queued or refused), and stops
+// at once when its client goes away. SIGTERM stops accepting, finishes what is in flight, exits.
+
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, resolve } from 'node:path';
+import { PyRandom } from '../core/contract/random.js';
+import { UserError } from '../core/errors.js';
+import { type CompletionRequest, RequestError, type TokenLogprob, completeChoice, parseCompletionRequest, promptTokens,
+  requestRandom } from '../core/run/completion.js';
+import type { Run } from '../core/run/run.js';
+import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
+import { CHECKPOINT_ENGINE_FLAGS, runFromFlags } from './options.js';
+
+export const SERVE_FLAGS: FlagSpec[] = [
+  { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
+  { name: 'host', type: 'string', help: 'address to listen on (0.0.0.0 to accept other machines)', default: '127.0.0.1' },
+  { name: 'port', type: 'int', help: 'port to listen on (0: any free port, printed)', default: 8080 },
+  { name: 'max-queue', type: 'int', help: 'requests that may wait for the model; more get 429', default: 64 },
+  { name: 'timeout', type: 'number', help: 'seconds a request may take, waiting included; then 503 (or the stream ends)', default: 60 },
+  ...CHECKPOINT_ENGINE_FLAGS,
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+const USAGE = `Usage: microgpt serve --from DIR [--host 127.0.0.1] [--port 8080]
+
+Serves a checkpoint over HTTP with OpenAI's completions API, so OpenAI's client libraries
+(or curl) can call it: POST /v1/completions (prompt, max_tokens, temperature, top_k, seed,
+stop, n, stream, logprobs), GET /v1/models, GET /health. With the same seed and settings a
+completion is the text \`microgpt sample\` prints after the prompt.`;
+
+const MAX_BODY = 1 << 20; // bytes of JSON a request may send
+
+export async function serveJob(argv: string[]): Promise<number> {
+  const { values: v, given } = parseArgs(argv, SERVE_FLAGS);
+  if (v.help) {
+    process.stdout.write(formatHelp(USAGE, SERVE_FLAGS));
+    return 0;
+  }
+  if (v.from === undefined) throw new UserError('serve needs --from DIR, a checkpoint directory');
+  const port = v.port as number, maxQueue = v['max-queue'] as number, timeoutMs = (v.timeout as number) * 1000;
+  if (!(port >= 0 && port <= 65535)) throw new UserError(`--port must be from 0 to 65535, got ${port}`);
+  if (!(maxQueue >= 0)) throw new UserError(`--max-queue must be >= 0, got ${maxQueue}`);
+  if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
+  const { run } = runFromFlags(v, given);
+  const modelId = basename(resolve(v.from as string));
+  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs });
+  await new Promise<void>((ok, fail) => {
+    server.http.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UserError(`port ${port} is in use; choose another with --port`) : e));
+    server.http.listen(port, v.host as string, () => ok());
+  });
+  const address = server.http.address() as AddressInfo;
+  process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine) on http://${address.address}:${address.port}/v1\n`);
+  await new Promise<void>((done) => {
+    const stop = () => { process.stdout.write('stopping: finishing the requests in flight\n'); server.close().then(done); };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  run.engine.close?.();
+  return 0;
+}
+
+interface ServerOptions { maxQueue: number; timeoutMs: number }
+
+/** The server (not yet listening) and a close() that stops accepting and waits for the requests in flight. */
+export function createCompletionServer(run: Run, modelId: string, options: ServerOptions) {
+  const serverRng = new PyRandom(run.seed);
+  serverRng.setState(run.rng.getState()); // without a seed, requests continue the checkpoint's stream
+  const created = Math.floor(Date.now() / 1000);
+  let busy = false, closing = false, inFlight = 0;
+  const waiting: (() => void)[] = [];
+  let drained: (() => void) | undefined;
+
+  /** Waits for the model; false when the request gave up (client gone or time out) before its turn. */
+  async function turn(deadline: number, gone: () => boolean): Promise<boolean> {
+    while (busy) {
+      await new Promise<void>((wake) => waiting.push(wake));
+      if (gone() || Date.now() > deadline) { waiting.shift()?.(); return false; }
+    }
+    busy = true;
+    return true;
+  }
+  function release(): void {
+    busy = false;
+    waiting.shift()?.();
+  }
+
+  async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const deadline = Date.now() + options.timeoutMs;
+    const request = parseCompletionRequest(await readJson(req), modelId);
+    const prompt = promptTokens(run, request); // a prompt the model cannot read fails before waiting
+    if (waiting.length >= options.maxQueue && busy) throw new RequestError(429, `the server is busy (${waiting.length} requests waiting); try again shortly`);
+    let gone = false;
+    res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
+    if (!(await turn(deadline, () => gone))) {
+      if (!gone) throw new RequestError(503, `the request waited longer than the server's timeout (${options.timeoutMs / 1000} s)`);
+      return;
+    }
+    try {
+      await generateAll(request, prompt.length, res, deadline, () => gone);
+    } finally {
+      release();
+    }
+  }
+
+  async function generateAll(request: CompletionRequest, promptLength: number, res: ServerResponse, deadline: number, gone: () => boolean): Promise<void> {
+    const id = `cmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const rng = requestRandom(request, serverRng);
+    const head = { id, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: modelId };
+    if (request.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const choices: { index: number; text: string; logprobs: unknown; finish_reason: string }[] = [];
+    let completionTokens = 0;
+    for (let index = 0; index < request.n; index++) {
+      let text = '', finish = 'length';
+      const lp: TokenLogprob[] = [];
+      for (const e of completeChoice(run, request, rng)) {
+        if (gone()) return;
+        if (e.type === 'end') { finish = e.finishReason; completionTokens += e.tokens; break; }
+        text += e.text;
+        lp.push(...e.logprobs);
+        if (request.stream) sse(res, { ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
+        if (Date.now() > deadline) { finish = 'length'; break; } // out of time: what there is, cut
+        await new Promise((next) => setImmediate(next)); // let other requests and this stream's bytes move
+      }
+      if (request.stream) sse(res, { ...head, choices: [{ index, text: '', logprobs: null, finish_reason: finish }] });
+      choices.push({ index, text, logprobs: logprobsOf(request, lp), finish_reason: finish });
+    }
+    const usage = { prompt_tokens: promptLength, completion_tokens: completionTokens, total_tokens: promptLength * request.n + completionTokens };
+    if (request.stream) {
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    sendJson(res, 200, { ...head, choices, usage });
+  }
+
+  const http = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (closing && inFlight === 0) drained?.();
+    });
+    handle(req, res).catch((e: unknown) => {
+      const error = e instanceof RequestError ? e : e instanceof UserError ? new RequestError(400, e.message) : undefined;
+      if (!error) console.error(e); // a bug: its stack for whoever runs the server
+      if (res.headersSent) { res.end(); return; }
+      const status = error?.status ?? 500;
+      sendJson(res, status, { error: { message: error?.message ?? 'internal error', type: status >= 500 ? 'server_error' : 'invalid_request_error', param: error?.param ?? null, code: status } });
+      if (status === 413) req.destroy(); // stop reading an oversized body
+    });
+  });
+  http.requestTimeout = options.timeoutMs + 5000; // a client that sends its request too slowly is cut off
+  http.headersTimeout = 10_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (closing) throw new RequestError(503, 'the server is shutting down');
+    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', busy, waiting: waiting.length });
+    if (path === '/v1/models' && req.method === 'GET') {
+      return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'microgpt-ts' }] });
+    }
+    if (path === '/v1/completions') {
+      if (req.method !== 'POST') throw new RequestError(405, 'use POST for /v1/completions');
+      return completions(req, res);
+    }
+    throw new RequestError(404, `no route ${req.method} ${path.slice(0, 100)} (routes: POST /v1/completions, GET /v1/models, GET /health)`);
+  }
+
+  return {
+    http,
+    /** Stops accepting connections, lets the requests in flight finish, then resolves. */
+    close(): Promise<void> {
+      closing = true;
+      http.close();
+      http.closeIdleConnections();
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => { drained = done; });
+    },
+  };
+}
+
+function logprobsOf(request: CompletionRequest, lp: TokenLogprob[]): unknown {
+  if (request.logprobs === undefined) return null;
+  return { tokens: lp.map((t) => t.token), token_logprobs: lp.map((t) => t.logprob), top_logprobs: lp.map((t) => t.top) };
+}
+
+/** The request body as JSON: at most MAX_BODY bytes (413), valid UTF-8 JSON (400). */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY) throw new RequestError(413, `the request body is ${declared} bytes; the limit is ${MAX_BODY}`);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new RequestError(413, `the request body is larger than the limit of ${MAX_BODY} bytes`);
+    parts.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts)));
+  } catch {
+    throw new RequestError(400, 'the request body is not valid JSON');
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sse(res: ServerResponse, body: unknown): void {
+  res.write(`data: ${JSON.stringify(body)}\n\n`);
+}

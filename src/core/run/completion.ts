@@ -1,0 +1,157 @@
+// OpenAI-style completions on a run: the request checked field by field (an error names the
+// field and its HTTP status), then each choice drawn through the one generate loop, yielded as
+// text pieces that a server can stream: never half a UTF-8 character, never the start of a stop
+// sequence that may yet complete, never past one.
+
+import { PyRandom } from '../contract/random.js';
+import { decode } from '../contract/tokenizer.js';
+import { UserError } from '../errors.js';
+import { type DrawnToken, generateTokens, samplePlan } from './generate.js';
+import type { Run } from './run.js';
+
+/** A request the server must refuse: its HTTP status, and the field at fault. */
+export class RequestError extends Error {
+  readonly status: number;
+  readonly param: string | null;
+  constructor(status: number, message: string, param: string | null = null) {
+    super(message);
+    this.status = status;
+    this.param = param;
+  }
+}
+
+export interface CompletionRequest {
+  prompt: string;
+  maxTokens: number;
+  temperature: number; // 0: always the likeliest token
+  topK?: number;
+  seed?: number;
+  stop: string[];
+  n: number;
+  stream: boolean;
+  logprobs?: number;   // how many alternatives to list per token (0-5)
+}
+
+export const COMPLETION_LIMITS = { maxTokens: 4096, n: 16, stops: 4, stopLength: 64, promptLength: 100_000, logprobs: 5 };
+
+const FIELDS = new Set(['model', 'prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'n', 'stream', 'logprobs', 'echo', 'user']);
+
+/** The request body, checked: unknown fields, wrong types and values out of range are a 400 naming the field. */
+export function parseCompletionRequest(body: unknown, modelId: string): CompletionRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestError(400, 'the request body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) if (!FIELDS.has(key)) throw new RequestError(400, `unknown field "${key}"`, key);
+  const bad = (param: string, why: string): never => { throw new RequestError(400, `${param} ${why}`, param); };
+  const int = (param: string, min: number, max: number, fallback?: number): number | undefined => {
+    const v = b[param];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(param, `must be an integer from ${min} to ${max}`);
+    return v as number;
+  };
+  if (b.model !== undefined && b.model !== modelId) throw new RequestError(404, `model "${String(b.model).slice(0, 80)}" is not served here; this server has "${modelId}"`, 'model');
+  if (typeof b.prompt !== 'string') bad('prompt', Array.isArray(b.prompt) ? 'must be one string (a list of prompts is not supported)' : 'must be a string');
+  const prompt = b.prompt as string;
+  if (prompt.length > COMPLETION_LIMITS.promptLength) bad('prompt', `is longer than ${COMPLETION_LIMITS.promptLength} characters`);
+  const temperature = b.temperature ?? 1;
+  if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) bad('temperature', 'must be a number from 0 to 2');
+  if (b.top_p !== undefined && b.top_p !== null && b.top_p !== 1) bad('top_p', 'other than 1 is not supported; use top_k');
+  if (b.echo !== undefined && b.echo !== null && b.echo !== false) bad('echo', 'is not supported (the prompt is not repeated in the text)');
+  if (b.user !== undefined && typeof b.user !== 'string') bad('user', 'must be a string');
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') bad('stream', 'must be true or false');
+  const stopField = b.stop ?? [];
+  const stop = typeof stopField === 'string' ? [stopField] : stopField;
+  if (!Array.isArray(stop) || stop.length > COMPLETION_LIMITS.stops || !stop.every((s) => typeof s === 'string' && s.length > 0 && s.length <= COMPLETION_LIMITS.stopLength)) {
+    bad('stop', `must be a string or a list of up to ${COMPLETION_LIMITS.stops} non-empty strings of at most ${COMPLETION_LIMITS.stopLength} characters`);
+  }
+  return {
+    prompt, temperature: temperature as number, stop: stop as string[], stream: b.stream === true,
+    maxTokens: int('max_tokens', 1, COMPLETION_LIMITS.maxTokens, 16)!, topK: int('top_k', 1, 1_000_000),
+    seed: int('seed', -(2 ** 53) + 1, 2 ** 53 - 1), n: int('n', 1, COMPLETION_LIMITS.n, 1)!,
+    logprobs: int('logprobs', 0, COMPLETION_LIMITS.logprobs),
+  };
+}
+
+/** One token's log-probabilities, as OpenAI's completions report them. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top: Record<string, number>;
+}
+
+/** What a choice produces: text pieces as they become safe to send, then how it ended. */
+export type ChoiceEvent =
+  | { type: 'text'; text: string; logprobs: TokenLogprob[] }
+  | { type: 'end'; finishReason: 'stop' | 'length'; tokens: number };
+
+/** The prompt's tokens as the model sees them (BOS first for a lines model); a character outside the vocabulary is a 400. */
+export function promptTokens(run: Run, request: CompletionRequest): number[] {
+  try {
+    return samplePlan(run, { temperature: 1, prompt: request.prompt, maxTokens: request.maxTokens }).prompt;
+  } catch (e) {
+    if (e instanceof UserError) throw new RequestError(400, e.message, 'prompt');
+    throw e;
+  }
+}
+
+/**
+ * One choice, token by token (the caller may stop between any two): drawn from `rng` through
+ * the run's generate loop, so with the same seed and settings it is `microgpt sample`'s text.
+ */
+export function* completeChoice(run: Run, request: CompletionRequest, rng: PyRandom): Generator<ChoiceEvent, void, void> {
+  // temperature 0 means greedy: the likeliest token, i.e. top-k 1
+  const greedy = request.temperature === 0;
+  const plan = samplePlan(run, { temperature: greedy ? 1 : request.temperature, topK: greedy ? 1 : request.topK, prompt: request.prompt, maxTokens: request.maxTokens });
+  const ids: number[] = [], pending: TokenLogprob[] = [];
+  const holdBack = Math.max(0, ...request.stop.map((s) => s.length - 1));
+  let sent = 0; // characters of the decoded text already yielded
+  let finish: 'stop' | 'length' = 'length';
+  for (const drawn of generateTokens(run.engine, rng, plan)) {
+    ids.push(drawn.id);
+    if (request.logprobs !== undefined) pending.push(tokenLogprob(run, drawn, request.logprobs));
+    const text = decode(run.tokenizer, ids); // whole characters only
+    const hit = firstStop(text, request.stop, Math.max(0, sent - holdBack));
+    if (hit >= 0) {
+      if (hit > sent) yield { type: 'text', text: text.slice(sent, hit), logprobs: pending.splice(0) };
+      finish = 'stop';
+      yield { type: 'end', finishReason: finish, tokens: ids.length };
+      return;
+    }
+    const safe = text.length - holdBack; // a stop sequence may still begin in the last characters
+    if (safe > sent) {
+      yield { type: 'text', text: text.slice(sent, safe), logprobs: pending.splice(0) };
+      sent = safe;
+    }
+  }
+  // the loop ended: at the stop id (BOS for a lines model), or at max_tokens
+  if (ids.length < plan.maxTokens) finish = 'stop';
+  const text = decode(run.tokenizer, ids);
+  if (text.length > sent || pending.length > 0) yield { type: 'text', text: text.slice(sent), logprobs: pending.splice(0) };
+  yield { type: 'end', finishReason: finish, tokens: ids.length };
+}
+
+function firstStop(text: string, stops: string[], from: number): number {
+  let first = -1;
+  for (const s of stops) {
+    const at = text.indexOf(s, from);
+    if (at >= 0 && (first < 0 || at < first)) first = at;
+  }
+  return first;
+}
+
+/** The drawn token's log-probability under the model (temperature 1) and the `top` likeliest. */
+function tokenLogprob(run: Run, drawn: DrawnToken, top: number): TokenLogprob {
+  const { logits, id } = drawn;
+  let max = -Infinity;
+  for (const l of logits) if (l > max) max = l;
+  let sum = 0;
+  for (const l of logits) sum += Math.exp(l - max);
+  const logZ = max + Math.log(sum);
+  const name = (i: number) => (i === run.tokenizer.bos ? '<BOS>' : decode(run.tokenizer, [i]));
+  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, top);
+  return { token: name(id), logprob: logits[id] - logZ, top: Object.fromEntries(order.map((i) => [name(i), logits[i] - logZ])) };
+}
+
+/** The generator a request's choices draw from: its own seed, or the server's stream. */
+export function requestRandom(request: CompletionRequest, serverRng: PyRandom): PyRandom {
+  return request.seed !== undefined ? new PyRandom(request.seed) : serverRng;
+}

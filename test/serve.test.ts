@@ -1,0 +1,186 @@
+// `microgpt serve`, driven by OpenAI's own client: completions equal `microgpt sample` with the
+// same seed, a stream joins to the whole text, stop sequences, n, logprobs; every bad request
+// gets a JSON error with the right status while the server keeps serving; a full queue is 429,
+// a client that leaves frees the model at once, and SIGTERM lets the request in flight finish.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import OpenAI from 'openai';
+import { loadCheckpoint } from '../src/cli/checkpoint-files.js';
+import { createCompletionServer } from '../src/cli/serve-job.js';
+import { runFromCheckpoint } from '../src/core/run/run.js';
+
+const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'microgpt-serve-'));
+const names = join(tmp, 'names'), text = join(tmp, 'text');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+let server: ReturnType<typeof createCompletionServer>, textServer: ReturnType<typeof createCompletionServer>;
+let base = '', textBase = '', client: OpenAI;
+
+async function listen(s: ReturnType<typeof createCompletionServer>): Promise<string> {
+  await new Promise<void>((ok) => s.http.listen(0, '127.0.0.1', ok));
+  return `http://127.0.0.1:${(s.http.address() as AddressInfo).port}`;
+}
+
+before(async () => {
+  cli('train', '--preset', 'names', '--steps', '200', '--out', names, '--quiet');
+  cli('train', '--preset', 'shakespeare', '--steps', '20', '--warmup-steps', '2', '--out', text, '--quiet');
+  server = createCompletionServer(runFromCheckpoint(loadCheckpoint(names)), 'names', { maxQueue: 2, timeoutMs: 20_000 });
+  textServer = createCompletionServer(runFromCheckpoint(loadCheckpoint(text)), 'text', { maxQueue: 1, timeoutMs: 20_000 });
+  base = await listen(server);
+  textBase = await listen(textServer);
+  client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+});
+
+after(async () => {
+  await server.close();
+  await textServer.close();
+});
+
+test('a completion is the text `microgpt sample` prints after the prompt, with the same seed and settings; n > 1 too', async () => {
+  const r = await client.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7, n: 3 });
+  const printed = cli('sample', '--from', names, '--seed', '7', '--samples', '3', '--prompt', 'ka', '--temperature', '0.5', '--max-tokens', '12')
+    .trim().split('\n').map((l) => l.replace(/^sample +\d+: /, ''));
+  assert.deepEqual(r.choices.map((c) => `ka${c.text}`), printed);
+  assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2]);
+  assert.ok(r.choices.every((c) => c.finish_reason === 'stop' || c.finish_reason === 'length'));
+  assert.equal(r.usage?.prompt_tokens, 3, 'BOS, k, a');
+  assert.equal(r.usage?.completion_tokens, r.choices.reduce((n, c) => n + [...c.text].length, 0), 'one token per character');
+  const models = await client.models.list();
+  assert.deepEqual(models.data.map((m) => m.id), ['names']);
+});
+
+test('a streamed completion joins to the same text as the whole one, and ends with its finish reason', async () => {
+  const whole = await client.completions.create({ model: 'names', prompt: '', max_tokens: 15, temperature: 0.8, seed: 3, n: 2 });
+  const stream = await client.completions.create({ model: 'names', prompt: '', max_tokens: 15, temperature: 0.8, seed: 3, n: 2, stream: true });
+  const texts = ['', ''], finish: (string | null)[] = [null, null];
+  let pieces = 0;
+  for await (const chunk of stream) {
+    for (const c of chunk.choices) {
+      texts[c.index] += c.text;
+      if (c.finish_reason) finish[c.index] = c.finish_reason;
+      pieces++;
+    }
+  }
+  assert.deepEqual(texts, whole.choices.map((c) => c.text));
+  assert.deepEqual(finish, whole.choices.map((c) => c.finish_reason));
+  assert.ok(pieces > 4, `streamed in pieces (${pieces})`);
+});
+
+test('stop sequences cut the text before them; temperature 0 is the likeliest token every time; logprobs', async () => {
+  const textClient = new OpenAI({ baseURL: `${textBase}/v1`, apiKey: 'x', maxRetries: 0 });
+  const full = await textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 60, temperature: 0.8, seed: 11 });
+  const stopAt = full.choices[0].text.slice(5, 7);
+  const cut = await textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 60, temperature: 0.8, seed: 11, stop: [stopAt, 'zzzz'] });
+  assert.equal(cut.choices[0].text, full.choices[0].text.slice(0, full.choices[0].text.indexOf(stopAt)));
+  assert.equal(cut.choices[0].finish_reason, 'stop');
+  const streamed = await textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 60, temperature: 0.8, seed: 11, stop: stopAt, stream: true });
+  let joined = '';
+  for await (const chunk of streamed) joined += chunk.choices[0]?.text ?? '';
+  assert.equal(joined, cut.choices[0].text, 'a stream never sends the start of a stop sequence');
+  assert.equal(full.choices[0].finish_reason, 'length');
+
+  const greedy = await Promise.all([1, 2].map((seed) => textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 20, temperature: 0, seed })));
+  assert.equal(greedy[0].choices[0].text, greedy[1].choices[0].text, 'temperature 0 does not depend on the seed');
+
+  const lp = await textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 8, temperature: 0.8, seed: 2, logprobs: 2 });
+  const l = lp.choices[0].logprobs!;
+  assert.equal(l.tokens!.join(''), lp.choices[0].text);
+  assert.ok(l.token_logprobs!.every((x) => x <= 0));
+  assert.ok(l.top_logprobs!.every((t) => Object.keys(t).length === 2 && Object.values(t).every((x) => x <= 0)));
+});
+
+test('bad requests get a JSON error with the right status, and the server keeps serving', async () => {
+  const post = async (body: string, headers: Record<string, string> = {}, path = '/v1/completions', method = 'POST') => {
+    const r = await fetch(`${base}${path}`, { method, body: method === 'POST' ? body : undefined, headers: { 'content-type': 'application/json', ...headers } });
+    return { status: r.status, body: await r.json() as { error?: { message: string; param: string | null } } };
+  };
+  const cases: [string, number, RegExp, string?][] = [
+    ['{bad json', 400, /not valid JSON/],
+    ['[1, 2]', 400, /must be a JSON object/],
+    ['{"prompt": "a", "max_tokenz": 3}', 400, /unknown field "max_tokenz"/, 'max_tokenz'],
+    ['{"prompt": 3}', 400, /prompt must be a string/, 'prompt'],
+    ['{"prompt": ["a", "b"]}', 400, /a list of prompts is not supported/, 'prompt'],
+    ['{"prompt": "QX"}', 400, /character "Q" \(U\+0051\) is not in the model's vocabulary/, 'prompt'],
+    ['{"prompt": "a", "max_tokens": 0}', 400, /max_tokens must be an integer from 1 to 4096/, 'max_tokens'],
+    ['{"prompt": "a", "max_tokens": 1e9}', 400, /max_tokens must be an integer/, 'max_tokens'],
+    ['{"prompt": "a", "max_tokens": "5"}', 400, /max_tokens must be an integer/, 'max_tokens'],
+    ['{"prompt": "a", "temperature": -1}', 400, /temperature must be a number from 0 to 2/, 'temperature'],
+    ['{"prompt": "a", "n": 17}', 400, /n must be an integer from 1 to 16/, 'n'],
+    ['{"prompt": "a", "stop": ["", "x"]}', 400, /stop must be a string or a list/, 'stop'],
+    ['{"prompt": "a", "top_p": 0.5}', 400, /top_p other than 1 is not supported/, 'top_p'],
+    ['{"prompt": "a", "stream": "yes"}', 400, /stream must be true or false/, 'stream'],
+    ['{"prompt": "a", "model": "gpt-4"}', 404, /model "gpt-4" is not served here/, 'model'],
+  ];
+  for (const [body, status, message, param] of cases) {
+    const r = await post(body);
+    assert.equal(r.status, status, body);
+    assert.match(r.body.error!.message, message, body);
+    if (param) assert.equal(r.body.error!.param, param);
+  }
+  // a body over 1 MiB: refused from its declared length, or, sent in chunks without one, as it arrives
+  const big = await fetch(`${base}/v1/completions`, { method: 'POST', body: 'x'.repeat(100 * 2 ** 20) });
+  assert.equal(big.status, 413);
+  assert.match(((await big.json()) as { error: { message: string } }).error.message, /the request body is 104857600 bytes; the limit is 1048576/);
+  const chunk = new TextEncoder().encode('x'.repeat(2 ** 16));
+  let sent = 0;
+  const body = new ReadableStream({ pull(c) { if (sent++ < 64) c.enqueue(chunk); else c.close(); } });
+  const chunked = await fetch(`${base}/v1/completions`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+  assert.equal(chunked.status, 413);
+  assert.match(((await chunked.json()) as { error: { message: string } }).error.message, /larger than the limit of 1048576 bytes/);
+  assert.equal((await post('', {}, '/v1/completions', 'GET')).status, 405);
+  assert.equal((await post('', {}, '/v1/chat/completions')).status, 404);
+  const ok = await client.completions.create({ model: 'names', prompt: 'a', max_tokens: 5, seed: 1 });
+  assert.equal(ok.choices.length, 1, 'still serving');
+});
+
+test('a full queue is 429; a client that leaves frees the model at once', async () => {
+  const textClient = new OpenAI({ baseURL: `${textBase}/v1`, apiKey: 'x', maxRetries: 0 });
+  // one long stream holds the model; the queue (1) takes one more; the next is refused
+  const abort = new AbortController();
+  const long = await textClient.completions.create({ model: 'text', prompt: 'A', max_tokens: 4096, stream: true, seed: 1 }, { signal: abort.signal });
+  const iterator = long[Symbol.asyncIterator]();
+  await iterator.next(); // it is generating
+  const queued = textClient.completions.create({ model: 'text', prompt: 'B', max_tokens: 5, seed: 1 });
+  await new Promise((r) => setTimeout(r, 100));
+  await assert.rejects(textClient.completions.create({ model: 'text', prompt: 'C', max_tokens: 5 }), (e: unknown) => (e as { status?: number }).status === 429);
+  const started = Date.now();
+  abort.abort(); // the long request's client leaves: the queued one gets the model at once
+  const r = await queued;
+  assert.equal(r.choices.length, 1);
+  assert.ok(Date.now() - started < 5000, `the queued request ran ${Date.now() - started} ms after the first client left`);
+  const health = await (await fetch(`${textBase}/health`)).json() as { busy: boolean; waiting: number };
+  assert.deepEqual(health, { status: 'ok', busy: false, waiting: 0 });
+});
+
+test('microgpt serve: listens on loopback, and SIGTERM lets the request in flight finish before it exits', async () => {
+  const child = spawn(process.execPath, [BIN, 'serve', '--from', text, '--port', '0']);
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  await new Promise<void>((ok) => child.stdout.on('data', () => { if (/on http:\/\/127\.0\.0\.1:\d+\/v1/.test(out)) ok(); }));
+  const url = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out)![1];
+  const c = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
+  const stream = await c.completions.create({ model: 'text', prompt: 'A', max_tokens: 300, stream: true, seed: 1 });
+  const it = stream[Symbol.asyncIterator]();
+  await it.next();
+  child.kill('SIGTERM');
+  let rest = 0;
+  for (let n = await it.next(); !n.done; n = await it.next()) rest++;
+  assert.ok(rest > 10, `the stream went on to its end after SIGTERM (${rest} more pieces)`);
+  const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+  assert.equal(code, 0);
+  assert.match(out, /stopping: finishing the requests in flight/);
+  await assert.rejects(fetch(`${url}/models`), 'no longer listening');
+});
