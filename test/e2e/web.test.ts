@@ -212,6 +212,11 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await text('#data-summary'), /32,033 documents, 26 characters/);
     assert.match(await text('#stat-params'), /4,192/);
     assert.match(await text('#chart .u-legend'), /guessing: ln 27 = 3\.30/, 'the loss chart shows what guessing scores');
+    // the first screen leads with what to do: the Start button is in view on a laptop screen
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const start = await page.evaluate<{ top: number; bottom: number }>(`(() => { const r = document.getElementById('train-button').getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; })()`);
+    assert.ok(start.bottom < 800, `Start is in view without scrolling (bottom at ${start.bottom}px of 800)`);
+    await page.setViewportSize({ width: 1366, height: 900 });
   });
 
   test('training makes the loss fall, shows samples and keeps the page responsive', { timeout: 120_000 }, async () => {
