@@ -1,7 +1,8 @@
 // The benchmark: the reference run (1000 steps, batch 1, names) on the tensor engine, the
 // scalar engine and CPython side by side, then a larger model for throughput. Our engines
 // run through the library (createRun / train), so only the training loop is timed.
-// Then the BPE tokenizer (bench/tokenizer.ts) against CPython, and the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
+// Then the BPE tokenizer (bench/tokenizer.ts) against CPython, serving under load
+// (bench/serve-load.ts), and the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
 // the float64 engine and PyTorch where installed, at the size of nanoGPT's CPU recipe.
 // Flags: --quick (fewer repetitions and steps, and no CPython: a minute or two in all),
 // --no-python (skip the 3-8 minute CPython run), --no-torch (skip PyTorch in the scale run).
@@ -23,6 +24,7 @@ import { enableRelaxedSimd } from '../src/node/kernel-thread.js';
 import { median, scaleBench } from './scale.js';
 import { stepFlops } from './flops.js';
 import { pythonUnavailable, runPython } from './python.js';
+import { serveLoadBench } from './serve-load.js';
 import { tokenizerBench } from './tokenizer.js';
 
 const root = new URL('../../', import.meta.url);
@@ -191,7 +193,10 @@ console.log(`  heap allocated per step once warm: ${fmt(bigHeap, 0)} bytes; heap
 // 5. the BPE tokenizer, and CPython on the same text where python3 is here
 tokenizerBench(quick, !quick && !args.includes('--no-python') && pythonUnavailable(SCRIPT, NAMES) === undefined, progress);
 
-// 6. the scale run
+// 6. serving under load: 1, 8 and 64 clients on loopback
+await serveLoadBench(quick, progress);
+
+// 7. the scale run
 progress('the scale run: float32 on 1 and 2 threads, tensor, and PyTorch where installed');
 await scaleBench(quick, !args.includes('--no-torch'));
 progress('done');

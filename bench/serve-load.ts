@@ -1,0 +1,58 @@
+// The serving load test: `microgpt serve`'s server in this process on loopback, a small
+// Shakespeare model, and 1, 8 and 64 clients each sending completions back to back for a fixed
+// count; generated tokens per second, latency percentiles, and the process's memory before and
+// after. Requests take turns on the model today (no batching yet), so this is the baseline that
+// batching must beat.
+
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createCompletionServer } from '../src/cli/serve-job.js';
+import { trainStep } from '../src/core/run/loop.js';
+import { createTextRun } from '../src/core/run/run.js';
+import { median } from './scale.js';
+
+const TEXT = fileURLToPath(new URL('../../data/tinyshakespeare.txt', import.meta.url));
+const MAX_TOKENS = 32;
+
+function percentile(xs: number[], p: number): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** Prints one row per client count; `quick` sends fewer requests. */
+export async function serveLoadBench(quick: boolean, progress: (what: string) => void): Promise<void> {
+  const run = createTextRun(readFileSync(TEXT, 'utf8'), { model: { nLayer: 2, nEmbd: 48, nHead: 4, blockSize: 64 }, train: { steps: 50, batchSize: 8 } });
+  for (let s = 0; s < 50; s++) trainStep(run);
+  const server = createCompletionServer(run, 'bench', { maxQueue: 1000, timeoutMs: 600_000 });
+  await new Promise<void>((ok) => server.http.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(server.http.address() as AddressInfo).port}/v1/completions`;
+  const body = (seed: number) => JSON.stringify({ prompt: 'ROMEO:', max_tokens: MAX_TOKENS, temperature: 0.8, seed });
+  console.log(`\nserving load: a ${run.numParams.toLocaleString('en-US')}-parameter Shakespeare model, ${MAX_TOKENS} tokens per completion, loopback, requests taking turns (no batching yet)`);
+  console.log('clients  requests  tokens/s  latency p50 ms  p95 ms  p99 ms');
+  const rssBefore = process.memoryUsage().rss;
+  let total = 0;
+  for (const clients of [1, 8, 64]) {
+    const perClient = quick ? Math.max(2, Math.round(64 / clients)) : Math.max(4, Math.round(320 / clients));
+    progress(`serving load: ${clients} client${clients > 1 ? 's' : ''} x ${perClient} requests`);
+    const latencies: number[] = [];
+    let tokens = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: clients }, async (_, c) => {
+      for (let r = 0; r < perClient; r++) {
+        const t0 = performance.now();
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(c * 1000 + r) });
+        const json = await res.json() as { usage: { completion_tokens: number } };
+        if (res.status !== 200) throw new Error(`load test: status ${res.status}`);
+        latencies.push(performance.now() - t0);
+        tokens += json.usage.completion_tokens;
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    total += latencies.length;
+    console.log(`${String(clients).padStart(7)} ${String(latencies.length).padStart(9)} ${Math.round(tokens / seconds).toLocaleString('en-US').padStart(9)} ` +
+      `${median(latencies).toFixed(0).padStart(15)} ${percentile(latencies, 95).toFixed(0).padStart(7)} ${percentile(latencies, 99).toFixed(0).padStart(7)}`);
+  }
+  await server.close();
+  console.log(`  process memory over the ${total} requests: rss ${(rssBefore / 2 ** 20).toFixed(0)} MB before, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB after`);
+}
