@@ -1,8 +1,7 @@
 // The serving load test: `microgpt serve`'s server in this process on loopback, a small
 // Shakespeare model, and 1, 8 and 64 clients each sending completions back to back for a fixed
-// count; generated tokens per second, latency percentiles, and the process's memory before and
-// after. Requests take turns on the model today (no batching yet), so this is the baseline that
-// batching must beat.
+// count, with requests taking turns and with continuous batching; generated tokens per second,
+// latency percentiles, and the process's memory before and after.
 
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -24,35 +23,41 @@ function percentile(xs: number[], p: number): number {
 export async function serveLoadBench(quick: boolean, progress: (what: string) => void): Promise<void> {
   const run = createTextRun(readFileSync(TEXT, 'utf8'), { model: { nLayer: 2, nEmbd: 48, nHead: 4, blockSize: 64 }, train: { steps: 50, batchSize: 8 } });
   for (let s = 0; s < 50; s++) trainStep(run);
-  const server = createCompletionServer(run, 'bench', { maxQueue: 1000, timeoutMs: 600_000 });
-  await new Promise<void>((ok) => server.http.listen(0, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${(server.http.address() as AddressInfo).port}/v1/completions`;
   const body = (seed: number) => JSON.stringify({ prompt: 'ROMEO:', max_tokens: MAX_TOKENS, temperature: 0.8, seed });
-  console.log(`\nserving load: a ${run.numParams.toLocaleString('en-US')}-parameter Shakespeare model, ${MAX_TOKENS} tokens per completion, loopback, requests taking turns (no batching yet)`);
-  console.log('clients  requests  tokens/s  latency p50 ms  p95 ms  p99 ms');
+  console.log(`\nserving load: a ${run.numParams.toLocaleString('en-US')}-parameter Shakespeare model on the tensor engine, ${MAX_TOKENS} tokens per completion, loopback`);
+  console.log('mode      clients  requests  tokens/s  latency p50 ms  p95 ms  p99 ms');
   const rssBefore = process.memoryUsage().rss;
   let total = 0;
-  for (const clients of [1, 8, 64]) {
-    const perClient = quick ? Math.max(2, Math.round(64 / clients)) : Math.max(4, Math.round(320 / clients));
-    progress(`serving load: ${clients} client${clients > 1 ? 's' : ''} x ${perClient} requests`);
-    const latencies: number[] = [];
-    let tokens = 0;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: clients }, async (_, c) => {
-      for (let r = 0; r < perClient; r++) {
-        const t0 = performance.now();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(c * 1000 + r) });
-        const json = await res.json() as { usage: { completion_tokens: number } };
-        if (res.status !== 200) throw new Error(`load test: status ${res.status}`);
-        latencies.push(performance.now() - t0);
-        tokens += json.usage.completion_tokens;
-      }
-    }));
-    const seconds = (performance.now() - started) / 1000;
-    total += latencies.length;
-    console.log(`${String(clients).padStart(7)} ${String(latencies.length).padStart(9)} ${Math.round(tokens / seconds).toLocaleString('en-US').padStart(9)} ` +
-      `${median(latencies).toFixed(0).padStart(15)} ${percentile(latencies, 95).toFixed(0).padStart(7)} ${percentile(latencies, 99).toFixed(0).padStart(7)}`);
+  const perSecond = new Map<string, number>();
+  for (const mode of ['in turn', 'batched'] as const) {
+    const server = createCompletionServer(run, 'bench', { maxQueue: 1000, timeoutMs: 600_000, maxBatch: mode === 'batched' ? 64 : undefined });
+    await new Promise<void>((ok) => server.http.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.http.address() as AddressInfo).port}/v1/completions`;
+    for (const clients of [1, 8, 64]) {
+      const perClient = quick ? Math.max(2, Math.round(64 / clients)) : Math.max(4, Math.round(320 / clients));
+      progress(`serving load, ${mode}: ${clients} client${clients > 1 ? 's' : ''} x ${perClient} requests`);
+      const latencies: number[] = [];
+      let tokens = 0;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: clients }, async (_, c) => {
+        for (let r = 0; r < perClient; r++) {
+          const t0 = performance.now();
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(c * 1000 + r) });
+          const json = await res.json() as { usage: { completion_tokens: number } };
+          if (res.status !== 200) throw new Error(`load test: status ${res.status}`);
+          latencies.push(performance.now() - t0);
+          tokens += json.usage.completion_tokens;
+        }
+      }));
+      const seconds = (performance.now() - started) / 1000;
+      total += latencies.length;
+      perSecond.set(`${mode} ${clients}`, tokens / seconds);
+      console.log(`${mode.padEnd(9)} ${String(clients).padStart(7)} ${String(latencies.length).padStart(9)} ${Math.round(tokens / seconds).toLocaleString('en-US').padStart(9)} ` +
+        `${median(latencies).toFixed(0).padStart(15)} ${percentile(latencies, 95).toFixed(0).padStart(7)} ${percentile(latencies, 99).toFixed(0).padStart(7)}`);
+    }
+    await server.close();
   }
-  await server.close();
+  const gain = perSecond.get('batched 64')! / perSecond.get('in turn 64')!;
+  console.log(`  batched vs in turn at 64 clients: ${gain.toFixed(1)}x the tokens/s (target >= 4x)`);
   console.log(`  process memory over the ${total} requests: rss ${(rssBefore / 2 ** 20).toFixed(0)} MB before, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB after`);
 }

@@ -37,8 +37,11 @@ async function listen(s: ReturnType<typeof createCompletionServer>): Promise<str
 before(async () => {
   cli('train', '--preset', 'names', '--steps', '200', '--out', names, '--quiet');
   cli('train', '--preset', 'shakespeare', '--steps', '20', '--warmup-steps', '2', '--out', text, '--quiet');
-  server = createCompletionServer(runFromCheckpoint(loadCheckpoint(names)), 'names', { maxQueue: 2, timeoutMs: 20_000 });
+  // the names model decodes requests together (continuous batching); the text model takes turns
+  server = createCompletionServer(runFromCheckpoint(loadCheckpoint(names)), 'names', { maxQueue: 2, timeoutMs: 20_000, maxBatch: 4 });
   textServer = createCompletionServer(runFromCheckpoint(loadCheckpoint(text)), 'text', { maxQueue: 1, timeoutMs: 20_000 });
+  assert.equal(server.batching, true);
+  assert.equal(textServer.batching, false);
   base = await listen(server);
   textBase = await listen(textServer);
   client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'not-needed', maxRetries: 0 });
@@ -144,6 +147,22 @@ test('bad requests get a JSON error with the right status, and the server keeps 
   assert.equal((await post('', {}, '/v1/chat/completions')).status, 404);
   const ok = await client.completions.create({ model: 'names', prompt: 'a', max_tokens: 5, seed: 1 });
   assert.equal(ok.choices.length, 1, 'still serving');
+});
+
+test('batched: concurrent requests decode together, each exactly as alone; a full queue of sequences is 429', async () => {
+  const settings = Array.from({ length: 12 }, (_, i) => ({ model: 'names', prompt: ['', 'a', 'ka', 'mar'][i % 4], max_tokens: 14, temperature: 0.9, seed: 100 + i }));
+  const alone: string[] = [];
+  for (const s of settings.slice(0, 4)) alone.push((await client.completions.create(s)).choices[0].text);
+  // 4 slots and a queue of 2 sequences: of 12 at once, some are refused, the rest equal their solo runs
+  const results = await Promise.allSettled(settings.map((s) => client.completions.create(s)));
+  const refused = results.filter((r) => r.status === 'rejected');
+  assert.ok(refused.every((r) => (r as PromiseRejectedResult).reason.status === 429), 'only 429s');
+  assert.ok(refused.length > 0 && refused.length < 12, `some refused (${refused.length} of 12)`);
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled' && i < 4) assert.equal(r.value.choices[0].text, alone[i], `request ${i}`);
+  });
+  const again = await Promise.all(settings.slice(0, 6).map((s) => client.completions.create(s)));
+  assert.deepEqual(again.slice(0, 4).map((r) => r.choices[0].text), alone);
 });
 
 test('a full queue is 429; a client that leaves frees the model at once', async () => {

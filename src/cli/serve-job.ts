@@ -1,18 +1,22 @@
 // `microgpt serve`: a checkpoint behind an HTTP API that OpenAI's clients speak
 // (POST /v1/completions, streamed as server-sent events or whole; GET /v1/models; GET /health).
 // node:http, not a framework: four routes, and every limit (body size, queue, time, slow
-// clients) is easier to see and test in it. The engine decodes one sequence at a time, so
-// requests take turns: each waits in a bounded queue (429 when full), generates with a yield to
-// the event loop after every token (streams flow, new requests are queued or refused), and stops
-// at once when its client goes away. SIGTERM stops accepting, finishes what is in flight, exits.
+// clients) is easier to see and test in it. On an engine with a batch decoder (tensor) every
+// request's sequences decode together, continuous batching: one forward pass per step over all
+// of them, joining and leaving between steps (core/run/batching.ts); elsewhere requests take
+// turns. Either way a request waits in a bounded queue (429 when full), the event loop turns
+// after every step or token (streams flow, new requests are queued or refused), and a client
+// that goes away frees its place at once. SIGTERM stops accepting, finishes what is in flight.
 
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, resolve } from 'node:path';
 import { PyRandom } from '../core/contract/random.js';
 import { UserError } from '../core/errors.js';
-import { type CompletionRequest, RequestError, type TokenLogprob, completeChoice, parseCompletionRequest, promptTokens,
-  requestRandom } from '../core/run/completion.js';
+import { createBatcher } from '../core/run/batching.js';
+import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogprob, choicePlan, choiceText, completeChoice, parseCompletionRequest,
+  promptTokens, requestRandom } from '../core/run/completion.js';
+import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { CHECKPOINT_ENGINE_FLAGS, runFromFlags } from './options.js';
@@ -22,6 +26,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'host', type: 'string', help: 'address to listen on (0.0.0.0 to accept other machines)', default: '127.0.0.1' },
   { name: 'port', type: 'int', help: 'port to listen on (0: any free port, printed)', default: 8080 },
   { name: 'max-queue', type: 'int', help: 'requests that may wait for the model; more get 429', default: 64 },
+  { name: 'max-batch', type: 'int', help: 'sequences decoded together in one forward pass (continuous batching, on engines that have it)', default: 32 },
   { name: 'timeout', type: 'number', help: 'seconds a request may take, waiting included; then 503 (or the stream ends)', default: 60 },
   ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
@@ -43,19 +48,21 @@ export async function serveJob(argv: string[]): Promise<number> {
     return 0;
   }
   if (v.from === undefined) throw new UserError('serve needs --from DIR, a checkpoint directory');
-  const port = v.port as number, maxQueue = v['max-queue'] as number, timeoutMs = (v.timeout as number) * 1000;
+  const port = v.port as number, maxQueue = v['max-queue'] as number, timeoutMs = (v.timeout as number) * 1000, maxBatch = v['max-batch'] as number;
+  if (!(maxBatch >= 1 && maxBatch <= 1024)) throw new UserError(`--max-batch must be from 1 to 1024, got ${maxBatch}`);
   if (!(port >= 0 && port <= 65535)) throw new UserError(`--port must be from 0 to 65535, got ${port}`);
   if (!(maxQueue >= 0)) throw new UserError(`--max-queue must be >= 0, got ${maxQueue}`);
   if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
   const { run } = runFromFlags(v, given);
   const modelId = basename(resolve(v.from as string));
-  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs });
+  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch });
   await new Promise<void>((ok, fail) => {
     server.http.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UserError(`port ${port} is in use; choose another with --port`) : e));
     server.http.listen(port, v.host as string, () => ok());
   });
   const address = server.http.address() as AddressInfo;
-  process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine) on http://${address.address}:${address.port}/v1\n`);
+  const batching = server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time';
+  process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine, ${batching}) on http://${address.address}:${address.port}/v1\n`);
   await new Promise<void>((done) => {
     const stop = () => { process.stdout.write('stopping: finishing the requests in flight\n'); server.close().then(done); };
     process.once('SIGTERM', stop);
@@ -65,7 +72,7 @@ export async function serveJob(argv: string[]): Promise<number> {
   return 0;
 }
 
-interface ServerOptions { maxQueue: number; timeoutMs: number }
+interface ServerOptions { maxQueue: number; timeoutMs: number; maxBatch?: number }
 
 /** The server (not yet listening) and a close() that stops accepting and waits for the requests in flight. */
 export function createCompletionServer(run: Run, modelId: string, options: ServerOptions) {
@@ -75,6 +82,14 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   let busy = false, closing = false, inFlight = 0;
   const waiting: (() => void)[] = [];
   let drained: (() => void) | undefined;
+  // engines with a batch decoder serve every request together; the others one at a time
+  const decoder = options.maxBatch !== undefined ? run.engine.batchDecoder?.(options.maxBatch) : undefined;
+  const batcher = decoder ? createBatcher(decoder, run.config.blockSize, run.config.vocabSize) : undefined;
+  let driving = false;
+  function drive(): void {
+    if (batcher!.step() || batcher!.waiting > 0) setImmediate(drive); // one step per turn of the event loop: I/O flows between
+    else driving = false;
+  }
 
   /** Waits for the model; false when the request gave up (client gone or time out) before its turn. */
   async function turn(deadline: number, gone: () => boolean): Promise<boolean> {
@@ -94,9 +109,14 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const deadline = Date.now() + options.timeoutMs;
     const request = parseCompletionRequest(await readJson(req), modelId);
     const prompt = promptTokens(run, request); // a prompt the model cannot read fails before waiting
-    if (waiting.length >= options.maxQueue && busy) throw new RequestError(429, `the server is busy (${waiting.length} requests waiting); try again shortly`);
     let gone = false;
     res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
+    if (batcher) {
+      const queued = batcher.waiting - batcher.freeSlots; // the first waiting ones join at the next step
+      if (queued >= options.maxQueue) throw new RequestError(429, `the server is busy (${queued} sequences waiting for a slot); try again shortly`);
+      return generateAll(request, prompt.length, res, deadline, () => gone);
+    }
+    if (waiting.length >= options.maxQueue && busy) throw new RequestError(429, `the server is busy (${waiting.length} requests waiting); try again shortly`);
     if (!(await turn(deadline, () => gone))) {
       if (!gone) throw new RequestError(503, `the request waited longer than the server's timeout (${options.timeoutMs / 1000} s)`);
       return;
@@ -116,19 +136,19 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const choices: { index: number; text: string; logprobs: unknown; finish_reason: string }[] = [];
     let completionTokens = 0;
     for (let index = 0; index < request.n; index++) {
-      let text = '', finish = 'length';
+      let text = '';
       const lp: TokenLogprob[] = [];
-      for (const e of completeChoice(run, request, rng)) {
-        if (gone()) return;
-        if (e.type === 'end') { finish = e.finishReason; completionTokens += e.tokens; break; }
+      const emit = (e: ChoiceEvent) => {
+        if (e.type === 'end') return;
         text += e.text;
         lp.push(...e.logprobs);
-        if (request.stream) sse(res, { ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
-        if (Date.now() > deadline) { finish = 'length'; break; } // out of time: what there is, cut
-        await new Promise((next) => setImmediate(next)); // let other requests and this stream's bytes move
-      }
-      if (request.stream) sse(res, { ...head, choices: [{ index, text: '', logprobs: null, finish_reason: finish }] });
-      choices.push({ index, text, logprobs: logprobsOf(request, lp), finish_reason: finish });
+        if (request.stream && !gone()) sse(res, { ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
+      };
+      const end = batcher ? await batchedChoice(request, rng, deadline, gone, emit) : await choiceInTurn(request, rng, deadline, gone, emit);
+      if (gone()) return;
+      completionTokens += end.tokens;
+      if (request.stream) sse(res, { ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }] });
+      choices.push({ index, text, logprobs: logprobsOf(request, lp), finish_reason: end.finishReason });
     }
     const usage = { prompt_tokens: promptLength, completion_tokens: completionTokens, total_tokens: promptLength * request.n + completionTokens };
     if (request.stream) {
@@ -136,6 +156,46 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       return;
     }
     sendJson(res, 200, { ...head, choices, usage });
+  }
+
+  type End = { finishReason: 'stop' | 'length'; tokens: number };
+
+  /** One choice generated alone (the model is this request's): a yield to the event loop after every token. */
+  async function choiceInTurn(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean, emit: (e: ChoiceEvent) => void): Promise<End> {
+    for (const e of completeChoice(run, request, rng)) {
+      if (gone()) return { finishReason: 'length', tokens: 0 };
+      if (e.type === 'end') return e;
+      emit(e);
+      if (Date.now() > deadline) return { finishReason: 'length', tokens: 0 }; // out of time: what there is, cut
+      await new Promise((next) => setImmediate(next)); // let other requests and this stream's bytes move
+    }
+    return { finishReason: 'length', tokens: 0 };
+  }
+
+  /** One choice as a sequence of the batch: its tokens arrive a step at a time beside everyone else's. */
+  function batchedChoice(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean, emit: (e: ChoiceEvent) => void): Promise<End> {
+    const plan = choicePlan(run, request), text = choiceText(run, request);
+    let made = 0, end: End | undefined;
+    const finishWith = (events: ChoiceEvent[]) => {
+      for (const e of events) if (e.type === 'end') end = e; else emit(e);
+    };
+    return new Promise<End>((resolve) => {
+      batcher!.add({
+        decoding: startDecoding(plan), rng,
+        onToken(drawn) {
+          made++;
+          const { events, stopped } = text.push(drawn);
+          finishWith(events);
+          return !stopped && Date.now() <= deadline;
+        },
+        onEnd() {
+          if (!end) finishWith(text.end(made >= plan.maxTokens || Date.now() > deadline));
+          resolve(end!);
+        },
+        cancelled: gone,
+      });
+      if (!driving) { driving = true; setImmediate(drive); }
+    });
   }
 
   const http = createServer((req, res) => {
@@ -159,7 +219,9 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (closing) throw new RequestError(503, 'the server is shutting down');
-    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', busy, waiting: waiting.length });
+    if (path === '/health' && req.method === 'GET') {
+      return sendJson(res, 200, batcher ? { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting } : { status: 'ok', busy, waiting: waiting.length });
+    }
     if (path === '/v1/models' && req.method === 'GET') {
       return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'microgpt-ts' }] });
     }
@@ -172,6 +234,8 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 
   return {
     http,
+    /** Whether requests are decoded together (the engine has a batch decoder). */
+    batching: batcher !== undefined,
     /** Stops accepting connections, lets the requests in flight finish, then resolves. */
     close(): Promise<void> {
       closing = true;

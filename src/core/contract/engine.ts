@@ -48,6 +48,21 @@ export interface OptimizerState {
   v: Float64Array; // (numParams,)
 }
 
+/**
+ * Decoding many sequences at once (continuous batching, for serving): each sequence keeps its
+ * own KV cache in a slot, and one step feeds one token for each of several sequences through
+ * one forward pass. Every row computes exactly what `feed` computes for it alone.
+ */
+export interface BatchDecoder {
+  readonly slots: number;
+  /**
+   * Row r feeds tokens[r] at positions[r] into cache slot slots[r] (that slot must hold
+   * positions 0..positions[r]-1 from earlier steps; position 0 starts it afresh). Returns the
+   * logits (count, vocabSize), row by row, valid until the next step.
+   */
+  step(slots: Int32Array, tokens: Int32Array, positions: Int32Array, count: number): Float64Array;
+}
+
 export interface Engine {
   readonly name: EngineName;
   readonly config: ModelConfig;
@@ -70,6 +85,8 @@ export interface Engine {
    * logits (vocabSize,) after the last one. The array may be reused by the next call.
    */
   feed(ids: number[], pos: number): Float64Array;
+  /** A decoder of up to `slots` sequences at once; engines without one serve requests in turn. */
+  batchDecoder?(slots: number): BatchDecoder;
   /** The current weights, flat, in layout order (a copy). */
   weights(): Float64Array;
   /** Adam's moments (copies). */

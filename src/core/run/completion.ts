@@ -6,7 +6,7 @@
 import { PyRandom } from '../contract/random.js';
 import { decode } from '../contract/tokenizer.js';
 import { UserError } from '../errors.js';
-import { type DrawnToken, generateTokens, samplePlan } from './generate.js';
+import { type DrawnToken, type GenerateOptions, generateTokens, samplePlan } from './generate.js';
 import type { Run } from './run.js';
 
 /** A request the server must refuse: its HTTP status, and the field at fault. */
@@ -94,39 +94,61 @@ export function promptTokens(run: Run, request: CompletionRequest): number[] {
 }
 
 /**
+ * A choice's text as its tokens arrive: pieces safe to send (whole UTF-8 characters, nothing a
+ * stop sequence may yet claim), and whether a stop sequence has ended it.
+ */
+export function choiceText(run: Run, request: CompletionRequest) {
+  const ids: number[] = [], pending: TokenLogprob[] = [];
+  const holdBack = Math.max(0, ...request.stop.map((s) => s.length - 1));
+  let sent = 0; // characters of the decoded text already given out
+  return {
+    /** The events after one more token; `stopped` when a stop sequence ends the choice here. */
+    push(drawn: DrawnToken): { events: ChoiceEvent[]; stopped: boolean } {
+      ids.push(drawn.id);
+      if (request.logprobs !== undefined) pending.push(tokenLogprob(run, drawn, request.logprobs));
+      const text = decode(run.tokenizer, ids); // whole characters only
+      const hit = firstStop(text, request.stop, Math.max(0, sent - holdBack));
+      if (hit >= 0) {
+        const events: ChoiceEvent[] = hit > sent ? [{ type: 'text', text: text.slice(sent, hit), logprobs: pending.splice(0) }] : [];
+        events.push({ type: 'end', finishReason: 'stop', tokens: ids.length });
+        return { events, stopped: true };
+      }
+      const safe = text.length - holdBack; // a stop sequence may still begin in the last characters
+      if (safe <= sent) return { events: [], stopped: false };
+      const piece = text.slice(sent, safe);
+      sent = safe;
+      return { events: [{ type: 'text', text: piece, logprobs: pending.splice(0) }], stopped: false };
+    },
+    /** The rest of the text and the end, when generation stopped by itself: at the stop id ('stop') or at max_tokens ('length'). */
+    end(reachedMax: boolean): ChoiceEvent[] {
+      const text = decode(run.tokenizer, ids), events: ChoiceEvent[] = [];
+      if (text.length > sent || pending.length > 0) events.push({ type: 'text', text: text.slice(sent), logprobs: pending.splice(0) });
+      events.push({ type: 'end', finishReason: reachedMax ? 'length' : 'stop', tokens: ids.length });
+      return events;
+    },
+  };
+}
+
+/** How a choice is generated: samplePlan with temperature 0 read as greedy (the likeliest token, i.e. top-k 1). */
+export function choicePlan(run: Run, request: CompletionRequest): GenerateOptions {
+  const greedy = request.temperature === 0;
+  return samplePlan(run, { temperature: greedy ? 1 : request.temperature, topK: greedy ? 1 : request.topK, prompt: request.prompt, maxTokens: request.maxTokens });
+}
+
+/**
  * One choice, token by token (the caller may stop between any two): drawn from `rng` through
  * the run's generate loop, so with the same seed and settings it is `microgpt sample`'s text.
  */
 export function* completeChoice(run: Run, request: CompletionRequest, rng: PyRandom): Generator<ChoiceEvent, void, void> {
-  // temperature 0 means greedy: the likeliest token, i.e. top-k 1
-  const greedy = request.temperature === 0;
-  const plan = samplePlan(run, { temperature: greedy ? 1 : request.temperature, topK: greedy ? 1 : request.topK, prompt: request.prompt, maxTokens: request.maxTokens });
-  const ids: number[] = [], pending: TokenLogprob[] = [];
-  const holdBack = Math.max(0, ...request.stop.map((s) => s.length - 1));
-  let sent = 0; // characters of the decoded text already yielded
-  let finish: 'stop' | 'length' = 'length';
+  const plan = choicePlan(run, request), text = choiceText(run, request);
+  let made = 0;
   for (const drawn of generateTokens(run.engine, rng, plan)) {
-    ids.push(drawn.id);
-    if (request.logprobs !== undefined) pending.push(tokenLogprob(run, drawn, request.logprobs));
-    const text = decode(run.tokenizer, ids); // whole characters only
-    const hit = firstStop(text, request.stop, Math.max(0, sent - holdBack));
-    if (hit >= 0) {
-      if (hit > sent) yield { type: 'text', text: text.slice(sent, hit), logprobs: pending.splice(0) };
-      finish = 'stop';
-      yield { type: 'end', finishReason: finish, tokens: ids.length };
-      return;
-    }
-    const safe = text.length - holdBack; // a stop sequence may still begin in the last characters
-    if (safe > sent) {
-      yield { type: 'text', text: text.slice(sent, safe), logprobs: pending.splice(0) };
-      sent = safe;
-    }
+    made++;
+    const { events, stopped } = text.push(drawn);
+    yield* events;
+    if (stopped) return;
   }
-  // the loop ended: at the stop id (BOS for a lines model), or at max_tokens
-  if (ids.length < plan.maxTokens) finish = 'stop';
-  const text = decode(run.tokenizer, ids);
-  if (text.length > sent || pending.length > 0) yield { type: 'text', text: text.slice(sent), logprobs: pending.splice(0) };
-  yield { type: 'end', finishReason: finish, tokens: ids.length };
+  yield* text.end(made >= plan.maxTokens);
 }
 
 function firstStop(text: string, stops: string[], from: number): number {

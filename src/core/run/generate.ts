@@ -25,24 +25,53 @@ export interface DrawnToken {
 }
 
 /**
+ * One sequence being generated, as a state the caller advances: which ids to feed next and at
+ * which position (`nextFeed`), then a draw from the logits after them (`drawNext`). The engine
+ * call sits between the two, so one engine can advance many sequences at once (serving).
+ */
+export interface Decoding {
+  readonly options: GenerateOptions;
+  context: number[]; // the prompt and every id drawn so far
+  start: number;     // context[start] sits at position 0 of the cache
+  fed: number;       // context[start..fed) is in the cache
+  made: number;      // ids drawn
+  done: boolean;
+}
+
+export function startDecoding(options: GenerateOptions): Decoding {
+  if (options.prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
+  return { options, context: options.prompt.slice(), start: 0, fed: 0, made: 0, done: options.maxTokens <= 0 };
+}
+
+/** The ids to feed before the next draw, from position `pos`; a full context restarts the cache on its last blockSize ids. */
+export function nextFeed(d: Decoding, blockSize: number): { ids: number[]; pos: number } {
+  if (d.context.length - d.start > blockSize) d.start = d.fed = d.context.length - blockSize;
+  const feed = { ids: d.context.slice(d.fed), pos: d.fed - d.start };
+  d.fed = d.context.length;
+  return feed;
+}
+
+/** Draws the next id from the logits after the fed ids; undefined when the sequence ends (its stop id, or maxTokens). */
+export function drawNext(d: Decoding, logits: Float64Array, rng: PyRandom): DrawnToken | undefined {
+  const { temperature, topK, stopAt, maxTokens } = d.options;
+  const id = drawToken(logits, temperature, rng, topK);
+  if (id === stopAt) { d.done = true; return undefined; }
+  d.context.push(id);
+  d.made++;
+  if (d.made >= maxTokens) d.done = true;
+  return { id, logits };
+}
+
+/**
  * The generate loop: new ids after the prompt, one draw of `rng` per id, yielded one at a time
  * so a caller can stream them, read their logits or stop early. The stop id is not yielded.
  */
 export function* generateTokens(engine: Engine, rng: PyRandom, options: GenerateOptions): Generator<DrawnToken, void, void> {
-  const { blockSize } = engine.config;
-  const { prompt, maxTokens, temperature, topK, stopAt } = options;
-  if (prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
-  const context = prompt.slice();
-  let start = 0; // context[start] sits at position 0 of the cache
-  let fed = 0;   // context[start..fed) is in the cache
-  for (let made = 0; made < maxTokens; made++) {
-    if (context.length - start > blockSize) start = fed = context.length - blockSize; // full: restart on the last blockSize ids
-    const logits = engine.feed(context.slice(fed), fed - start);
-    fed = context.length;
-    const id = drawToken(logits, temperature, rng, topK);
-    if (id === stopAt) return;
-    yield { id, logits };
-    context.push(id);
+  const d = startDecoding(options);
+  while (!d.done) {
+    const { ids, pos } = nextFeed(d, engine.config.blockSize);
+    const drawn = drawNext(d, engine.feed(ids, pos), rng);
+    if (drawn) yield drawn;
   }
 }
 

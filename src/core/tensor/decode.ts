@@ -1,5 +1,6 @@
-// Generation with a KV cache: one token at a time through the same kernels with N = 1, its
-// q|k|v row kept per layer so attention never recomputes a past position. No gradients.
+// Generation with a KV cache: each step feeds one token of each of B sequences through the
+// training kernels with N = B rows, keeping every token's q|k|v row in its sequence's cache
+// slot so attention never recomputes a past position. One sequence alone is B = 1. No gradients.
 
 import { type Activations, createActivations } from './activations.js';
 import { attentionForward } from './attention.js';
@@ -9,51 +10,60 @@ import { matmulForward } from './matmul.js';
 import { normKernels } from './layernorm.js';
 import { activationKernels, residualForward } from './pointwise.js';
 
-export interface DecodeState {
-  acts: Activations;     // one row: the current position
-  kv: Float64Array[];    // per layer (A, 3C): q|k|v of every cached position
-  atty: Float64Array;    // (A, C) attention output, row = position
+/**
+ * The batch decoder's buffers: activations for up to `slots` rows (one per sequence in a step)
+ * and a KV cache per slot.
+ */
+export interface BatchDecodeState {
+  slots: number;
+  acts: Activations;     // (slots rows)
+  kv: Float64Array[];    // per layer (slots, A, 3C): q|k|v of every cached position of every slot
+  atty: Float64Array;    // (A, C) one row's attention output, row = position
   att: Float64Array;     // (A, NH, A)
-  token: Int32Array;     // (1,)
-  position: Int32Array;  // (1,)
 }
 
-export function createDecodeState(m: TensorModel): DecodeState {
+export function createBatchDecodeState(m: TensorModel, slots: number): BatchDecodeState {
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = m.config;
   return {
-    acts: createActivations(m.config, 1),
-    kv: Array.from({ length: nLayer }, () => new Float64Array(A * 3 * C)),
+    slots, acts: createActivations(m.config, slots),
+    kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * 3 * C)),
     atty: new Float64Array(A * C), att: new Float64Array(A * NH * A),
-    token: new Int32Array(1), position: new Int32Array(1),
   };
 }
 
-/** Logits (V,) for the token after `token` at `pos`; positions 0..pos-1 must be cached. */
-export function decodeStep(m: TensorModel, s: DecodeState, token: number, pos: number): Float64Array {
+/**
+ * Logits (B, V) for B sequences, row r feeding tokens[r] at positions[r] of cache slot
+ * slots[r]. The matrix products take all rows at once, each row's sums in the same order
+ * whatever the other rows (so a row's numbers are those of B = 1); attention reads each row's
+ * own slot.
+ */
+export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int32Array, tokens: Int32Array,
+                                positions: Int32Array, B: number): Float64Array {
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = m.config;
-  const { w } = m, a = s.acts;
+  const { w } = m, a = s.acts, C3 = 3 * C, slotSize = A * C3;
   const norm = normKernels(m.config.norm).forward, act = activationKernels(m.config.activation).forward;
-  s.token[0] = token;
-  s.position[0] = pos;
-  embeddingForward(a.encoded, s.token, s.position, w.wte, w.wpe, 1, C);
-  norm(a.x0, a.rstd0, a.encoded, 1, C);
+  embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, B, C);
+  norm(a.x0, a.rstd0, a.encoded, B, C);
   let x = a.x0;
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l], kv = s.kv[l];
-    norm(L.ln1, L.rstd1, x, 1, C);
-    matmulForward(L.qkv, L.ln1, W.qkv, 1, C, 3 * C);
-    kv.set(L.qkv, pos * 3 * C);
-    attentionForward(s.atty, s.att, kv, 0, pos, pos + 1, C, NH, A);
-    for (let i = 0; i < C; i++) L.atty[i] = s.atty[pos * C + i];
-    matmulForward(L.attproj, L.atty, W.wo, 1, C, C);
-    residualForward(L.res1, L.attproj, x, C);
-    norm(L.ln2, L.rstd2, L.res1, 1, C);
-    matmulForward(L.fch, L.ln2, W.fc1, 1, C, 4 * C);
-    act(L.fcr, L.fch, 4 * C);
-    matmulForward(L.fcproj, L.fcr, W.fc2, 1, 4 * C, C);
-    residualForward(L.res2, L.fcproj, L.res1, C);
+    norm(L.ln1, L.rstd1, x, B, C);
+    matmulForward(L.qkv, L.ln1, W.qkv, B, C, C3);
+    for (let r = 0; r < B; r++) kv.set(L.qkv.subarray(r * C3, (r + 1) * C3), slots[r] * slotSize + positions[r] * C3);
+    for (let r = 0; r < B; r++) {
+      const pos = positions[r];
+      attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A);
+      L.atty.set(s.atty.subarray(pos * C, (pos + 1) * C), r * C);
+    }
+    matmulForward(L.attproj, L.atty, W.wo, B, C, C);
+    residualForward(L.res1, L.attproj, x, B * C);
+    norm(L.ln2, L.rstd2, L.res1, B, C);
+    matmulForward(L.fch, L.ln2, W.fc1, B, C, 4 * C);
+    act(L.fcr, L.fch, B * 4 * C);
+    matmulForward(L.fcproj, L.fcr, W.fc2, B, 4 * C, C);
+    residualForward(L.res2, L.fcproj, L.res1, B * C);
     x = L.res2;
   }
-  matmulForward(a.logits, x, w.lmHead, 1, C, V);
+  matmulForward(a.logits, x, w.lmHead, B, C, V);
   return a.logits;
 }

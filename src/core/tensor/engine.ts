@@ -7,7 +7,7 @@ import type { Engine } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
 import { adamUpdate, clipGradNorm } from './adam.js';
 import { activationFloatsPerRow } from './activations.js';
-import { createDecodeState, decodeStep } from './decode.js';
+import { createBatchDecodeState, decodeBatchStep } from './decode.js';
 import { dropoutRng } from './dropout.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from './gpt.js';
 
@@ -15,7 +15,8 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
   const model = createTensorModel(config, weights, train.batchSize * config.blockSize);
   const n = model.params.length;
   const m = new Float64Array(n), v = new Float64Array(n); // (numParams,) Adam moments
-  const decode = createDecodeState(model);
+  const decode = createBatchDecodeState(model, 1); // feed(): one sequence, in slot 0
+  const slot0 = new Int32Array(1), token = new Int32Array(1), position = new Int32Array(1); // (1,)
   let masks: (() => number) | undefined, maskStep = -1;
   return {
     name: 'tensor',
@@ -34,8 +35,16 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
     lossSum: (batch) => forwardLoss(model, batch),
     feed(ids, pos) {
       let logits = decode.acts.logits;
-      for (let i = 0; i < ids.length; i++) logits = decodeStep(model, decode, ids[i], pos + i);
+      for (let i = 0; i < ids.length; i++) {
+        token[0] = ids[i];
+        position[0] = pos + i;
+        logits = decodeBatchStep(model, decode, slot0, token, position, 1);
+      }
       return logits;
+    },
+    batchDecoder(slots) {
+      const state = createBatchDecodeState(model, slots);
+      return { slots, step: (slotIds, tokens, positions, count) => decodeBatchStep(model, state, slotIds, tokens, positions, count) };
     },
     weights: () => model.params.slice(),
     optimizerState: () => ({ m: m.slice(), v: v.slice() }),

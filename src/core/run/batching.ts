@@ -1,0 +1,79 @@
+// Continuous batching: many sequences decoded together, one token of each per step through the
+// engine's batch decoder, each in its own KV cache slot. Sequences join between steps when a
+// slot is free and leave when they end, so a long completion never holds up a short one. Each
+// sequence runs the generate loop's own steps (nextFeed, drawNext) on its own random stream, so
+// its tokens are the ones it would draw alone.
+
+import type { BatchDecoder } from '../contract/engine.js';
+import type { PyRandom } from '../contract/random.js';
+import { type Decoding, type DrawnToken, drawNext, nextFeed } from './generate.js';
+
+export interface BatchedSequence {
+  decoding: Decoding;
+  rng: PyRandom;
+  /** A new token (its logits valid until the next step); return false to end the sequence here. */
+  onToken(drawn: DrawnToken): boolean;
+  /** The sequence ended: at its stop id or max tokens, by onToken's wish, or cancelled. */
+  onEnd(): void;
+  /** Checked before every step: true drops the sequence (its client went away). */
+  cancelled?(): boolean;
+}
+
+interface Active {
+  seq: BatchedSequence;
+  slot: number;
+  feed: number[]; // ids still to feed before the next draw
+  pos: number;    // the cache position of feed[0]
+}
+
+export function createBatcher(decoder: BatchDecoder, blockSize: number, vocabSize: number) {
+  const waiting: BatchedSequence[] = [];
+  const active: Active[] = [];
+  const free = Array.from({ length: decoder.slots }, (_, i) => decoder.slots - 1 - i); // a stack of slot numbers
+  const slots = new Int32Array(decoder.slots), tokens = new Int32Array(decoder.slots), positions = new Int32Array(decoder.slots); // (slots,)
+
+  function finish(a: Active): void {
+    active.splice(active.indexOf(a), 1);
+    free.push(a.slot);
+    a.seq.onEnd();
+  }
+
+  return {
+    get active() { return active.length; },
+    get waiting() { return waiting.length; },
+    /** Slots no sequence holds: the waiting sequences that will join at the next step. */
+    get freeSlots() { return free.length; },
+    /** Queues a sequence; it joins at the next step with a free slot. */
+    add(seq: BatchedSequence): void {
+      waiting.push(seq);
+    },
+    /** One decoding step over every active sequence; false when there was nothing to do. */
+    step(): boolean {
+      for (const a of active.slice()) if (a.seq.cancelled?.()) finish(a);
+      for (let i = 0; i < waiting.length;) {
+        if (waiting[i].cancelled?.()) { waiting.splice(i, 1)[0].onEnd(); continue; }
+        i++;
+      }
+      while (free.length > 0 && waiting.length > 0) {
+        const seq = waiting.shift()!;
+        if (seq.decoding.done) { seq.onEnd(); continue; }
+        const { ids, pos } = nextFeed(seq.decoding, blockSize);
+        active.push({ seq, slot: free.pop()!, feed: ids, pos });
+      }
+      if (active.length === 0) return false;
+      const rows = active.slice(); // one token of each: the first still to feed
+      rows.forEach((a, r) => { slots[r] = a.slot; tokens[r] = a.feed.shift()!; positions[r] = a.pos++; });
+      const logits = decoder.step(slots, tokens, positions, rows.length); // (rows, vocabSize)
+      rows.forEach((a, r) => {
+        if (a.feed.length > 0) return; // still feeding its prompt: no draw yet
+        const d = a.seq.decoding;
+        const drawn = drawNext(d, logits.subarray(r * vocabSize, (r + 1) * vocabSize), a.seq.rng);
+        if (!drawn || !a.seq.onToken(drawn) || d.done) { finish(a); return; }
+        const next = nextFeed(d, blockSize); // the drawn id, or a restart on the last blockSize ids
+        a.feed = next.ids;
+        a.pos = next.pos;
+      });
+      return true;
+    },
+  };
+}
