@@ -38,7 +38,8 @@ export async function evalJob(argv: string[]): Promise<number> {
   if (given.has('format') && v.data === undefined) throw new UserError('--format says how to read --data; give --data too');
   const limit = v.limit as number;
   if (limit < 0) throw new UserError(`--limit must be >= 0, got ${limit}`);
-  const { run, checkpoint: c } = runFromFlags(v, given);
+  const { run, checkpoint: c, note } = runFromFlags(v, given);
+  if (note) process.stderr.write(`note: ${note}\n`);
   try {
     const format = (v.format as 'lines' | 'text' | undefined) ?? run.format;
     const max = limit === 0 ? Infinity : limit;

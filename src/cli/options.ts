@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
+import { dequantizeInt8, int8Bytes, quantizeInt8 } from '../core/contract/quantize.js';
 import type { Checkpoint } from '../core/checkpoint/checkpoint.js';
 import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
@@ -64,10 +65,11 @@ export const ENGINE_FLAGS: FlagSpec[] = [
     defaultText: '2 on a multi-core machine when the model is large enough to gain, else 1' },
 ];
 
-/** The engine flags of a command that opens a checkpoint: its engine by default. */
-export const CHECKPOINT_ENGINE_FLAGS: FlagSpec[] = ENGINE_FLAGS.map((f) => (f.name === 'engine'
+/** The engine flags of a command that opens a checkpoint: its engine by default; and int8 weights. */
+export const CHECKPOINT_ENGINE_FLAGS: FlagSpec[] = [...ENGINE_FLAGS.map((f) => (f.name === 'engine'
   ? { ...f, default: undefined, defaultText: "the checkpoint's" }
-  : { ...f, defaultText: "the checkpoint's, for a float32 checkpoint" }));
+  : { ...f, defaultText: "the checkpoint's, for a float32 checkpoint" })),
+{ name: 'quantize', type: 'string', help: 'int8: round every weight row to 8-bit integers with one scale (an eighth of the size), to see what that costs', choices: ['none', 'int8'], default: 'none' }];
 
 /** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
 export function applyPreset(preset: string, values: FlagValues, given: Set<string>, specs: FlagSpec[]): void {
@@ -193,12 +195,18 @@ export async function readData(path: string | undefined, format: DataFormat, url
  * A run from the checkpoint at `--from`, to sample or evaluate: on the engine it was trained
  * on unless --engine says otherwise, with --threads for the float32 engine.
  */
-export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; checkpoint: Checkpoint } {
+export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; checkpoint: Checkpoint; note?: string } {
   const checkpoint = loadCheckpoint(v.from as string);
   const engine = given.has('engine') ? v.engine as EngineName : checkpoint.engine;
   const why = engineSpec(engine).unavailable();
   if (why) throw new UserError(`${why}; add --engine tensor`);
   const options = { ...engineOptions(engine, v, given), engine, blockSize: v['block-size'] as number | undefined, memory: machineMemory() };
+  if (v.quantize === 'int8') {
+    const q = quantizeInt8(checkpoint.config, checkpoint.weights);
+    const rounded = { ...checkpoint, weights: dequantizeInt8(checkpoint.config, q), optimizer: undefined };
+    const sizes = `${(int8Bytes(q) / 1024).toFixed(1)} KB int8 instead of ${(checkpoint.weights.length * 8 / 1024).toFixed(1)} KB float64`;
+    return { run: runFromCheckpoint(rounded, options), checkpoint: rounded, note: `weights rounded to int8 per row: ${sizes}` };
+  }
   return { run: runFromCheckpoint(checkpoint, options), checkpoint };
 }
 

@@ -36,7 +36,8 @@ export async function sampleJob(argv: string[]): Promise<number> {
   if (flag('samples') !== undefined) validateSampleCount(flag('samples')!);
   // the flags as given are checked before the checkpoint is read; its format fills the defaults
   validateSampleOptions({ temperature: flag('temperature') ?? 1, topK: flag('top-k'), maxTokens: flag('max-tokens') });
-  const { run } = runFromFlags(v, given);
+  const { run, note } = runFromFlags(v, given);
+  if (note) process.stderr.write(`note: ${note}\n`);
   if (v.seed !== undefined) run.rng = new PyRandom(v.seed as number);
   const text = run.format === 'text';
   const samples = flag('samples') ?? (text ? 1 : 20);

@@ -53,7 +53,8 @@ export async function serveJob(argv: string[]): Promise<number> {
   if (!(port >= 0 && port <= 65535)) throw new UserError(`--port must be from 0 to 65535, got ${port}`);
   if (!(maxQueue >= 0)) throw new UserError(`--max-queue must be >= 0, got ${maxQueue}`);
   if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
-  const { run } = runFromFlags(v, given);
+  const { run, note } = runFromFlags(v, given);
+  if (note) process.stdout.write(`note: ${note}\n`);
   const modelId = basename(resolve(v.from as string));
   const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch });
   await new Promise<void>((ok, fail) => {
