@@ -203,3 +203,23 @@ test('microgpt serve: listens on loopback, and SIGTERM lets the request in fligh
   assert.match(out, /stopping: finishing the requests in flight/);
   await assert.rejects(fetch(`${url}/models`), 'no longer listening');
 });
+
+test('microgpt serve: settings it cannot use are one line and exit code 2', () => {
+  const serve = (...args: string[]) => spawnSync(process.execPath, [BIN, 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });
+  const cases: [string[], RegExp][] = [
+    [[], /serve needs --from DIR/],
+    [['--from', join(tmp, 'missing')], /no checkpoint at/],
+    [['--from', names, '--port', '70000'], /--port must be from 0 to 65535/],
+    [['--from', names, '--max-batch', '0'], /--max-batch must be from 1 to 1024/],
+    [['--from', names, '--timeout', '0'], /--timeout must be > 0 seconds/],
+    [['--from', names, '--host', 'host.invalid', '--port', '0'], /cannot listen on host\.invalid:0: host host\.invalid was not found/],
+    [['--from', names, '--host', '192.0.2.1', '--port', '0'], /cannot listen on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this machine/],
+    [['--from', names, '--quantize', 'int4'], /--quantize must be one of none, int8/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = serve(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});

@@ -58,7 +58,7 @@ export async function serveJob(argv: string[]): Promise<number> {
   const modelId = basename(resolve(v.from as string));
   const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch });
   await new Promise<void>((ok, fail) => {
-    server.http.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UserError(`port ${port} is in use; choose another with --port`) : e));
+    server.http.once('error', (e: NodeJS.ErrnoException) => fail(listenError(e, v.host as string, port)));
     server.http.listen(port, v.host as string, () => ok());
   });
   const address = server.http.address() as AddressInfo;
@@ -71,6 +71,17 @@ export async function serveJob(argv: string[]): Promise<number> {
   });
   run.engine.close?.();
   return 0;
+}
+
+/** Why the server could not listen, in one line. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): UserError {
+  const why: Record<string, string> = {
+    EADDRINUSE: `port ${port} is in use; choose another with --port`,
+    EACCES: `port ${port} needs privileges this user lacks; choose one above 1023`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for every address`,
+    ENOTFOUND: `host ${host} was not found; give an address such as 127.0.0.1`,
+  };
+  return new UserError(`cannot listen on ${host}:${port}: ${why[e.code ?? ''] ?? e.message}`);
 }
 
 interface ServerOptions { maxQueue: number; timeoutMs: number; maxBatch?: number }
