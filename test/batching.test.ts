@@ -49,7 +49,7 @@ test('sequences joining and leaving a batch draw exactly what generate() draws a
   const expected = plans.map((p) => generate(run.engine, new PyRandom(p.seed), p));
   const decoder = run.engine.batchDecoder!(3); // fewer slots than sequences
   let rows = 0;
-  const counting = { slots: decoder.slots, step: (s: Int32Array, t: Int32Array, p: Int32Array, n: number) => { rows += n; return decoder.step(s, t, p, n); } };
+  const counting = { slots: decoder.slots, rows: decoder.rows, step: (s: Int32Array, t: Int32Array, p: Int32Array, n: number) => { rows += n; return decoder.step(s, t, p, n); } };
   const batcher = createBatcher(counting, blockSize, vocabSize);
   const got: number[][] = plans.map(() => []), ended = plans.map(() => false);
   plans.forEach((p, i) => batcher.add({

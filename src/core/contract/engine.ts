@@ -55,10 +55,11 @@ export interface OptimizerState {
  */
 export interface BatchDecoder {
   readonly slots: number;
+  readonly rows: number; // tokens one step takes at most (a slot may take several, at successive positions)
   /**
    * Row r feeds tokens[r] at positions[r] into cache slot slots[r] (that slot must hold
-   * positions 0..positions[r]-1 from earlier steps; position 0 starts it afresh). Returns the
-   * logits (count, vocabSize), row by row, valid until the next step.
+   * positions 0..positions[r]-1 from earlier steps or from earlier rows of this one; position 0
+   * starts it afresh). Returns the logits (count, vocabSize), row by row, valid until the next step.
    */
   step(slots: Int32Array, tokens: Int32Array, positions: Int32Array, count: number): Float64Array;
 }
@@ -85,8 +86,8 @@ export interface Engine {
    * logits (vocabSize,) after the last one. The array may be reused by the next call.
    */
   feed(ids: number[], pos: number): Float64Array;
-  /** A decoder of up to `slots` sequences at once; engines without one serve requests in turn. */
-  batchDecoder?(slots: number): BatchDecoder;
+  /** A decoder of `slots` sequences and up to `rows` tokens a step (default: one per slot); engines without one serve requests in turn. */
+  batchDecoder?(slots: number, rows?: number): BatchDecoder;
   /** The current weights, flat, in layout order (a copy). */
   weights(): Float64Array;
   /** Adam's moments (copies). */

@@ -21,11 +21,11 @@ function argmax(values: Float64Array): number {
 }
 
 /**
- * softmax(logits * T**-1) then one weighted draw, with the reference's exact arithmetic.
- * When that overflows (T so small that l / T is infinite), the draw is the most likely id,
- * the limit of the distribution as T -> 0; it still takes one draw from the stream.
+ * The distribution a draw takes: softmax(logits * T**-1) over the top k, with the reference's
+ * exact arithmetic; undefined when that overflows (T so small that l / T is infinite), where
+ * the draw is the most likely id, the limit of the distribution as T -> 0.
  */
-export function drawToken(logits: Float64Array, temperature: number, rng: PyRandom, topK?: number): number {
+export function tokenProbabilities(logits: Float64Array, temperature: number, topK?: number): Float64Array | undefined {
   for (let i = 0; i < logits.length; i++) {
     if (Number.isNaN(logits[i])) throw new UserError('the model computed a NaN logit: its weights have diverged');
   }
@@ -37,10 +37,24 @@ export function drawToken(logits: Float64Array, temperature: number, rng: PyRand
   const exps = scaled.map((l) => libm.exp(l - max));
   let total = 0;
   for (const e of exps) total += e;
-  if (!(total > 0 && total < Infinity)) {
-    rng.random();
-    return argmax(logits); // top-k always keeps it
-  }
+  if (!(total > 0 && total < Infinity)) return undefined;
   const inv = libm.pow(total, -1);
-  return rng.choice(exps.map((e) => e * inv));
+  return exps.map((e) => e * inv);
+}
+
+/** One weighted draw from tokenProbabilities (in the overflow limit, the most likely id; it still takes one draw from the stream). */
+export function drawToken(logits: Float64Array, temperature: number, rng: PyRandom, topK?: number): number {
+  const probs = tokenProbabilities(logits, temperature, topK);
+  if (probs) return rng.choice(probs);
+  rng.random();
+  return argmax(logits); // top-k always keeps it
+}
+
+/** A distribution as tokenProbabilities gives it, the overflow limit as all mass on the most likely id. */
+export function drawDistribution(logits: Float64Array, temperature: number, topK?: number): Float64Array {
+  const probs = tokenProbabilities(logits, temperature, topK);
+  if (probs) return probs;
+  const oneHot = new Float64Array(logits.length); // (vocabSize,)
+  oneHot[argmax(logits)] = 1;
+  return oneHot;
 }

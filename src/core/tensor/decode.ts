@@ -11,8 +11,8 @@ import { normKernels } from './layernorm.js';
 import { activationKernels, residualForward } from './pointwise.js';
 
 /**
- * The batch decoder's buffers: activations for up to `slots` rows (one per sequence in a step)
- * and a KV cache per slot.
+ * The batch decoder's buffers: activations for up to `rows` tokens a step (one per sequence, or
+ * several of one sequence at successive positions) and a KV cache per slot.
  */
 export interface BatchDecodeState {
   slots: number;
@@ -22,10 +22,10 @@ export interface BatchDecodeState {
   att: Float64Array;     // (A, NH, A)
 }
 
-export function createBatchDecodeState(m: TensorModel, slots: number): BatchDecodeState {
+export function createBatchDecodeState(m: TensorModel, slots: number, rows = slots): BatchDecodeState {
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = m.config;
   return {
-    slots, acts: createActivations(m.config, slots),
+    slots, acts: createActivations(m.config, rows),
     kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * 3 * C)),
     atty: new Float64Array(A * C), att: new Float64Array(A * NH * A),
   };

@@ -42,9 +42,9 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
       }
       return logits;
     },
-    batchDecoder(slots) {
-      const state = createBatchDecodeState(model, slots);
-      return { slots, step: (slotIds, tokens, positions, count) => decodeBatchStep(model, state, slotIds, tokens, positions, count) };
+    batchDecoder(slots, rows = slots) {
+      const state = createBatchDecodeState(model, slots, rows);
+      return { slots, rows, step: (slotIds, tokens, positions, count) => decodeBatchStep(model, state, slotIds, tokens, positions, count) };
     },
     weights: () => model.params.slice(),
     optimizerState: () => ({ m: m.slice(), v: v.slice() }),
