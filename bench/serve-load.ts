@@ -6,6 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createCompletionServer } from '../src/cli/serve-job.js';
 import { trainStep } from '../src/core/run/loop.js';
 import { createTextRun } from '../src/core/run/run.js';
@@ -57,7 +59,28 @@ export async function serveLoadBench(quick: boolean, progress: (what: string) =>
     }
     await server.close();
   }
+  // memory over many requests: the heap after a full collection, at the first thousand and at the end
+  const many = quick ? 2_000 : 10_000, server = createCompletionServer(run, 'bench', { maxQueue: 1000, timeoutMs: 600_000, maxBatch: 64 });
+  await new Promise<void>((ok) => server.http.listen(0, '127.0.0.1', ok));
+  const manyUrl = `http://127.0.0.1:${(server.http.address() as AddressInfo).port}/v1/completions`;
+  progress(`serving load: ${many.toLocaleString('en-US')} short requests, 16 clients, heap measured as they go`);
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heap: number[] = [];
+  let sent = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (sent < many) {
+      const n = ++sent;
+      const res = await fetch(manyUrl, { method: 'POST', body: JSON.stringify({ prompt: 'A', max_tokens: 4, seed: n }) });
+      await res.json();
+      if (n === 1_000 || n === many) { gc(); heap.push(process.memoryUsage().heapUsed); }
+    }
+  }));
+  await server.close();
+  gc();
+  console.log(`  ${many.toLocaleString('en-US')} short requests: heap after a full collection ${(heap[0] / 2 ** 20).toFixed(1)} MB at the 1,000th, ` +
+    `${(heap[heap.length - 1] / 2 ** 20).toFixed(1)} MB at the last, ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MB once the server closed`);
   const gain = perSecond.get('batched 64')! / perSecond.get('in turn 64')!;
   console.log(`  batched vs in turn at 64 clients: ${gain.toFixed(1)}x the tokens/s (target >= 4x)`);
-  console.log(`  process memory over the ${total} requests: rss ${(rssBefore / 2 ** 20).toFixed(0)} MB before, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB after`);
+  console.log(`  process rss: ${(rssBefore / 2 ** 20).toFixed(0)} MB before the ${(total + many).toLocaleString('en-US')} requests, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB after`);
 }
