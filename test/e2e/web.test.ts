@@ -315,6 +315,11 @@ describe('the playground in a browser', { skip }, () => {
     const topGrad = await page.evaluate<string>(`[...document.querySelectorAll('#graph .node-grad')].pop().textContent`);
     assert.equal(topGrad, '1.0000', 'backward() starts with grad 1 at the top');
     for (const view of ['probs', 'attention', 'graph']) await drawn(view, '1000:kara'); // still, after scrolling
+    // values behind the shapes without hover: a tap or click shows them under the view
+    await page.locator('#attention svg.heatmap rect[data-readout]').first().click();
+    assert.match(await text('#view-attention .readout'), /^BOS \(position 0\) → BOS \(position 0\): 1\.000$/);
+    await page.locator('#graph .node[data-readout]').first().click();
+    assert.match(await text('#view-graph .readout'), /: data -?\d/, 'a node\'s data and grad show when tapped');
     await shot('probabilities', page.locator('#view-probs'));
     await shot('attention', page.locator('#view-attention'));
     await shot('embedding', page.locator('#view-embedding'));

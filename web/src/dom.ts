@@ -34,10 +34,25 @@ export function s(tag: string, attrs: Attrs = {}, text?: string): SVGElement {
   return el;
 }
 
-/** A hover tooltip for an SVG shape. */
+/** A hover tooltip for an SVG shape, also shown by a tap or click where readoutFor listens. */
 export function tip(el: SVGElement, text: string): SVGElement {
   el.append(s('title', {}, text));
+  el.setAttribute('data-readout', text);
   return el;
+}
+
+/**
+ * A line under `view` that shows the tooltip of whatever is tapped or clicked in it, so the
+ * values behind the shapes are reachable without hovering (touch screens have no hover).
+ */
+export function readoutFor(view: HTMLElement): HTMLElement {
+  const line = h('p', { class: 'readout', 'aria-live': 'polite' }, 'Tap or click a shape to read its value here.');
+  view.addEventListener('click', (e) => {
+    const target = (e.target as Element).closest?.('[data-readout]');
+    if (target) line.textContent = target.getAttribute('data-readout');
+  });
+  view.after(line);
+  return line;
 }
 
 /** How a token shows in labels: BOS by name, blanks and invisible characters as visible symbols. */

@@ -5,7 +5,7 @@
 
 import { type Inspection, inspectForward } from './inspect.js';
 import { encode } from '../../src/core/index.js';
-import { byId, h, tokenLabel } from './dom.js';
+import { byId, h, readoutFor, tokenLabel } from './dom.js';
 import type { Snapshot } from './protocol.js';
 import { pageTokenizer, vocabularyError } from './tokens.js';
 import { renderAttention } from './views/attention.js';
@@ -52,6 +52,7 @@ export class InspectPanel {
       this.pump();
     }, { rootMargin: '200px' });
     for (const view of VIEWS) observer.observe(byId(view).closest('.view')!);
+    for (const view of ['attention', 'embedding', 'graph']) readoutFor(byId(view));
   }
 
   setSnapshot(snapshot: Snapshot): void {
