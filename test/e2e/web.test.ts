@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -192,6 +192,13 @@ describe('the playground in a browser', { skip }, () => {
   after(async () => {
     await browser?.close();
     server?.close();
+  });
+
+  test('the built site holds one copy of the WebAssembly kernels, in the worker\'s bundle', () => {
+    const assets = join(SITE, 'assets');
+    const withWasm = readdirSync(assets).filter((f) => f.endsWith('.js') && readFileSync(join(assets, f), 'latin1').includes('AGFzbQ')); // base64 of "\0asm"
+    assert.equal(withWasm.length, 1, `bundles embedding the kernels: ${withWasm}`);
+    assert.match(withWasm[0], /^worker-/);
   });
 
   test('the page loads with the reference settings', async () => {

@@ -4,7 +4,7 @@
 // refreshing them while training never holds the main thread for long.
 
 import { type Inspection, inspectForward } from './inspect.js';
-import { encode } from '../../src/core/index.js';
+import { encode } from '../../src/core/contract/tokenizer.js';
 import { byId, h, readoutFor, tokenLabel } from './dom.js';
 import type { Snapshot } from './protocol.js';
 import { pageTokenizer, vocabularyError } from './tokens.js';

@@ -3,7 +3,6 @@
 // thread only draws, so the page stays responsive at any model size.
 
 import type { EngineName } from '../../src/core/contract/engine.js';
-import { WEB_ENGINES } from './engines.js';
 import { BUNDLED } from './datasets.js';
 import { byId, fmt, h } from './dom.js';
 import { InspectPanel } from './inspect-panel.js';
@@ -69,7 +68,7 @@ function writeSettings(i: RunInfo): void {
   byId('bpe-settings').hidden = i.bpeModel === undefined;
   if (i.bpeModel !== undefined) byId<HTMLInputElement>('vocab-size').value = String(i.chars.length);
   byId('vocab-size-value').textContent = byId<HTMLInputElement>('vocab-size').value;
-  if (WEB_ENGINES.includes(i.engine)) byId<HTMLSelectElement>('engine').value = i.engine;
+  if (engines.includes(i.engine)) byId<HTMLSelectElement>('engine').value = i.engine;
 }
 
 function tokenizerChoice(): string {
@@ -243,6 +242,7 @@ function draw(): void {
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
+    case 'engines': onEngines(m.names); break;
     case 'ready': onReady(m.info); break;
     case 'tokens':
       byId('token-view').hidden = m.view === null;
@@ -345,11 +345,15 @@ byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
   }
 });
 
-// The engines of this build, the tensor engine first choice when it is there; then the first run.
+// The engines this browser runs, as the worker finds them (so the page itself never loads the
+// WebAssembly), the tensor engine the first choice when it is there; then the first run.
 
-const engineSelect = byId<HTMLSelectElement>('engine');
-const names = WEB_ENGINES;
-engineSelect.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
-engineSelect.value = names.includes('tensor') ? 'tensor' : names[0];
+let engines: EngineName[] = [];
+function onEngines(names: EngineName[]): void {
+  engines = names;
+  const engineSelect = byId<HTMLSelectElement>('engine');
+  engineSelect.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+  engineSelect.value = names.includes('tensor') ? 'tensor' : names[0];
+  void newRun();
+}
 setStatus('loading');
-void newRun();

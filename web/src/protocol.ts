@@ -73,6 +73,7 @@ export interface Snapshot {
 }
 
 export type FromWorker =
+  | { type: 'engines'; names: EngineName[] } // sent once at start: the engines this browser runs
   | { type: 'ready'; info: RunInfo }
   | { type: 'tokens'; view: TokenView | null } // null: a character tokenizer
   | { type: 'progress'; progress: Progress }

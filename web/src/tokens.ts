@@ -3,8 +3,11 @@
 // the BPE model the worker sent), and the Tokenizer panel: the text coloured by token and the
 // first merges.
 
-import { type Tokenizer, UserError, encode, parseModelFile, tokenizerFromBpe, tokenizerFromChars } from '../../src/core/index.js';
-import type { BpeTokenizer } from '../../src/core/index.js';
+// direct imports, not the core's index: the page's bundle must not pull in the WebAssembly engine
+import type { BpeTokenizer } from '../../src/core/bpe/bpe-tokenizer.js';
+import { parseModelFile } from '../../src/core/bpe/model-file.js';
+import { type Tokenizer, encode, tokenizerFromBpe, tokenizerFromChars } from '../../src/core/contract/tokenizer.js';
+import { UserError } from '../../src/core/errors.js';
 import { h, visibleText } from './dom.js';
 
 /** The label of every BPE token id (its bytes as text: a partial UTF-8 character shows as U+FFFD). */

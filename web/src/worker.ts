@@ -4,7 +4,7 @@
 
 import { type BpeTokenizer, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, encodeBpe, engineSpec, formatModelFile,
   parseDocuments, sampleText, trainBpe, trainingLoop } from '../../src/core/index.js';
-import { WEB_MEMORY, webEngineOptions } from './engines.js';
+import { WEB_ENGINES, WEB_MEMORY, webEngineOptions } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, SampleRequest, ToWorker, TokenizerChoice } from './protocol.js';
 import { type TokenView, bpeLabels } from './tokens.js';
@@ -243,3 +243,5 @@ scope.onmessage = ({ data: m }) => {
     post({ type: 'error', context, message: message(e) });
   }
 };
+
+post({ type: 'engines', names: [...WEB_ENGINES] });

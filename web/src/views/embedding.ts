@@ -1,7 +1,9 @@
 // The token-embedding table wte, one row per token, projected onto its two principal
 // axes: tokens the model treats alike end up close together.
 
-import { type ModelConfig, paramViews } from '../../../src/core/index.js';
+// direct imports, not the core's index: the page's bundle must not pull in the WebAssembly engine
+import type { ModelConfig } from '../../../src/core/contract/config.js';
+import { paramViews } from '../../../src/core/contract/params.js';
 import { fmt, h, s, tip, tokenLabel } from '../dom.js';
 import { pca2 } from '../pca.js';
 

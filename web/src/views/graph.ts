@@ -2,7 +2,11 @@
 // numbers of the inspected word, then backward() from its top: every node shows its data
 // and its grad, every edge the local derivative the chain rule multiplies along it.
 
-import { type ModelConfig, Value, linear, paramViews } from '../../../src/core/index.js';
+// direct imports, not the core's index: the page's bundle must not pull in the WebAssembly engine
+import type { ModelConfig } from '../../../src/core/contract/config.js';
+import { paramViews } from '../../../src/core/contract/params.js';
+import { linear } from '../../../src/core/scalar/gpt.js';
+import { Value } from '../../../src/core/scalar/value.js';
 import type { Inspection } from '../inspect.js';
 import * as libm from '../../../src/core/libm/index.js';
 import { fmt, h, s, tip } from '../dom.js';
