@@ -304,6 +304,25 @@ describe('the playground in a browser', { skip }, () => {
     const greedy = await generate(3);
     assert.equal(new Set(greedy).size, 1, `top-k 1 always takes the likeliest character: ${greedy}`);
     await page.evaluate(`(() => { const k = document.getElementById('top-k'); k.value = '0'; k.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+
+    // the distribution the next draw comes from, reshaped live by temperature and top-k
+    const slide = (id: string, value: string) => page.evaluate(`(() => { const el = document.getElementById('${id}'); el.value = '${value}'; el.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+    const topBar = async () => {
+      await page.waitForTimeout(100); // one animation frame and a little
+      return { count: await page.locator('#next-token .bar').count(), top: Number((await page.locator('#next-token .bar-value').first().textContent())!.replace('%', '')) };
+    };
+    await page.locator('#prompt').fill('ka');
+    await page.waitForFunction(`/After “ka”/.test(document.querySelector('#next-token').textContent)`, null, { timeout: 5_000 });
+    await slide('temperature', '1');
+    const warm = await topBar();
+    await slide('temperature', '0.2');
+    const cold = await topBar();
+    assert.ok(cold.top > warm.top, `a lower temperature sharpens the distribution: top ${warm.top}% -> ${cold.top}%`);
+    assert.ok(warm.count === 10, 'the ten likeliest are shown');
+    await slide('top-k', '3');
+    assert.equal((await topBar()).count, 3, 'top-k 3 keeps three');
+    await slide('top-k', '0');
+    await slide('temperature', '0.5');
     await page.locator('#prompt').fill('');
   });
 

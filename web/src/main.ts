@@ -265,7 +265,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       break;
     case 'sample': samples.onSample(m.id, m.text); break;
     case 'sampleEnd': samples.onEnd(m.id); break;
-    case 'snapshot': inspect.setSnapshot(m.snapshot); break;
+    case 'snapshot': inspect.setSnapshot(m.snapshot); samples.setSnapshot(m.snapshot); break;
     case 'saved': showDownloads(m.base, m.json, m.weights); break;
     case 'error':
       if (m.context === 'init') { const words = inFormWords(m.message); showInitError(words.message, words); }

@@ -3,8 +3,10 @@
 // vocabulary is reported inline and blocks generating until it is fixed.
 
 import { byId, fmt, h } from './dom.js';
-import type { RunInfo, SampleRequest, ToWorker } from './protocol.js';
-import { vocabularyError } from './tokens.js';
+import type { RunInfo, SampleRequest, Snapshot, ToWorker } from './protocol.js';
+import { pageTokenizer, vocabularyError } from './tokens.js';
+import { renderNextToken } from './views/next-token.js';
+import { encode } from '../../src/core/contract/tokenizer.js';
 
 export class SamplePanel {
   private temperature = byId<HTMLInputElement>('temperature');
@@ -19,14 +21,16 @@ export class SamplePanel {
   private nextId = 1;
   private lists = new Map<number, HTMLOListElement>();
   private ready = false;
+  private snapshot: Snapshot | null = null;
+  private drawPending = false;
 
   private send: (m: ToWorker) => void;
 
   constructor(send: (m: ToWorker) => void) {
     this.send = send;
-    this.temperature.addEventListener('input', () => this.showSliders());
-    this.topK.addEventListener('input', () => this.showSliders());
-    this.prompt.addEventListener('input', () => this.validate());
+    this.temperature.addEventListener('input', () => { this.showSliders(); this.drawNext(); });
+    this.topK.addEventListener('input', () => { this.showSliders(); this.drawNext(); });
+    this.prompt.addEventListener('input', () => { this.validate(); this.drawNext(); });
     this.maxTokens.addEventListener('input', () => this.validate());
     this.count.addEventListener('input', () => this.validate());
     this.button.addEventListener('click', () => this.generate());
@@ -40,6 +44,36 @@ export class SamplePanel {
     if (info) this.topK.max = String(info.config.vocabSize);
     this.showSliders();
     this.validate();
+  }
+
+  /** The weights the next-token view computes with (the worker sends them after each change). */
+  setSnapshot(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.drawNext();
+  }
+
+  /** Redraws the next-token distribution once per frame, for the prompt and sliders as they are. */
+  private drawNext(): void {
+    if (this.drawPending) return;
+    this.drawPending = true;
+    requestAnimationFrame(() => {
+      this.drawPending = false;
+      const snap = this.snapshot, el = byId('next-token');
+      if (!snap) return;
+      const prompt = this.prompt.value;
+      if (vocabularyError(snap.chars, prompt, snap.bpeModel) !== '') return; // the prompt's error is shown above
+      const ids = [snap.chars.length, ...encode(pageTokenizer(snap.chars, snap.bpeModel), prompt)];
+      if (ids.length > snap.config.blockSize) {
+        el.replaceChildren(h('p', { class: 'hint' }, `The prompt fills the context (${snap.config.blockSize} tokens).`));
+        return;
+      }
+      const k = Number(this.topK.value);
+      try {
+        renderNextToken(el, snap, ids, Number(this.temperature.value), k > 0 ? k : undefined);
+      } catch (e) { // e.g. a loaded model beyond the reference architecture
+        el.replaceChildren(h('p', { class: 'hint' }, `Cannot compute it for this model: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    });
   }
 
   /** Sampling is possible (a run exists and no request is waiting). */
