@@ -105,8 +105,7 @@ function learnTokens(docs: string[], choice: TokenizerChoice): BpeTokenizer | un
 
 /** The Tokenizer panel's view of `tokenizer` on `text`; `counts` when it was just learned. */
 function showTokens(tokenizer: BpeTokenizer, text: string, ms?: number, counts?: number[]): void {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const show = (id: number) => decoder.decode(tokenizer.vocab[id]);
+  const labels = bpeLabels(tokenizer), show = (id: number) => labels[id];
   const preview = encodeBpe(tokenizer, text.slice(0, 4 * TOKEN_PREVIEW), 'none').slice(0, TOKEN_PREVIEW);
   const view: TokenView = {
     vocabSize: tokenizer.vocabSize, ms, charsPerToken: text.length / Math.max(1, encodeBpe(tokenizer, text, 'none').length),

@@ -62,9 +62,9 @@ export function speculativeGenerate(target: Engine, draft: Engine, rng: PyRandom
     targetFed = context.length;
     stats.rounds++;
     stats.proposed += proposals.length;
-    let i = 0;
-    for (; i < proposals.length; i++) {
-      const x = proposals[i], pi = p(i);
+    let i = 0, pi = p(0);
+    for (; i < proposals.length; i++, pi = p(i)) {
+      const x = proposals[i];
       if (rng.random() >= Math.min(1, pi[x] / q[i][x])) break; // refused
       stats.accepted++;
       if (!emit(x)) return out;
@@ -72,11 +72,11 @@ export function speculativeGenerate(target: Engine, draft: Engine, rng: PyRandom
     // a refused proposal is replaced from max(0, p - q); after k kept ones the target's next is free
     let next: number;
     if (i < proposals.length) {
-      const pi = p(i), residual = pi.map((v, j) => Math.max(0, v - q[i][j]));
+      const residual = pi.map((v, j) => Math.max(0, v - q[i][j]));
       const total = residual.reduce((a, b) => a + b, 0);
       next = rng.choice(total > 0 ? residual.map((v) => v / total) : pi);
     } else {
-      next = rng.choice(p(i));
+      next = rng.choice(pi);
     }
     // the caches hold the kept proposals (the draft all but its last, which it never fed); what
     // lies past them is stale, and the next round writes over it

@@ -2,7 +2,7 @@
 // move: the model's probabilities after the prompt, divided by the temperature and cut to the
 // top k exactly as the sampler does (core/contract/sampling.ts), the likeliest as bars.
 
-import { tokenProbabilities } from '../../../src/core/contract/sampling.js';
+import { drawDistribution } from '../../../src/core/contract/sampling.js';
 import { fmt, h, tokenLabel } from '../dom.js';
 import { inspectForward } from '../inspect.js';
 import type { Snapshot } from '../protocol.js';
@@ -13,7 +13,7 @@ const SHOWN = 10;
 export function renderNextToken(el: HTMLElement, snap: Snapshot, tokens: number[], temperature: number, topK: number | undefined): void {
   const insp = inspectForward(snap.config, snap.weights, tokens);
   const logits = insp.logits[insp.logits.length - 1];
-  const p = tokenProbabilities(logits, temperature, topK) ?? Float64Array.from(logits, (l) => (l === Math.max(...logits) ? 1 : 0));
+  const p = drawDistribution(logits, temperature, topK);
   const order = Array.from(p.keys()).filter((i) => p[i] > 0).sort((a, b) => p[b] - p[a]);
   const bos = snap.chars.length, after = tokens.slice(1).map((id) => tokenLabel(snap.chars, id)).join('');
   const rows = order.slice(0, SHOWN).map((id) => {
