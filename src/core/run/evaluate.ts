@@ -59,19 +59,12 @@ export function validationLoss(run: Run, limit = Infinity): number | undefined {
  * token converts to bits per character, one scale for character and BPE models alike.
  */
 export function predictedCharacters(tokenizer: Tokenizer, sequences: Sequences, blockSize: number): number {
-  if (!tokenizer.bpe) return batchTokensOf(sequences, blockSize); // one character per token
   let n = 0;
   for (let start = 0; start < sequences.length; start += EVAL_CHUNK) {
     for (const seq of sequences.slice(start, start + EVAL_CHUNK)) {
       for (let i = 1; i < Math.min(seq.length, blockSize + 1); i++) n += charactersIn(tokenizer, seq[i]);
     }
   }
-  return n;
-}
-
-function batchTokensOf(sequences: Sequences, blockSize: number): number {
-  let n = 0;
-  for (let start = 0; start < sequences.length; start += EVAL_CHUNK) n += batchTokens(sequences.slice(start, start + EVAL_CHUNK), blockSize);
   return n;
 }
 
