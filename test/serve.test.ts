@@ -184,6 +184,22 @@ test('a full queue is 429; a client that leaves frees the model at once', async 
   assert.deepEqual(health, { status: 'ok', busy: false, waiting: 0 });
 });
 
+test('a request that waits past the timeout for its turn gets a 503', async () => {
+  const quick = createCompletionServer(runFromCheckpoint(loadCheckpoint(text)), 'text', { maxQueue: 4, timeoutMs: 400 });
+  const url = `${await listen(quick)}/v1/completions`;
+  const post = (prompt: string, n: number) => fetch(url, { method: 'POST', body: JSON.stringify({ prompt, max_tokens: 4096, n, seed: 1 }) });
+  // 16 x 4,096 tokens: far more than 0.4 s, so the first holds the model past the second's deadline
+  const [first, second] = await Promise.all([post('A', 16), post('B', 1)]);
+  assert.equal(first.status, 200, 'the first is cut at its deadline, with what it has');
+  const choices = ((await first.json()) as { choices: { finish_reason: string; text: string }[] }).choices;
+  assert.equal(choices.length, 16);
+  assert.ok(choices.every((c) => c.finish_reason === 'length'));
+  assert.ok(choices[0].text.length > 0 && choices[15].text === '', 'choices after the deadline are empty, not an error');
+  assert.equal(second.status, 503);
+  assert.match(((await second.json()) as { error: { message: string } }).error.message, /waited longer than the server's timeout \(0\.4 s\)/);
+  await quick.close();
+});
+
 test('microgpt serve: listens on loopback, and SIGTERM lets the request in flight finish before it exits', async () => {
   const child = spawn(process.execPath, [BIN, 'serve', '--from', text, '--port', '0']);
   let out = '';

@@ -1,12 +1,13 @@
 // `microgpt serve`: a checkpoint behind an HTTP API that OpenAI's clients speak
 // (POST /v1/completions, streamed as server-sent events or whole; GET /v1/models; GET /health).
 // node:http, not a framework: four routes, and every limit (body size, queue, time, slow
-// clients) is easier to see and test in it. On an engine with a batch decoder (tensor) every
-// request's sequences decode together, continuous batching: one forward pass per step over all
-// of them, joining and leaving between steps (core/run/batching.ts); elsewhere requests take
-// turns. Either way a request waits in a bounded queue (429 when full), the event loop turns
-// after every step or token (streams flow, new requests are queued or refused), and a client
-// that goes away frees its place at once. SIGTERM stops accepting, finishes what is in flight.
+// clients) is easier to see and test in it. Every request's sequences go through one batcher
+// (core/run/batching.ts): on an engine with a batch decoder (tensor) they decode together,
+// continuous batching, one forward pass per step over all of them; on the others one at a time.
+// Either way a sequence waits in a bounded queue (429 when full), the event loop turns after
+// every step (streams flow, new requests are queued or refused), a client that goes away frees
+// its place at once, and one that waits past the timeout gets a 503. SIGTERM stops accepting
+// and finishes what is in flight.
 
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,8 @@ import { basename, resolve } from 'node:path';
 import { PyRandom } from '../core/contract/random.js';
 import { UserError } from '../core/errors.js';
 import { createBatcher } from '../core/run/batching.js';
-import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogprob, choicePlan, choiceText, completeChoice, parseCompletionRequest,
+import type { BatchDecoder, Engine } from '../core/contract/engine.js';
+import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogprob, choicePlan, choiceText, parseCompletionRequest,
   promptTokens, requestRandom } from '../core/run/completion.js';
 import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
@@ -91,30 +93,16 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   const serverRng = new PyRandom(run.seed);
   serverRng.setState(run.rng.getState()); // without a seed, requests continue the checkpoint's stream
   const created = Math.floor(Date.now() / 1000);
-  let busy = false, closing = false, inFlight = 0;
-  const waiting: (() => void)[] = [];
+  let closing = false, inFlight = 0;
   let drained: (() => void) | undefined;
-  // engines with a batch decoder serve every request together; the others one at a time
-  const decoder = options.maxBatch !== undefined ? run.engine.batchDecoder?.(options.maxBatch) : undefined;
-  const batcher = decoder ? createBatcher(decoder, run.config.blockSize, run.config.vocabSize) : undefined;
+  // every request's sequences go through one batcher: on an engine with a batch decoder they
+  // decode together; on the others feed() is a decoder of one sequence, so they take turns
+  const decoder = (options.maxBatch !== undefined ? run.engine.batchDecoder?.(options.maxBatch) : undefined) ?? oneAtATime(run.engine);
+  const batcher = createBatcher(decoder, run.config.blockSize, run.config.vocabSize);
   let driving = false;
   function drive(): void {
-    if (batcher!.step() || batcher!.waiting > 0) setImmediate(drive); // one step per turn of the event loop: I/O flows between
+    if (batcher.step() || batcher.waiting > 0) setImmediate(drive); // one step per turn of the event loop: I/O flows between
     else driving = false;
-  }
-
-  /** Waits for the model; false when the request gave up (client gone or time out) before its turn. */
-  async function turn(deadline: number, gone: () => boolean): Promise<boolean> {
-    while (busy) {
-      await new Promise<void>((wake) => waiting.push(wake));
-      if (gone() || Date.now() > deadline) { waiting.shift()?.(); return false; }
-    }
-    busy = true;
-    return true;
-  }
-  function release(): void {
-    busy = false;
-    waiting.shift()?.();
   }
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -123,28 +111,20 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const prompt = promptTokens(run, request); // a prompt the model cannot read fails before waiting
     let gone = false;
     res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
-    if (batcher) {
-      const queued = batcher.waiting - batcher.freeSlots; // the first waiting ones join at the next step
-      if (queued >= options.maxQueue) throw new RequestError(429, `the server is busy (${queued} sequences waiting for a slot); try again shortly`);
-      return generateAll(request, prompt.length, res, deadline, () => gone);
-    }
-    if (waiting.length >= options.maxQueue && busy) throw new RequestError(429, `the server is busy (${waiting.length} requests waiting); try again shortly`);
-    if (!(await turn(deadline, () => gone))) {
-      if (!gone) throw new RequestError(503, `the request waited longer than the server's timeout (${options.timeoutMs / 1000} s)`);
-      return;
-    }
-    try {
-      await generateAll(request, prompt.length, res, deadline, () => gone);
-    } finally {
-      release();
-    }
+    const queued = batcher.waiting - batcher.freeSlots; // the first waiting ones join at the next step
+    if (queued >= options.maxQueue) throw new RequestError(429, `the server is busy (${queued} sequences waiting for a slot); try again shortly`);
+    return generateAll(request, prompt.length, res, deadline, () => gone);
   }
 
   async function generateAll(request: CompletionRequest, promptLength: number, res: ServerResponse, deadline: number, gone: () => boolean): Promise<void> {
     const id = `cmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const rng = requestRandom(request, serverRng);
     const head = { id, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: modelId };
-    if (request.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // a stream's headers go out with its first piece, so a request that times out waiting still gets a 503
+    const stream = (body: unknown) => {
+      if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      sse(res, body);
+    };
     const choices: { index: number; text: string; logprobs: unknown; finish_reason: string }[] = [];
     let completionTokens = 0;
     for (let index = 0; index < request.n; index++) {
@@ -154,12 +134,17 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
         if (e.type === 'end') return;
         text += e.text;
         lp.push(...e.logprobs);
-        if (request.stream && !gone()) sse(res, { ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
+        if (request.stream && !gone()) stream({ ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
       };
-      const end = batcher ? await batchedChoice(request, rng, deadline, gone, emit) : await choiceInTurn(request, rng, deadline, gone, emit);
+      const result = await choice(request, rng, deadline, gone, emit);
       if (gone()) return;
+      if (result === 'waited too long' && index === 0 && !res.headersSent) {
+        throw new RequestError(503, `the request waited longer than the server's timeout (${options.timeoutMs / 1000} s)`);
+      }
+      // a later choice out of time before its first token: empty, cut
+      const end: End = result === 'waited too long' ? { finishReason: 'length', tokens: 0 } : result;
       completionTokens += end.tokens;
-      if (request.stream) sse(res, { ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }] });
+      if (request.stream) stream({ ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }] });
       choices.push({ index, text, logprobs: logprobsOf(request, lp), finish_reason: end.finishReason });
     }
     const usage = { prompt_tokens: promptLength, completion_tokens: completionTokens, total_tokens: promptLength * request.n + completionTokens };
@@ -172,39 +157,30 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 
   type End = { finishReason: 'stop' | 'length'; tokens: number };
 
-  /** One choice generated alone (the model is this request's): a yield to the event loop after every token. */
-  async function choiceInTurn(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean, emit: (e: ChoiceEvent) => void): Promise<End> {
-    for (const e of completeChoice(run, request, rng)) {
-      if (gone()) return { finishReason: 'length', tokens: 0 };
-      if (e.type === 'end') return e;
-      emit(e);
-      if (Date.now() > deadline) return { finishReason: 'length', tokens: 0 }; // out of time: what there is, cut
-      await new Promise((next) => setImmediate(next)); // let other requests and this stream's bytes move
-    }
-    return { finishReason: 'length', tokens: 0 };
-  }
-
-  /** One choice as a sequence of the batch: its tokens arrive a step at a time beside everyone else's. */
-  function batchedChoice(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean, emit: (e: ChoiceEvent) => void): Promise<End> {
+  /** One choice as a sequence of the batcher: its tokens arrive a step at a time, beside everyone else's. */
+  function choice(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean,
+                  emit: (e: ChoiceEvent) => void): Promise<End | 'waited too long'> {
     const plan = choicePlan(run, request), text = choiceText(run, request);
     let made = 0, end: End | undefined;
     const finishWith = (events: ChoiceEvent[]) => {
       for (const e of events) if (e.type === 'end') end = e; else emit(e);
     };
-    return new Promise<End>((resolve) => {
-      batcher!.add({
+    return new Promise((resolve) => {
+      batcher.add({
         decoding: startDecoding(plan), rng,
         onToken(drawn) {
           made++;
           const { events, stopped } = text.push(drawn);
           finishWith(events);
-          return !stopped && Date.now() <= deadline;
+          return !stopped && Date.now() <= deadline; // out of time: what there is, cut
         },
         onEnd() {
+          if (made === 0 && Date.now() > deadline && !gone()) { resolve('waited too long'); return; }
           if (!end) finishWith(text.end(made >= plan.maxTokens || Date.now() > deadline));
           resolve(end!);
         },
-        cancelled: gone,
+        // a client gone, or the time up before the first token (a sequence still waiting for its slot)
+        cancelled: () => gone() || (made === 0 && Date.now() > deadline),
       });
       if (!driving) { driving = true; setImmediate(drive); }
     });
@@ -232,7 +208,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const path = (req.url ?? '/').split('?')[0];
     if (closing) throw new RequestError(503, 'the server is shutting down');
     if (path === '/health' && req.method === 'GET') {
-      return sendJson(res, 200, batcher ? { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting } : { status: 'ok', busy, waiting: waiting.length });
+      return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting });
     }
     if (path === '/v1/models' && req.method === 'GET') {
       return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'microgpt-ts' }] });
@@ -247,7 +223,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   return {
     http,
     /** Whether requests are decoded together (the engine has a batch decoder). */
-    batching: batcher !== undefined,
+    batching: decoder.slots > 1 || decoder.rows > 1,
     /** Stops accepting connections, lets the requests in flight finish, then resolves. */
     close(): Promise<void> {
       closing = true;
@@ -256,6 +232,11 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       return inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => { drained = done; });
     },
   };
+}
+
+/** An engine's feed() as a decoder of one sequence at a time (slot 0, one token a step). */
+function oneAtATime(engine: Engine): BatchDecoder {
+  return { slots: 1, rows: 1, step: (_slots, tokens, positions) => engine.feed([tokens[0]], positions[0]) };
 }
 
 function logprobsOf(request: CompletionRequest, lp: TokenLogprob[]): unknown {

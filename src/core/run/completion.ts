@@ -1,12 +1,12 @@
 // OpenAI-style completions on a run: the request checked field by field (an error names the
-// field and its HTTP status), then each choice drawn through the one generate loop, yielded as
-// text pieces that a server can stream: never half a UTF-8 character, never the start of a stop
-// sequence that may yet complete, never past one.
+// field and its HTTP status), how each choice is generated (samplePlan's start and stop), and
+// its text as the tokens arrive, in pieces a server can stream: never half a UTF-8 character,
+// never the start of a stop sequence that may yet complete, never past one.
 
 import { PyRandom } from '../contract/random.js';
 import { decode } from '../contract/tokenizer.js';
 import { UserError } from '../errors.js';
-import { type DrawnToken, type GenerateOptions, generateTokens, samplePlan } from './generate.js';
+import { type DrawnToken, type GenerateOptions, samplePlan } from './generate.js';
 import type { Run } from './run.js';
 
 /** A request the server must refuse: its HTTP status, and the field at fault. */
@@ -133,22 +133,6 @@ export function choiceText(run: Run, request: CompletionRequest) {
 export function choicePlan(run: Run, request: CompletionRequest): GenerateOptions {
   const greedy = request.temperature === 0;
   return samplePlan(run, { temperature: greedy ? 1 : request.temperature, topK: greedy ? 1 : request.topK, prompt: request.prompt, maxTokens: request.maxTokens });
-}
-
-/**
- * One choice, token by token (the caller may stop between any two): drawn from `rng` through
- * the run's generate loop, so with the same seed and settings it is `microgpt sample`'s text.
- */
-export function* completeChoice(run: Run, request: CompletionRequest, rng: PyRandom): Generator<ChoiceEvent, void, void> {
-  const plan = choicePlan(run, request), text = choiceText(run, request);
-  let made = 0;
-  for (const drawn of generateTokens(run.engine, rng, plan)) {
-    made++;
-    const { events, stopped } = text.push(drawn);
-    yield* events;
-    if (stopped) return;
-  }
-  yield* text.end(made >= plan.maxTokens);
 }
 
 function firstStop(text: string, stops: string[], from: number): number {
