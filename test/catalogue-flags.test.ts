@@ -85,7 +85,7 @@ const CASES: [string, () => string[], RegExp][] = [
   ['train --init-std -1', () => ['train', '--init-std', '-1'], /init-std must be >= 0/],
   ['a scalar run with gelu', () => ['train', '--engine', 'scalar', '--activation', 'gelu'], /activation gelu is not supported by the scalar engine yet/],
   ['a scalar run with dropout', () => ['train', '--engine', 'scalar', '--dropout', '0.1'], /dropout 0\.1 is not supported by the scalar engine yet/],
-  ['train --preset nope', () => ['train', '--preset', 'nope'], /unknown preset 'nope'; available: names, shakespeare, speedrun-names, speedrun-shakespeare/],
+  ['train --preset nope', () => ['train', '--preset', 'nope'], /unknown preset 'nope'; available: llama, names, shakespeare, speedrun-names, speedrun-shakespeare/],
   ['train --resume with --engine', () => ['train', '--resume', FLOAT32, '--engine', 'tensor'], /--engine cannot be set with --resume: a resumed run keeps the settings in its checkpoint/],
   ['train --resume with --lr', () => ['train', '--resume', FLOAT32, '--lr', '0.1'], /--lr cannot be set with --resume/],
   ['train --resume of a scalar run with --threads', () => ['train', '--resume', CK, '--threads', '2'], /complete \(step 5 of 5\)|--threads applies to --engine float32/],

@@ -79,7 +79,7 @@ test('bad flags and impossible combinations: one clear message, exit 2', () => {
 });
 
 test('presets: bundled by name, overridable by flags, unknown keys and wrong types fail loudly', () => {
-  assertCleanError(cli('train', '--preset', 'nope'), /unknown preset 'nope'; available: names, shakespeare, speedrun-names, speedrun-shakespeare/);
+  assertCleanError(cli('train', '--preset', 'nope'), /unknown preset 'nope'; available: llama, names, shakespeare, speedrun-names, speedrun-shakespeare/);
   const typo = join(tmp, 'typo.json');
   writeFileSync(typo, JSON.stringify({ 'n-layers': 2 }));
   assertCleanError(cli('train', '--preset', typo), /unknown key "n-layers" \(did you mean "n-layer"\?\)/);

@@ -12,6 +12,7 @@ export interface FlagSpec {
   default?: number | string | boolean;
   defaultText?: string; // shown in --help when the default depends on something else
   choices?: readonly string[];
+  alias?: string; // a second name for the same flag
 }
 
 export type FlagValues = Record<string, number | string | boolean | undefined>;
@@ -79,7 +80,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
 
 /** As parseFlags, and also which flags the user gave (so a preset can fill the others). */
 export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValues; given: Set<string> } {
-  const byName = new Map(specs.map((s) => [s.name, s]));
+  const byName = new Map(specs.flatMap((s) => (s.alias ? [[s.name, s], [s.alias, s]] : [[s.name, s]])));
   const values: FlagValues = {};
   const given = new Set<string>();
   for (const s of specs) values[s.name] = s.default;
@@ -99,8 +100,8 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValu
     else if (spec.type === 'boolean') raw = 'true';
     else if (i + 1 < argv.length) raw = argv[++i];
     else throw new UserError(`--${name} needs a value`);
-    values[name] = convert(spec, raw);
-    given.add(name);
+    values[spec.name] = convert(spec, raw);
+    given.add(spec.name);
   }
   return { values, given };
 }
@@ -108,7 +109,7 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValu
 /** The help text: usage, then one line per flag with its type and default. */
 export function formatHelp(usage: string, specs: FlagSpec[]): string {
   const rows = specs.map((s) => {
-    const arg = s.type === 'boolean' ? '' : s.choices ? ` ${s.choices.join('|')}` : ` <${s.type}>`;
+    const arg = (s.type === 'boolean' ? '' : s.choices ? ` ${s.choices.join('|')}` : ` <${s.type}>`) + (s.alias ? `, --${s.alias}` : '');
     const shown = s.defaultText ?? s.default;
     const def = shown === undefined ? '' : ` (default: ${shown})`;
     return [`  --${s.name}${arg}`, `${s.help}${def}`];

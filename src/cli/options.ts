@@ -10,7 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
 import { dequantizeInt8, int8Bytes, quantizeInt8 } from '../core/contract/quantize.js';
 import type { Checkpoint } from '../core/checkpoint/checkpoint.js';
-import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, SCHEDULES, type TrainConfig,
+import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
 import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
 import { checkDocuments, parseDocuments } from '../core/data/documents.js';
@@ -37,8 +37,16 @@ export const MODEL_FLAGS: FlagSpec[] = [
   { name: 'n-embd', type: 'int', help: 'embedding width', default: DEFAULT_MODEL.nEmbd },
   { name: 'n-head', type: 'int', help: 'attention heads (must divide n-embd)', default: DEFAULT_MODEL.nHead },
   { name: 'block-size', type: 'int', help: 'context length', default: DEFAULT_MODEL.blockSize },
-  { name: 'activation', type: 'string', help: 'MLP activation', default: DEFAULT_MODEL.activation, choices: ACTIVATIONS },
+  { name: 'activation', alias: 'mlp', type: 'string', help: 'the MLP: its activation, or swiglu (gated, SiLU)', default: DEFAULT_MODEL.activation, choices: ACTIVATIONS },
+  { name: 'mlp-hidden', type: 'int', help: "the MLP's hidden width", defaultText: '4 x n-embd' },
   { name: 'norm', type: 'string', help: 'normalisation', default: DEFAULT_MODEL.norm, choices: NORMS },
+  { name: 'norm-weight', type: 'boolean', help: 'every norm has a learned gain', default: DEFAULT_MODEL.normWeight },
+  { name: 'embed-norm', type: 'boolean', help: 'normalise the embeddings before the first block, as the reference does', default: DEFAULT_MODEL.embedNorm },
+  { name: 'final-norm', type: 'boolean', help: 'normalise before the head', default: DEFAULT_MODEL.finalNorm },
+  { name: 'pos', type: 'string', help: 'positions: a learned table, or rotary embeddings (RoPE)', default: DEFAULT_MODEL.pos, choices: POSITIONS },
+  { name: 'rope-theta', type: 'number', help: "RoPE's base", default: DEFAULT_MODEL.ropeTheta },
+  { name: 'n-kv-head', type: 'int', help: 'key/value heads (must divide n-head): fewer is grouped-query attention, 1 multi-query', defaultText: 'n-head' },
+  { name: 'tie-embeddings', type: 'boolean', help: 'the head reuses the token embeddings', default: DEFAULT_MODEL.tieEmbeddings },
   { name: 'dropout', type: 'number', help: 'dropout probability', default: DEFAULT_MODEL.dropout },
   { name: 'init-std', type: 'number', help: "standard deviation of the initial weights (nanoGPT uses 0.02)", default: DEFAULT_MODEL.initStd },
 ];
@@ -137,13 +145,30 @@ export function engineOptions(engine: EngineName, v: FlagValues, given: Set<stri
   return options;
 }
 
+/**
+ * The settings on the road to a Llama, only where they differ from the reference's, so a
+ * reference run's config (and checkpoint) reads as it always has.
+ */
+function architectureFromFlags(v: FlagValues): Partial<ModelConfig> {
+  const out: Partial<ModelConfig> = {};
+  if (v.pos !== undefined && v.pos !== DEFAULT_MODEL.pos) out.pos = v.pos as ModelConfig['pos'];
+  if (out.pos === 'rope' || (v['rope-theta'] !== undefined && v['rope-theta'] !== DEFAULT_MODEL.ropeTheta)) out.ropeTheta = v['rope-theta'] as number;
+  if (v['n-kv-head'] !== undefined) out.nKvHead = v['n-kv-head'] as number;
+  if (v['mlp-hidden'] !== undefined) out.mlpHidden = v['mlp-hidden'] as number;
+  if (v['norm-weight'] === true) out.normWeight = true;
+  if (v['tie-embeddings'] === true) out.tieEmbeddings = true;
+  if (v['final-norm'] === true) out.finalNorm = true;
+  if (v['embed-norm'] === false) out.embedNorm = false;
+  return out;
+}
+
 /** The model and training settings the flags give. */
 export function settingsFromFlags(v: FlagValues): { model: Omit<ModelConfig, 'vocabSize'>; train: TrainConfig } {
   return {
     model: {
       nLayer: v['n-layer'] as number, nEmbd: v['n-embd'] as number, nHead: v['n-head'] as number,
       blockSize: v['block-size'] as number, activation: v.activation as never, norm: v.norm as never, dropout: v.dropout as number,
-      initStd: v['init-std'] as number,
+      initStd: v['init-std'] as number, ...architectureFromFlags(v),
     },
     train: {
       ...DEFAULT_TRAIN,

@@ -118,7 +118,8 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const isHex32 = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{8}$/.test(x);
 const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-const MODEL_KEYS = ['vocabSize', 'nLayer', 'nEmbd', 'nHead', 'blockSize', 'initStd', 'activation', 'norm', 'dropout'];
+const MODEL_KEYS = ['vocabSize', 'nLayer', 'nEmbd', 'nHead', 'blockSize', 'initStd', 'activation', 'norm', 'dropout',
+  'pos', 'ropeTheta', 'nKvHead', 'mlpHidden', 'normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'];
 const TRAIN_KEYS = ['steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'epsAdam', 'schedule', 'warmupSteps', 'gradClip',
   'weightDecay', 'gradAccum'];
 const REQUIRED_MODEL_KEYS = MODEL_KEYS.slice(0, 6);

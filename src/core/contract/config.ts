@@ -13,15 +13,26 @@ export interface ModelConfig {
   initStd: number;   // standard deviation of the Gaussian initialisation
   // Beyond the reference (optional so older configs stay valid; absent means the reference's
   // choice). The scalar engine implements only the reference model.
-  activation?: Activation; // of the MLP: relu (reference), relu2 = relu(x)^2, gelu (tanh form)
+  activation?: Activation; // of the MLP: relu (reference), relu2 = relu(x)^2, gelu (tanh form), swiglu (gated)
   norm?: Norm;             // rmsnorm (reference, no gain) or layernorm
   dropout?: number;        // probability in [0, 1); 0 (reference) is off
+  // The road to a Llama (each optional; absent means the reference's choice).
+  pos?: Position;          // learned: a wpe table (reference); rope: rotary embeddings of q and k, no table
+  ropeTheta?: number;      // rope's base: pair i of a head turns by pos * theta^(-2i/headDim); 10000
+  nKvHead?: number;        // key/value heads, shared by nHead / nKvHead query heads each; nHead (reference)
+  mlpHidden?: number;      // the MLP's hidden width; 4 * nEmbd (reference)
+  normWeight?: boolean;    // every norm multiplies by a learned gain (initialised to 1); false (reference)
+  tieEmbeddings?: boolean; // the head reuses wte (no lm_head matrix); false (reference)
+  finalNorm?: boolean;     // a norm before the head; false (reference)
+  embedNorm?: boolean;     // a norm of the embeddings before the first block; true (reference)
 }
 
-export type Activation = 'relu' | 'relu2' | 'gelu';
+export type Activation = 'relu' | 'relu2' | 'gelu' | 'swiglu';
 export type Norm = 'rmsnorm' | 'layernorm';
+export type Position = 'learned' | 'rope';
 export type Schedule = 'linear' | 'cosine' | 'constant';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'relu2', 'gelu'];
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'relu2', 'gelu', 'swiglu'];
+export const POSITIONS: readonly Position[] = ['learned', 'rope'];
 export const NORMS: readonly Norm[] = ['rmsnorm', 'layernorm'];
 export const SCHEDULES: readonly Schedule[] = ['linear', 'cosine', 'constant'];
 
@@ -41,10 +52,38 @@ export interface TrainConfig {
   gradAccum?: number;   // micro-batches of batchSize per optimizer step; 1 (reference) is none
 }
 
-export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize'> = {
+/** The reference's choices; nKvHead and mlpHidden follow from nHead and nEmbd (see below). */
+export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize' | 'nKvHead' | 'mlpHidden'> = {
   nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08,
   activation: 'relu', norm: 'rmsnorm', dropout: 0,
+  pos: 'learned', ropeTheta: 10000, normWeight: false, tieEmbeddings: false, finalNorm: false, embedNorm: true,
 };
+
+/** Key/value heads: nHead unless grouped-query (fewer) or multi-query (one) attention asks. */
+export const kvHeads = (c: ModelConfig): number => c.nKvHead ?? c.nHead;
+/** The MLP's hidden width: 4 * nEmbd unless set. A swiglu MLP has two matrices of it going in. */
+export const mlpHidden = (c: ModelConfig): number => c.mlpHidden ?? 4 * c.nEmbd;
+/** Width of a q|k|v row: nHead query heads, then kvHeads key heads and as many value heads. */
+export const qkvWidth = (c: ModelConfig): number => c.nEmbd + 2 * kvHeads(c) * (c.nEmbd / c.nHead);
+
+/**
+ * The settings of `c` beyond the reference model: a feature name for each (engines list
+ * those they implement) and the setting as the flags spell it, for messages.
+ */
+export function beyondReference(c: ModelConfig): [feature: string, setting: string][] {
+  const out: [string, string][] = [];
+  if ((c.activation ?? 'relu') !== 'relu') out.push([c.activation!, `activation ${c.activation}`]);
+  if ((c.norm ?? 'rmsnorm') !== 'rmsnorm') out.push([c.norm!, `norm ${c.norm}`]);
+  if ((c.dropout ?? 0) > 0) out.push(['dropout', `dropout ${c.dropout}`]);
+  if ((c.pos ?? 'learned') === 'rope') out.push(['rope', 'pos rope']);
+  if (kvHeads(c) !== c.nHead) out.push(['n-kv-head', `n-kv-head ${kvHeads(c)}`]);
+  if (mlpHidden(c) !== 4 * c.nEmbd) out.push(['mlp-hidden', `mlp-hidden ${mlpHidden(c)}`]);
+  if (c.normWeight) out.push(['norm-weight', 'norm-weight']);
+  if (c.tieEmbeddings) out.push(['tie-embeddings', 'tie-embeddings']);
+  if (c.finalNorm) out.push(['final-norm', 'final-norm']);
+  if (c.embedNorm === false) out.push(['no-embed-norm', 'embed-norm false']);
+  return out;
+}
 
 export const DEFAULT_TRAIN: Required<TrainConfig> = {
   steps: 1000, batchSize: 1, learningRate: 0.01, beta1: 0.85, beta2: 0.99, epsAdam: 1e-8,
@@ -99,6 +138,21 @@ export function validateModelConfig(c: ModelConfig): void {
   requireChoice('activation', c.activation, ACTIVATIONS);
   requireChoice('norm', c.norm, NORMS);
   if (c.dropout !== undefined) requireRange('dropout', c.dropout, 0, 1, true);
+  requireChoice('pos', c.pos, POSITIONS);
+  if (c.ropeTheta !== undefined && !(typeof c.ropeTheta === 'number' && c.ropeTheta > 1 && Number.isFinite(c.ropeTheta))) {
+    throw new UserError(`rope-theta must be > 1, got ${c.ropeTheta}`);
+  }
+  if (c.pos === 'rope' && (c.nEmbd / c.nHead) % 2 !== 0) {
+    throw new UserError(`rope turns pairs of a head's dimensions: n-embd / n-head (${c.nEmbd / c.nHead}) must be even`);
+  }
+  if (c.nKvHead !== undefined) {
+    requireInt('n-kv-head', c.nKvHead, 1, c.nHead);
+    if (c.nHead % c.nKvHead !== 0) throw new UserError(`n-head (${c.nHead}) must be divisible by n-kv-head (${c.nKvHead})`);
+  }
+  if (c.mlpHidden !== undefined) requireInt('mlp-hidden', c.mlpHidden, 1, LIMITS.nEmbd * 8);
+  for (const key of ['normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'] as const) {
+    if (c[key] !== undefined && typeof c[key] !== 'boolean') throw new UserError(`${key} must be true or false, got ${String(c[key])}`);
+  }
 }
 
 export function validateTrainConfig(c: TrainConfig): void {

@@ -1,38 +1,52 @@
-// The parameter contract both engines share: names, shapes and order as in the Python
+// The parameter contract every engine shares: names, shapes and order as in the Python
 // state dict, all in one flat buffer, initialised from the seeded stream in that order.
+// The reference model's layout is wte, wpe, lm_head, then six matrices per layer; the
+// settings beyond it drop some (wpe with rope, lm_head when tied) and add norm gains.
 
-import type { ModelConfig } from './config.js';
+import { type ModelConfig, kvHeads, mlpHidden } from './config.js';
 import type { PyRandom } from './random.js';
 
 /** One weight matrix: `rows x cols`, row-major, at `offset` in the flat buffer. */
 export interface ParamSpec {
   name: string;
   rows: number;
-  cols: number;
+  cols: number; // a norm's gain is one row of nEmbd
   offset: number;
   size: number;
+  init: 'normal' | 'ones'; // a Gaussian draw per entry, or 1 (a gain; draws nothing)
 }
 
-/** Every matrix in state-dict order: wte, wpe, lm_head, then each layer's six. */
+/**
+ * Every matrix in state-dict order: wte, wpe (learned positions), lm_head (untied), the
+ * embeddings' gain, then each layer's (attn_norm gain,) wq, wk, wv, wo, (mlp_norm gain,)
+ * fc1, fc2, and the final norm's gain. wk and wv have kvHeads * headDim rows; a swiglu
+ * fc1 holds the gate's mlpHidden rows, then the up projection's.
+ */
 export function paramLayout(c: ModelConfig): ParamSpec[] {
-  const shapes: [string, number, number][] = [
-    ['wte', c.vocabSize, c.nEmbd],
-    ['wpe', c.blockSize, c.nEmbd],
-    ['lm_head', c.vocabSize, c.nEmbd],
-  ];
+  const C = c.nEmbd, H = mlpHidden(c), KV = kvHeads(c) * (C / c.nHead);
+  const gains = c.normWeight === true;
+  const shapes: [string, number, number, ParamSpec['init']][] = [['wte', c.vocabSize, C, 'normal']];
+  if ((c.pos ?? 'learned') === 'learned') shapes.push(['wpe', c.blockSize, C, 'normal']);
+  if (!c.tieEmbeddings) shapes.push(['lm_head', c.vocabSize, C, 'normal']);
+  if (gains && c.embedNorm !== false) shapes.push(['embed_norm', 1, C, 'ones']);
   for (let i = 0; i < c.nLayer; i++) {
+    if (gains) shapes.push([`layer${i}.attn_norm`, 1, C, 'ones']);
     shapes.push(
-      [`layer${i}.attn_wq`, c.nEmbd, c.nEmbd],
-      [`layer${i}.attn_wk`, c.nEmbd, c.nEmbd],
-      [`layer${i}.attn_wv`, c.nEmbd, c.nEmbd],
-      [`layer${i}.attn_wo`, c.nEmbd, c.nEmbd],
-      [`layer${i}.mlp_fc1`, 4 * c.nEmbd, c.nEmbd],
-      [`layer${i}.mlp_fc2`, c.nEmbd, 4 * c.nEmbd],
+      [`layer${i}.attn_wq`, C, C, 'normal'],
+      [`layer${i}.attn_wk`, KV, C, 'normal'],
+      [`layer${i}.attn_wv`, KV, C, 'normal'],
+      [`layer${i}.attn_wo`, C, C, 'normal'],
+    );
+    if (gains) shapes.push([`layer${i}.mlp_norm`, 1, C, 'ones']);
+    shapes.push(
+      [`layer${i}.mlp_fc1`, c.activation === 'swiglu' ? 2 * H : H, C, 'normal'],
+      [`layer${i}.mlp_fc2`, C, H, 'normal'],
     );
   }
+  if (gains && c.finalNorm) shapes.push(['norm_f', 1, C, 'ones']);
   let offset = 0;
-  return shapes.map(([name, rows, cols]) => {
-    const spec = { name, rows, cols, offset, size: rows * cols };
+  return shapes.map(([name, rows, cols, init]) => {
+    const spec = { name, rows, cols, offset, size: rows * cols, init };
     offset += spec.size;
     return spec;
   });
@@ -42,10 +56,12 @@ export function paramCount(c: ModelConfig): number {
   return paramLayout(c).reduce((n, p) => n + p.size, 0);
 }
 
-/** Fresh weights: one gauss(0, initStd) draw per entry, in layout order, row by row. */
+/** Fresh weights: one gauss(0, initStd) draw per entry, in layout order, row by row; gains 1. */
 export function initParams(c: ModelConfig, rng: PyRandom): Float64Array {
   const weights = new Float64Array(paramCount(c)); // (numParams,)
-  for (let i = 0; i < weights.length; i++) weights[i] = rng.gauss(0, c.initStd);
+  for (const p of paramLayout(c)) {
+    for (let i = p.offset; i < p.offset + p.size; i++) weights[i] = p.init === 'ones' ? 1 : rng.gauss(0, c.initStd);
+  }
   return weights;
 }
 

@@ -3,7 +3,7 @@
 // the reference it implements, whether it takes threads, what memory it needs) and builds
 // it; asking an engine for something it lacks is a clear error, never a silent fallback.
 
-import type { ModelConfig, TrainConfig } from '../contract/config.js';
+import { type ModelConfig, type TrainConfig, beyondReference } from '../contract/config.js';
 import { type Engine, type EngineName, ENGINE_NAMES, MAX_THREADS, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
@@ -14,8 +14,9 @@ import type { SpawnWorker } from '../wasm/threads.js';
 
 export { MAX_THREADS };
 
-/** Settings beyond the reference model; an engine lists those it implements. */
-export type EngineFeature = 'relu2' | 'gelu' | 'layernorm' | 'dropout' | 'grad-clip' | 'weight-decay';
+/** Settings beyond the reference model (beyondReference's names); an engine lists those it implements. */
+export type EngineFeature = 'relu2' | 'gelu' | 'swiglu' | 'layernorm' | 'dropout' | 'rope' | 'n-kv-head' | 'mlp-hidden'
+  | 'norm-weight' | 'tie-embeddings' | 'final-norm' | 'no-embed-norm' | 'grad-clip' | 'weight-decay';
 
 /** How to run an engine, beyond the model and training settings. */
 export interface EngineOptions {
@@ -95,17 +96,14 @@ export function engineSpec(name: unknown): EngineSpec {
 
 /** Throws a UserError naming the first setting or option that the engine does not take. */
 export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train: TrainConfig, options: EngineOptions = {}): void {
-  const needed: [EngineFeature | null, string][] = [
-    [config.activation === 'relu2' || config.activation === 'gelu' ? config.activation : null, `activation ${config.activation}`],
-    [config.norm === 'layernorm' ? 'layernorm' : null, 'norm layernorm'],
-    [config.dropout ? 'dropout' : null, `dropout ${config.dropout}`],
-    [train.gradClip ? 'grad-clip' : null, `grad-clip ${train.gradClip}`],
-    [train.weightDecay ? 'weight-decay' : null, `weight-decay ${train.weightDecay}`],
-  ];
-  for (const [feature, setting] of needed) {
-    if (feature !== null && !spec.features.includes(feature)) {
-      throw new UserError(`${setting} is not supported by the ${spec.name} engine yet (it implements the reference model)`);
-    }
+  const needed = beyondReference(config) as [EngineFeature, string][];
+  if (train.gradClip) needed.push(['grad-clip', `grad-clip ${train.gradClip}`]);
+  if (train.weightDecay) needed.push(['weight-decay', `weight-decay ${train.weightDecay}`]);
+  const missing = needed.filter(([feature]) => !spec.features.includes(feature));
+  if (missing.length > 0) {
+    const others = SPECS.filter((s) => missing.every(([f]) => s.features.includes(f))).map((s) => s.name);
+    const which = others.length > 0 ? ` (the ${others.join(' and ')} engine${others.length > 1 ? 's do' : ' does'})` : '';
+    throw new UserError(`${missing.map(([, setting]) => setting).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not supported by the ${spec.name} engine yet${which}`);
   }
   if (options.threads !== undefined && !spec.takesThreads) {
     throw new UserError(`the ${spec.name} engine computes on one thread; threads apply to the float32 engine`);
