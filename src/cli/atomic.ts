@@ -2,31 +2,67 @@
 // rename it over the target, then flush the directory that records the rename. A crash, a
 // Ctrl-C or a power loss at any moment leaves either the old file or the new one, whole.
 
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** The temporary name writeFileAtomic uses for `path` in this process. */
 export function tempPath(path: string): string {
   return `${path}.${process.pid}.tmp`;
 }
 
+/** Writes `data` to a new file at `path` and flushes it to the disk. */
+function writeFileSynced(path: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+    fsyncSync(fd); // the data is on the disk before a name points at it
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = tempPath(path);
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w', 0o644);
-    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
-    fsyncSync(fd); // the data is on the disk before the name points at it
-    closeSync(fd);
-    fd = undefined;
+    writeFileSynced(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;
   }
   syncDirectory(dirname(path));
+}
+
+/**
+ * Creates the directory `dir` holding `files` (relative paths, '/' between folders), whole or
+ * not at all: they are written under a temporary name beside it, flushed, then renamed to
+ * `dir`. An existing `dir` is never replaced.
+ */
+export function writeDirectoryAtomic(dir: string, files: Map<string, string | Uint8Array>): void {
+  const tmp = tempPath(dir);
+  try {
+    mkdirSync(dirname(dir), { recursive: true });
+    rmSync(tmp, { recursive: true, force: true }); // a crashed earlier attempt of this very process id
+    mkdirSync(tmp);
+    const folders = new Set<string>([tmp]);
+    for (const [name, data] of files) {
+      const path = join(tmp, name);
+      if (!folders.has(dirname(path))) {
+        mkdirSync(dirname(path), { recursive: true });
+        folders.add(dirname(path));
+      }
+      writeFileSynced(path, data);
+    }
+    for (const folder of [...folders].reverse()) syncDirectory(folder);
+    // rename() would replace an empty directory: the caller refused an existing one, check again
+    if (existsSync(dir)) throw Object.assign(new Error(`${dir} appeared while it was being written`), { code: 'EEXIST' });
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  syncDirectory(dirname(dir));
 }
 
 /** Flushes a directory's entries (a rename or an unlink in it) to the disk. */

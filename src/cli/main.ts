@@ -6,6 +6,7 @@ import { KernelThreadError, UserError } from '../core/errors.js';
 import { enableRelaxedSimd } from '../node/kernel-thread.js';
 import { benchJob } from './bench-job.js';
 import { evalJob } from './eval-job.js';
+import { exportJob } from './export-job.js';
 import { mainJob } from './main-job.js';
 import { sampleJob } from './sample-job.js';
 import { serveJob } from './serve-job.js';
@@ -20,6 +21,7 @@ const COMMANDS = new Map<string, (argv: string[]) => Promise<number>>([
   ['bench', benchJob],
   ['tokenizer', tokenizerJob],
   ['serve', serveJob],
+  ['export', exportJob],
 ]);
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 // The .safetensors format: an 8-byte header length, a JSON header naming each tensor's dtype,
 // shape and byte range, then the raw little-endian data. Ours are float64 in the parameter
-// layout's names and order, so Python's safetensors reads them as they are.
+// layout's names and order, so Python's safetensors reads them as they are; an export for other
+// tools may write float32 (rounded to nearest), which is all they read.
 
 import { UserError } from '../errors.js';
 
@@ -11,14 +12,15 @@ export interface Tensor {
   data: Float64Array; // (product of shape,)
 }
 
-/** A .safetensors file of `tensors` in the given order, with string `metadata`. */
-export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string> = {}): Uint8Array {
+/** A .safetensors file of `tensors` in the given order, with string `metadata`, stored as `dtype`. */
+export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, string> = {}, dtype: 'F64' | 'F32' = 'F64'): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
+  const width = dtype === 'F64' ? 8 : 4;
   let dataLen = 0;
   for (const t of tensors) {
     if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new Error(`${t.name}: shape [${t.shape}] does not hold ${t.data.length} values`);
-    header[t.name] = { dtype: 'F64', shape: t.shape, data_offsets: [dataLen, dataLen + 8 * t.data.length] };
-    dataLen += 8 * t.data.length;
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [dataLen, dataLen + width * t.data.length] };
+    dataLen += width * t.data.length;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLen = Math.ceil(json.length / 8) * 8; // space-padded so the data is 8-byte aligned
@@ -29,7 +31,8 @@ export function encodeSafetensors(tensors: Tensor[], metadata: Record<string, st
   out.set(json, 8);
   let pos = 8 + headerLen;
   for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++, pos += 8) view.setFloat64(pos, t.data[i], true);
+    if (dtype === 'F64') for (let i = 0; i < t.data.length; i++, pos += 8) view.setFloat64(pos, t.data[i], true);
+    else for (let i = 0; i < t.data.length; i++, pos += 4) view.setFloat32(pos, t.data[i], true);
   }
   return out;
 }
