@@ -31,7 +31,7 @@ export const MAIN_FLAGS: FlagSpec[] = [
 ];
 
 const USAGE = `Usage: microgpt [options]
-       microgpt train|sample|eval|bench|tokenizer|serve [options]   (see microgpt <command> --help)
+       microgpt train|sample|eval|bench|tokenizer|serve|export [options]   (see microgpt <command> --help)
 
 Trains a GPT on a text file (one document per line; the bundled names by default) and
 prints samples, exactly as the Python reference microgpt.py does with the same settings.
@@ -42,7 +42,8 @@ Commands:
   eval    loss and bits per character of a checkpoint on a file
   bench   time training steps on each engine
   tokenizer  train, apply and inspect a byte-level BPE tokenizer (minbpe's .model files)
-  serve   a checkpoint behind OpenAI's completions API (POST /v1/completions)`;
+  serve   a checkpoint behind OpenAI's completions API (POST /v1/completions)
+  export  a checkpoint as a Hugging Face model folder or an ONNX graph`;
 
 /** The reference's settings for what the main job has no flag for. */
 const REFERENCE_ONLY = { activation: 'relu', norm: 'rmsnorm', dropout: 0, 'init-std': 0.08, 'grad-accum': 1, schedule: 'linear',
