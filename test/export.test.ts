@@ -221,8 +221,20 @@ test('export --format hf writes the whole folder, and transformers.js generates 
     const ours = cli('sample', '--from', run, '--top-k', '1', '--samples', '1', '--prompt', prompt, '--engine', 'tensor');
     assert.equal(ours.code, 0, ours.err);
     const expected = ours.out.replace(/^sample +1: /, '').replace(/\n$/, '');
-    const [theirs] = await generator(prompt, { do_sample: false }) as { generated_text: string }[];
+    // max_new_tokens null lifts the pipeline's own default (256), so generation_config.json's max_length stops it
+    const [theirs] = await generator(prompt, { do_sample: false, max_new_tokens: null as unknown as number }) as { generated_text: string }[];
     assert.equal(theirs.generated_text, expected, `prompt ${JSON.stringify(prompt)}`);
   }
   await generator.dispose();
+});
+
+test('export --format onnx writes the graph of any model, with its tokenizer', { skip: ONNX }, () => {
+  const tok = buildTokenizer(['emma', 'olivia']);
+  const ckpt = join(tmp, 'ckpt-onnx');
+  saveCheckpoint(ckpt, checkpointOf({ vocabSize: 0, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08 }, tok, 'lines'));
+  const out = join(tmp, 'onnx-reference');
+  const r = cli('export', '--from', ckpt, '--format', 'onnx', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(readdirSync(out).sort(), ['model.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+  assert.ok(readFileSync(join(out, 'model.onnx')).length > 4 * 16 * 16, 'the weights are in the graph');
 });
