@@ -24,6 +24,7 @@ import { type Tokenizer, buildTokenizer, decode, encode, tokenizerFromBpe } from
 import { hfConfig, hfTensors, llamaMisfits } from '../src/core/export/hf-model.js';
 import { type StartsWith, hfSpecialTokensMap, hfTokenizerConfig, hfTokenizerJson } from '../src/core/export/hf-tokenizer.js';
 import { saveCheckpoint } from '../src/cli/checkpoint-files.js';
+import { EXPORT_FLAGS } from '../src/cli/export-job.js';
 import { encodeOnnx } from '../src/cli/onnx-file.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
@@ -166,6 +167,24 @@ test('tokenizer.json: byte-level BPE (GPT-4, GPT-2 and no split pattern, special
       assert.deepEqual(hf.encode(text), [tok.bos, ...ids]);
       assert.equal(hf.decode([tok.bos, ...ids], { skip_special_tokens: true }), decode(tok, ids).replace('<|endoftext|>', ''));
     }
+  }
+});
+
+test('a BPE vocabulary with two tokens of the same bytes is refused: the format maps each string to one id', () => {
+  const [a, b, c] = [97, 98, 99];
+  const merges = [{ left: a, right: b, id: 256 }, { left: b, right: c, id: 257 }, { left: 256, right: c, id: 258 }, { left: a, right: 257, id: 259 }];
+  const tok = tokenizerFromBpe(createBpeTokenizer('gpt4', merges));
+  assert.throws(() => hfTokenizerJson(tok, 'bos'), /BPE tokens 258 and 259 are the same bytes/);
+});
+
+test('export --help lists every flag with its default', () => {
+  const r = cli('export', '--help');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^Usage: microgpt export/);
+  for (const s of EXPORT_FLAGS) {
+    const line = r.out.split('\n').find((l) => l.startsWith(`  --${s.name} `) || l === `  --${s.name}`);
+    assert.ok(line, `--help lists --${s.name}`);
+    if (s.default !== undefined) assert.ok(line.includes(`(default: ${s.default})`), line);
   }
 });
 
