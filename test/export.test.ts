@@ -30,6 +30,7 @@ import { encodeOnnx } from '../src/cli/onnx-file.js';
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-export-'));
 const SHAKESPEARE = readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8');
+const NAMES = readFileSync(new URL('../../data/names.txt', import.meta.url), 'utf8').split('\n').slice(0, 2000);
 // nothing is downloaded: transformers.js reads the folders written here
 env.allowRemoteModels = false;
 env.localModelPath = tmp;
@@ -219,32 +220,48 @@ const ONNX = (() => {
   }
 })();
 
-test('export --format hf writes the whole folder, and transformers.js generates the same greedy text as microgpt sample', { skip: ONNX }, async () => {
-  const data = join(tmp, 'names.txt');
-  writeFileSync(data, readFileSync(new URL('../../data/names.txt', import.meta.url), 'utf8').split('\n').slice(0, 2000).join('\n'));
-  const run = join(tmp, 'run-llama');
+/** Trains a tiny llama-preset lines model (tensor engine) on `lines` and exports it as a Hugging Face folder. */
+function trainAndExport(name: string, lines: string[], extra: string[]): { run: string; out: string } {
+  const data = join(tmp, `${name}.txt`);
+  writeFileSync(data, lines.join('\n'));
+  const run = join(tmp, `run-${name}`), out = join(tmp, `hf-${name}`);
   const trained = cli('train', '--preset', 'llama', '--data', data, '--format', 'lines', '--n-embd', '16', '--n-head', '4', '--n-kv-head', '2',
-    '--mlp-hidden', '24', '--block-size', '16', '--n-layer', '2', '--steps', '60', '--batch-size', '4', '--warmup-steps', '5',
-    '--eval-every', '0', '--val-fraction', '0', '--engine', 'tensor', '--out', run, '--quiet');
+    '--mlp-hidden', '24', '--block-size', '16', '--n-layer', '2', '--steps', '100', '--batch-size', '4', '--warmup-steps', '5',
+    '--eval-every', '0', '--val-fraction', '0', '--engine', 'tensor', '--out', run, '--quiet', ...extra);
   assert.equal(trained.code, 0, trained.err);
-  const out = join(tmp, 'hf-llama');
   const r = cli('export', '--from', run, '--out', out);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'generation_config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json',
-    'tokenizer.json', 'tokenizer_config.json']);
-  assert.deepEqual(readdirSync(join(out, 'onnx')), ['model.onnx']);
-  assertCleanError(cli('export', '--from', run, '--out', out), /already exists/);
+  return { run, out };
+}
 
-  const generator = await pipeline('text-generation', 'hf-llama', { dtype: 'fp32' });
-  for (const prompt of ['', 'a', 'mar', 'jo']) {
-    const ours = cli('sample', '--from', run, '--top-k', '1', '--samples', '1', '--prompt', prompt, '--engine', 'tensor');
-    assert.equal(ours.code, 0, ours.err);
-    const expected = ours.out.replace(/^sample +1: /, '').replace(/\n$/, '');
-    // max_new_tokens null lifts the pipeline's own default (256), so generation_config.json's max_length stops it
-    const [theirs] = await generator(prompt, { do_sample: false, max_new_tokens: null as unknown as number }) as { generated_text: string }[];
-    assert.equal(theirs.generated_text, expected, `prompt ${JSON.stringify(prompt)}`);
+test('export --format hf writes the whole folder, and transformers.js generates the same greedy text as microgpt sample', { skip: ONNX }, async () => {
+  const models: [string, string[], string[], string[]][] = [
+    // the last prompt leaves room for one token: the context's end, not BOS, stops it
+    ['chars', NAMES, [], ['', 'a', 'mar', 'jo', 'anna', 'mmmmmmmmmmmmmmm']],
+    ['bpe-tied', SHAKESPEARE.split('\n').filter((l) => l.length > 20).slice(0, 2000),
+      ['--tokenizer', fileURLToPath(new URL('../../data/tinyshakespeare-512.model', import.meta.url)), '--tie-embeddings'], ['', 'a', 'The king', 'What']],
+  ];
+  for (const [name, lines, extra, prompts] of models) {
+    const { run, out } = trainAndExport(name, lines, extra);
+    assert.deepEqual(readdirSync(out).sort(), ['config.json', 'generation_config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json',
+      'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(readdirSync(join(out, 'onnx')), ['model.onnx']);
+    assertCleanError(cli('export', '--from', run, '--out', out), /already exists/);
+
+    const generator = await pipeline('text-generation', `hf-${name}`, { dtype: 'fp32' });
+    const texts: string[] = [];
+    for (const prompt of prompts) {
+      const ours = cli('sample', '--from', run, '--top-k', '1', '--samples', '1', '--prompt', prompt, '--engine', 'tensor');
+      assert.equal(ours.code, 0, ours.err);
+      const expected = ours.out.replace(/^sample +1: /, '').replace(/\n$/, '');
+      // max_new_tokens null lifts the pipeline's own default (256), so generation_config.json's max_length stops it
+      const [theirs] = await generator(prompt, { do_sample: false, max_new_tokens: null as unknown as number }) as { generated_text: string }[];
+      assert.equal(theirs.generated_text, expected, `${name}: prompt ${JSON.stringify(prompt)}`);
+      texts.push(expected);
+    }
+    assert.ok(texts.filter((t, i) => t.length > prompts[i].length).length >= 2, `${name}: the model writes something (${JSON.stringify(texts)})`);
+    await generator.dispose();
   }
-  await generator.dispose();
 });
 
 test('export --format onnx writes the graph of any model, with its tokenizer', { skip: ONNX }, () => {
