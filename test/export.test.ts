@@ -230,12 +230,12 @@ const TRAINS_LLAMA = (() => {
   }
 })();
 
-/** Trains a tiny llama-preset lines model (tensor engine) on `lines` and exports it as a Hugging Face folder. */
-function trainAndExport(name: string, lines: string[], extra: string[]): { run: string; out: string } {
-  const data = join(tmp, `${name}.txt`);
-  writeFileSync(data, lines.join('\n'));
+/** Trains a tiny llama-preset model (tensor engine) on `data` and exports it as a Hugging Face folder. */
+function trainAndExport(name: string, data: string, format: 'lines' | 'text', extra: string[]): { run: string; out: string } {
+  const file = join(tmp, `${name}.txt`);
+  writeFileSync(file, data);
   const run = join(tmp, `run-${name}`), out = join(tmp, `hf-${name}`);
-  const trained = cli('train', '--preset', 'llama', '--data', data, '--format', 'lines', '--n-embd', '16', '--n-head', '4', '--n-kv-head', '2',
+  const trained = cli('train', '--preset', 'llama', '--data', file, '--format', format, '--n-embd', '16', '--n-head', '4', '--n-kv-head', '2',
     '--mlp-hidden', '24', '--block-size', '16', '--n-layer', '2', '--steps', '100', '--batch-size', '4', '--warmup-steps', '5',
     '--eval-every', '0', '--val-fraction', '0', '--engine', 'tensor', '--out', run, '--quiet', ...extra);
   assert.equal(trained.code, 0, trained.err);
@@ -245,14 +245,20 @@ function trainAndExport(name: string, lines: string[], extra: string[]): { run: 
 }
 
 test('export --format hf writes the whole folder, and transformers.js generates the same greedy text as microgpt sample', { skip: TRAINS_LLAMA }, async () => {
-  const models: [string, string[], string[], string[]][] = [
+  const bpe = ['--tokenizer', fileURLToPath(new URL('../../data/tinyshakespeare-512.model', import.meta.url))];
+  const lines = SHAKESPEARE.split('\n').filter((l) => l.length > 20).slice(0, 2000).join('\n');
+  // [name, data, format, train flags, prompts]; a lines model's sample stops at BOS or the context's end, as
+  // generation_config.json says (max_new_tokens null lifts the pipeline's default of 256); a text model's runs
+  // for a number of tokens (8 here), within the context
+  const models: [string, string, 'lines' | 'text', string[], string[]][] = [
     // the last prompt leaves room for one token: the context's end, not BOS, stops it
-    ['chars', NAMES, [], ['', 'a', 'mar', 'jo', 'anna', 'mmmmmmmmmmmmmmm']],
-    ['bpe-tied', SHAKESPEARE.split('\n').filter((l) => l.length > 20).slice(0, 2000),
-      ['--tokenizer', fileURLToPath(new URL('../../data/tinyshakespeare-512.model', import.meta.url)), '--tie-embeddings'], ['', 'a', 'The king', 'What']],
+    ['chars', NAMES.join('\n'), 'lines', [], ['', 'a', 'mar', 'jo', 'anna', 'mmmmmmmmmmmmmmm']],
+    ['bpe-tied', lines, 'lines', [...bpe, '--tie-embeddings'], ['', 'a', 'The king', 'What']],
+    ['text-chars', SHAKESPEARE.slice(0, 50000), 'text', [], ['First', 'The king ', 'a']],
+    ['text-bpe', SHAKESPEARE.slice(0, 50000), 'text', bpe, ['First', 'The king ']],
   ];
-  for (const [name, lines, extra, prompts] of models) {
-    const { run, out } = trainAndExport(name, lines, extra);
+  for (const [name, data, format, extra, prompts] of models) {
+    const { run, out } = trainAndExport(name, data, format, extra);
     assert.deepEqual(readdirSync(out).sort(), ['config.json', 'generation_config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json',
       'tokenizer.json', 'tokenizer_config.json']);
     assert.deepEqual(readdirSync(join(out, 'onnx')), ['model.onnx']);
@@ -261,11 +267,11 @@ test('export --format hf writes the whole folder, and transformers.js generates 
     const generator = await pipeline('text-generation', `hf-${name}`, { dtype: 'fp32' });
     const texts: string[] = [];
     for (const prompt of prompts) {
-      const ours = cli('sample', '--from', run, '--top-k', '1', '--samples', '1', '--prompt', prompt, '--engine', 'tensor');
+      const length = format === 'text' ? ['--max-tokens', '8'] : [];
+      const ours = cli('sample', '--from', run, '--top-k', '1', '--samples', '1', '--prompt', prompt, '--engine', 'tensor', ...length);
       assert.equal(ours.code, 0, ours.err);
-      const expected = ours.out.replace(/^sample +1: /, '').replace(/\n$/, '');
-      // max_new_tokens null lifts the pipeline's own default (256), so generation_config.json's max_length stops it
-      const [theirs] = await generator(prompt, { do_sample: false, max_new_tokens: null as unknown as number }) as { generated_text: string }[];
+      const expected = format === 'text' ? ours.out.replace(/\n$/, '') : ours.out.replace(/^sample +1: /, '').replace(/\n$/, '');
+      const [theirs] = await generator(prompt, { do_sample: false, max_new_tokens: (format === 'text' ? 8 : null) as number }) as { generated_text: string }[];
       assert.equal(theirs.generated_text, expected, `${name}: prompt ${JSON.stringify(prompt)}`);
       texts.push(expected);
     }
