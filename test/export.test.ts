@@ -289,4 +289,8 @@ test('export --format onnx writes the graph of any model, with its tokenizer', {
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(readdirSync(out).sort(), ['model.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
   assert.ok(readFileSync(join(out, 'model.onnx')).length > 4 * 16 * 16, 'the weights are in the graph');
+  const file = join(tmp, 'a-file');
+  writeFileSync(file, '');
+  assertCleanError(cli('export', '--from', ckpt, '--format', 'onnx', '--out', join(file, 'sub')), /cannot write .*a-file\/sub \(ENOTDIR/);
+  assert.deepEqual(readdirSync(tmp).filter((n) => n.endsWith('.tmp')), [], 'no temporary folder left');
 });
