@@ -67,7 +67,8 @@ export async function exportJob(argv: string[]): Promise<number> {
     writeDirectoryAtomic(out, files);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`cannot write ${v.out} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')})`);
+    // Node's message names the system call and the temporary path; the code and its reason are what helps
+    throw new UserError(`cannot write ${v.out} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})`);
   }
   process.stdout.write(`exported step ${c.step} of ${v.from} (${paramCount(c.config).toLocaleString('en-US')} parameters) ` +
     `as ${format === 'hf' ? 'a Hugging Face Llama' : 'ONNX'} to ${v.out}: ${[...files.keys()].join(', ')}\n`);
