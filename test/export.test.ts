@@ -179,6 +179,14 @@ test('a BPE vocabulary with two tokens of the same bytes is refused: the format 
   assert.throws(() => hfTokenizerJson(tok, 'bos'), /BPE tokens 258 and 259 are the same bytes/);
 });
 
+test('a BPE token spelt __proto__ is a token like any other', async () => {
+  const text = 'x.__proto__ = __proto__;';
+  const tok = tokenizerFromBpe(trainBpe(text.repeat(50), 265, 'none').tokenizer);
+  assert.ok(tok.bpe!.vocab.some((bytes) => new TextDecoder().decode(bytes) === '__proto__'), 'the tokenizer has the token');
+  const hf = await AutoTokenizer.from_pretrained(tokenizerFolder('bpe-proto', tok, 'text'));
+  assert.deepEqual(hf.encode(text), encode(tok, text));
+});
+
 test('export --help lists every flag with its default', () => {
   const r = cli('export', '--help');
   assert.equal(r.code, 0, r.err);

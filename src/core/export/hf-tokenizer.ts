@@ -45,7 +45,7 @@ function addedToken(id: number, content: string): Record<string, unknown> {
 /** tokenizer.json for `tok`; `starts` says whether encoding puts BOS first. */
 export function hfTokenizerJson(tok: Tokenizer, starts: StartsWith): Record<string, unknown> {
   const bos = bosText(tok);
-  const vocab: Record<string, number> = {};
+  const vocab: Record<string, number> = Object.create(null); // a token may be spelt __proto__
   const added = [];
   let merges: [string, string][] = [];
   let preTokenizer: unknown = null, decoder: unknown = { type: 'Fuse' };
