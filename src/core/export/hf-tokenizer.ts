@@ -47,7 +47,7 @@ export function hfTokenizerJson(tok: Tokenizer, starts: StartsWith): Record<stri
   const bos = bosText(tok);
   const vocab: Record<string, number> = Object.create(null); // a token may be spelt __proto__
   const added = [];
-  let merges: [string, string][] = [];
+  let merges: string[] = [];
   let preTokenizer: unknown = null, decoder: unknown = { type: 'Fuse' };
   if (tok.bpe) {
     const bpe = tok.bpe;
@@ -60,7 +60,8 @@ export function hfTokenizerJson(tok: Tokenizer, starts: StartsWith): Record<stri
       }
       vocab[s] = id;
     }
-    merges = bpe.merges.map((m) => [byteLevel(bpe.vocab[m.left]), byteLevel(bpe.vocab[m.right])]);
+    // "left right": every version of tokenizers reads this form, and a byte-level token has no space (it is Ġ)
+    merges = bpe.merges.map((m) => `${byteLevel(bpe.vocab[m.left])} ${byteLevel(bpe.vocab[m.right])}`);
     for (const [id, text] of bpe.specialIds) added.push(addedToken(id, text));
     const byteLevelPre = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
     preTokenizer = bpe.pattern === 'none' ? byteLevelPre : {
