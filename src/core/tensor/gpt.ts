@@ -72,7 +72,7 @@ export function pack(m: TensorModel, batch: number[][], first: number): number {
 }
 
 /** The buffer a norm site's result is in: the norm's output, or its product with the gain. */
-export const gained = (xhat: Float64Array, yg: Float64Array, g: Float64Array | undefined): Float64Array => (g === undefined ? xhat : yg);
+const gained = (xhat: Float64Array, yg: Float64Array, g: Float64Array | undefined): Float64Array => (g === undefined ? xhat : yg);
 
 /** Where the residual stream starts: the embeddings, or their norm (times its gain). */
 export function streamStart(c: ModelConfig, a: Activations, w: Weights): Float64Array {
