@@ -283,7 +283,7 @@ test('every llama field at its reference value changes nothing, to the bit', () 
 });
 
 for (const label of ['llama', 'llama, tied', 'llama, layernorm, gelu, n-kv-head 1, embed norm']) {
-  test(`${label}: the KV-cache decoder gives the full forward's logits at every position, to the bit`, () => {
+  test(`${label}: the KV-cache decoder gives the full forward's logits at every position, to the bit, however the rows are batched`, () => {
     const config = { ...TINY, ...SETTINGS[label], blockSize: 9 }, V = config.vocabSize;
     const m = createTensorModel(config, weightsFor(config, 4));
     const seqs = [[0, 3, 1, 4, 1, 5, 2, 6, 0], [0, 6, 5, 4, 3, 2, 1, 0]];
@@ -299,6 +299,12 @@ for (const label of ['llama', 'llama, tied', 'llama, layernorm, gelu, n-kv-head 
       const logits = decodeBatchStep(m, state, Int32Array.from(live), Int32Array.from(live, (b) => seqs[b][t]), Int32Array.from(live, () => t), live.length);
       live.forEach((b, r) => assertTensorClose(`sequence ${b} position ${t} logits`, logits.subarray(r * V, (r + 1) * V), full[b].subarray(t * V, (t + 1) * V), 0, Number.MIN_VALUE));
     }
+    // several positions of one sequence in one step (as speculative decoding checks a draft), then the rest
+    const one = createBatchDecodeState(m, 1, 5), seq = seqs[0], zeros = new Int32Array(5);
+    const first = decodeBatchStep(m, one, zeros, Int32Array.from(seq.slice(0, 5)), Int32Array.from([0, 1, 2, 3, 4]), 5);
+    assertTensorClose('positions 0-4 in one step', first.slice(0, 5 * V), full[0].subarray(0, 5 * V), 0, Number.MIN_VALUE);
+    const rest = decodeBatchStep(m, one, zeros, Int32Array.from(seq.slice(5, 8)), Int32Array.from([5, 6, 7]), 3);
+    assertTensorClose('positions 5-7 in one step', rest.slice(0, 3 * V), full[0].subarray(5 * V, 8 * V), 0, Number.MIN_VALUE);
   });
 }
 
