@@ -1,0 +1,506 @@
+#!/usr/bin/env python3
+"""microgpt-ts's PyTorch twin: the same model, data, loss and AdamW in PyTorch, reading and
+writing our checkpoints, so a run can move to GPUs and many machines (torchrun, DDP) and back.
+
+  python3 twin/microgpt_torch.py eval --from DIR
+  torchrun --nproc_per_node 2 twin/microgpt_torch.py train --from DIR --out DIR2 [--stop-at S]
+
+It continues a checkpoint (make a fresh one with `microgpt train ... --stop-at 0`): weights,
+Adam's moments, step and random stream; the batches are the ones our loop would take (the
+shuffled documents in turn, or text windows drawn from the checkpoint's random stream), split
+across the ranks, so any number of ranks takes the very step one process would. The only
+dependencies are the standard library and torch. Only character tokenizers: a BPE checkpoint
+is refused (its split pattern needs \\p{L}, which Python's re lacks).
+"""
+
+import argparse
+import base64
+import contextlib
+import json
+import math
+import os
+import random
+import struct
+import sys
+import time
+import zlib
+from decimal import Decimal
+
+import torch
+import torch.nn.functional as F
+
+
+class UserError(Exception):
+    """Bad input: one clear message, exit code 1, no traceback."""
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON as JavaScript writes it: the checkpoint's checksum is a CRC-32 over JSON.stringify of its
+# fields, and Python prints numbers differently (1e-08 for 1e-8, 10000.0 for 10000).
+
+def js_number(x):
+    if isinstance(x, bool) or isinstance(x, int):
+        return json.dumps(x)
+    if not math.isfinite(x):
+        return 'null'
+    if x == 0:
+        return '0'  # JSON.stringify(-0) is 0 too
+    # repr is the shortest round-trip decimal, as JavaScript's; only the layout differs
+    sign, digits, exp = Decimal(repr(abs(x))).as_tuple()
+    d = ''.join(map(str, digits)).rstrip('0')
+    exp += len(digits) - len(d)
+    k, n = len(d), exp + len(d)  # ECMAScript Number::toString's k and n
+    s = '-' if x < 0 else ''
+    if k <= n <= 21:
+        return s + d + '0' * (n - k)
+    if 0 < n <= 21:
+        return s + d[:n] + '.' + d[n:]
+    if -6 < n <= 0:
+        return s + '0.' + '0' * -n + d
+    e = n - 1
+    return s + (d if k == 1 else d[0] + '.' + d[1:]) + 'e' + ('+' if e >= 0 else '-') + str(abs(e))
+
+
+def js_json(x):
+    """JSON.stringify(x), compact."""
+    if x is None or isinstance(x, (bool, str)):
+        return json.dumps(x, ensure_ascii=False)
+    if isinstance(x, (int, float)):
+        return js_number(x)
+    if isinstance(x, list):
+        return '[' + ','.join(js_json(v) for v in x) + ']'
+    return '{' + ','.join(json.dumps(k, ensure_ascii=False) + ':' + js_json(v) for k, v in x.items()) + '}'
+
+
+def crc_hex(data, crc=0):
+    return '%08x' % zlib.crc32(data, crc)
+
+
+def fields_checksum(fields):
+    rest = {k: v for k, v in fields.items() if k != 'checksum'}
+    return crc_hex(js_json(rest).encode('utf-8'))
+
+
+# ---------------------------------------------------------------------------------------------
+# The parameter layout (src/core/contract/params.ts): names, shapes and order of the state dict.
+
+def kv_heads(c):
+    return c.get('nKvHead', c['nHead'])
+
+
+def mlp_hidden(c):
+    return c.get('mlpHidden', 4 * c['nEmbd'])
+
+
+def param_layout(c):
+    C, H = c['nEmbd'], mlp_hidden(c)
+    KV = kv_heads(c) * (C // c['nHead'])
+    gains = c.get('normWeight', False)
+    out = [('wte', c['vocabSize'], C)]
+    if c.get('pos', 'learned') == 'learned':
+        out.append(('wpe', c['blockSize'], C))
+    if not c.get('tieEmbeddings', False):
+        out.append(('lm_head', c['vocabSize'], C))
+    if gains and c.get('embedNorm', True):
+        out.append(('embed_norm', 1, C))
+    for i in range(c['nLayer']):
+        if gains:
+            out.append((f'layer{i}.attn_norm', 1, C))
+        out += [(f'layer{i}.attn_wq', C, C), (f'layer{i}.attn_wk', KV, C), (f'layer{i}.attn_wv', KV, C),
+                (f'layer{i}.attn_wo', C, C)]
+        if gains:
+            out.append((f'layer{i}.mlp_norm', 1, C))
+        out += [(f'layer{i}.mlp_fc1', 2 * H if c.get('activation') == 'swiglu' else H, C), (f'layer{i}.mlp_fc2', C, H)]
+    if gains and c.get('finalNorm', False):
+        out.append(('norm_f', 1, C))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoint files (src/core/checkpoint/checkpoint.ts, src/cli/checkpoint-files.ts): DIR/checkpoint.json
+# names DIR/model-<step>-<crc>.safetensors (float64); Adam's moments are base64 float64 in the JSON.
+
+def read_safetensors(data):
+    (n,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + n])
+    tensors = {}
+    for name, e in header.items():
+        if name == '__metadata__':
+            continue
+        if e['dtype'] != 'F64':
+            raise UserError(f'{name} has dtype {e["dtype"]}, expected F64')
+        begin, end = e['data_offsets']
+        t = torch.frombuffer(bytearray(data[8 + n + begin:8 + n + end]), dtype=torch.float64)
+        tensors[name] = t.reshape(e['shape'])
+    return tensors
+
+
+def write_safetensors(tensors, metadata):
+    """tensors: (name, float64 tensor) in layout order; the bytes our encodeSafetensors writes."""
+    header, offset, blobs = {'__metadata__': metadata}, 0, []
+    for name, t in tensors:
+        blob = t.detach().to('cpu', torch.float64).contiguous().numpy().astype('<f8').tobytes()
+        header[name] = {'dtype': 'F64', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    h = js_json(header).encode('utf-8')
+    h += b' ' * (-len(h) % 8)  # space-padded so the data is 8-byte aligned
+    return struct.pack('<Q', len(h)) + h + b''.join(blobs)
+
+
+def f64_base64(t):
+    return base64.b64encode(t.detach().to('cpu', torch.float64).contiguous().numpy().astype('<f8').tobytes()).decode()
+
+
+def load_checkpoint(path):
+    d = path if os.path.isdir(path) else os.path.dirname(path)
+    jpath = os.path.join(d, 'checkpoint.json') if os.path.isdir(path) else path
+    if not os.path.isfile(jpath):
+        raise UserError(f'no checkpoint in {d} (checkpoint.json not found)')
+    with open(jpath, encoding='utf-8') as f:
+        try:
+            j = json.load(f)
+        except ValueError:
+            raise UserError(f'{jpath} is not valid JSON (truncated or modified?)')
+    if not isinstance(j, dict) or j.get('format') != 'microgpt-ts checkpoint' or j.get('version') != 2:
+        raise UserError(f'{jpath} is not a microgpt-ts checkpoint of version 2')
+    if fields_checksum(j) != j.get('checksum'):
+        raise UserError(f'{jpath} does not match its checksum (edited or corrupted?)')
+    if 'bpe_model' in j:
+        raise UserError('the twin reads character-level checkpoints only; this one has a BPE tokenizer '
+                        '(its split pattern needs \\p{L}, which Python\'s re lacks)')
+    wpath = os.path.join(d, j['weights']['file'])
+    with open(wpath, 'rb') as f:
+        data = f.read()
+    if len(data) != j['weights']['bytes'] or crc_hex(data) != j['weights']['crc32']:
+        raise UserError(f'{wpath} does not match its size or CRC-32 in the checkpoint')
+    tensors = read_safetensors(data)
+    for name, rows, cols in param_layout(j['config']):
+        if name not in tensors or list(tensors[name].shape) != [rows, cols]:
+            raise UserError(f'{wpath}: {name} is missing or not of shape [{rows}, {cols}]')
+    m = v = None
+    if j['optimizer'] is not None:
+        mb, vb = base64.b64decode(j['optimizer']['m']), base64.b64decode(j['optimizer']['v'])
+        if crc_hex(vb, zlib.crc32(mb)) != j['optimizer']['crc32']:
+            raise UserError('the optimizer state does not match its CRC-32')
+        m, v = (torch.frombuffer(bytearray(b), dtype=torch.float64) for b in (mb, vb))
+    return j, tensors, m, v
+
+
+def write_atomic(path, data):
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_checkpoint(out, j, weights, m, v):
+    """Writes `weights` ((name, tensor) in layout order) and moments as our saveCheckpoint does."""
+    os.makedirs(out, exist_ok=True)
+    meta = {'producer': 'microgpt-ts torch twin', 'step': str(j['step']), 'config': js_json(j['config'])}
+    blob = write_safetensors(weights, meta)
+    crc = crc_hex(blob)
+    name = f'model-{j["step"]:06d}-{crc}.safetensors'
+    j['weights'] = {'file': name, 'bytes': len(blob), 'crc32': crc}
+    mb, vb = base64.b64decode(f64_base64(m)), base64.b64decode(f64_base64(v))
+    j['optimizer'] = {'encoding': 'base64 float64 little-endian, layout order', 'crc32': crc_hex(vb, zlib.crc32(mb)),
+                      'm': base64.b64encode(mb).decode(), 'v': base64.b64encode(vb).decode()}
+    j['engine'], j['threads'] = 'tensor', 1  # float64 like the tensor engine, where `train --resume` continues
+    j.pop('checksum', None)
+    j['checksum'] = fields_checksum(j)
+    # one field per line, each value compact, as our writer lays it out
+    text = '{\n' + ',\n'.join(f'  {json.dumps(k)}: {js_json(val)}' for k, val in j.items()) + '\n}\n'
+    write_atomic(os.path.join(out, name), blob)
+    write_atomic(os.path.join(out, 'checkpoint.json'), text.encode('utf-8'))
+    for f in os.listdir(out):
+        if f.startswith('model-') and f.endswith('.safetensors') and f != name:
+            os.remove(os.path.join(out, f))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data (src/cli/dataset.ts, src/core/data, src/core/run/run.ts): the same documents, shuffle,
+# vocabulary and held-out split, rebuilt from the file and the seed.
+
+def read_text(path):
+    try:
+        with open(path, 'rb') as f:
+            raw = f.read()
+    except OSError as e:
+        raise UserError(f'dataset cannot be read ({e.strerror}): {path}')
+    try:
+        text = raw.decode('utf-8')  # a leading BOM stays U+FEFF, as our decoder keeps it
+    except UnicodeDecodeError as e:
+        raise UserError(f'dataset is not valid UTF-8 text (offset {e.start}): {path}')
+    return text.replace('\r\n', '\n').replace('\r', '\n'), crc_hex(raw)
+
+
+def load_data(j, path=None):
+    """Token ids of the training part and the held-out sequences, as the checkpoint's run cut them."""
+    d, seed = j['data'], j['seed']
+    path = path or d.get('path')
+    if not path:
+        raise UserError('the checkpoint does not say where its data is; give --data')
+    text, crc = read_text(path)
+    if path == d.get('path') and d.get('crc32') not in (None, crc):
+        raise UserError(f'{path} has changed since training')
+    vocab = j['vocab']
+    ids = {ch: i for i, ch in enumerate(vocab)}
+    bos, W = len(vocab), j['config']['blockSize'] + 1
+    encode = lambda s: [ids[ch] for ch in s]
+    vf = d['valFraction']
+    if d['format'] == 'text':
+        if sorted(set(text)) != vocab:
+            raise UserError(f'{path} has changed since training (its characters differ from the vocabulary)')
+        all_ids = encode(text)
+        held = 0 if vf == 0 else max(2, math.floor(len(text) * vf))
+        train, val = all_ids[:len(all_ids) - held], all_ids[len(all_ids) - held:]
+        # evalWindows: consecutive windows overlapping by one id
+        total = max(1, (len(val) - 1) // (W - 1)) if len(val) >= 2 else 0
+        return {'text': train, 'val': [val[i * (W - 1):i * (W - 1) + W] for i in range(total)], 'bos': bos}
+    docs = [line.strip() for line in text.split('\n') if line.strip()]
+    random.Random(seed).shuffle(docs)
+    if sorted(set(''.join(docs))) != vocab:
+        raise UserError(f'{path} has changed since training (its characters differ from the vocabulary)')
+    held = 0 if vf == 0 else max(1, math.floor(len(docs) * vf))
+    frame = lambda doc: [bos] + encode(doc) + [bos]
+    return {'docs': [frame(x) for x in docs[:len(docs) - held]], 'val': [frame(x) for x in docs[len(docs) - held:]], 'bos': bos}
+
+
+def next_batches(data, train, step, rng, W):
+    """nextBatches (run.ts): gradAccum micro-batches of batchSize sequences for 0-based `step`."""
+    B, accum = train['batchSize'], train.get('gradAccum', 1)
+    out = []
+    for k in range(accum):
+        if 'text' in data:
+            ids = data['text']
+            starts = [rng.randrange(len(ids) - W + 1) if len(ids) > W else 0 for _ in range(B)]
+            out.append([ids[s:s + W] for s in starts])
+        else:
+            docs, first = data['docs'], (step * accum + k) * B
+            out.append([docs[(first + i) % len(docs)] for i in range(B)])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The model (docs/llama.md), over a batch of sequences padded at the end: causal attention
+# keeps padding from reaching the real positions, and padded targets are ignored.
+
+class GPT(torch.nn.Module):
+    def __init__(self, config, tensors, dtype, device):
+        super().__init__()
+        self.c = config
+        self.names = [name for name, _, _ in param_layout(config)]
+        self.params = torch.nn.ParameterList(
+            [torch.nn.Parameter(tensors[n].to(device, dtype).clone()) for n in self.names])
+        self.p = dict(zip(self.names, self.params))
+
+    def norm(self, x, gain):
+        if self.c.get('norm', 'rmsnorm') == 'layernorm':
+            x = x - x.mean(-1, keepdim=True)
+        x = x * (x.pow(2).mean(-1, keepdim=True) + 1e-5).rsqrt()
+        return x * self.p[gain] if gain in self.p else x
+
+    def act(self, u):
+        a, H = self.c.get('activation', 'relu'), mlp_hidden(self.c)
+        if a == 'swiglu':
+            return F.silu(u[..., :H]) * u[..., H:]
+        if a == 'gelu':  # GPT-2's tanh form
+            return 0.5 * u * (1 + torch.tanh(math.sqrt(2 / math.pi) * (u + 0.044715 * u ** 3)))
+        return F.relu(u) ** 2 if a == 'relu2' else F.relu(u)
+
+    def rope(self, x):  # (S, heads, T, hd): pairs (i, i + hd/2), Hugging Face's rotate-half
+        T, hd = x.shape[2], x.shape[3]
+        inv = self.c.get('ropeTheta', 10000) ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+        angle = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]  # (T, hd/2)
+        cos, sin = (f(angle).repeat(1, 2).to(x) for f in (torch.cos, torch.sin))
+        a, b = x[..., :hd // 2], x[..., hd // 2:]
+        return x * cos + torch.cat([-b, a], -1) * sin
+
+    def forward(self, idx):  # (S, T) -> logits (S, T, V)
+        c, p = self.c, self.p
+        S, T = idx.shape
+        C, NH, KV = c['nEmbd'], c['nHead'], kv_heads(c)
+        hd, drop = C // NH, c.get('dropout', 0) if self.training else 0
+        x = p['wte'][idx]
+        if 'wpe' in p:
+            x = x + p['wpe'][:T]
+        if c.get('embedNorm', True):
+            x = self.norm(x, 'embed_norm')
+        causal = torch.ones(T, T, dtype=torch.bool, device=idx.device).tril()
+        for l in range(c['nLayer']):
+            w = lambda n: p[f'layer{l}.{n}']
+            h = self.norm(x, f'layer{l}.attn_norm')
+            q = (h @ w('attn_wq').T).view(S, T, NH, hd).transpose(1, 2)  # (S, NH, T, hd)
+            k = (h @ w('attn_wk').T).view(S, T, KV, hd).transpose(1, 2)  # (S, KV, T, hd)
+            v = (h @ w('attn_wv').T).view(S, T, KV, hd).transpose(1, 2)
+            if c.get('pos', 'learned') == 'rope':
+                q, k = self.rope(q), self.rope(k)
+            k, v = k.repeat_interleave(NH // KV, 1), v.repeat_interleave(NH // KV, 1)  # query head i uses i // (NH/KV)
+            att = (q @ k.transpose(-2, -1)) * hd ** -0.5  # (S, NH, T, T)
+            att = att.masked_fill(~causal, float('-inf')).softmax(-1)
+            y = (att @ v).transpose(1, 2).reshape(S, T, C)
+            x = x + F.dropout(y @ w('attn_wo').T, drop)
+            h = self.norm(x, f'layer{l}.mlp_norm')
+            x = x + F.dropout(self.act(h @ w('mlp_fc1').T) @ w('mlp_fc2').T, drop)
+        if c.get('finalNorm', False):
+            x = self.norm(x, 'norm_f')
+        return x @ p['wte' if c.get('tieEmbeddings', False) else 'lm_head'].T
+
+
+def loss_sum(model, seqs, block_size, device):
+    """Sum of -log p over every predicted token (each sequence cut to the context), and their count."""
+    n = [min(block_size, len(s) - 1) for s in seqs]
+    T = max(n)
+    idx = torch.zeros(len(seqs), T, dtype=torch.long)
+    tgt = torch.full((len(seqs), T), -1, dtype=torch.long)
+    for i, (s, k) in enumerate(zip(seqs, n)):
+        idx[i, :k] = torch.tensor(s[:k])
+        tgt[i, :k] = torch.tensor(s[1:k + 1])
+    logits = model(idx.to(device))
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.to(device).view(-1), ignore_index=-1, reduction='sum'), sum(n)
+
+
+def lr_at(t, step):
+    """learningRateAt (src/core/contract/schedule.ts)."""
+    lr, steps, warm = t['learningRate'], t['steps'], t.get('warmupSteps', 0)
+    if step < warm:
+        return lr * (step + 1) / warm
+    done, total = step - warm, steps - warm
+    schedule = t.get('schedule', 'linear')
+    if schedule == 'linear':
+        return lr * (1 - done / total)
+    if schedule == 'cosine':
+        return lr * 0.5 * (1 + math.cos(math.pi * (done / total)))
+    return lr
+
+
+@torch.no_grad()
+def adamw_step(params, m, v, t, step, lr):
+    """Our adamUpdate (src/core/tensor/adam.ts) after clipGradNorm, over the flat moments."""
+    grads = [p.grad for p in params]
+    clip = t.get('gradClip', 0)
+    if clip:
+        norm = math.sqrt(sum(float((g.to(torch.float64) ** 2).sum()) for g in grads))
+        if norm > clip:
+            for g in grads:
+                g.mul_(clip / norm)
+    b1, b2, eps, wd = t['beta1'], t['beta2'], t['epsAdam'], t.get('weightDecay', 0)
+    c1, c2 = 1 - b1 ** (step + 1), 1 - b2 ** (step + 1)
+    at = 0
+    for p, g in zip(params, grads):
+        mi, vi = m[at:at + p.numel()].view_as(p), v[at:at + p.numel()].view_as(p)
+        mi.mul_(b1).add_((1 - b1) * g)
+        vi.mul_(b2).add_((1 - b2) * (g * g))
+        if wd > 0:
+            p.mul_(1 - lr * wd)  # AdamW: decoupled, every tensor as ours
+        p.sub_((lr * (mi / c1)) / ((vi / c2).sqrt() + eps))
+        p.grad = None
+        at += p.numel()
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands.
+
+def evaluate(args):
+    j, tensors, _, _ = load_checkpoint(args.__dict__['from'])
+    device = torch.device(args.device)
+    model = GPT(j['config'], tensors, getattr(torch, args.dtype), device).eval()
+    val = load_data(j, args.data)['val']
+    if not val:
+        raise UserError(f'the checkpoint\'s run held nothing out (val-fraction {j["data"]["valFraction"]})')
+    total, tokens = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(val), 64):  # chunks of 64 sequences, as EVAL_CHUNK
+            s, n = loss_sum(model, val[i:i + 64], j['config']['blockSize'], device)
+            total, tokens = total + float(s), tokens + n
+    print(f'loss {total / tokens!r} | {tokens} predicted tokens in {len(val)} sequences')
+
+
+def train(args):
+    rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+    if args.device == 'cuda':
+        device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device(args.device)
+    if world > 1:
+        torch.distributed.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    j, tensors, m, v = load_checkpoint(args.__dict__['from'])
+    c, t = j['config'], j['train']
+    stop = t['steps'] if args.stop_at is None else min(args.stop_at, t['steps'])
+    if rank == 0 and os.path.exists(os.path.join(args.out, 'checkpoint.json')) and not args.overwrite:
+        raise UserError(f'{args.out} already holds a checkpoint; add --overwrite to replace it')
+    if t['batchSize'] < world:
+        raise UserError(f'batch-size {t["batchSize"]} is less than the {world} ranks: each rank needs a sequence')
+    data = load_data(j, args.data)
+    model = GPT(c, tensors, getattr(torch, args.dtype), device).train()
+    n = sum(p.numel() for p in model.params)
+    m = torch.zeros(n, dtype=torch.float64) if m is None else m
+    v = torch.zeros(n, dtype=torch.float64) if v is None else v
+    m, v = m.to(device, model.params[0].dtype), v.to(device, model.params[0].dtype)
+    ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    rng = random.Random()
+    r = j['rng']
+    rng.setstate((3, tuple(r['mt']) + (r['index'],), r['gaussNext']))
+    W = c['blockSize'] + 1
+    while j['step'] < stop:
+        start, step = time.perf_counter(), j['step']
+        lr = lr_at(t, step)
+        batches = next_batches(data, t, step, rng, W)
+        tokens = sum(min(W - 1, len(s) - 1) for b in batches for s in b)
+        total = 0.0
+        for k, batch in enumerate(batches):
+            mine = batch[rank::world]  # this rank's share; every rank draws the same batches
+            sync = contextlib.nullcontext() if world == 1 or k == len(batches) - 1 else ddp.no_sync()
+            with sync:
+                s, _ = loss_sum(ddp, mine, c['blockSize'], device)
+                # every token weighs 1/tokens of the whole step; DDP averages over ranks, hence * world
+                (s * (world / tokens)).backward()
+            total += float(s)
+        if world > 1:
+            sums = torch.tensor([total], dtype=torch.float64, device=device)
+            torch.distributed.all_reduce(sums)
+            total = float(sums[0])
+        loss = total / tokens
+        if not math.isfinite(loss):
+            raise UserError(f'the loss at step {step + 1} is {loss}: the run diverged')
+        adamw_step(list(model.params), m, v, t, step, lr)
+        j['step'] = step + 1
+        if rank == 0 and (j['step'] % args.log_every == 0 or j['step'] == stop):
+            ms = (time.perf_counter() - start) * 1000
+            print(f'step {j["step"]}/{t["steps"]} | loss {loss:.4f} | lr {lr:.6f} | {ms:.1f} ms', flush=True)
+    if rank == 0:
+        state = rng.getstate()
+        j['rng'] = {'mt': list(state[1][:624]), 'index': state[1][624], 'gaussNext': state[2]}
+        save_checkpoint(args.out, j, [(name, p) for name, p in zip(model.names, model.params)], m, v)
+        print(f'saved step {j["step"]} to {args.out}')
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    sub = ap.add_subparsers(dest='command', required=True)
+    for name in ('eval', 'train'):
+        s = sub.add_parser(name)
+        s.add_argument('--from', required=True, help='checkpoint directory')
+        s.add_argument('--data', help="dataset file (default: the checkpoint's)")
+        s.add_argument('--device', default='cpu', help='cpu, cuda (one GPU per rank) or mps')
+        s.add_argument('--dtype', default='float64', choices=['float64', 'float32'], help='float64 equals our engines')
+    s.add_argument('--out', required=True, help='directory to save the checkpoint to')
+    s.add_argument('--stop-at', type=int, help="stop (and save) at this step (default: the run's last)")
+    s.add_argument('--log-every', type=int, default=10, help='print a line every this many steps')
+    s.add_argument('--overwrite', action='store_true', help='replace a checkpoint already in --out')
+    args = ap.parse_args()
+    torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', torch.get_num_threads())))
+    try:
+        (evaluate if args.command == 'eval' else train)(args)
+    except UserError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
