@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 
 class UserError(Exception):
-    """Bad input: one clear message, exit code 1, no traceback."""
+    """Bad input: one clear message, exit code 2 (as our CLI), no traceback."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,6 +153,8 @@ def f64_base64(t):
 
 
 def load_checkpoint(path):
+    if not os.path.exists(path):
+        raise UserError(f'no checkpoint at {path} (it does not exist)')
     d = path if os.path.isdir(path) else os.path.dirname(path)
     jpath = os.path.join(d, 'checkpoint.json') if os.path.isdir(path) else path
     if not os.path.isfile(jpath):
@@ -248,7 +250,12 @@ def load_data(j, path=None):
     vocab = j['vocab']
     ids = {ch: i for i, ch in enumerate(vocab)}
     bos, W = len(vocab), j['config']['blockSize'] + 1
-    encode = lambda s: [ids[ch] for ch in s]
+
+    def encode(s):
+        missing = set(s) - ids.keys()
+        if missing:
+            raise UserError(f'{path}: character {min(missing)!r} is not in the model\'s vocabulary')
+        return [ids[ch] for ch in s]
     vf = d['valFraction']
     if d['format'] == 'text':
         if sorted(set(text)) != vocab:
@@ -497,9 +504,9 @@ def main():
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', torch.get_num_threads())))
     try:
         (evaluate if args.command == 'eval' else train)(args)
-    except UserError as e:
+    except (UserError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
-        sys.exit(1)
+        sys.exit(2)
 
 
 if __name__ == '__main__':
