@@ -452,6 +452,7 @@ def train(args):
     r = j['rng']
     rng.setstate((3, tuple(r['mt']) + (r['index'],), r['gaussNext']))
     W = c['blockSize'] + 1
+    first, began = j['step'], time.perf_counter()
     while j['step'] < stop:
         start, step = time.perf_counter(), j['step']
         lr = lr_at(t, step)
@@ -482,7 +483,8 @@ def train(args):
         state = rng.getstate()
         j['rng'] = {'mt': list(state[1][:624]), 'index': state[1][624], 'gaussNext': state[2]}
         save_checkpoint(args.out, j, [(name, p) for name, p in zip(model.names, model.params)], m, v)
-        print(f'saved step {j["step"]} to {args.out}')
+        ms = (time.perf_counter() - began) * 1000 / max(1, j['step'] - first)
+        print(f'saved step {j["step"]} to {args.out} ({j["step"] - first} steps, {ms:.1f} ms/step on {world} rank{"s" * (world > 1)})')
     if world > 1:
         torch.distributed.destroy_process_group()
 
