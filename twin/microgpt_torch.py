@@ -447,7 +447,8 @@ def train(args):
     m = torch.zeros(n, dtype=torch.float64) if m is None else m
     v = torch.zeros(n, dtype=torch.float64) if v is None else v
     m, v = m.to(device, model.params[0].dtype), v.to(device, model.params[0].dtype)
-    ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    ids = [device] if device.type == 'cuda' else None
+    ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids) if world > 1 else model
     rng = random.Random()
     r = j['rng']
     rng.setstate((3, tuple(r['mt']) + (r['index'],), r['gaussNext']))
