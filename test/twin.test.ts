@@ -139,7 +139,8 @@ test('bad input to the twin: one clear message, exit 2, no traceback', { skip },
   writeFileSync(json, readFileSync(json, 'utf8').replace('"learningRate":0.01', '"learningRate":0.02'));
   for (const [args, pattern] of [[['eval', '--from', join(tmp, 'nowhere')], /no checkpoint at .*nowhere/],
     [['eval', '--from', edited], /does not match its checksum/],
-    [['train', '--from', join(tmp, 'names-bad'), '--out', join(tmp, 'names-bad')], /already holds a checkpoint; add --overwrite/]] as const) {
+    [['train', '--from', join(tmp, 'names-bad'), '--out', join(tmp, 'names-bad')], /already holds a checkpoint; add --overwrite/],
+    [['train', '--from', join(tmp, 'names-bad'), '--out', join(tmp, 'bad-out'), '--stop-at', '9'], /at step 2 of 4: --stop-at must be above it and at most 4/]] as const) {
     const r = twin(...args);
     assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
     assert.match(r.err, pattern);

@@ -422,6 +422,8 @@ def evaluate(args):
         for i in range(0, len(val), 64):  # chunks of 64 sequences, as EVAL_CHUNK
             s, n = loss_sum(model, val[i:i + 64], j['config']['blockSize'], device)
             total, tokens = total + float(s), tokens + n
+    if not math.isfinite(total):
+        raise UserError(f'the held-out loss is {total / tokens}: the model\'s weights have diverged')
     print(f'loss {total / tokens!r} | {tokens} predicted tokens in {len(val)} sequences')
 
 
@@ -432,16 +434,20 @@ def train(args):
         torch.cuda.set_device(device)
     else:
         device = torch.device(args.device)
-    if world > 1:
-        torch.distributed.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    # every check before the ranks meet, so a bad setting is one message, not a hung group
     j, tensors, m, v = load_checkpoint(args.__dict__['from'])
     c, t = j['config'], j['train']
-    stop = t['steps'] if args.stop_at is None else min(args.stop_at, t['steps'])
+    stop = t['steps'] if args.stop_at is None else args.stop_at
+    if not j['step'] < stop <= t['steps']:
+        raise UserError(f'the checkpoint is at step {j["step"]} of {t["steps"]}: --stop-at must be above it and at most {t["steps"]}'
+                        if j['step'] < t['steps'] else f'the run has done all its {t["steps"]} steps')
     if rank == 0 and os.path.exists(os.path.join(args.out, 'checkpoint.json')) and not args.overwrite:
         raise UserError(f'{args.out} already holds a checkpoint; add --overwrite to replace it')
     if t['batchSize'] < world:
         raise UserError(f'batch-size {t["batchSize"]} is less than the {world} ranks: each rank needs a sequence')
     data = load_data(j, args.data)
+    if world > 1:
+        torch.distributed.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     model = GPT(c, tensors, getattr(torch, args.dtype), device).train()
     n = sum(p.numel() for p in model.params)
     m = torch.zeros(n, dtype=torch.float64) if m is None else m
@@ -496,7 +502,7 @@ def main():
     for name in ('eval', 'train'):
         s = sub.add_parser(name)
         s.add_argument('--from', required=True, help='checkpoint directory')
-        s.add_argument('--data', help="dataset file (default: the checkpoint's)")
+        s.add_argument('--data', help="the run's dataset, if not at the path the checkpoint records")
         s.add_argument('--device', default='cpu', help='cpu, cuda (one GPU per rank) or mps')
         s.add_argument('--dtype', default='float64', choices=['float64', 'float32'], help='float64 equals our engines')
     s.add_argument('--out', required=True, help='directory to save the checkpoint to')
