@@ -25,6 +25,12 @@ writeFileSync(NAMES, readFileSync(new URL('../../data/names.txt', import.meta.ur
 const TEXT = join(tmp, 'text.txt');
 writeFileSync(TEXT, readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 20000));
 
+// a BPE tokenizer (GPT-4's split pattern, a special token) learned from a text with other scripts,
+// digits and spaces, so the twin's letter, digit and space classes are exercised
+const BPE_TEXT = join(tmp, 'bpe.txt');
+writeFileSync(BPE_TEXT, readFileSync(TEXT, 'utf8').slice(0, 6000) + '\nhéllo wörld 123456 <|end|> don\'t  STOP\n tabs\there \u017ftop IT\'S\n\n' +
+  '  x\u3000y \u{1d518}\u{1d52b} \u0661\u0662\u0663 \u00bd \u2028 Привет мир 你好 <|end|>\n'.repeat(3));
+
 // Debian's python3-torch is built for /usr/bin/python3, which a pyenv python3 on PATH may hide
 const PYTHON = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
 const missing = PYTHON ? undefined : 'no python3 with torch: install Debian\'s python3-torch (apt-get install python3-torch) to run the twin tests';
@@ -58,7 +64,7 @@ async function ourLoss(dir: string): Promise<number> {
   const c = loadCheckpoint(dir), r = runFromCheckpoint(c), data = await readData(c.data.path, c.data.format);
   const held = c.data.format === 'text'
     ? { valDocs: [], text: splitText(r.tokenizer, data.text, c.data.valFraction), tokenizer: r.tokenizer, config: r.config }
-    : { ...splitDocuments(data.docs, r.seed, c.data.valFraction), text: undefined, config: r.config };
+    : { ...splitDocuments(data.docs, r.seed, c.data.valFraction, r.tokenizer.bpe), text: undefined, config: r.config };
   return meanLoss(r, validationSequences(held)).loss;
 }
 
@@ -83,15 +89,24 @@ function assertSameState(a: string, b: string, tol: number): void {
 const KNOBS = ['--format', 'text', '--data', TEXT, '--n-layer', '2', '--activation', 'gelu', '--norm', 'layernorm', '--batch-size', '4',
   '--grad-accum', '2', '--grad-clip', '0.5', '--schedule', 'cosine', '--warmup-steps', '3', '--weight-decay', '0.1', '--lr', '0.003'];
 
-test('the twin\'s held-out loss equals `microgpt eval` (reference model, lines; a text run with gelu and layernorm)', { skip }, async () => {
-  for (const dir of [ours('names', 30, 60, '--data', NAMES), ours('knobs-eval', 5, 20, ...KNOBS)]) {
+/** BPE runs, learned here: a text run with a special token, and a lines run. */
+function bpeFlags(name: string, data: string, ...flags: string[]): string[] {
+  const model = join(tmp, name);
+  cli('tokenizer', 'train', '--data', data, '--vocab-size', '300', '--special', '<|end|>', '--out', model, ...flags);
+  return ['--data', data, '--tokenizer', `${model}.model`, '--batch-size', '2'];
+}
+
+test('the twin\'s held-out loss equals `microgpt eval` (reference model, lines; a text run with gelu and layernorm; BPE)', { skip }, async () => {
+  const bpeText = ours('bpe-text', 5, 20, '--format', 'text', ...bpeFlags('tok-text', BPE_TEXT));
+  for (const dir of [ours('names', 30, 60, '--data', NAMES), ours('knobs-eval', 5, 20, ...KNOBS), bpeText]) {
     const [a, b] = [await ourLoss(dir), twinLoss(dir)];
     assert.ok(Math.abs(a - b) <= 1e-13, `${dir}: ours ${a}, twin ${b}`); // measured: 5e-16
   }
 });
 
 test('twin training equals `train --resume` to the same step: weights, moments, random stream', { skip }, () => {
-  for (const [name, flags] of [['names-train', ['--data', NAMES]], ['knobs-train', KNOBS]] as const) {
+  const bpeLines = bpeFlags('tok-lines', NAMES, '--pattern', 'gpt2');
+  for (const [name, flags] of [['names-train', ['--data', NAMES]], ['knobs-train', KNOBS], ['bpe-lines', bpeLines]] as const) {
     const from = ours(name, 5, 40, ...flags), resumed = join(tmp, `${name}-resumed`), twinned = join(tmp, `${name}-twin`);
     cpSync(from, resumed, { recursive: true });
     cli('train', '--resume', resumed, '--stop-at', '12', '--quiet');

@@ -5,12 +5,12 @@ writing our checkpoints, so a run can move to GPUs and many machines (torchrun, 
   python3 twin/microgpt_torch.py eval --from DIR
   torchrun --nproc_per_node 2 twin/microgpt_torch.py train --from DIR --out DIR2 [--stop-at S]
 
-It continues a checkpoint (make a fresh one with `microgpt train ... --stop-at 0`): weights,
+It continues a checkpoint (make a fresh one with `microgpt train ... --stop-at 1`): weights,
 Adam's moments, step and random stream; the batches are the ones our loop would take (the
 shuffled documents in turn, or text windows drawn from the checkpoint's random stream), split
-across the ranks, so any number of ranks takes the very step one process would. The only
-dependencies are the standard library and torch. Only character tokenizers: a BPE checkpoint
-is refused (its split pattern needs \\p{L}, which Python's re lacks).
+across the ranks, so any number of ranks takes the very step one process would. Character and
+BPE tokenizers (twin/bpe.py). Dropout draws its masks from torch, not from our generator. The
+only dependencies are the standard library and torch.
 """
 
 import argparse
@@ -28,6 +28,8 @@ from decimal import Decimal
 
 import torch
 import torch.nn.functional as F
+
+from bpe import Bpe
 
 
 class UserError(Exception):
@@ -168,9 +170,6 @@ def load_checkpoint(path):
         raise UserError(f'{jpath} is not a microgpt-ts checkpoint of version 2')
     if fields_checksum(j) != j.get('checksum'):
         raise UserError(f'{jpath} does not match its checksum (edited or corrupted?)')
-    if 'bpe_model' in j:
-        raise UserError('the twin reads character-level checkpoints only; this one has a BPE tokenizer '
-                        '(its split pattern needs \\p{L}, which Python\'s re lacks)')
     wpath = os.path.join(d, j['weights']['file'])
     with open(wpath, 'rb') as f:
         data = f.read()
@@ -245,34 +244,36 @@ def load_data(j, path=None):
     if not path:
         raise UserError('the checkpoint does not say where its data is; give --data')
     text, crc = read_text(path)
-    if path == d.get('path') and d.get('crc32') not in (None, crc):
-        raise UserError(f'{path} has changed since training')
-    vocab = j['vocab']
-    ids = {ch: i for i, ch in enumerate(vocab)}
-    bos, W = len(vocab), j['config']['blockSize'] + 1
+    if d.get('crc32') not in (None, crc):
+        raise UserError(f'{path} is not the text the run trained on (its CRC-32 differs from the checkpoint\'s)')
+    W, vf = j['config']['blockSize'] + 1, d['valFraction']
+    bos, encode = tokenizer(j, path)
+    if d['format'] == 'text':
+        held = 0 if vf == 0 else max(2, math.floor(len(text) * vf))
+        # the two parts encoded apart, as splitText: BPE merges never cross the cut
+        train, val = encode(text[:len(text) - held]), encode(text[len(text) - held:])
+        # evalWindows: consecutive windows overlapping by one id
+        total = max(1, (len(val) - 1) // (W - 1)) if len(val) >= 2 else 0
+        return {'text': train, 'val': [val[i * (W - 1):i * (W - 1) + W] for i in range(total)]}
+    docs = [line.strip() for line in text.split('\n') if line.strip()]
+    random.Random(seed).shuffle(docs)
+    held = 0 if vf == 0 else max(1, math.floor(len(docs) * vf))
+    frame = lambda doc: [bos] + encode(doc) + [bos]
+    return {'docs': [frame(x) for x in docs[:len(docs) - held]], 'val': [frame(x) for x in docs[len(docs) - held:]]}
+
+
+def tokenizer(j, path):
+    """BOS and the encoder of the checkpoint's tokenizer: its BPE model, or its characters."""
+    if 'bpe_model' in j:
+        return j['config']['vocabSize'] - 1, Bpe(j['bpe_model']).encode
+    ids = {ch: i for i, ch in enumerate(j['vocab'])}
 
     def encode(s):
         missing = set(s) - ids.keys()
         if missing:
             raise UserError(f'{path}: character {min(missing)!r} is not in the model\'s vocabulary')
         return [ids[ch] for ch in s]
-    vf = d['valFraction']
-    if d['format'] == 'text':
-        if sorted(set(text)) != vocab:
-            raise UserError(f'{path} has changed since training (its characters differ from the vocabulary)')
-        all_ids = encode(text)
-        held = 0 if vf == 0 else max(2, math.floor(len(text) * vf))
-        train, val = all_ids[:len(all_ids) - held], all_ids[len(all_ids) - held:]
-        # evalWindows: consecutive windows overlapping by one id
-        total = max(1, (len(val) - 1) // (W - 1)) if len(val) >= 2 else 0
-        return {'text': train, 'val': [val[i * (W - 1):i * (W - 1) + W] for i in range(total)], 'bos': bos}
-    docs = [line.strip() for line in text.split('\n') if line.strip()]
-    random.Random(seed).shuffle(docs)
-    if sorted(set(''.join(docs))) != vocab:
-        raise UserError(f'{path} has changed since training (its characters differ from the vocabulary)')
-    held = 0 if vf == 0 else max(1, math.floor(len(docs) * vf))
-    frame = lambda doc: [bos] + encode(doc) + [bos]
-    return {'docs': [frame(x) for x in docs[:len(docs) - held]], 'val': [frame(x) for x in docs[len(docs) - held:]], 'bos': bos}
+    return len(ids), encode
 
 
 def next_batches(data, train, step, rng, W):
