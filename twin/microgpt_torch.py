@@ -141,7 +141,7 @@ def write_safetensors(tensors, metadata):
     """tensors: (name, float64 tensor) in layout order; the bytes our encodeSafetensors writes."""
     header, offset, blobs = {'__metadata__': metadata}, 0, []
     for name, t in tensors:
-        blob = t.detach().to('cpu', torch.float64).contiguous().numpy().astype('<f8').tobytes()
+        blob = f64_bytes(t)
         header[name] = {'dtype': 'F64', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(blob)]}
         offset += len(blob)
         blobs.append(blob)
@@ -150,8 +150,8 @@ def write_safetensors(tensors, metadata):
     return struct.pack('<Q', len(h)) + h + b''.join(blobs)
 
 
-def f64_base64(t):
-    return base64.b64encode(t.detach().to('cpu', torch.float64).contiguous().numpy().astype('<f8').tobytes()).decode()
+def f64_bytes(t):
+    return t.detach().to('cpu', torch.float64).contiguous().numpy().astype('<f8').tobytes()
 
 
 def load_checkpoint(path):
@@ -205,7 +205,7 @@ def save_checkpoint(out, j, weights, m, v):
     crc = crc_hex(blob)
     name = f'model-{j["step"]:06d}-{crc}.safetensors'
     j['weights'] = {'file': name, 'bytes': len(blob), 'crc32': crc}
-    mb, vb = base64.b64decode(f64_base64(m)), base64.b64decode(f64_base64(v))
+    mb, vb = f64_bytes(m), f64_bytes(v)
     j['optimizer'] = {'encoding': 'base64 float64 little-endian, layout order', 'crc32': crc_hex(vb, zlib.crc32(mb)),
                       'm': base64.b64encode(mb).decode(), 'v': base64.b64encode(vb).decode()}
     j['engine'], j['threads'] = 'tensor', 1  # float64 like the tensor engine, where `train --resume` continues
@@ -490,6 +490,7 @@ def train(args):
     if rank == 0:
         state = rng.getstate()
         j['rng'] = {'mt': list(state[1][:624]), 'index': state[1][624], 'gaussNext': state[2]}
+        j['settings']['elapsed-ms'] = j['settings'].get('elapsed-ms', 0) + round((time.perf_counter() - began) * 1000)  # the run's time, all sessions
         save_checkpoint(args.out, j, [(name, p) for name, p in zip(model.names, model.params)], m, v)
         ms = (time.perf_counter() - began) * 1000 / max(1, j['step'] - first)
         print(f'saved step {j["step"]} to {args.out} ({j["step"] - first} steps, {ms:.1f} ms/step on {world} rank{"s" * (world > 1)})')
