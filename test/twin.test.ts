@@ -15,7 +15,6 @@ import { readData } from '../src/cli/options.js';
 import { splitText } from '../src/core/data/text.js';
 import { meanLoss, validationSequences } from '../src/core/run/evaluate.js';
 import { runFromCheckpoint, splitDocuments } from '../src/core/run/run.js';
-import { engineSpec } from '../src/core/run/engines.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const TWIN = fileURLToPath(new URL('../../twin/microgpt_torch.py', import.meta.url));
@@ -118,7 +117,8 @@ test('twin training equals `train --resume` to the same step: weights, moments, 
 });
 
 test('torchrun 2 ranks x batch/2 equals 1 rank x batch; our CLI samples, evaluates and resumes its checkpoint', { skip }, () => {
-  const from = ours('knobs-ddp', 5, 40, ...KNOBS), one = join(tmp, 'ddp-1'), two = join(tmp, 'ddp-2');
+  // with Llama settings too: a tied wte gets its gradient from two places on every rank
+  const from = ours('knobs-ddp', 5, 40, ...KNOBS, '--pos', 'rope', '--tie-embeddings', '--n-kv-head', '2', '--norm-weight', '--final-norm'), one = join(tmp, 'ddp-1'), two = join(tmp, 'ddp-2');
   ok(twin('train', '--from', from, '--out', one, '--stop-at', '9'));
   assert.match(torchrun(2, 'train', '--from', from, '--out', two, '--stop-at', '9'), /saved step 9/);
   assertSameState(two, one, 1e-14); // measured: 1.1e-16
@@ -134,10 +134,7 @@ const LLAMAS = [['--preset', 'llama', '--data', TEXT, '--steps', '40', '--warmup
   ['--data', NAMES, '--tie-embeddings', '--norm', 'layernorm', '--norm-weight', '--n-kv-head', '1', '--pos', 'rope', '--activation', 'relu2',
     '--mlp-hidden', '40', '--final-norm', '--embed-norm=false', '--batch-size', '3', '--weight-decay', '0.05']];
 
-// until the tensor engine has them (branch tensor-llama)
-const llamaSkip = skip || (engineSpec('tensor').features.includes('rope') ? false : 'the tensor engine does not run the Llama settings yet');
-
-test('the Llama settings: the twin\'s loss equals ours, and its steps equal train --resume', { skip: llamaSkip }, async () => {
+test('the Llama settings: the twin\'s loss equals ours, and its steps equal train --resume', { skip }, async () => {
   for (const [i, flags] of LLAMAS.entries()) {
     const from = ours(`llama${i}`, 5, 40, ...flags), resumed = join(tmp, `llama${i}-resumed`), twinned = join(tmp, `llama${i}-twin`);
     const [a, b] = [await ourLoss(from), twinLoss(from)];
