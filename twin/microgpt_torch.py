@@ -412,7 +412,7 @@ def adamw_step(params, m, v, t, step, lr):
 # The commands.
 
 def evaluate(args):
-    j, tensors, _, _ = load_checkpoint(args.__dict__['from'])
+    j, tensors, _, _ = load_checkpoint(args.src)
     device = torch.device(args.device)
     model = GPT(j['config'], tensors, getattr(torch, args.dtype), device).eval()
     val = load_data(j, args.data)['val']
@@ -436,7 +436,7 @@ def train(args):
     else:
         device = torch.device(args.device)
     # every check before the ranks meet, so a bad setting is one message, not a hung group
-    j, tensors, m, v = load_checkpoint(args.__dict__['from'])
+    j, tensors, m, v = load_checkpoint(args.src)
     c, t = j['config'], j['train']
     stop = t['steps'] if args.stop_at is None else args.stop_at
     if not j['step'] < stop <= t['steps']:
@@ -503,7 +503,7 @@ def main():
     sub = ap.add_subparsers(dest='command', required=True)
     for name in ('eval', 'train'):
         s = sub.add_parser(name)
-        s.add_argument('--from', required=True, help='checkpoint directory')
+        s.add_argument('--from', dest='src', required=True, help='checkpoint directory')
         s.add_argument('--data', help="the run's dataset, if not at the path the checkpoint records")
         s.add_argument('--device', default='cpu', help='cpu, cuda (one GPU per rank) or mps')
         s.add_argument('--dtype', default='float64', choices=['float64', 'float32'], help='float64 equals our engines')
@@ -512,6 +512,8 @@ def main():
     s.add_argument('--log-every', type=int, default=10, help='print a line every this many steps')
     s.add_argument('--overwrite', action='store_true', help='replace a checkpoint already in --out')
     args = ap.parse_args()
+    if args.command == 'train' and args.log_every < 1:
+        ap.error(f'--log-every must be at least 1, got {args.log_every}')
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', torch.get_num_threads())))
     try:
         (evaluate if args.command == 'eval' else train)(args)
