@@ -12,10 +12,12 @@ import { adamStep, createAdamState } from '../../src/core/scalar/adam.js';
 import { linear, softmax } from '../../src/core/scalar/gpt.js';
 import { Value, sum } from '../../src/core/scalar/value.js';
 import type { Span } from './code-lines.js';
+import { type ChapterId, SPANS } from './tour-spans.js';
 import { fmt, h, tokenLabel } from './dom.js';
+
+export type { ChapterId };
 import type { Inspection } from './inspect.js';
 
-export type ChapterId = 'data' | 'embeddings' | 'attention' | 'mlp' | 'logits' | 'loss' | 'backward' | 'adam' | 'sampling';
 
 /** What a chapter's numbers are computed from: the current model and the word in Look inside. */
 export interface TourContext {
@@ -43,7 +45,6 @@ export interface Chapter {
   live(ctx: Forward): (Node | string)[];
 }
 
-const GPT = 'src/core/scalar/gpt.ts';
 const SHOWN = 6; // channels of a vector shown before "…"
 
 const label = (c: TourContext, id: number) => tokenLabel(c.chars, id);
@@ -96,11 +97,7 @@ function lmHeadGradient(c: Forward) {
 
 export const CHAPTERS: Chapter[] = [
   {
-    id: 'data', title: 'Data and tokenizer', view: 'inspect', differs: [], forward: false,
-    spans: [
-      { file: 'src/core/contract/tokenizer.ts', start: 'export function buildTokenizer(' },
-      { file: 'src/core/contract/tokenizer.ts', start: 'export function encodeDocument(' },
-    ],
+    id: 'data', spans: SPANS.data, title: 'Data and tokenizer', view: 'inspect', differs: [], forward: false,
     why: 'A network computes with numbers, so every character (or BPE token) gets an id, and one more id, BOS, marks where a document begins and ends. Training reads one document at a time and learns, at every position, to predict the next id.',
     live(c) {
       const ids = [...c.tokens, c.chars.length];
@@ -112,11 +109,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'embeddings', title: 'Embeddings', view: 'view-embedding', differs: ['rope', 'no-embed-norm', 'norm-weight', 'layernorm'], forward: true,
-    spans: [
-      { file: GPT, start: "const tokEmb = s.get('wte')!", end: 'x = rmsnorm(x); // not redundant' },
-      { file: GPT, start: 'export function rmsnorm(' },
-    ],
+    id: 'embeddings', spans: SPANS.embeddings, title: 'Embeddings', view: 'view-embedding', differs: ['rope', 'no-embed-norm', 'norm-weight', 'layernorm'], forward: true,
     why: 'An id indexes a row of wte, a learned vector for that token; the position indexes a row of wpe, so the same token at another place looks different. rmsnorm rescales their sum to mean square 1, keeping every layer\'s input at one size.',
     live(c) {
       const C = c.config.nEmbd, pos = c.tokens.length - 1, id = c.tokens[pos];
@@ -134,10 +127,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'attention', title: 'Attention', view: 'view-attention', differs: ['rope', 'n-kv-head', 'norm-weight', 'layernorm'], forward: true,
-    spans: [
-      { file: GPT, start: '// attention: this position', end: 'x = x.map((xi, i) => xi.add(residual[i]));' },
-    ],
+    id: 'attention', spans: SPANS.attention, title: 'Attention', view: 'view-attention', differs: ['rope', 'n-kv-head', 'norm-weight', 'layernorm'], forward: true,
     why: 'Attention is how a position reads the ones before it: its query is dotted with every earlier key, the scores go through a softmax, and the weights mix the values. Each head does this on its own slice of the vector, so heads can look for different things; the keys and values are cached, so the future is never seen.',
     live(c) {
       const { nHead, nEmbd, nLayer } = c.config, last = c.tokens.length - 1, headDim = nEmbd / nHead;
@@ -152,11 +142,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'mlp', title: 'MLP', view: 'view-graph', differs: ['relu2', 'gelu', 'swiglu', 'mlp-hidden', 'norm-weight', 'layernorm'], forward: true,
-    spans: [
-      { file: GPT, start: '// MLP: widen 4x', end: 'x = x.map((xi, i) => xi.add(residual[i]));' },
-      { file: 'src/core/scalar/value.ts', start: 'relu(): Value {' },
-    ],
+    id: 'mlp', spans: SPANS.mlp, title: 'MLP', view: 'view-graph', differs: ['relu2', 'gelu', 'swiglu', 'mlp-hidden', 'norm-weight', 'layernorm'], forward: true,
     why: 'After attention has gathered what the context says, the MLP thinks about it position by position: mlp_fc1 widens the vector 4x, relu keeps only the positive units (a unit at 0 passes no gradient back), mlp_fc2 projects back. The residual adds the result to the stream instead of replacing it.',
     live(c) {
       const last = c.tokens.length - 1, width = 4 * c.config.nEmbd;
@@ -172,12 +158,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'logits', title: 'Logits and softmax', view: 'view-probs', differs: ['tie-embeddings', 'final-norm'], forward: true,
-    spans: [
-      { file: GPT, start: "return linear(x, s.get('lm_head')!);", end: "return linear(x, s.get('lm_head')!);" },
-      { file: GPT, start: 'export function linear(' },
-      { file: GPT, start: 'export function softmax(' },
-    ],
+    id: 'logits', spans: SPANS.logits, title: 'Logits and softmax', view: 'view-probs', differs: ['tie-embeddings', 'final-norm'], forward: true,
     why: 'lm_head turns the final vector into one score (logit) per token of the vocabulary. softmax makes them probabilities: exponentiate (after subtracting the largest, so exp cannot overflow) and divide by the total, so they are positive and sum to 1.',
     live(c) {
       const last = c.tokens.length - 1, end = c.chars.length;
@@ -191,10 +172,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'loss', title: 'Loss', view: 'view-probs', differs: [], forward: true,
-    spans: [
-      { file: 'src/core/scalar/loss.ts', start: 'export function documentLosses(' },
-    ],
+    id: 'loss', spans: SPANS.loss, title: 'Loss', view: 'view-probs', differs: [], forward: true,
     why: 'The loss at a position is −log of the probability the model gave the token that really came next: 0 when it was sure and right, large when it was surprised. Training lowers the mean over all positions; guessing uniformly scores ln(vocabulary size).',
     live(c) {
       const t = targets(c);
@@ -208,11 +186,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'backward', title: 'Backward', view: 'view-graph', differs: [], forward: true,
-    spans: [
-      { file: 'src/core/scalar/value.ts', start: 'backward(): void {' },
-      { file: 'src/core/scalar/engine.ts', start: 'const total = sum(batchLosses(model, batch));', end: 'total.mul(dloss).backward();' },
-    ],
+    id: 'backward', spans: SPANS.backward, title: 'Backward', view: 'view-graph', differs: [], forward: true,
     why: 'backward() visits every Value from the loss down, in reverse topological order, and adds to each child its local derivative times the parent\'s grad: the chain rule. Afterwards every weight\'s grad says how the mean loss moves when that weight moves.',
     live(c) {
       const { logits, weight, loss } = lmHeadGradient(c);
@@ -228,10 +202,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'adam', title: 'Adam', view: 'flow', differs: [], forward: true,
-    spans: [
-      { file: 'src/core/scalar/adam.ts', start: 'export function adamStep(' },
-    ],
+    id: 'adam', spans: SPANS.adam, title: 'Adam', view: 'flow', differs: [], forward: true,
     why: 'Adam keeps, per weight, a running mean of its gradient (m) and of its square (v), and steps by m/√v: every weight moves about the learning rate, whatever its gradient\'s scale, and noisy directions move less. The bias corrections undo m and v starting at 0.',
     live(c) {
       if (!c.train) return [p('Train or load a model to see an update.')];
@@ -256,11 +227,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'sampling', title: 'Sampling', view: 'sample', differs: [], forward: true,
-    spans: [
-      { file: 'src/core/contract/sampling.ts', start: 'export function tokenProbabilities(' },
-      { file: 'src/core/contract/sampling.ts', start: 'export function drawToken(' },
-    ],
+    id: 'sampling', spans: SPANS.sampling, title: 'Sampling', view: 'sample', differs: [], forward: true,
     why: 'To write, the model feeds its own draws back in: divide the logits by the temperature (below 1 sharpens, above 1 flattens), keep the top k if asked, softmax, and draw one token from the random stream. A drawn BOS ends the document.',
     live(c) {
       const last = c.tokens.length - 1;
