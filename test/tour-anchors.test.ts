@@ -1,12 +1,15 @@
 // The playground tour's excerpts against the engine's source as it is now: every chapter's
 // anchors are found (once), so an edit that renames or moves a function fails here rather
-// than showing a learner the wrong lines; and a missing anchor is an error, not a guess.
+// than showing a learner the wrong lines; a missing anchor is an error, not a guess; and a
+// model beyond the reference is told which chapters it computes differently.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { findSpan } from '../web/src/code-lines.js';
-import { SPANS } from '../web/src/tour-spans.js';
+import { SPANS, differences } from '../web/src/tour-outline.js';
+import { inspectForward, unfollowed } from '../web/src/inspect.js';
+import type { ModelConfig } from '../src/core/contract/config.js';
 
 const ROOT = new URL('../../', import.meta.url); // dist/test -> the repo
 const source = (file: string) => readFileSync(new URL(file, ROOT), 'utf8');
@@ -43,4 +46,24 @@ test('a missing or repeated anchor is an error naming it', () => {
   assert.throws(() => findSpan(text, { file: 'x.ts', start: 'return 1;' }), /found 2 times/);
   assert.throws(() => findSpan(text, { file: 'x.ts', start: 'function a(', end: 'never' }), /"never" not found/);
   assert.deepEqual(findSpan(text, { file: 'x.ts', start: 'function b(' }), { file: 'x.ts', first: 4, lines: ['function b() {', '  return 1;', '}'] });
+});
+
+test('a model beyond the reference is told, chapter by chapter, what it does differently', () => {
+  const reference: ModelConfig = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08 };
+  for (const id of Object.keys(SPANS)) assert.deepEqual(differences(reference, id as keyof typeof SPANS), [], id);
+  // the llama preset's architecture (presets/llama.json)
+  const llama: ModelConfig = { ...reference, nLayer: 2, nEmbd: 48, nKvHead: 2, blockSize: 64, pos: 'rope', activation: 'swiglu', mlpHidden: 152,
+    normWeight: true, finalNorm: true, embedNorm: false };
+  assert.deepEqual(differences(llama, 'embeddings'), [
+    'This model uses RoPE: positions are rotations of each query and key inside attention, not a wpe table added here.',
+    'This model sends the embeddings into the first block without a norm.',
+    'Every norm of this model multiplies by a learned gain.']);
+  assert.match(differences(llama, 'attention').join(' '), /RoPE.*shares 2 key\/value heads among its 4 query heads/);
+  assert.match(differences(llama, 'mlp').join(' '), /SwiGLU.*152 wide, not 4 × 48/);
+  assert.deepEqual(differences(llama, 'logits'), ['This model normalises the last vector before the head.']);
+  assert.deepEqual(differences(llama, 'loss'), []);
+  // and the page's forward refuses it, naming every setting, rather than compute wrong numbers
+  assert.deepEqual(unfollowed({ ...reference, dropout: 0.1 }), [], 'dropout is off at inference');
+  assert.deepEqual(unfollowed(llama), ['activation swiglu', 'pos rope', 'n-kv-head 2', 'mlp-hidden 152', 'norm-weight', 'final-norm', 'embed-norm false']);
+  assert.throws(() => inspectForward(llama, new Float64Array(0), [0]), /inspect follows the reference model only, not activation swiglu, pos rope/);
 });

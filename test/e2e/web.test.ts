@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SPANS } from '../../web/src/tour-spans.js';
+import { SPANS } from '../../web/src/tour-outline.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/e2e -> the repo

@@ -28,6 +28,6 @@ export function renderExcerpt(ex: Excerpt): HTMLElement {
     h('span', { class: 'code-line' }, h('span', { class: 'line-no', 'aria-hidden': 'true' }, String(ex.first + i)), ...colour(line), '\n'));
   const last = ex.first + ex.lines.length - 1;
   return h('figure', { class: 'code-excerpt', 'data-file': ex.file, 'data-first': ex.first },
-    h('figcaption', {}, h('code', {}, ex.file), ` lines ${ex.first}–${last}`),
+    h('figcaption', {}, h('code', {}, ex.file), last === ex.first ? ` line ${last}` : ` lines ${ex.first}–${last}`),
     h('pre', {}, h('code', {}, ...rows)));
 }

@@ -5,7 +5,7 @@
 
 import { type ModelConfig, beyondReference, kvHeads, mlpHidden } from '../../src/core/contract/config.js';
 import { s } from './dom.js';
-import type { ChapterId } from './tour-spans.js';
+import type { ChapterId } from './tour-outline.js';
 
 const W = 560, X0 = 60, X1 = 500, BOX = 36, GAP = 22, MAX_HEADS = 16;
 

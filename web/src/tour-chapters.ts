@@ -1,9 +1,9 @@
 // The tour's chapters in microgpt.py's order: the engine's lines that compute each step (as
-// anchors, see code-lines.ts), a sentence or two of why, and the step's live numbers on the
+// anchors in tour-outline.ts), a sentence or two of why, and the step's live numbers on the
 // learner's word. The numbers come from the inspection's forward pass and, past it, from the
 // scalar engine's own functions (softmax, Value.backward, adamStep, tokenProbabilities).
 
-import { type ModelConfig, type TrainConfig, beyondReference, kvHeads, mlpHidden } from '../../src/core/contract/config.js';
+import type { ModelConfig, TrainConfig } from '../../src/core/contract/config.js';
 import { paramViews } from '../../src/core/contract/params.js';
 import { tokenProbabilities } from '../../src/core/contract/sampling.js';
 import { learningRateAt } from '../../src/core/contract/schedule.js';
@@ -12,7 +12,7 @@ import { adamStep, createAdamState } from '../../src/core/scalar/adam.js';
 import { linear, softmax } from '../../src/core/scalar/gpt.js';
 import { Value, sum } from '../../src/core/scalar/value.js';
 import type { Span } from './code-lines.js';
-import { type ChapterId, SPANS } from './tour-spans.js';
+import { type ChapterId, SPANS } from './tour-outline.js';
 import { fmt, h, tokenLabel } from './dom.js';
 
 export type { ChapterId };
@@ -40,7 +40,6 @@ export interface Chapter {
   spans: Span[];
   why: string;
   view: string;      // the element on the page that shows this step
-  differs: string[]; // beyondReference features that change what this chapter computes
   forward: boolean;  // its numbers need the inspection's forward pass
   live(ctx: Forward): (Node | string)[];
 }
@@ -97,7 +96,7 @@ function lmHeadGradient(c: Forward) {
 
 export const CHAPTERS: Chapter[] = [
   {
-    id: 'data', spans: SPANS.data, title: 'Data and tokenizer', view: 'inspect', differs: [], forward: false,
+    id: 'data', spans: SPANS.data, title: 'Data and tokenizer', view: 'inspect', forward: false,
     why: 'A network computes with numbers, so every character (or BPE token) gets an id, and one more id, BOS, marks where a document begins and ends. Training reads one document at a time and learns, at every position, to predict the next id.',
     live(c) {
       const ids = [...c.tokens, c.chars.length];
@@ -109,7 +108,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'embeddings', spans: SPANS.embeddings, title: 'Embeddings', view: 'view-embedding', differs: ['rope', 'no-embed-norm', 'norm-weight', 'layernorm'], forward: true,
+    id: 'embeddings', spans: SPANS.embeddings, title: 'Embeddings', view: 'view-embedding', forward: true,
     why: 'An id indexes a row of wte, a learned vector for that token; the position indexes a row of wpe, so the same token at another place looks different. rmsnorm rescales their sum to mean square 1, keeping every layer\'s input at one size.',
     live(c) {
       const C = c.config.nEmbd, pos = c.tokens.length - 1, id = c.tokens[pos];
@@ -127,7 +126,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'attention', spans: SPANS.attention, title: 'Attention', view: 'view-attention', differs: ['rope', 'n-kv-head', 'norm-weight', 'layernorm'], forward: true,
+    id: 'attention', spans: SPANS.attention, title: 'Attention', view: 'view-attention', forward: true,
     why: 'Attention is how a position reads the ones before it: its query is dotted with every earlier key, the scores go through a softmax, and the weights mix the values. Each head does this on its own slice of the vector, so heads can look for different things; the keys and values are cached, so the future is never seen.',
     live(c) {
       const { nHead, nEmbd, nLayer } = c.config, last = c.tokens.length - 1, headDim = nEmbd / nHead;
@@ -142,7 +141,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'mlp', spans: SPANS.mlp, title: 'MLP', view: 'view-graph', differs: ['relu2', 'gelu', 'swiglu', 'mlp-hidden', 'norm-weight', 'layernorm'], forward: true,
+    id: 'mlp', spans: SPANS.mlp, title: 'MLP', view: 'view-graph', forward: true,
     why: 'After attention has gathered what the context says, the MLP thinks about it position by position: mlp_fc1 widens the vector 4x, relu keeps only the positive units (a unit at 0 passes no gradient back), mlp_fc2 projects back. The residual adds the result to the stream instead of replacing it.',
     live(c) {
       const last = c.tokens.length - 1, width = 4 * c.config.nEmbd;
@@ -158,7 +157,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'logits', spans: SPANS.logits, title: 'Logits and softmax', view: 'view-probs', differs: ['tie-embeddings', 'final-norm'], forward: true,
+    id: 'logits', spans: SPANS.logits, title: 'Logits and softmax', view: 'view-probs', forward: true,
     why: 'lm_head turns the final vector into one score (logit) per token of the vocabulary. softmax makes them probabilities: exponentiate (after subtracting the largest, so exp cannot overflow) and divide by the total, so they are positive and sum to 1.',
     live(c) {
       const last = c.tokens.length - 1, end = c.chars.length;
@@ -172,7 +171,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'loss', spans: SPANS.loss, title: 'Loss', view: 'view-probs', differs: [], forward: true,
+    id: 'loss', spans: SPANS.loss, title: 'Loss', view: 'view-probs', forward: true,
     why: 'The loss at a position is −log of the probability the model gave the token that really came next: 0 when it was sure and right, large when it was surprised. Training lowers the mean over all positions; guessing uniformly scores ln(vocabulary size).',
     live(c) {
       const t = targets(c);
@@ -186,7 +185,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'backward', spans: SPANS.backward, title: 'Backward', view: 'view-graph', differs: [], forward: true,
+    id: 'backward', spans: SPANS.backward, title: 'Backward', view: 'view-graph', forward: true,
     why: 'backward() visits every Value from the loss down, in reverse topological order, and adds to each child its local derivative times the parent\'s grad: the chain rule. Afterwards every weight\'s grad says how the mean loss moves when that weight moves.',
     live(c) {
       const { logits, weight, loss } = lmHeadGradient(c);
@@ -202,7 +201,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'adam', spans: SPANS.adam, title: 'Adam', view: 'flow', differs: [], forward: true,
+    id: 'adam', spans: SPANS.adam, title: 'Adam', view: 'flow', forward: true,
     why: 'Adam keeps, per weight, a running mean of its gradient (m) and of its square (v), and steps by m/√v: every weight moves about the learning rate, whatever its gradient\'s scale, and noisy directions move less. The bias corrections undo m and v starting at 0.',
     live(c) {
       if (!c.train) return [p('Train or load a model to see an update.')];
@@ -227,7 +226,7 @@ export const CHAPTERS: Chapter[] = [
     },
   },
   {
-    id: 'sampling', spans: SPANS.sampling, title: 'Sampling', view: 'sample', differs: [], forward: true,
+    id: 'sampling', spans: SPANS.sampling, title: 'Sampling', view: 'sample', forward: true,
     why: 'To write, the model feeds its own draws back in: divide the logits by the temperature (below 1 sharpens, above 1 flattens), keep the top k if asked, softmax, and draw one token from the random stream. A drawn BOS ends the document.',
     live(c) {
       const last = c.tokens.length - 1;
@@ -242,22 +241,3 @@ export const CHAPTERS: Chapter[] = [
     },
   },
 ];
-
-/** What this model does differently from the reference in `chapter`, one sentence each. */
-export function differences(config: ModelConfig, chapter: Chapter): string[] {
-  const say: Record<string, string> = {
-    rope: 'This model uses RoPE: positions are rotations of each query and key inside attention, not a wpe table added here.',
-    'n-kv-head': `This model shares ${kvHeads(config)} key/value heads among its ${config.nHead} query heads (grouped-query attention).`,
-    relu2: 'This model\'s MLP uses relu(x)², not relu.',
-    gelu: 'This model\'s MLP uses GELU (tanh form), not relu.',
-    swiglu: 'This model\'s MLP is SwiGLU: two matrices go in, and silu of one gates the other.',
-    'mlp-hidden': `This model's MLP is ${mlpHidden(config)} wide, not 4 × ${config.nEmbd}.`,
-    'norm-weight': 'Every norm of this model multiplies by a learned gain.',
-    layernorm: 'This model uses LayerNorm (subtract the mean, divide by the deviation), not rmsnorm.',
-    'tie-embeddings': 'This model\'s head reuses wte: there is no lm_head matrix.',
-    'final-norm': 'This model normalises the last vector before the head.',
-    'no-embed-norm': 'This model sends the embeddings into the first block without a norm.',
-  };
-  const present = new Set(beyondReference(config).map(([feature]) => feature));
-  return chapter.differs.filter((f) => present.has(f)).map((f) => say[f]);
-}

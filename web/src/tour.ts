@@ -14,7 +14,8 @@ import { findSpan } from './code-lines.js';
 import { renderExcerpt } from './code-view.js';
 import { byId, h } from './dom.js';
 import { unfollowed } from './inspect.js';
-import { CHAPTERS, type ChapterId, type TourContext, differences } from './tour-chapters.js';
+import { CHAPTERS, type ChapterId, type TourContext } from './tour-chapters.js';
+import { differences } from './tour-outline.js';
 
 const SOURCES: Record<string, string> = {
   'src/core/scalar/adam.ts': adamSource,
@@ -118,7 +119,7 @@ export class Tour {
       live.replaceChildren(h('p', { class: 'hint' }, ctx));
       return;
     }
-    const differs = differences(ctx.config, chapter);
+    const differs = differences(ctx.config, chapter.id);
     notes.replaceChildren(...differs.map((d) => h('p', {}, d)));
     if (chapter.forward && !ctx.insp) {
       live.replaceChildren(h('p', { class: 'hint' }, `The code here is the reference model's; this model has ${unfollowed(ctx.config).join(', ')}, `
