@@ -632,6 +632,19 @@ describe('the playground in a browser', { skip }, () => {
     const samples = await trainToEnd();
     assert.equal(samples.length, 20);
     assert.ok(Number(await text('#stat-loss')) < 1.5, `loss ${await text('#stat-loss')}`);
+    // the picture and the tour follow the model: two blocks of four heads, 256 hidden units
+    assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
+    assert.equal(await page.locator('#model-picture .pic-head-cell').count(), 8);
+    assert.ok((await page.locator('#model-picture text').allTextContents()).includes('64 → 256 → 64, relu'));
+    await page.locator('#word').fill('abba'); // a word of this dataset
+    await page.locator('#view-attention button.how').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'attention:40'`, null, { timeout: 10_000 });
+    assert.match(await text('#tour-live'), /Layer 1 of 2/);
+    assert.equal((await rows('tour-attention')).length, 4, 'a row per head');
+    await chapter('mlp', '40');
+    assert.equal((await rows('tour-mlp')).length, 2, 'a row per layer');
+    assert.match(await text('#tour-live'), /of 256/);
+    await page.keyboard.press('Escape');
   });
 
   test('BPE: the text coloured by token, the merges, training on tokens, and views labelled by token text', { timeout: 90_000 }, async () => {
@@ -666,6 +679,16 @@ describe('the playground in a browser', { skip }, () => {
     // the views label each position by its token's text
     await page.locator('#word').fill('annabella');
     await drawn('probs', '150:annabella');
+    // the tour on BPE tokens: the word's tokens by their text, and a 321-way softmax
+    await page.locator('#view-probs button.how').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'logits:150'`, null, { timeout: 10_000 });
+    assert.equal(await page.locator('#tour-live table.tour-logits tbody tr').count(), 5, 'the four likeliest next tokens and the end');
+    await chapter('data', '150');
+    const pieces = await page.evaluate<string[]>(`[...document.querySelectorAll('#tour-live table.tour-ids thead th')].map((c) => c.textContent)`);
+    assert.equal(pieces.slice(2, -1).join(''), 'annabella', `BPE tokens by their text: ${pieces}`);
+    assert.ok(pieces.length < 12, `fewer tokens than characters: ${pieces}`);
+    assert.match(await text('#tour-live'), /The vocabulary: 321 ids, 320 BPE tokens and BOS \(id 320\)/);
+    await page.keyboard.press('Escape');
     const keys = await page.locator('#piece-key option').allTextContents();
     const labels = keys.map((k) => k.replace(/ \(position \d+\)$/, ''));
     assert.equal(labels[0], 'BOS');
