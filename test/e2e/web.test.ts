@@ -738,6 +738,17 @@ describe('the playground in a browser', { skip }, () => {
     await page.locator('#max-tokens').fill('');
     await page.locator('#word').fill('To be');
     await drawn('probs', '30:To be');
+    // the tour on it: every chapter computes (a space is a token too), and the main thread stays free
+    await page.evaluate('window.__longTasks = []');
+    await page.locator('#view-probs button.how').click();
+    for (const id of Object.keys(SPANS)) {
+      await chapter(id, '30');
+      assert.equal(await page.locator('#tour-live .error').count(), 0, id);
+      if (id === 'loss') assert.equal((await rows('tour-loss')).length, 6, 'BOS and five characters');
+    }
+    await page.keyboard.press('Escape');
+    const longest = Math.max(0, ...await page.evaluate<number[]>('window.__longTasks'));
+    console.log(`# tour through the loaded ${await text('#stat-params')}-parameter model: longest main-thread task over 50 ms: ${longest.toFixed(0)} ms (0: none)`);
   });
 
   test('no console errors, page errors or failed requests', () => {
