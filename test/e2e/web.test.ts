@@ -751,6 +751,35 @@ describe('the playground in a browser', { skip }, () => {
     console.log(`# tour through the loaded ${await text('#stat-params')}-parameter model: longest main-thread task over 50 ms: ${longest.toFixed(0)} ms (0: none)`);
   });
 
+  test('a Llama-style CLI checkpoint: the picture draws its settings, the tour says what differs and shows no wrong numbers', { timeout: 60_000 }, async () => {
+    const out = join(ARTIFACTS, 'cli-llama-model');
+    const train = spawnSync(process.execPath, [join(ROOT, 'bin/microgpt.js'), 'train', '--preset', 'llama', '--steps', '3', '--warmup-steps', '1',
+      '--out', out, '--overwrite', '--quiet'], { encoding: 'utf8' });
+    assert.equal(train.status, 0, train.stderr);
+    const weights = join(out, JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).weights.file);
+    await page.locator('#load-files').setInputFiles([join(out, 'checkpoint.json'), weights]);
+    await page.waitForFunction(`/Loaded a \\w+ model at step 3\\./.test(document.querySelector('#status').textContent)`, null, { timeout: 20_000 });
+    assert.equal(await text('#keep-error'), '');
+    assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
+    const labels = await page.locator('#model-picture text').allTextContents();
+    for (const part of ['66 × 48; positions: RoPE, rotations inside attention', 'rmsnorm × gain, attention', '4 query heads share 2 key/value heads, 12 channels each, RoPE',
+      'rmsnorm × gain, MLP', '48 → 2 × 152 → 48, swiglu', 'before the head']) {
+      assert.ok(labels.includes(part), `"${part}" in ${labels}`);
+    }
+    assert.ok(!labels.includes('+ wpe'), 'no position table');
+    assert.equal(labels.filter((l) => l === 'rmsnorm × gain').length, 1, 'one norm on its own: the final one, none after the embeddings');
+    await shot('model-llama', page.locator('#model'), false);
+    await page.locator('#model-picture .pic-how[aria-label="how is block 1\'s attention computed?"]').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'attention:3'`, null, { timeout: 5_000 });
+    assert.match(await text('#tour-differs'), /RoPE.*shares 2 key\/value heads among its 4 query heads/);
+    assert.match(await text('#tour-live'), /this model has activation swiglu, pos rope, .*do not follow, so none are shown/);
+    assert.equal(await page.locator('#tour-live table').count(), 0, 'no numbers that would be wrong');
+    await chapter('data', '3');
+    assert.equal(await text('#tour-differs'), '', 'the tokenizer is the reference\'s');
+    assert.match(await text('#tour-live'), /The vocabulary: 66 ids/);
+    await page.keyboard.press('Escape');
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });

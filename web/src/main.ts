@@ -247,7 +247,7 @@ function draw(): void {
   samples.setStep(last.step);
   info = { ...info, step: last.step };
   if (status === 'training') byId('status').textContent = `Training… step ${last.step} of ${last.steps}.`;
-  if (inspectVisible && performance.now() - lastSnapshot > SNAPSHOT_MS) {
+  if ((inspectVisible || tour.isOpen()) && performance.now() - lastSnapshot > SNAPSHOT_MS) { // the tour's numbers follow training too
     lastSnapshot = performance.now();
     send({ type: 'snapshot' });
   }

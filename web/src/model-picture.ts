@@ -66,7 +66,9 @@ export function renderModelPicture(el: HTMLElement, config: ModelConfig): void {
   }
   next();
 
+  let plus = -1; // where the last block's stream leaves it
   for (let li = 0; li < nLayer; li++) {
+    if (plus >= 0) arrow(svg, plus + 8, y + 4);
     const top = y - 14;
     const frame = s('rect', { x: X0 - 26, y: top, width: X1 - X0 + 60, height: 2 * (BOX + GAP) + 18, rx: 10, class: 'pic-block', 'data-layer': li });
     svg.append(frame, s('text', { x: X0 - 18, y: top + 11, class: 'pic-block-label' }, `block ${li + 1} of ${nLayer}`));
@@ -84,8 +86,10 @@ export function renderModelPicture(el: HTMLElement, config: ModelConfig): void {
     const widths = act === 'swiglu' ? `${nEmbd} → 2 × ${hidden} → ${nEmbd}, swiglu` : `${nEmbd} → ${hidden} → ${nEmbd}, ${act}`;
     box(svg, y, { lines: [`${norm}, MLP`, widths], chapter: 'mlp', view: 'view-graph', label: `block ${li + 1}'s MLP` });
     residual(svg, y, y + BOX);
+    plus = y + BOX + GAP / 2;
     y += BOX + GAP + 14;
   }
+  arrow(svg, plus + 8, y);
 
   if (config.finalNorm) {
     box(svg, y, { lines: [norm, 'before the head'], chapter: 'logits', view: 'view-probs', label: 'the final norm' });

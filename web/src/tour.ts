@@ -74,6 +74,10 @@ export class Tour {
     this.render();
   }
 
+  isOpen(): boolean {
+    return this.dialog.open;
+  }
+
   /** Redraws the live numbers when the model or the word changed while the tour is open. */
   refresh(): void {
     if (this.dialog.open) this.renderLive();
@@ -121,14 +125,14 @@ export class Tour {
     }
     const differs = differences(ctx.config, chapter.id);
     notes.replaceChildren(...differs.map((d) => h('p', {}, d)));
-    if (chapter.forward && !ctx.insp) {
-      live.replaceChildren(h('p', { class: 'hint' }, `The code here is the reference model's; this model has ${unfollowed(ctx.config).join(', ')}, `
-        + 'which the page\'s step-by-step numbers do not follow, so none are shown.'));
-      return;
-    }
     try {
-      live.replaceChildren(h('p', { class: 'tour-model' }, `Live: the model after step ${ctx.step}, on the word in Look inside.`),
-        ...chapter.live({ ...ctx, insp: ctx.insp! }));
+      if (chapter.forward && !ctx.insp) {
+        live.replaceChildren(h('p', { class: 'hint' }, `The code here is the reference model's; this model has ${unfollowed(ctx.config).join(', ')}, `
+          + 'which the page\'s step-by-step numbers do not follow, so none are shown.'));
+      } else {
+        live.replaceChildren(h('p', { class: 'tour-model' }, `Live: the model after step ${ctx.step}, on the word in Look inside.`),
+          ...chapter.live({ ...ctx, insp: ctx.insp! }));
+      }
     } catch (e) {
       live.replaceChildren(h('p', { class: 'error' }, `Cannot compute this chapter's numbers: ${e instanceof Error ? e.message : String(e)}`));
     }
