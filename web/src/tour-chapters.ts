@@ -97,7 +97,7 @@ function lmHeadGradient(c: Forward) {
 export const CHAPTERS: Chapter[] = [
   {
     id: 'data', spans: SPANS.data, title: 'Data and tokenizer', view: 'inspect', forward: false,
-    why: 'A network computes with numbers, so every character (or BPE token) gets an id, and one more id, BOS, marks where a document begins and ends. Training reads one document at a time and learns, at every position, to predict the next id.',
+    why: 'A network computes with numbers, so every character gets an id (a BPE model instead splits the text into learned byte sequences, each an id), and one more id, BOS, marks where a document begins and ends. Training reads one document at a time and learns, at every position, to predict the next id.',
     live(c) {
       const ids = [...c.tokens, c.chars.length];
       return [

@@ -13,6 +13,7 @@ const GPT = 'src/core/scalar/gpt.ts';
 export const SPANS: Record<ChapterId, Span[]> = {
   data: [
     { file: 'src/core/contract/tokenizer.ts', start: 'export function buildTokenizer(' },
+    { file: 'src/core/contract/tokenizer.ts', start: 'export function encode(' },
     { file: 'src/core/contract/tokenizer.ts', start: 'export function encodeDocument(' },
   ],
   embeddings: [
