@@ -9,7 +9,7 @@ import * as libm from '../libm/index.js';
 import { paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
 import { type Arena, createArena } from './arena.js';
-import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward,
+import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, ropeTable,
   transposeLinears } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
@@ -55,17 +55,22 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
 
   const kernels = createKernels({ shared: threads > 1, relaxed: options.relaxed });
   const arena = createArena(kernels.memory, ARENA_BASE), k = kernels.exports;
-  const { params, grads, m1, m2, accum, acts, dacts, packed, dec, decPacked } = layoutBuffers(arena, config, train);
+  const { params, grads, m1, m2, accum, acts, dacts, packed, dec, decPacked, rope } = layoutBuffers(arena, config, train);
   const mm = threads > 1
     ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops, minFloats: options.minFloats })
     : singleThread(kernels);
-  const model = createModel(config, k, mm, params, grads);
+  const model = createModel(config, k, mm, params, grads, rope);
   const probe = mm.count > 1 && options.adaptive !== false ? createThreadProbe(mm) : undefined;
 
   // views are made when needed: a memory that grows replaces its buffer
   const f32 = (ptr: number, length: number) => new Float32Array(kernels.memory.buffer, ptr, length);
   const i32 = (ptr: number, length: number) => new Int32Array(kernels.memory.buffer, ptr, length);
   f32(params, n).set(transposeLinears(config, weights));
+  if (rope.cos) {
+    const table = ropeTable(config), half = table.cos.length;
+    f32(rope.cos, half).set(table.cos);
+    f32(rope.sin, half).set(table.sin);
+  }
   const decPositions = i32(decPacked.positions, A);
   for (let p = 0; p < A; p++) decPositions[p] = p;
 
@@ -124,8 +129,9 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     gptForward(model, acts, packed, 0, N, masks);
     lossForward(model, acts, packed, N);
     f32(dacts.encoded, N * C).fill(0);
+    if (config.finalNorm) f32(dacts.residual, N * C).fill(0); // the final norm's backward adds into it
     f32(model.dw.wte, V * C).fill(0); // the other gradients are written whole
-    f32(model.dw.wpe, A * C).fill(0);
+    if (model.dw.wpe) f32(model.dw.wpe, A * C).fill(0);
     gptBackward(model, acts, dacts, packed, N, dloss, masks !== undefined);
     if (pending >= 1) mm.rows('residualForward', [accum, accum, grads], [1, 1, 1], n, []);
     probe?.afterStep(performance.now() - start);
@@ -214,7 +220,8 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
  * p, so the earlier rows are the KV cache). Pointers are byte offsets.
  */
 function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
-  const n = paramCount(config), A = config.blockSize, rows = train.batchSize * A;
+  const n = paramCount(config), A = config.blockSize, rows = train.batchSize * A, half = config.nEmbd / config.nHead / 2;
+  const rope = config.pos === 'rope';
   const packedFor = (rows: number, prefix: string): Packed => ({
     B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows), seqs: arena.alloc(`${prefix}.seqs`, 3 * rows).ptr,
     tokens: arena.alloc(`${prefix}.tokens`, rows).ptr, targets: arena.alloc(`${prefix}.targets`, rows).ptr,
@@ -231,6 +238,10 @@ function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
     packed: packedFor(rows, 'batch'),
     dec: allocActs(arena, config, A, 'decode'),
     decPacked: packedFor(A, 'decode'),
+    rope: { // (blockSize, hd/2) each, see ropeTable
+      cos: rope ? arena.alloc('rope.cos', A * half).ptr : 0,
+      sin: rope ? arena.alloc('rope.sin', A * half).ptr : 0,
+    },
   };
 }
 
