@@ -4,7 +4,8 @@
 
 /**
  * Rotates the first `heads` heads of hd floats of each row of inp (T rows of `width` floats)
- * by its position's angles into out (which may be inp); cos, sin (blockSize, hd/2).
+ * by its position's angles into out (which may be inp); the rest of out's rows (v) is left as
+ * it is. cos, sin (blockSize, hd/2).
  */
 export function ropeForward(out: usize, inp: usize, positions: usize, cos: usize, sin: usize,
                             T: i32, width: i32, heads: i32, hd: i32): void {
