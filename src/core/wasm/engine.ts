@@ -9,7 +9,7 @@ import * as libm from '../libm/index.js';
 import { paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
 import { type Arena, createArena } from './arena.js';
-import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, ropeTable,
+import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims, ropeTable,
   transposeLinears } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
@@ -254,11 +254,12 @@ export function float32MemoryBytes(config: ModelConfig, train: TrainConfig): num
 
 /**
  * The thread count that pays off for a model on a machine with `cores` cores: two when a
- * step's MLP product (rows x C x 4C) is large enough to split, else one, since small products
+ * step's first MLP product (rows x C x F, F = 4C in the reference) is large enough to split, else one, since small products
  * stay on one thread anyway and an idle worker costs a start-up. Measured on a 2-core
  * machine: two threads gain 1.9x at the nanoGPT CPU recipe's size; more were not measured.
  */
 export function autoThreads(config: ModelConfig, train: TrainConfig, cores: number): number {
   const rows = train.batchSize * config.blockSize;
-  return cores >= 2 && 2 * rows * config.nEmbd * 4 * config.nEmbd >= DEFAULT_MIN_FLOPS ? 2 : 1;
+  const { C, F } = modelDims(config);
+  return cores >= 2 && 2 * rows * C * F >= DEFAULT_MIN_FLOPS ? 2 : 1;
 }
