@@ -269,16 +269,10 @@ function weightsFor(c: ModelConfig, seed: number): F64 {
   return w;
 }
 
-/** The float32 engine's gradient of the batch's summed loss: after one step from zero moments, Adam's m is (1 - beta1) g. */
-function engineGradient(c: ModelConfig, w: F64, batch: Batch, threads = 1): { loss: number; grad: F64 } {
-  const engine = createWasmEngine(c, w, train, 1, threads > 1 ? { threads, spawn: spawnNodeWorker, minFlops: 0, minFloats: 0 } : {});
-  try {
-    const loss = engine.backward(batch, 0, 1);
-    engine.update(0, 1e-3);
-    return { loss, grad: engine.optimizerState().m.map((m) => m / (1 - train.beta1)) };
-  } finally {
-    engine.close();
-  }
+/** The float32 engine's loss and gradient of the batch's summed loss. */
+function engineGradient(c: ModelConfig, w: F64, batch: Batch): { loss: number; grad: F64 } {
+  const engine = createWasmEngine(c, w, train);
+  return { loss: engine.backward(batch, 0, 1), grad: engine.gradients() };
 }
 
 /**
