@@ -1,8 +1,9 @@
 // The float32 engine's llama settings (docs/llama.md): each new kernel against a float64 loop
 // and finite differences, at widths that leave every vector remainder; the whole model's loss
 // and gradients, setting by setting and all together, against a float64 reading of the
-// document (written here, row by row with a KV cache) and its finite differences; two
-// threads give exactly what one gives; decoding with the cache equals the full forward.
+// document (written here, row by row with a KV cache) and its finite differences, and four
+// training steps against the tensor engine; two threads give exactly what one gives; decoding
+// with the cache equals the full forward.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,6 +18,7 @@ import { ENGINES, checkEngineSettings } from '../src/core/run/engines.js';
 import { createArena } from '../src/core/wasm/arena.js';
 import { createWasmEngine } from '../src/core/wasm/engine.js';
 import { ropeTable } from '../src/core/wasm/gpt.js';
+import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 import { engineStep } from './engine-helpers.js';
 
@@ -320,6 +322,29 @@ for (const [name, setting] of settings) {
     assert.ok(lossErr <= 3e-7, `loss: float32 ${loss}, float64 ${want}`); // worst measured 8.9e-8 (swiglu)
     expectGradients(c, grad, numericGradient(c, w, batch), 1e-5); // worst measured 3.8e-6 (llama, C 20)
   });
+}
+
+const tensorRuns = (c: ModelConfig): boolean => {
+  try { checkEngineSettings(ENGINES.get('tensor')!, c, train); return true; } catch { return false; }
+};
+
+for (const [name, setting] of settings) {
+  const c: ModelConfig = { ...base, ...setting };
+  test(`float32 engine, ${name}: gradients and four training steps follow the tensor engine`,
+    { skip: skip || (!tensorRuns(c) && 'the tensor engine does not run it') }, () => {
+      const w = weightsFor(c, 6), tensor = createTensorEngine(c, w, train), wasm = createWasmEngine(c, w, train);
+      tensor.backward(batches[0], 0, 1);
+      wasm.backward(batches[0], 0, 1);
+      const g = tensor.gradients();
+      for (const p of paramLayout(c)) {
+        expectClose(`d ${p.name}`, wasm.gradients().subarray(p.offset, p.offset + p.size), g.subarray(p.offset, p.offset + p.size), 1e-5);
+      }
+      tensor.update(0, 0.01);
+      wasm.update(0, 0.01);
+      const lt = [1, 2, 3].map((s) => engineStep(tensor, batches[s], s, 0.01)), lw = [1, 2, 3].map((s) => engineStep(wasm, batches[s], s, 0.01));
+      expectClose('losses', lw, lt, 1e-6);
+      expectClose('weights after 4 steps', wasm.weights(), tensor.weights(), 1e-5);
+    });
 }
 
 test('float32 engine, llama: two threads compute exactly what one does, step after step', { skip: !support.threads && 'no shared memory' }, async () => {
