@@ -337,13 +337,13 @@ for (const [name, setting] of settings) {
       wasm.backward(batches[0], 0, 1);
       const g = tensor.gradients();
       for (const p of paramLayout(c)) {
-        expectClose(`d ${p.name}`, wasm.gradients().subarray(p.offset, p.offset + p.size), g.subarray(p.offset, p.offset + p.size), 1e-5);
-      }
+        expectClose(`d ${p.name}`, wasm.gradients().subarray(p.offset, p.offset + p.size), g.subarray(p.offset, p.offset + p.size), 3e-5);
+      } // worst measured 8.1e-6 (llama, tied, C 20)
       tensor.update(0, 0.01);
       wasm.update(0, 0.01);
       const lt = [1, 2, 3].map((s) => engineStep(tensor, batches[s], s, 0.01)), lw = [1, 2, 3].map((s) => engineStep(wasm, batches[s], s, 0.01));
-      expectClose('losses', lw, lt, 1e-6);
-      expectClose('weights after 4 steps', wasm.weights(), tensor.weights(), 1e-5);
+      expectClose('losses', lw, lt, 6e-7); // worst measured 1.8e-7 (tie-embeddings)
+      expectClose('weights after 4 steps', wasm.weights(), tensor.weights(), 5e-6); // worst measured 1.6e-6 (llama, tied, C 20)
     });
 }
 
