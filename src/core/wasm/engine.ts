@@ -255,9 +255,10 @@ export function float32MemoryBytes(config: ModelConfig, train: TrainConfig): num
 
 /**
  * The thread count that pays off for a model on a machine with `cores` cores: two when a
- * step's first MLP product (rows x C x F, F = 4C in the reference) is large enough to split, else one, since small products
- * stay on one thread anyway and an idle worker costs a start-up. Measured on a 2-core
- * machine: two threads gain 1.9x at the nanoGPT CPU recipe's size; more were not measured.
+ * step's first MLP product (rows x C x F, F = 4C in the reference) is large enough to split,
+ * else one, since small products stay on one thread anyway and an idle worker costs a start-up.
+ * Measured on a 2-core machine: two threads gain 1.9x at the nanoGPT CPU recipe's size; more
+ * were not measured.
  */
 export function autoThreads(config: ModelConfig, train: TrainConfig, cores: number): number {
   const rows = train.batchSize * config.blockSize;
