@@ -329,27 +329,22 @@ for (const [name, setting] of settings) {
   });
 }
 
-const tensorRuns = (c: ModelConfig): boolean => {
-  try { checkEngineSettings(ENGINES.get('tensor')!, c, train); return true; } catch { return false; }
-};
-
 for (const [name, setting] of settings) {
   const c: ModelConfig = { ...base, ...setting };
-  test(`float32 engine, ${name}: gradients and four training steps follow the tensor engine`,
-    { skip: skip || (!tensorRuns(c) && 'the tensor engine does not run it') }, () => {
-      const w = weightsFor(c, 6), tensor = createTensorEngine(c, w, train), wasm = createWasmEngine(c, w, train);
-      tensor.backward(batches[0], 0, 1);
-      wasm.backward(batches[0], 0, 1);
-      const g = tensor.gradients();
-      for (const p of paramLayout(c)) {
-        expectClose(`d ${p.name}`, wasm.gradients().subarray(p.offset, p.offset + p.size), g.subarray(p.offset, p.offset + p.size), 3e-5);
-      } // worst measured 8.1e-6 (llama, tied, C 20)
-      tensor.update(0, 0.01);
-      wasm.update(0, 0.01);
-      const lt = [1, 2, 3].map((s) => engineStep(tensor, batches[s], s, 0.01)), lw = [1, 2, 3].map((s) => engineStep(wasm, batches[s], s, 0.01));
-      expectClose('losses', lw, lt, 6e-7); // worst measured 1.8e-7 (tie-embeddings)
-      expectClose('weights after 4 steps', wasm.weights(), tensor.weights(), 5e-6); // worst measured 1.6e-6 (llama, tied, C 20)
-    });
+  test(`float32 engine, ${name}: gradients and four training steps follow the tensor engine`, { skip }, () => {
+    const w = weightsFor(c, 6), tensor = createTensorEngine(c, w, train), wasm = createWasmEngine(c, w, train);
+    tensor.backward(batches[0], 0, 1);
+    wasm.backward(batches[0], 0, 1);
+    const gt = tensor.gradients(), gw = wasm.gradients();
+    for (const p of paramLayout(c)) { // worst measured 8.1e-6 (llama, tied, C 20)
+      expectClose(`d ${p.name}`, gw.subarray(p.offset, p.offset + p.size), gt.subarray(p.offset, p.offset + p.size), 3e-5);
+    }
+    tensor.update(0, 0.01);
+    wasm.update(0, 0.01);
+    const lt = [1, 2, 3].map((s) => engineStep(tensor, batches[s], s, 0.01)), lw = [1, 2, 3].map((s) => engineStep(wasm, batches[s], s, 0.01));
+    expectClose('losses', lw, lt, 6e-7); // worst measured 1.8e-7 (tie-embeddings)
+    expectClose('weights after 4 steps', wasm.weights(), tensor.weights(), 5e-6); // worst measured 1.6e-6 (llama, tied, C 20)
+  });
 }
 
 test('float32 engine, llama: two threads compute exactly what one does, step after step', { skip: !support.threads && 'no shared memory' }, async () => {
