@@ -22,7 +22,7 @@ import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.j
 import { ENGINES, checkEngineSettings } from '../src/core/run/engines.js';
 import { createArena } from '../src/core/wasm/arena.js';
 import { createWasmEngine } from '../src/core/wasm/engine.js';
-import { ropeTable } from '../src/core/wasm/gpt.js';
+import { ropeTable } from '../src/core/tensor/rope.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 import { engineStep } from './engine-helpers.js';
@@ -111,8 +111,7 @@ function kernelTests(kernels: Kernels, label: string): void {
       const { k, put, putInt, get } = harness(kernels);
       const blockSize = 20, half = hd / 2, theta = 10000;
       const positions = Array.from({ length: T }, () => Math.floor(rng.random() * blockSize));
-      const cfg = { nEmbd: hd, nHead: 1, blockSize, ropeTheta: theta } as ModelConfig;
-      const table = ropeTable(cfg), x = f32(rand(T * width)), dy = f32(rand(T * width));
+      const table = ropeTable(theta, blockSize, hd), x = f32(rand(T * width)), dy = f32(rand(T * width));
       const X = put('x', x), Y = put('y', x), P = putInt('pos', positions); // past the rotated heads, rows are left as they are
       const Cos = put('cos', table.cos), Sin = put('sin', table.sin), DY = put('dy', dy), DX = put('dx', dy);
       k.ropeForward(Y.ptr, X.ptr, P.ptr, Cos.ptr, Sin.ptr, T, width, heads, hd);

@@ -2,14 +2,15 @@
 // Adam's moments and every activation live in wasm memory for the whole run, laid out once,
 // so a step copies in only its token ids and allocates no buffers.
 
-import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
+import { DEFAULT_MODEL, DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
 import { type Batch, type Engine, LOSS_LIMIT, batchTokens, predictedTokens } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import * as libm from '../libm/index.js';
 import { paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
+import { ropeTable } from '../tensor/rope.js';
 import { type Arena, createArena } from './arena.js';
-import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims, ropeTable,
+import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims,
   transposeLinears } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
@@ -66,10 +67,10 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   const f32 = (ptr: number, length: number) => new Float32Array(kernels.memory.buffer, ptr, length);
   const i32 = (ptr: number, length: number) => new Int32Array(kernels.memory.buffer, ptr, length);
   f32(params, n).set(transposeLinears(config, weights));
-  if (rope.cos) {
-    const table = ropeTable(config), half = table.cos.length;
-    f32(rope.cos, half).set(table.cos);
-    f32(rope.sin, half).set(table.sin);
+  if (rope.cos) { // the float64 engine's angles, rounded once
+    const table = ropeTable(config.ropeTheta ?? DEFAULT_MODEL.ropeTheta, A, C / config.nHead);
+    f32(rope.cos, table.cos.length).set(table.cos);
+    f32(rope.sin, table.sin.length).set(table.sin);
   }
   const decPositions = i32(decPacked.positions, A);
   for (let p = 0; p < A; p++) decPositions[p] = p;
@@ -239,7 +240,7 @@ function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
     packed: packedFor(rows, 'batch'),
     dec: allocActs(arena, config, A, 'decode'),
     decPacked: packedFor(A, 'decode'),
-    rope: { // (blockSize, hd/2) each, see ropeTable
+    rope: { // (blockSize, hd/2) each, see tensor/rope.ts
       cos: rope ? arena.alloc('rope.cos', A * half).ptr : 0,
       sin: rope ? arena.alloc('rope.sin', A * half).ptr : 0,
     },

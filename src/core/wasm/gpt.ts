@@ -11,7 +11,6 @@
 
 import { type ModelConfig, kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { paramLayout } from '../contract/params.js';
-import * as libm from '../libm/index.js';
 import type { Arena } from './arena.js';
 import type { KernelExports } from './kernels.js';
 import type { Threads } from './threads.js';
@@ -203,23 +202,6 @@ export function weightPtrs(c: ModelConfig, base: number): WeightPtrs {
 }
 
 /**
- * Rope's angles, computed once in float64: cos and sin (blockSize, hd/2) of pos * theta^(-2i/hd)
- * at row pos, entry i (docs/llama.md).
- */
-export function ropeTable(c: ModelConfig): { cos: Float64Array; sin: Float64Array } {
-  const half = c.nEmbd / c.nHead / 2, theta = c.ropeTheta ?? 10000;
-  const cos = new Float64Array(c.blockSize * half), sin = new Float64Array(c.blockSize * half); // (blockSize, hd/2)
-  for (let i = 0; i < half; i++) {
-    const freq = libm.pow(theta, -i / half); // theta^(-2i/hd)
-    for (let pos = 0; pos < c.blockSize; pos++) {
-      cos[pos * half + i] = Math.cos(pos * freq);
-      sin[pos * half + i] = Math.sin(pos * freq);
-    }
-  }
-  return { cos, sin };
-}
-
-/**
  * Token positions of a pass: sequence b holds rows seqStart[b] .. seqStart[b] + seqLen[b] - 1,
  * and its attention computes query rows t0..seqLen[b]-1 (t0 > 0 only when a KV cache grows).
  */
@@ -251,7 +233,8 @@ export interface Model {
 
 /**
  * The model over kernels, weights at `params` and gradients at `grads`; config picks norm and
- * activation. With rope, `rope` points at ropeTable's cos and sin in float32.
+ * activation. With rope, `rope` points at the tensor engine's table of angles (tensor/rope.ts)
+ * in float32.
  */
 export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, params: number, grads: number,
                             rope = { cos: 0, sin: 0 }): Model {
