@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { encodeOnnx } from '../src/cli/onnx-file.js';
+import { encodeOnnx, encodeOnnxGraph } from '../src/cli/onnx-file.js';
 import { type ModelConfig, kvHeads, mlpHidden } from '../src/core/contract/config.js';
 import { initParams, paramLayout, paramViews } from '../src/core/contract/params.js';
 import { PyRandom } from '../src/core/contract/random.js';
@@ -158,6 +158,13 @@ test('a weight buffer of the wrong size is refused', () => {
   assert.throws(() => buildOnnxGraph(c, new Float64Array(10)), /expected \d+ weights, got 10/);
 });
 
+test('weights beyond protobuf\'s 2 GiB are one clear error, not a failed allocation', () => {
+  const c: ModelConfig = { ...SMALL, vocabSize: 27, initStd: 0.08 };
+  const g = buildOnnxGraph(c, initParams(c, new PyRandom(1)));
+  const huge = { name: 'huge', dataType: 1 as const, dims: [2 ** 29], floats: { length: 2 ** 29 } as Float32Array }; // 2 GiB, never allocated
+  assert.throws(() => encodeOnnxGraph({ ...g, initializers: [...g.initializers, huge] }), (e: Error) => e.name === 'UserError' && /2\.0 GiB .* 2 GiB limit/.test(e.message));
+});
+
 test('reference model: onnxruntime logits equal the float64 engine, in one pass and with the cache; greedy generation is ours', async () => {
   const worst = await checkModel('reference', {});
   console.log(`reference: max |logit difference| ${worst.toExponential(2)}`);
@@ -174,6 +181,7 @@ test('a left-padded batch of two sequences of different lengths, then a step of 
     mask: [long.map(() => 1), [...Array(pad).fill(0), ...short.map(() => 1)]],
     positions: [range(long.length), [...Array(pad).fill(0), ...range(short.length)]], // a pad's position is never seen
   }, emptyCache(c, 2));
+  assert.ok(first.logits.every(Number.isFinite), 'a padding position, which sees only padding, still computes numbers');
   const rows = (b: number, from: number) => first.logits.subarray((b * long.length + from) * V, (b + 1) * long.length * V);
   let worst = assertLogitsClose('longer sequence', rows(0, 0), ourLogits(run.engine, V, long), V);
   worst = Math.max(worst, assertLogitsClose('shorter sequence, after its padding', rows(1, pad), ourLogits(run.engine, V, short), V));

@@ -4,6 +4,7 @@
 
 import protobuf from 'protobufjs';
 import type { ModelConfig } from '../core/contract/config.js';
+import { UserError } from '../core/errors.js';
 import { buildOnnxGraph } from '../core/export/onnx-graph.js';
 import { FLOAT, type OnnxAttribute, type OnnxGraph, type OnnxTensor, type OnnxValueInfo } from '../core/export/onnx-ir.js';
 
@@ -97,8 +98,15 @@ function valueInfo(v: OnnxValueInfo): object {
   return { name: v.name, type: { tensorType: { elemType: v.dataType, shape: { dim } } } };
 }
 
+// One protobuf message holds at most 2 GiB; larger models would need ONNX's external data files.
+const MAX_BYTES = 2 ** 31 - 2 ** 24; // room for the graph besides the weights
+
 /** The ModelProto bytes of a graph. */
 export function encodeOnnxGraph(g: OnnxGraph): Uint8Array {
+  const weightBytes = g.initializers.reduce((n, t) => n + (t.floats?.length ?? 0) * 4, 0);
+  if (weightBytes > MAX_BYTES) {
+    throw new UserError(`the model's ${(weightBytes / 2 ** 30).toFixed(1)} GiB of float32 weights do not fit one .onnx file (protobuf's 2 GiB limit)`);
+  }
   modelProto ??= protobuf.parse(SCHEMA, { keepCase: false }).root.lookupType('onnx.ModelProto');
   const graph = {
     name: g.name,
