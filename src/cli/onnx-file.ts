@@ -15,9 +15,7 @@ message AttributeProto {
   enum AttributeType { UNDEFINED = 0; FLOAT = 1; INT = 2; STRING = 3; TENSOR = 4; GRAPH = 5; FLOATS = 6; INTS = 7; }
   optional string name = 1;
   optional AttributeType type = 20;
-  optional float f = 2;
   optional int64 i = 3;
-  optional TensorProto t = 5;
   repeated int64 ints = 8;
 }
 message ValueInfoProto {
@@ -85,12 +83,7 @@ function tensor(t: OnnxTensor): object {
 }
 
 function attribute(a: OnnxAttribute): object {
-  switch (a.kind) {
-    case 'int': return { name: a.name, type: 2, i: a.value };
-    case 'float': return { name: a.name, type: 1, f: a.value };
-    case 'ints': return { name: a.name, type: 7, ints: a.value };
-    case 'tensor': return { name: a.name, type: 4, t: tensor(a.value) };
-  }
+  return a.kind === 'int' ? { name: a.name, type: 2, i: a.value } : { name: a.name, type: 7, ints: a.value };
 }
 
 function valueInfo(v: OnnxValueInfo): object {

@@ -15,12 +15,10 @@ export interface OnnxTensor {
   ints?: number[];       // INT64 (small: shapes, axes, indices)
 }
 
-/** One attribute value, tagged by its ONNX kind. */
+/** One attribute value, tagged by its ONNX kind (the graph needs only these two). */
 export type OnnxAttribute =
   | { name: string; kind: 'int'; value: number }
-  | { name: string; kind: 'float'; value: number }
-  | { name: string; kind: 'ints'; value: number[] }
-  | { name: string; kind: 'tensor'; value: OnnxTensor };
+  | { name: string; kind: 'ints'; value: number[] };
 
 export interface OnnxNode {
   name: string;
@@ -46,12 +44,12 @@ export interface OnnxGraph {
   outputs: OnnxValueInfo[];
 }
 
-type Attrs = Record<string, number | number[] | { float: number } | OnnxTensor>;
+type Attrs = Record<string, number | number[]>;
 
 /**
  * Appends nodes in order and names what it makes: `op` returns the output's name, so the
  * model reads like the forward it exports (`x = b.op('Add', [x, y])`). Attributes: a number
- * is an int, `{ float }` a float, an array ints, an object with dims a tensor.
+ * is an int, an array ints.
  */
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
@@ -69,10 +67,7 @@ export class GraphBuilder {
     const name = `${this.scope}/${opType}_${this.nodes.length}`;
     const outputs = outs ?? Array.from({ length: count }, (_, i) => `${name}_out${i}`);
     const attributes = Object.entries(attrs).map(([key, v]): OnnxAttribute =>
-      typeof v === 'number' ? { name: key, kind: 'int', value: v }
-        : Array.isArray(v) ? { name: key, kind: 'ints', value: v }
-          : 'float' in v ? { name: key, kind: 'float', value: v.float }
-            : { name: key, kind: 'tensor', value: v });
+      typeof v === 'number' ? { name: key, kind: 'int', value: v } : { name: key, kind: 'ints', value: v });
     this.nodes.push({ name, opType, inputs, outputs, attributes });
     return outputs;
   }
