@@ -6,7 +6,7 @@ import { type ModelConfig, kvHeads, mlpHidden, validateModelConfig } from '../co
 import { paramCount, paramLayout } from '../contract/params.js';
 import { BOOL, FLOAT, GraphBuilder, INT64, type OnnxGraph, type OnnxValueInfo } from './onnx-ir.js';
 
-/** The opset of the default domain the graph uses (onnxruntime runs 7 up to 23). */
+/** The opset of the default domain the graph uses. */
 export const ONNX_OPSET = 17;
 const EPS = 1e-5;
 const MASKED = -3.4028234663852886e38; // float32's lowest: finite, so a query that sees only padding stays a number
