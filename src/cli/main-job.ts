@@ -10,7 +10,7 @@ import { BUNDLED_DATA } from './dataset.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed, formatStepLine } from './format.js';
 import { ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, cutWarning, readData, runOptions } from './options.js';
-import { type MetricsFile, openMetrics } from './progress.js';
+import { FLOW_EVERY_FLAG, type MetricsFile, flowEvery, openMetrics } from './progress.js';
 
 const pick = (specs: FlagSpec[], names: string[]) => names.map((n) => specs.find((s) => s.name === n)!);
 
@@ -27,6 +27,7 @@ export const MAIN_FLAGS: FlagSpec[] = [
   ...ENGINE_FLAGS,
   { name: 'val-fraction', type: 'number', help: 'hold out this last fraction of the shuffled documents and print its loss', default: 0 },
   { name: 'metrics', type: 'string', help: 'write one JSON line per step to this file' },
+  FLOW_EVERY_FLAG,
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
@@ -62,6 +63,7 @@ export async function mainJob(argv: string[]): Promise<void> {
   const run = createRun(data.docs, options);
   const cut = cutWarning(run); // on stderr: stdout stays the reference's, which cuts silently
   if (cut) process.stderr.write(`microgpt: warning: ${cut}\n`);
+  const flowSteps = flowEvery(v);
   const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, false) : undefined;
   const out = process.stdout;
   out.write(`num docs: ${data.docs.length}\nvocab size: ${run.tokenizer.vocabSize}\nnum params: ${run.numParams}\n`);
@@ -70,7 +72,7 @@ export async function mainJob(argv: string[]): Promise<void> {
   const end = out.isTTY ? '\r' : '\n';
   let heldOut: number | undefined;
   try {
-    for (const e of trainingLoop(run)) {
+    for (const e of trainingLoop(run, { flowEvery: flowSteps })) {
       if (e.type === 'step') {
         out.write(formatStepLine(e.step, e.steps, e.loss) + end);
         metrics?.write(e);

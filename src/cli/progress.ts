@@ -5,6 +5,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { StepInfo } from '../core/run/loop.js';
+import type { FlagSpec, FlagValues } from './flags.js';
 import { formatFixed } from './format.js';
 
 /** A step as the loop reports it, with the validation loss when one was measured after it. */
@@ -69,6 +70,19 @@ export function createProgress(out: NodeJS.WriteStream, quiet: boolean, logEvery
   };
 }
 
+/** With --metrics: how often the gradient flow is measured (it copies the weights twice and the gradients once). */
+export const FLOW_EVERY_FLAG: FlagSpec = {
+  name: 'flow-every', type: 'int', default: 1,
+  help: 'with --metrics: gradient norms and update/weight ratios per tensor every this many steps, 0 = never',
+};
+
+/** The loop's flowEvery for these flags: only when there is a metrics file to write it to. */
+export function flowEvery(v: FlagValues): number {
+  const every = v['flow-every'] as number;
+  if (!Number.isInteger(every) || every < 0) throw new UserError(`--flow-every must be an integer >= 0, got ${every}`);
+  return v.metrics !== undefined ? every : 0;
+}
+
 export interface MetricsFile {
   write(r: StepReport): void;
   close(): void;
@@ -76,7 +90,8 @@ export interface MetricsFile {
 
 /**
  * `--metrics FILE`: one JSON object per step and line (step, loss, lr, tokens_per_s,
- * elapsed_ms, and val_loss where measured). `append` continues the file, as a resumed run
+ * elapsed_ms, val_loss where measured, and on the steps that measure the gradient flow:
+ * grad_norm and update_ratio per tensor, dead_units per layer for relu MLPs). `append` continues the file, as a resumed run
  * does; otherwise it starts afresh. Opened before training, so a bad path fails at once.
  */
 export function openMetrics(path: string, append: boolean): MetricsFile {
@@ -90,11 +105,16 @@ export function openMetrics(path: string, append: boolean): MetricsFile {
   const start = performance.now();
   return {
     write(r) {
-      const record: Record<string, number> = {
+      const record: Record<string, unknown> = {
         step: r.step, loss: r.loss, lr: r.lr, tokens_per_s: Math.round((r.tokens / Math.max(r.ms, 1e-3)) * 1000),
         elapsed_ms: Math.round(performance.now() - start),
       };
       if (r.valLoss !== undefined) record.val_loss = r.valLoss;
+      if (r.flow) {
+        record.grad_norm = Object.fromEntries(r.flow.tensors.map((t) => [t.name, t.grad]));
+        record.update_ratio = Object.fromEntries(r.flow.tensors.map((t) => [t.name, t.update]));
+        if (r.flow.deadUnits) record.dead_units = r.flow.deadUnits.map((d) => d.dead);
+      }
       writeSync(fd, JSON.stringify(record) + '\n');
     },
     close: () => closeSync(fd),

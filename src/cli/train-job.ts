@@ -17,7 +17,7 @@ import { formatFixed } from './format.js';
 import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, readData,
   runOptions } from './options.js';
 import { loadTokenizerModel } from './tokenizer-job.js';
-import { type MetricsFile, type StepReport, createProgress, formatDuration, openMetrics } from './progress.js';
+import { FLOW_EVERY_FLAG, type MetricsFile, type StepReport, createProgress, flowEvery, formatDuration, openMetrics } from './progress.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'preset', type: 'string', help: `settings from presets/NAME.json or a JSON file (${listPresets().join(', ')}); flags override it` },
@@ -34,6 +34,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'resume', type: 'string', help: 'continue the run saved in this directory exactly (settings, engine and threads come from it)' },
   { name: 'overwrite', type: 'boolean', help: 'replace a checkpoint already in --out' },
   { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
+  FLOW_EVERY_FLAG,
   { name: 'log-every', type: 'int', help: 'in a pipe or with --quiet, print a progress line every this many steps', default: 100 },
   { name: 'quiet', type: 'boolean', help: 'plain periodic lines instead of a live status line' },
   { name: 'help', type: 'boolean', help: 'show this help' },
@@ -150,6 +151,7 @@ interface Cadence { saveEvery: number; evalEvery: number; evalSize: number; logE
 async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | undefined, planned: number | undefined, steps: number, stopAt: number,
                      { saveEvery, evalEvery, evalSize, logEvery }: Cadence): Promise<number> {
   const out = v.out as string | undefined, resumeDir = v.resume as string | undefined;
+  const flowSteps = flowEvery(v);
   const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
 
   // data and run: the same draws as an uninterrupted run, then the checkpoint's state on top
@@ -201,7 +203,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
       if (pending) { progress.step(pending); metrics?.write(pending); }
       pending = undefined;
     };
-    const loop = trainingLoop(run, { stopAt, shouldStop: () => interrupted, evalEvery, evalSize, saveEvery, best });
+    const loop = trainingLoop(run, { stopAt, shouldStop: () => interrupted, evalEvery, evalSize, saveEvery, best, flowEvery: flowSteps });
     let next = loop.next();
     for (; !next.done; next = loop.next()) {
       const e = next.value;

@@ -32,6 +32,7 @@ export { linearDecay, cosineDecay, scheduledLearningRate, learningRateAt } from 
 export { type Run, type RunOptions, type ReopenOptions, createRun, createTextRun, nextBatches, runCheckpoint, runFromCheckpoint,
   resumeOptions, resumeRun, documentsCut, checkpointTokenizer } from './run/run.js';
 export { type StepInfo, type LoopOptions, type LoopEvent, type LoopEnd, trainStep, trainingLoop, train } from './run/loop.js';
+export { type FlowStats, type TensorFlow, type DeadUnits, gradientFlow } from './run/gradient-flow.js';
 export { type GenerateOptions, type SampleOptions, generate, sample, sampleText, validateSampleOptions, validateSampleCount, MAX_SAMPLES, MAX_NEW_TOKENS } from './run/generate.js';
 export { EVAL_CHUNK, validationSequences, documentSequences, meanLoss, meanLossSteps, validationLoss, predictedCharacters,
   bitsPerCharacter } from './run/evaluate.js';

@@ -272,6 +272,22 @@ describe('the playground in a browser', { skip }, () => {
     await shot('train', page.locator('#train'), false);
   });
 
+  test('gradient flow: update/weight and gradient norm per tensor over the run, and dead ReLUs counted', async () => {
+    // the run above trained 300 steps; the flow is measured every 300/200 -> 2 steps from the first
+    await page.locator('#flow summary').click();
+    await page.waitForFunction(`Number(document.querySelector('#flow-chart').dataset.points) >= 150`, null, { timeout: 5_000 });
+    const legend = () => page.locator('#flow-chart .u-legend .u-label').allTextContents();
+    const tensors = ['wte', 'wpe', 'lm_head', 'layer0.attn_wq', 'layer0.attn_wk', 'layer0.attn_wv', 'layer0.attn_wo', 'layer0.mlp_fc1', 'layer0.mlp_fc2'];
+    assert.deepEqual(await legend(), [...tensors, 'rule of thumb: 1e-3']);
+    assert.match(await text('#flow-dead'), /^Step 300: MLP units that passed no gradient back \(dead ReLUs\): layer 1: \d+ of 64\.$/);
+    await page.locator('#flow-measure').selectOption('grad');
+    assert.deepEqual(await legend(), tensors, 'the gradient norms have no rule-of-thumb line');
+    assert.ok(await page.evaluate<boolean>(`Number(document.querySelector('#flow-chart').dataset.points) >= 150`), 'switching keeps the measurements');
+    await page.locator('#flow-measure').selectOption('update');
+    await shot('gradient-flow', page.locator('#flow'));
+    await page.locator('#flow summary').click();
+  });
+
   test('the reference settings reproduce the command line\'s 20 names, on every engine', { timeout: 150_000 }, async () => {
     await reset();
     await page.locator('#validation').click(); // off again: every document trains, as in the CLI

@@ -3,9 +3,11 @@
 // thread only draws, so the page stays responsive at any model size.
 
 import type { EngineName } from '../../src/core/contract/engine.js';
+import { paramLayout } from '../../src/core/contract/params.js';
 import { BUNDLED } from './datasets.js';
 import { byId, fmt, h } from './dom.js';
 import { InspectPanel } from './inspect-panel.js';
+import { FlowChart, type FlowMeasure } from './flow-chart.js';
 import { LossChart } from './loss-chart.js';
 import type { DataSource } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
@@ -27,6 +29,7 @@ const resetButton = byId<HTMLButtonElement>('reset-button');
 const saveButton = byId<HTMLButtonElement>('save-button');
 const customText = byId<HTMLTextAreaElement>('custom-text');
 const chart = new LossChart(byId('chart'));
+const flowChart = new FlowChart(byId('flow-chart'), byId('flow-dead'));
 const samples = new SamplePanel(send);
 const inspect = new InspectPanel();
 
@@ -183,6 +186,7 @@ function onReady(i: RunInfo): void {
   info = i;
   chart.clear();
   chart.setBaseline(i.config.vocabSize);
+  flowChart.reset(paramLayout(i.config).map((p) => p.name), i.config.nLayer);
   scheduleDraw();
   byId('preview').replaceChildren();
   byId('preview').classList.toggle('long', i.config.blockSize > 24);
@@ -217,8 +221,12 @@ function scheduleDraw(): void {
 function draw(): void {
   const batch = pendingProgress;
   pendingProgress = [];
-  for (const p of batch) chart.add(p.losses, p.val);
+  for (const p of batch) {
+    chart.add(p.losses, p.val);
+    flowChart.add(p.flow);
+  }
   chart.draw();
+  flowChart.draw();
   const last = batch[batch.length - 1];
   if (!last || !info) return;
   const vals = batch.flatMap((p) => p.val);
@@ -344,6 +352,8 @@ byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
     input.value = '';
   }
 });
+
+byId<HTMLSelectElement>('flow-measure').addEventListener('change', (e) => flowChart.show((e.target as HTMLSelectElement).value as FlowMeasure));
 
 // The engines this browser runs, as the worker finds them (so the page itself never loads the
 // WebAssembly), the tensor engine the first choice when it is there; then the first run.

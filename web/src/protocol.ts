@@ -2,6 +2,7 @@
 // only ever sees numbers, strings and weight snapshots, so it never blocks on training.
 
 import type { EngineName, ModelConfig, TrainConfig } from '../../src/core/index.js';
+import type { FlowStats } from '../../src/core/run/gradient-flow.js';
 import type { DataSource } from './model-file.js';
 import type { TokenView } from './tokens.js';
 
@@ -62,6 +63,7 @@ export interface Progress {
   stepsPerSec: number;
   tokensPerSec: number;
   preview?: string[];         // fresh samples from a separate random stream
+  flow: [number, FlowStats][]; // [step, gradient flow] of the steps measured since the last message
 }
 
 export interface Snapshot {

@@ -2,7 +2,7 @@
 // ~25 ms, posting progress after each and yielding to its message queue in between, so pause
 // is never far away (a validation point is measured in chunks between slices too).
 
-import { type BpeTokenizer, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, encodeBpe, engineSpec, formatModelFile,
+import { type BpeTokenizer, type FlowStats, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, encodeBpe, engineSpec, formatModelFile,
   parseDocuments, sampleText, trainBpe, trainingLoop } from '../../src/core/index.js';
 import { WEB_ENGINES, WEB_MEMORY, webEngineOptions } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
@@ -21,6 +21,7 @@ const PREVIEW_MS = 700;   // fresh preview samples at most this often
 const PREVIEW_COUNT = 8;
 const VAL_DOCS = 32;      // held-out documents per validation point
 const VAL_POINTS = 25;    // validation points per run
+const FLOW_POINTS = 200;  // gradient-flow measurements per run (each copies the weights twice)
 const TOKEN_PREVIEW = 300; // tokens of the text shown coloured
 const MERGES_SHOWN = 40;
 
@@ -32,6 +33,7 @@ let training = false;
 let loop: Generator<LoopEvent, LoopEnd, void> | null = null; // made at the first start of a run
 let losses: number[] = [];
 let val: [number, number][] = [];
+let flow: [number, FlowStats][] = [];
 let meter: { time: number; steps: number; tokens: number }[] = [];
 let tokensDone = 0, lastPreview = 0;
 
@@ -157,11 +159,15 @@ function slice(): void {
       const next = loop.next();
       if (next.done) { end = next.value; break; }
       const e = next.value;
-      if (e.type === 'step') { losses.push(e.loss); tokensDone += e.tokens; }
+      if (e.type === 'step') {
+        losses.push(e.loss);
+        tokensDone += e.tokens;
+        if (e.flow) flow.push([e.step, e.flow]);
+      }
       else if (e.type === 'eval') val.push([e.step, e.loss]);
     }
     const now = performance.now();
-    const progress: Progress = { step: r.step, steps: r.train.steps, losses, val, ...rates(now, r) };
+    const progress: Progress = { step: r.step, steps: r.train.steps, losses, val, flow, ...rates(now, r) };
     if (now - lastPreview > PREVIEW_MS || end) {
       progress.preview = previewSamples(r);
       lastPreview = performance.now();
@@ -169,6 +175,7 @@ function slice(): void {
     post({ type: 'progress', progress });
     losses = [];
     val = [];
+    flow = [];
   } catch (e) {
     training = false;
     loop = null;
@@ -191,7 +198,8 @@ function start(): void {
   if (run.step >= run.train.steps) { post({ type: 'status', status: 'done' }); return; }
   // the library's loop, with a validation point at the start, VAL_POINTS over the run and at
   // its end, each over VAL_DOCS documents measured a few at a time
-  loop ??= trainingLoop(run, { evalEvery: valEvery(run), evalSize: VAL_DOCS, evalChunk: 4, evalAtStart: true });
+  loop ??= trainingLoop(run, { evalEvery: valEvery(run), evalSize: VAL_DOCS, evalChunk: 4, evalAtStart: true,
+    flowEvery: Math.max(1, Math.round(run.train.steps / FLOW_POINTS)) });
   training = true;
   loopId++;
   meter = [];

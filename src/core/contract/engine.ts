@@ -90,6 +90,8 @@ export interface Engine {
   batchDecoder?(slots: number, rows?: number): BatchDecoder;
   /** The current weights, flat, in layout order (a copy). */
   weights(): Float64Array;
+  /** The gradients gathered since the last update (what it will use, before clipping), flat in layout order (a copy). */
+  gradients(): Float64Array;
   /** Adam's moments (copies). */
   optimizerState(): OptimizerState;
   /** Replaces weights and moments, e.g. from a checkpoint. */

@@ -7,6 +7,7 @@
 import { batchTokens } from '../contract/engine.js';
 import { learningRateAt } from '../contract/schedule.js';
 import { DivergenceError, UserError } from '../errors.js';
+import { type FlowStats, gradientFlow } from './gradient-flow.js';
 import { bitsPerCharacter, meanLossSteps, predictedCharacters, validationSequences } from './evaluate.js';
 import { type Run, nextBatches } from './run.js';
 
@@ -18,15 +19,17 @@ export interface StepInfo {
   lr: number;
   tokens: number; // predicted tokens over all its micro-batches
   ms: number;     // wall-clock time of the step
+  flow?: FlowStats; // per-tensor gradient and update sizes, on the steps asked for (see LoopOptions.flowEvery)
 }
 
 /**
  * One optimizer step on the run's next batch: forward and backward on each micro-batch,
  * every token's gradient weighted 1/tokens, so gradAccum micro-batches of B sequences equal
  * one batch of gradAccum x B; then the update. A loss that is not finite stops the run
- * before the update, so its weights stay the last good ones (DivergenceError).
+ * before the update, so its weights stay the last good ones (DivergenceError). With `flow`,
+ * the step also measures its gradient flow (copies of weights and gradients: not free).
  */
-export function trainStep(run: Run): StepInfo {
+export function trainStep(run: Run, flow = false): StepInfo {
   if (run.diverged !== undefined) throw new UserError(`the run diverged at step ${run.diverged}; it cannot train further`);
   if (run.step >= run.train.steps) throw new UserError(`the run has done all its ${run.train.steps} steps`);
   const start = performance.now();
@@ -45,9 +48,12 @@ export function trainStep(run: Run): StepInfo {
     run.diverged = step + 1;
     throw new DivergenceError(step + 1, loss, lr, 'training');
   }
+  const before = flow ? run.engine.weights() : undefined, grads = flow ? run.engine.gradients() : undefined;
   run.engine.update(step, lr);
   run.step++;
-  return { step: run.step, steps: run.train.steps, loss, lr, tokens, ms: performance.now() - start };
+  const ms = performance.now() - start;
+  const stats = before && grads ? gradientFlow(run.config, before, grads, run.engine.weights()) : undefined;
+  return { step: run.step, steps: run.train.steps, loss, lr, tokens, ms, ...(stats ? { flow: stats } : {}) };
 }
 
 export interface LoopOptions {
@@ -67,6 +73,8 @@ export interface LoopOptions {
   saveEvery?: number;
   /** The best validation loss so far (a resumed run's), to judge what improves on it. */
   best?: number;
+  /** Measure the gradient flow every this many steps (and on the first); 0 (default): never. */
+  flowEvery?: number;
 }
 
 export type LoopEvent =
@@ -88,7 +96,7 @@ export interface LoopEnd {
 /** Trains the run from where it stands, yielding what happens; see LoopOptions. */
 export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<LoopEvent, LoopEnd, void> {
   const steps = run.train.steps, stopAt = Math.min(options.stopAt ?? steps, steps);
-  const evalEvery = options.evalEvery ?? 0, saveEvery = options.saveEvery ?? 0;
+  const evalEvery = options.evalEvery ?? 0, saveEvery = options.saveEvery ?? 0, flowEvery = options.flowEvery ?? 0;
   const validation = validationSequences(run, options.evalSize);
   let best = options.best ?? Infinity, lastEval: number | undefined, saved = run.step;
 
@@ -105,7 +113,7 @@ export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<Lo
 
   if (options.evalAtStart && run.step === 0 && validation.length > 0) yield* measure();
   while (run.step < stopAt && !options.shouldStop?.()) {
-    const info = trainStep(run);
+    const info = trainStep(run, flowEvery > 0 && (run.step === 0 || (run.step + 1) % flowEvery === 0));
     yield { type: 'step', ...info };
     if (validation.length > 0 && (info.step === steps || (evalEvery > 0 && info.step % evalEvery === 0))) yield* measure();
     if (saveEvery > 0 && info.step % saveEvery === 0) {

@@ -36,6 +36,7 @@ export function createScalarEngine(config: Engine['config'], weights: Float64Arr
       return logits;
     },
     weights: () => scalarWeights(model),
+    gradients: () => Float64Array.from(model.params, (p) => p.grad),
     optimizerState: () => ({ m: adam.m.slice(), v: adam.v.slice() }),
     load(weights, optimizer) {
       model.params.forEach((p, i) => { p.data = weights[i]; p.grad = 0; });

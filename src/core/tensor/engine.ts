@@ -47,6 +47,7 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
       return { slots, rows, step: (slotIds, tokens, positions, count) => decodeBatchStep(model, state, slotIds, tokens, positions, count) };
     },
     weights: () => model.params.slice(),
+    gradients: () => model.grads.slice(),
     optimizerState: () => ({ m: m.slice(), v: v.slice() }),
     load(weights, optimizer) {
       if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);

@@ -192,6 +192,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     feed,
     // in the layout's order: the linear weights (and their moments) back from transposed
     weights: () => transposeLinears(config, f32(params, n), true),
+    gradients: () => transposeLinears(config, f32(pending > 1 ? accum : grads, n), true),
     optimizerState: () => ({ m: transposeLinears(config, f32(m1, n), true), v: transposeLinears(config, f32(m2, n), true) }),
     load(weights, optimizer) {
       if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
