@@ -33,3 +33,25 @@ export function assertTensorClose(name: string, got: ArrayLike<number>, want: Ar
   assert.ok(worstErr <= tol,
     `${name}: worst element [${worst}] got ${got[worst]}, want ${want[worst]} (relative ${worstErr}, tolerance ${tol})`);
 }
+
+/** sum(out * dout): a scalar whose gradient with respect to out is dout. */
+export function objective(out: ArrayLike<number>, dout: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < out.length; i++) s += out[i] * dout[i];
+  return s;
+}
+
+/** d/dx_i of f by central differences, for every i. */
+export function numericGrad(x: Float64Array, f: () => number, h = 1e-5): Float64Array {
+  const g = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const old = x[i];
+    x[i] = old + h;
+    const up = f();
+    x[i] = old - h;
+    const down = f();
+    x[i] = old;
+    g[i] = (up - down) / (2 * h);
+  }
+  return g;
+}

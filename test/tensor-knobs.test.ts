@@ -19,32 +19,11 @@ import { createTensorEngine } from '../src/core/tensor/engine.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from '../src/core/tensor/gpt.js';
 import { layernormBackward, layernormForward } from '../src/core/tensor/layernorm.js';
 import { geluBackward, geluForward, relu2Backward, relu2Forward } from '../src/core/tensor/pointwise.js';
-import { assertTensorClose, newRng, randomTensor } from './tensor-helpers.js';
+import { assertTensorClose, newRng, numericGrad, objective, randomTensor } from './tensor-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const NAMES = fileURLToPath(new URL('../../data/names.txt', import.meta.url));
 const DOCS = readFileSync(NAMES, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, 200);
-
-function objective(out: Float64Array, dout: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < out.length; i++) s += out[i] * dout[i];
-  return s;
-}
-
-/** d/dx_i of f by central differences, for every i. */
-function numericGrad(x: Float64Array, f: () => number, h = 1e-5): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i];
-    x[i] = old + h;
-    const up = f();
-    x[i] = old - h;
-    const down = f();
-    x[i] = old;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
 
 type Unary = (out: Float64Array, inp: Float64Array, n: number) => void;
 type UnaryBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Array, n: number) => void;

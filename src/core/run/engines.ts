@@ -49,6 +49,7 @@ export interface EngineSpec {
 }
 
 const BEYOND_REFERENCE: readonly EngineFeature[] = ['relu2', 'gelu', 'layernorm', 'dropout', 'grad-clip', 'weight-decay'];
+const LLAMA: readonly EngineFeature[] = ['swiglu', 'rope', 'n-kv-head', 'mlp-hidden', 'norm-weight', 'tie-embeddings', 'final-norm', 'no-embed-norm'];
 
 const SPECS: readonly EngineSpec[] = [
   {
@@ -60,7 +61,7 @@ const SPECS: readonly EngineSpec[] = [
   },
   {
     name: 'tensor', dtype: 'float64', summary: 'float64 kernels on typed arrays: exact, and the default',
-    features: BEYOND_REFERENCE, takesThreads: false, onHeap: false,
+    features: [...BEYOND_REFERENCE, ...LLAMA], takesThreads: false, onHeap: false,
     unavailable: () => undefined,
     memoryBytes: tensorMemoryBytes,
     create: (config, weights, train, seed) => createTensorEngine(config, weights, train, seed),

@@ -2,20 +2,25 @@
 // back to back), and the same shapes again for their gradients. Allocated once, grown only
 // when a larger batch arrives, so a training step allocates nothing.
 
-import type { ModelConfig } from '../contract/config.js';
+import { type ModelConfig, mlpHidden, qkvWidth } from '../contract/config.js';
+import { mlpActivation } from './pointwise.js';
 
+// W = C + 2 KV hd (q | k | v), H = mlp hidden, F = H or 2H (swiglu's gate | up). A buffer a
+// setting does not use (a gain's output, dropout's masks, a norm that is off) has width 0.
 export interface LayerActs {
-  ln1: Float64Array;     // (N, C) rmsnorm before attention
+  ln1: Float64Array;     // (N, C) norm before attention
+  ln1g: Float64Array;    // (N, C) times its gain, with normWeight
   rstd1: Float64Array;   // (N,)
-  qkv: Float64Array;     // (N, 3C)
+  qkv: Float64Array;     // (N, W) q and k rotated, with rope
   att: Float64Array;     // (N, NH, A) softmax weights, A = blockSize
   atty: Float64Array;    // (N, C) heads side by side
   attproj: Float64Array; // (N, C)
   res1: Float64Array;    // (N, C) after the attention residual
-  ln2: Float64Array;     // (N, C) rmsnorm before the MLP
+  ln2: Float64Array;     // (N, C) norm before the MLP
+  ln2g: Float64Array;    // (N, C) times its gain
   rstd2: Float64Array;   // (N,)
-  fch: Float64Array;     // (N, 4C)
-  fcr: Float64Array;     // (N, 4C) after the activation
+  fch: Float64Array;     // (N, F)
+  fcr: Float64Array;     // (N, H) after the activation
   fcproj: Float64Array;  // (N, C)
   res2: Float64Array;    // (N, C) after the MLP residual: the block's output
   // dropout (training only); empty unless config.dropout > 0
@@ -28,10 +33,14 @@ export interface LayerActs {
 /** In the gradient twin, rstd*, masks, probs and losses stay unused. */
 export interface Activations {
   rows: number;
-  encoded: Float64Array; // (N, C) wte[token] + wpe[pos]
-  x0: Float64Array;      // (N, C) its rmsnorm: where the residual stream starts
+  encoded: Float64Array; // (N, C) wte[token] (+ wpe[pos] with learned positions)
+  x0: Float64Array;      // (N, C) its norm, with embedNorm: where the residual stream starts
+  x0g: Float64Array;     // (N, C) times its gain
   rstd0: Float64Array;   // (N,)
   layers: LayerActs[];
+  xf: Float64Array;      // (N, C) the final norm, with finalNorm
+  xfg: Float64Array;     // (N, C) times its gain
+  rstdf: Float64Array;   // (N,)
   logits: Float64Array;  // (N, V)
   probs: Float64Array;   // (N, V)
   losses: Float64Array;  // (N,)
@@ -39,32 +48,45 @@ export interface Activations {
   widths: number[];        // entries per row of each
 }
 
+/** Entries per row of each buffer, the one place that decides them. */
+function widths(c: ModelConfig) {
+  const C = c.nEmbd, H = mlpHidden(c), gain = (on: boolean) => (on && c.normWeight ? C : 0);
+  const embedNorm = c.embedNorm !== false, finalNorm = c.finalNorm === true;
+  return {
+    C, W: qkvWidth(c), H, F: mlpActivation(c.activation, H).inWidth, att: c.nHead * c.blockSize,
+    D: c.dropout ? C : 0, // no room for masks the run never draws
+    G: gain(true), x0: embedNorm ? C : 0, x0g: gain(embedNorm), rstd0: embedNorm ? 1 : 0,
+    xf: finalNorm ? C : 0, xfg: gain(finalNorm), rstdf: finalNorm ? 1 : 0,
+  };
+}
+
 export function createActivations(c: ModelConfig, rows: number): Activations {
-  const C = c.nEmbd, buffers: Float64Array[] = [], widths: number[] = [];
+  const w = widths(c), { C } = w, buffers: Float64Array[] = [], widthList: number[] = [];
   const buf = (width: number): Float64Array => {
     const b = new Float64Array(rows * width);
     buffers.push(b);
-    widths.push(width);
+    widthList.push(width);
     return b;
   };
-  const encoded = buf(C), x0 = buf(C), rstd0 = buf(1);
+  const encoded = buf(C), x0 = buf(w.x0), x0g = buf(w.x0g), rstd0 = buf(w.rstd0);
   const layers: LayerActs[] = [];
-  const D = c.dropout ? C : 0; // no room for masks the run never draws
   for (let l = 0; l < c.nLayer; l++) {
     layers.push({
-      ln1: buf(C), rstd1: buf(1), qkv: buf(3 * C), att: buf(c.nHead * c.blockSize), atty: buf(C), attproj: buf(C),
-      res1: buf(C), ln2: buf(C), rstd2: buf(1), fch: buf(4 * C), fcr: buf(4 * C), fcproj: buf(C), res2: buf(C),
-      attdrop: buf(D), mask1: buf(D), fcdrop: buf(D), mask2: buf(D),
+      ln1: buf(C), ln1g: buf(w.G), rstd1: buf(1), qkv: buf(w.W), att: buf(w.att), atty: buf(C), attproj: buf(C),
+      res1: buf(C), ln2: buf(C), ln2g: buf(w.G), rstd2: buf(1), fch: buf(w.F), fcr: buf(w.H), fcproj: buf(C), res2: buf(C),
+      attdrop: buf(w.D), mask1: buf(w.D), fcdrop: buf(w.D), mask2: buf(w.D),
     });
   }
+  const xf = buf(w.xf), xfg = buf(w.xfg), rstdf = buf(w.rstdf);
   const logits = buf(c.vocabSize), probs = buf(c.vocabSize), losses = buf(1);
-  return { rows, encoded, x0, rstd0, layers, logits, probs, losses, buffers, widths };
+  return { rows, encoded, x0, x0g, rstd0, layers, xf, xfg, rstdf, logits, probs, losses, buffers, widths: widthList };
 }
 
 /** Floats per row over every buffer createActivations makes (for memory estimates; a test holds them equal). */
 export function activationFloatsPerRow(c: ModelConfig): number {
-  const C = c.nEmbd, D = c.dropout ? C : 0;
-  return 2 * C + 1 + c.nLayer * (18 * C + 2 + c.nHead * c.blockSize + 4 * D) + 2 * c.vocabSize + 1;
+  const w = widths(c), C = w.C;
+  const layer = 7 * C + 2 * w.G + 2 + w.W + w.att + w.F + w.H + 4 * w.D;
+  return C + w.x0 + w.x0g + w.rstd0 + c.nLayer * layer + w.xf + w.xfg + w.rstdf + 2 * c.vocabSize + 1;
 }
 
 /** Clears the first N rows of every buffer (backward accumulates into them). */

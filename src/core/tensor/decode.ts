@@ -2,13 +2,16 @@
 // training kernels with N = B rows, keeping every token's q|k|v row in its sequence's cache
 // slot so attention never recomputes a past position. One sequence alone is B = 1. No gradients.
 
+import { kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { type Activations, createActivations } from './activations.js';
 import { attentionForward } from './attention.js';
 import { embeddingForward } from './embedding.js';
-import type { TensorModel } from './gpt.js';
+import { type TensorModel, headInput, streamStart } from './gpt.js';
 import { matmulForward } from './matmul.js';
 import { normKernels } from './layernorm.js';
-import { activationKernels, residualForward } from './pointwise.js';
+import { normGainForward } from './norm-gain.js';
+import { mlpActivation, residualForward } from './pointwise.js';
+import { ropeForward } from './rope.js';
 
 /**
  * The batch decoder's buffers: activations for up to `rows` tokens a step (one per sequence, or
@@ -17,7 +20,7 @@ import { activationKernels, residualForward } from './pointwise.js';
 export interface BatchDecodeState {
   slots: number;
   acts: Activations;     // (slots rows)
-  kv: Float64Array[];    // per layer (slots, A, 3C): q|k|v of every cached position of every slot
+  kv: Float64Array[];    // per layer (slots, A, W): q|k|v of every cached position of every slot, W = C + 2 KV hd
   atty: Float64Array;    // (A, C) one row's attention output, row = position
   att: Float64Array;     // (A, NH, A)
 }
@@ -26,7 +29,7 @@ export function createBatchDecodeState(m: TensorModel, slots: number, rows = slo
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = m.config;
   return {
     slots, acts: createActivations(m.config, rows),
-    kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * 3 * C)),
+    kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * qkvWidth(m.config))),
     atty: new Float64Array(A * C), att: new Float64Array(A * NH * A),
   };
 }
@@ -35,35 +38,38 @@ export function createBatchDecodeState(m: TensorModel, slots: number, rows = slo
  * Logits (B, V) for B sequences, row r feeding tokens[r] at positions[r] of cache slot
  * slots[r]. The matrix products take all rows at once, each row's sums in the same order
  * whatever the other rows (so a row's numbers are those of B = 1); attention reads each row's
- * own slot.
+ * own slot. With rope the cache holds the rotated q and k, as the full forward's qkv does.
  */
 export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int32Array, tokens: Int32Array,
                                 positions: Int32Array, B: number): Float64Array {
-  const { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = m.config;
-  const { w } = m, a = s.acts, C3 = 3 * C, slotSize = A * C3;
-  const norm = normKernels(m.config.norm).forward, act = activationKernels(m.config.activation).forward;
+  const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
+  const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
+  const { w, rope } = m, a = s.acts, slotSize = A * QW;
+  const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
   embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, B, C);
-  norm(a.x0, a.rstd0, a.encoded, B, C);
-  let x = a.x0;
+  if (c.embedNorm !== false) normGainForward(norm, a.x0, a.x0g, a.rstd0, a.encoded, w.embedNorm, B, C);
+  let x = streamStart(c, a, w);
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l], kv = s.kv[l];
-    norm(L.ln1, L.rstd1, x, B, C);
-    matmulForward(L.qkv, L.ln1, W.qkv, B, C, C3);
-    for (let r = 0; r < B; r++) kv.set(L.qkv.subarray(r * C3, (r + 1) * C3), slots[r] * slotSize + positions[r] * C3);
+    const h1 = normGainForward(norm, L.ln1, L.ln1g, L.rstd1, x, W.attnNorm, B, C);
+    matmulForward(L.qkv, h1, W.qkv, B, C, QW);
+    if (rope) ropeForward(L.qkv, positions, rope, B, NH, KV);
+    for (let r = 0; r < B; r++) kv.set(L.qkv.subarray(r * QW, (r + 1) * QW), slots[r] * slotSize + positions[r] * QW);
     for (let r = 0; r < B; r++) {
       const pos = positions[r];
-      attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A);
+      attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A, KV);
       L.atty.set(s.atty.subarray(pos * C, (pos + 1) * C), r * C);
     }
     matmulForward(L.attproj, L.atty, W.wo, B, C, C);
     residualForward(L.res1, L.attproj, x, B * C);
-    norm(L.ln2, L.rstd2, L.res1, B, C);
-    matmulForward(L.fch, L.ln2, W.fc1, B, C, 4 * C);
-    act(L.fcr, L.fch, B * 4 * C);
-    matmulForward(L.fcproj, L.fcr, W.fc2, B, 4 * C, C);
+    const h2 = normGainForward(norm, L.ln2, L.ln2g, L.rstd2, L.res1, W.mlpNorm, B, C);
+    matmulForward(L.fch, h2, W.fc1, B, C, mlp.inWidth);
+    mlp.forward(L.fcr, L.fch, B, H);
+    matmulForward(L.fcproj, L.fcr, W.fc2, B, H, C);
     residualForward(L.res2, L.fcproj, L.res1, B * C);
     x = L.res2;
   }
-  matmulForward(a.logits, x, w.lmHead, B, C, V);
+  if (c.finalNorm) normGainForward(norm, a.xf, a.xfg, a.rstdf, x, w.normF, B, C);
+  matmulForward(a.logits, headInput(c, a, w), w.lmHead, B, C, V);
   return a.logits;
 }

@@ -2,7 +2,7 @@
 // in place. Same weights and operation order as the scalar engine, so the same losses. It
 // also implements the settings beyond the reference (see its entry in run/engines.ts).
 
-import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
+import { DEFAULT_SEED, type ModelConfig, type TrainConfig, qkvWidth } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
 import { adamUpdate, clipGradNorm } from './adam.js';
@@ -62,10 +62,11 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
 /**
  * About how many bytes a tensor engine holds: weights, gradients, Adam's two moments and a
  * copy in flight (5 x n floats), a pass's activations and their gradients over a step's
- * batchSize x blockSize rows, and the decoder's (blockSize rows and its KV cache).
+ * batchSize x blockSize rows, the decoder's (blockSize rows and its KV cache) and rope's table.
  */
 export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): number {
   const { nLayer: L, nEmbd: C, nHead: NH, blockSize: A } = config, perRow = activationFloatsPerRow(config);
-  const decoder = perRow + L * A * 3 * C + A * C + A * NH * A;
-  return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder);
+  const decoder = perRow + L * A * qkvWidth(config) + A * C + A * NH * A;
+  const rope = config.pos === 'rope' ? A * (C / NH) : 0; // its cos and sin table
+  return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder + rope);
 }

@@ -2,7 +2,7 @@
 // scalar gptForward, the backward is the same list read bottom-up. Sequences of a batch are
 // packed back to back, so only real tokens are computed.
 
-import type { ModelConfig } from '../contract/config.js';
+import { DEFAULT_MODEL, type ModelConfig, kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { batchTokens, predictedTokens } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
 import { type Activations, type Packed, createActivations, createPacked, zeroActivations } from './activations.js';
@@ -12,7 +12,9 @@ import { embeddingBackward, embeddingForward } from './embedding.js';
 import { matmulBackward, matmulForward } from './matmul.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
 import { normKernels } from './layernorm.js';
-import { activationKernels, residualBackward, residualForward } from './pointwise.js';
+import { normGainBackward, normGainForward } from './norm-gain.js';
+import { mlpActivation, residualBackward, residualForward } from './pointwise.js';
+import { type RopeTable, ropeBackward, ropeForward, ropeTable } from './rope.js';
 import { type Weights, weightViews } from './weights.js';
 
 export interface TensorModel {
@@ -25,6 +27,7 @@ export interface TensorModel {
   dacts: Activations;
   packed: Packed;
   dropped: boolean;     // the last forward drew dropout masks, so its backward goes through them
+  rope?: RopeTable;     // with rotary positions: their cos and sin, computed once
 }
 
 /** A model over a copy of `weights`, with room for `rows` token positions per pass. */
@@ -34,7 +37,8 @@ export function createTensorModel(config: ModelConfig, weights: Float64Array, ro
   const params = Float64Array.from(weights), grads = new Float64Array(n);
   rows = Math.max(rows, config.blockSize); // any one sequence fits
   return { config, params, grads, w: weightViews(config, params), dw: weightViews(config, grads),
-    acts: createActivations(config, rows), dacts: createActivations(config, rows), packed: createPacked(rows), dropped: false };
+    acts: createActivations(config, rows), dacts: createActivations(config, rows), packed: createPacked(rows), dropped: false,
+    rope: config.pos === 'rope' ? ropeTable(config.ropeTheta ?? DEFAULT_MODEL.ropeTheta, config.blockSize, config.nEmbd / config.nHead) : undefined };
 }
 
 /** Reallocates the buffers if `rows` positions do not fit (only ever grows). */
@@ -67,64 +71,85 @@ export function pack(m: TensorModel, batch: number[][], first: number): number {
   return b;
 }
 
+/** The buffer a norm site's result is in: the norm's output, or its product with the gain. */
+const gained = (xhat: Float64Array, yg: Float64Array, g: Float64Array | undefined): Float64Array => (g === undefined ? xhat : yg);
+
+/** Where the residual stream starts: the embeddings, or their norm (times its gain). */
+export function streamStart(c: ModelConfig, a: Activations, w: Weights): Float64Array {
+  return c.embedNorm === false ? a.encoded : gained(a.x0, a.x0g, w.embedNorm);
+}
+
+/** What the head reads: the last block's output, or its final norm (times its gain). */
+export function headInput(c: ModelConfig, a: Activations, w: Weights): Float64Array {
+  return c.finalNorm ? gained(a.xf, a.xfg, w.normF) : a.layers[c.nLayer - 1].res2;
+}
+
 /**
  * Fills acts for the packed positions, up to each position's loss. With `rand` (training)
  * and config.dropout > 0, dropout masks the attention and MLP outputs before each residual.
  */
 export function gptForward(m: TensorModel, rand?: () => number): void {
-  const { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V, dropout = 0 } = m.config;
-  const { w, acts: a } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
-  const norm = normKernels(m.config.norm).forward, act = activationKernels(m.config.activation).forward;
+  const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V, dropout = 0 } = c;
+  const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
+  const { w, acts: a, rope } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
+  const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
   const drop = rand !== undefined && dropout > 0;
   m.dropped = drop;
   embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, N, C);
-  norm(a.x0, a.rstd0, a.encoded, N, C); // not redundant: the residual stream starts here
-  let x = a.x0;
+  if (c.embedNorm !== false) normGainForward(norm, a.x0, a.x0g, a.rstd0, a.encoded, w.embedNorm, N, C); // not redundant: the residual stream starts here
+  let x = streamStart(c, a, w);
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l];
-    norm(L.ln1, L.rstd1, x, N, C);
-    matmulForward(L.qkv, L.ln1, W.qkv, N, C, 3 * C);
-    for (let b = 0; b < B; b++) attentionForward(L.atty, L.att, L.qkv, seqStart[b], 0, seqLen[b], C, NH, A);
+    const h1 = normGainForward(norm, L.ln1, L.ln1g, L.rstd1, x, W.attnNorm, N, C);
+    matmulForward(L.qkv, h1, W.qkv, N, C, QW);
+    if (rope) ropeForward(L.qkv, positions, rope, N, NH, KV);
+    for (let b = 0; b < B; b++) attentionForward(L.atty, L.att, L.qkv, seqStart[b], 0, seqLen[b], C, NH, A, KV);
     matmulForward(L.attproj, L.atty, W.wo, N, C, C);
     if (drop) dropoutForward(L.attdrop, L.mask1, L.attproj, dropout, rand, N * C);
     residualForward(L.res1, drop ? L.attdrop : L.attproj, x, N * C);
-    norm(L.ln2, L.rstd2, L.res1, N, C);
-    matmulForward(L.fch, L.ln2, W.fc1, N, C, 4 * C);
-    act(L.fcr, L.fch, N * 4 * C);
-    matmulForward(L.fcproj, L.fcr, W.fc2, N, 4 * C, C);
+    const h2 = normGainForward(norm, L.ln2, L.ln2g, L.rstd2, L.res1, W.mlpNorm, N, C);
+    matmulForward(L.fch, h2, W.fc1, N, C, mlp.inWidth);
+    mlp.forward(L.fcr, L.fch, N, H);
+    matmulForward(L.fcproj, L.fcr, W.fc2, N, H, C);
     if (drop) dropoutForward(L.fcdrop, L.mask2, L.fcproj, dropout, rand, N * C);
     residualForward(L.res2, drop ? L.fcdrop : L.fcproj, L.res1, N * C);
     x = L.res2;
   }
-  matmulForward(a.logits, x, w.lmHead, N, C, V);
+  if (c.finalNorm) normGainForward(norm, a.xf, a.xfg, a.rstdf, x, w.normF, N, C);
+  matmulForward(a.logits, headInput(c, a, w), w.lmHead, N, C, V);
   crossentropyForward(a.probs, a.losses, a.logits, targets, N, V);
 }
 
 /** Accumulates into grads the gradient of sum(losses) * dloss; the forward read bottom-up. */
 export function gptBackward(m: TensorModel, dloss: number): void {
-  const { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = m.config;
-  const { w, dw, acts: a, dacts: d, dropped } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
-  const norm = normKernels(m.config.norm).backward, act = activationKernels(m.config.activation).backward;
+  const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
+  const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
+  const { w, dw, acts: a, dacts: d, dropped, rope } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
+  const norm = normKernels(c.norm).backward, mlp = mlpActivation(c.activation, H);
+  const last = nLayer - 1;
   zeroActivations(d, N);
   crossentropyBackward(d.logits, a.probs, targets, dloss, N, V);
-  matmulBackward(d.layers[nLayer - 1].res2, dw.lmHead, d.logits, a.layers[nLayer - 1].res2, w.lmHead, N, C, V);
-  for (let l = nLayer - 1; l >= 0; l--) {
+  // tied: dw.lmHead is dw.wte, and both this and the embedding's backward add into it
+  matmulBackward(headInput(c, d, w), dw.lmHead, d.logits, headInput(c, a, w), w.lmHead, N, C, V);
+  if (c.finalNorm) normGainBackward(norm, d.layers[last].res2, d.xf, dw.normF, d.xfg, a.layers[last].res2, a.xf, a.rstdf, w.normF, N, C);
+  for (let l = last; l >= 0; l--) {
     const L = a.layers[l], W = w.layers[l], dL = d.layers[l], dW = dw.layers[l];
-    const xin = l > 0 ? a.layers[l - 1].res2 : a.x0, dxin = l > 0 ? d.layers[l - 1].res2 : d.x0;
+    const xin = l > 0 ? a.layers[l - 1].res2 : streamStart(c, a, w), dxin = l > 0 ? d.layers[l - 1].res2 : streamStart(c, d, w);
     residualBackward(dropped ? dL.fcdrop : dL.fcproj, dL.res1, dL.res2, N * C);
     if (dropped) dropoutBackward(dL.fcproj, dL.fcdrop, L.mask2, N * C);
-    matmulBackward(dL.fcr, dW.fc2, dL.fcproj, L.fcr, W.fc2, N, 4 * C, C);
-    act(dL.fch, dL.fcr, L.fch, N * 4 * C);
-    matmulBackward(dL.ln2, dW.fc1, dL.fch, L.ln2, W.fc1, N, C, 4 * C);
-    norm(dL.res1, dL.ln2, L.res1, L.rstd2, N, C);
+    matmulBackward(dL.fcr, dW.fc2, dL.fcproj, L.fcr, W.fc2, N, H, C);
+    mlp.backward(dL.fch, dL.fcr, L.fch, N, H);
+    matmulBackward(gained(dL.ln2, dL.ln2g, W.mlpNorm), dW.fc1, dL.fch, gained(L.ln2, L.ln2g, W.mlpNorm), W.fc1, N, C, mlp.inWidth);
+    normGainBackward(norm, dL.res1, dL.ln2, dW.mlpNorm, dL.ln2g, L.res1, L.ln2, L.rstd2, W.mlpNorm, N, C);
     residualBackward(dropped ? dL.attdrop : dL.attproj, dxin, dL.res1, N * C);
     if (dropped) dropoutBackward(dL.attproj, dL.attdrop, L.mask1, N * C);
     matmulBackward(dL.atty, dW.wo, dL.attproj, L.atty, W.wo, N, C, C);
-    for (let b = 0; b < B; b++) attentionBackward(dL.qkv, dL.att, dL.atty, L.qkv, L.att, seqStart[b], seqLen[b], C, NH, A);
-    matmulBackward(dL.ln1, dW.qkv, dL.qkv, L.ln1, W.qkv, N, C, 3 * C);
-    norm(dxin, dL.ln1, xin, L.rstd1, N, C);
+    for (let b = 0; b < B; b++) attentionBackward(dL.qkv, dL.att, dL.atty, L.qkv, L.att, seqStart[b], seqLen[b], C, NH, A, KV);
+    if (rope) ropeBackward(dL.qkv, positions, rope, N, NH, KV);
+    matmulBackward(gained(dL.ln1, dL.ln1g, W.attnNorm), dW.qkv, dL.qkv, gained(L.ln1, L.ln1g, W.attnNorm), W.qkv, N, C, QW);
+    normGainBackward(norm, dxin, dL.ln1, dW.attnNorm, dL.ln1g, xin, L.ln1, L.rstd1, W.attnNorm, N, C);
   }
-  norm(d.encoded, d.x0, a.encoded, a.rstd0, N, C);
+  if (c.embedNorm !== false) normGainBackward(norm, d.encoded, d.x0, dw.embedNorm, d.x0g, a.encoded, a.x0, a.rstd0, w.embedNorm, N, C);
   embeddingBackward(dw.wte, dw.wpe, d.encoded, tokens, positions, N, C);
 }
 

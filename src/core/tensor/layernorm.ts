@@ -39,8 +39,8 @@ export function layernormBackward(dinp: Float64Array, dout: Float64Array, inp: F
   }
 }
 
-type Norm = (out: Float64Array, rstd: Float64Array, inp: Float64Array, N: number, C: number) => void;
-type NormBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Array, rstd: Float64Array, N: number, C: number) => void;
+export type Norm = (out: Float64Array, rstd: Float64Array, inp: Float64Array, N: number, C: number) => void;
+export type NormBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Array, rstd: Float64Array, N: number, C: number) => void;
 
 /** The forward/backward pair of a norm by its config name; absent is the reference's RMSNorm. */
 export function normKernels(name: string | undefined): { forward: Norm; backward: NormBackward } {

@@ -1,5 +1,7 @@
-// The elementwise pieces of a block: the MLP's activation (ReLU as the reference, or ReLU^2
-// or GELU), and the residual adds.
+// The elementwise pieces of a block: the MLP's activation (ReLU as the reference, ReLU^2,
+// GELU, or SwiGLU, which gates one half of its input by the other), and the residual adds.
+
+import * as libm from '../libm/index.js';
 
 // out (n,) <- inp (n,)
 export function reluForward(out: Float64Array, inp: Float64Array, n: number): void {
@@ -49,6 +51,46 @@ export function activationKernels(name: string | undefined): { forward: Pointwis
   if (name === 'relu2') return { forward: relu2Forward, backward: relu2Backward };
   if (name === 'gelu') return { forward: geluForward, backward: geluBackward };
   return { forward: reluForward, backward: reluBackward };
+}
+
+// out (N, H) <- inp (N, 2H): gate | up per row; silu(z) = z / (1 + exp(-z))
+export function swigluForward(out: Float64Array, inp: Float64Array, N: number, H: number): void {
+  for (let t = 0; t < N; t++) {
+    const x = t * 2 * H, y = t * H;
+    for (let j = 0; j < H; j++) {
+      const g = inp[x + j];
+      out[y + j] = (g / (1 + libm.exp(-g))) * inp[x + H + j];
+    }
+  }
+}
+
+// y = silu(g) u, silu(g) = g s, s = sigmoid(g)  =>  du += dy silu(g), dg += dy u s (1 + g (1 - s))
+export function swigluBackward(dinp: Float64Array, dout: Float64Array, inp: Float64Array, N: number, H: number): void {
+  for (let t = 0; t < N; t++) {
+    const x = t * 2 * H, y = t * H;
+    for (let j = 0; j < H; j++) {
+      const g = inp[x + j], u = inp[x + H + j], e = 1 + libm.exp(-g), s = 1 / e, d = dout[y + j];
+      dinp[x + j] += d * u * s * (1 + g * (1 - s));
+      dinp[x + H + j] += d * (g / e);
+    }
+  }
+}
+
+type RowKernel = (out: Float64Array, inp: Float64Array, N: number, H: number) => void;
+type RowKernelBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Array, N: number, H: number) => void;
+
+/**
+ * The MLP's activation as a kernel over N rows of H outputs, whose input rows are `inWidth`
+ * wide: H for the elementwise ones, 2H for swiglu.
+ */
+export function mlpActivation(name: string | undefined, H: number): { forward: RowKernel; backward: RowKernelBackward; inWidth: number } {
+  if (name === 'swiglu') return { forward: swigluForward, backward: swigluBackward, inWidth: 2 * H };
+  const { forward, backward } = activationKernels(name);
+  return {
+    forward: (out, inp, N) => forward(out, inp, N * H),
+    backward: (dinp, dout, inp, N) => backward(dinp, dout, inp, N * H),
+    inWidth: H,
+  };
 }
 
 // out (n,) <- inp1 (n,), inp2 (n,)
