@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { encodeOnnx, encodeOnnxGraph } from '../src/cli/onnx-file.js';
-import { type ModelConfig, kvHeads, mlpHidden } from '../src/core/contract/config.js';
-import { initParams, paramLayout, paramViews } from '../src/core/contract/params.js';
+import { type ModelConfig, kvHeads } from '../src/core/contract/config.js';
+import { initParams } from '../src/core/contract/params.js';
 import { PyRandom } from '../src/core/contract/random.js';
 import { buildOnnxGraph } from '../src/core/export/onnx-graph.js';
 import { train } from '../src/core/run/loop.js';
@@ -18,7 +18,7 @@ import { createRun } from '../src/core/run/run.js';
 
 const NAMES = fileURLToPath(new URL('../../data/names.txt', import.meta.url));
 const DOCS = readFileSync(NAMES, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, 300);
-const TOL = 1e-4; // |logit difference|, float32 against float64; the worst measured is in the report below
+const TOL = 1e-5; // |logit difference|, float32 against float64: the worst measured is 1.6e-6 (n-kv-head 2, trained)
 
 type Feeds = Record<string, ort.Tensor>;
 const int64 = (values: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
@@ -124,11 +124,12 @@ async function checkModel(name: string, model: Partial<ModelConfig>): Promise<nu
   const run = trainedRun(model), c = run.config, V = c.vocabSize, bos = run.tokenizer.bos;
   const s = await ort.InferenceSession.create(encodeOnnx(c, run.engine.weights()));
   let worst = 0;
-  for (const doc of ['emma', 'christopher', 'zoe']) {
-    const ids = [bos, ...Array.from(doc, (ch) => run.tokenizer.ids.get(ch)!)].slice(0, c.blockSize);
+  const names = ['emma', 'christopher', 'zoe', 'olivia', 'liam', 'charlotte', 'amelia', 'benjamin', 'sophia', 'alexander'];
+  const whole = names.flatMap((doc) => [bos, ...Array.from(doc, (ch) => run.tokenizer.ids.get(ch)!)]);
+  for (const ids of [whole.slice(0, 5), whole.slice(0, c.blockSize)]) { // a name, and the whole context (every position, rope's last)
     const want = ourLogits(run.engine, V, ids);
-    worst = Math.max(worst, assertLogitsClose(`${name} '${doc}' one pass`, await onnxLogits(s, c, ids, false), want, V));
-    worst = Math.max(worst, assertLogitsClose(`${name} '${doc}' with the cache`, await onnxLogits(s, c, ids, true), want, V));
+    worst = Math.max(worst, assertLogitsClose(`${name}, ${ids.length} tokens, one pass`, await onnxLogits(s, c, ids, false), want, V));
+    worst = Math.max(worst, assertLogitsClose(`${name}, ${ids.length} tokens, with the cache`, await onnxLogits(s, c, ids, true), want, V));
   }
   const ours = generate(run.engine, new PyRandom(1), { prompt: [bos], maxTokens: c.blockSize, temperature: 1, topK: 1, stopAt: bos });
   assert.ok(ours.length >= 3, `${name}: greedy generation made only ${ours.length} tokens`); // else the check says little
@@ -165,13 +166,8 @@ test('weights beyond protobuf\'s 2 GiB are one clear error, not a failed allocat
   assert.throws(() => encodeOnnxGraph({ ...g, initializers: [...g.initializers, huge] }), (e: Error) => e.name === 'UserError' && /2\.0 GiB .* 2 GiB limit/.test(e.message));
 });
 
-test('reference model: onnxruntime logits equal the float64 engine, in one pass and with the cache; greedy generation is ours', async () => {
-  const worst = await checkModel('reference', {});
-  console.log(`reference: max |logit difference| ${worst.toExponential(2)}`);
-});
-
-test('a left-padded batch of two sequences of different lengths, then a step of both with the cache', async () => {
-  const run = trainedRun({}), c = run.config, V = c.vocabSize, bos = run.tokenizer.bos;
+async function checkPaddedBatch(name: string, model: Partial<ModelConfig>): Promise<number> {
+  const run = trainedRun(model), c = run.config, V = c.vocabSize, bos = run.tokenizer.bos;
   const s = await ort.InferenceSession.create(encodeOnnx(c, run.engine.weights()));
   const encode = (doc: string) => [bos, ...Array.from(doc, (ch) => run.tokenizer.ids.get(ch)!)];
   const long = encode('jonathan'), short = encode('ava'), pad = long.length - short.length;
@@ -183,8 +179,8 @@ test('a left-padded batch of two sequences of different lengths, then a step of 
   }, emptyCache(c, 2));
   assert.ok(first.logits.every(Number.isFinite), 'a padding position, which sees only padding, still computes numbers');
   const rows = (b: number, from: number) => first.logits.subarray((b * long.length + from) * V, (b + 1) * long.length * V);
-  let worst = assertLogitsClose('longer sequence', rows(0, 0), ourLogits(run.engine, V, long), V);
-  worst = Math.max(worst, assertLogitsClose('shorter sequence, after its padding', rows(1, pad), ourLogits(run.engine, V, short), V));
+  let worst = assertLogitsClose(`${name}: longer sequence`, rows(0, 0), ourLogits(run.engine, V, long), V);
+  worst = Math.max(worst, assertLogitsClose(`${name}: shorter sequence, after its padding`, rows(1, pad), ourLogits(run.engine, V, short), V));
   // one more token each, at its own position, through the batch's cache
   const next = [argmax(rows(0, long.length - 1).subarray(-V)), argmax(rows(1, long.length - 1).subarray(-V))];
   const second = await runStep(s, {
@@ -192,89 +188,10 @@ test('a left-padded batch of two sequences of different lengths, then a step of 
     mask: [[...long.map(() => 1), 1], [...Array(pad).fill(0), ...short.map(() => 1), 1]],
     positions: [[long.length], [short.length]],
   }, first.cache);
-  worst = Math.max(worst, assertLogitsClose('longer, next step', second.logits.subarray(0, V), ourLogits(run.engine, V, [...long, next[0]]).subarray(-V), V));
-  worst = Math.max(worst, assertLogitsClose('shorter, next step', second.logits.subarray(V), ourLogits(run.engine, V, [...short, next[1]]).subarray(-V), V));
-  console.log(`left-padded batch: max |logit difference| ${worst.toExponential(2)}`);
-});
-
-// docs/llama.md's forward, written from its text in float64, one position at a time: the twin
-// of the graph's settings until the tensor engine has them (it is checked against the engine on
-// the reference model below).
-function docsLogits(c: ModelConfig, weights: Float64Array, ids: number[]): Float64Array {
-  const P = paramViews(c, weights), C = c.nEmbd, NH = c.nHead, KV = kvHeads(c), hd = C / NH, H = mlpHidden(c);
-  const norm = (x: Float64Array, gain: string) => {
-    const mean = c.norm === 'layernorm' ? x.reduce((a, b) => a + b, 0) / C : 0;
-    const s = 1 / Math.sqrt(x.reduce((a, v) => a + (v - mean) ** 2, 0) / C + 1e-5), g = c.normWeight ? P.get(gain)! : undefined;
-    return x.map((v, i) => (v - mean) * s * (g ? g[i] : 1));
-  };
-  const linear = (name: string, x: Float64Array, r0 = 0, r1 = P.get(name)!.length / x.length) => {
-    const W = P.get(name)!, out = new Float64Array(r1 - r0);
-    for (let r = r0; r < r1; r++) for (let j = 0; j < x.length; j++) out[r - r0] += W[r * x.length + j] * x[j];
-    return out;
-  };
-  const rope = (u: Float64Array, t: number) => {
-    if (c.pos !== 'rope') return u;
-    const out = u.slice();
-    for (let h = 0; h < u.length / hd; h++) {
-      for (let i = 0; i < hd / 2; i++) {
-        const angle = t * (c.ropeTheta ?? 10000) ** (-2 * i / hd), a = u[h * hd + i], b = u[h * hd + i + hd / 2];
-        out[h * hd + i] = a * Math.cos(angle) - b * Math.sin(angle);
-        out[h * hd + i + hd / 2] = b * Math.cos(angle) + a * Math.sin(angle);
-      }
-    }
-    return out;
-  };
-  const act = (u: number) => c.activation === 'relu2' ? Math.max(u, 0) ** 2
-    : c.activation === 'gelu' ? 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u ** 3))) : Math.max(u, 0);
-  const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]);
-  let xs = ids.map((id, t) => {
-    let x = P.get('wte')!.slice(id * C, (id + 1) * C);
-    if (c.pos !== 'rope') x = add(x, P.get('wpe')!.subarray(t * C, (t + 1) * C));
-    return c.embedNorm === false ? x : norm(x, 'embed_norm');
-  });
-  for (let l = 0; l < c.nLayer; l++) {
-    const p = `layer${l}.`, hs = xs.map((x) => norm(x, `${p}attn_norm`));
-    const q = hs.map((h, t) => rope(linear(`${p}attn_wq`, h), t)), k = hs.map((h, t) => rope(linear(`${p}attn_wk`, h), t));
-    const v = hs.map((h) => linear(`${p}attn_wv`, h));
-    xs = xs.map((x, t) => {
-      const y = new Float64Array(C);
-      for (let h = 0; h < NH; h++) {
-        const kh = Math.floor(h / (NH / KV)), scores: number[] = [];
-        for (let s = 0; s <= t; s++) {
-          let dot = 0;
-          for (let j = 0; j < hd; j++) dot += q[t][h * hd + j] * k[s][kh * hd + j];
-          scores.push(dot / Math.sqrt(hd));
-        }
-        const max = Math.max(...scores), e = scores.map((z) => Math.exp(z - max)), total = e.reduce((a, b) => a + b, 0);
-        for (let s = 0; s <= t; s++) for (let j = 0; j < hd; j++) y[h * hd + j] += (e[s] / total) * v[s][kh * hd + j];
-      }
-      return add(x, linear(`${p}attn_wo`, y));
-    });
-    xs = xs.map((x) => {
-      const h = norm(x, `${p}mlp_norm`);
-      const a = c.activation === 'swiglu'
-        ? linear(`${p}mlp_fc1`, h, 0, H).map((g, i) => (g / (1 + Math.exp(-g))) * linear(`${p}mlp_fc1`, h, H, 2 * H)[i])
-        : linear(`${p}mlp_fc1`, h).map(act);
-      return add(x, linear(`${p}mlp_fc2`, a));
-    });
-  }
-  const logits = new Float64Array(ids.length * c.vocabSize);
-  xs.forEach((x, t) => logits.set(linear(c.tieEmbeddings ? 'wte' : 'lm_head', c.finalNorm ? norm(x, 'norm_f') : x), t * c.vocabSize));
-  return logits;
+  worst = Math.max(worst, assertLogitsClose(`${name}: longer, next step`, second.logits.subarray(0, V), ourLogits(run.engine, V, [...long, next[0]]).subarray(-V), V));
+  worst = Math.max(worst, assertLogitsClose(`${name}: shorter, next step`, second.logits.subarray(V), ourLogits(run.engine, V, [...short, next[1]]).subarray(-V), V));
+  return worst;
 }
-
-/** Weights for a setting the engine cannot train yet: the initial draw, gains drawn around 1 so that a gain left out shows. */
-function drawnWeights(c: ModelConfig): Float64Array {
-  const rng = new PyRandom(3), w = initParams(c, rng);
-  for (const p of paramLayout(c)) if (p.init === 'ones') for (let i = p.offset; i < p.offset + p.size; i++) w[i] = 1 + 0.5 * rng.gauss(0, 1);
-  return w;
-}
-
-test('the docs forward (the twin below) equals the float64 engine on a trained reference model', () => {
-  const run = trainedRun({}), w = run.engine.weights();
-  const ids = [run.tokenizer.bos, 3, 1, 4, 1, 5, 9, 2, 6];
-  assertLogitsClose('docs forward', docsLogits(run.config, w, ids), ourLogits(run.engine, run.config.vocabSize, ids), run.config.vocabSize, 1e-12);
-});
 
 const VARIANTS: [string, Partial<ModelConfig>][] = [
   ['rope', { pos: 'rope' }],
@@ -303,25 +220,16 @@ function llamaPreset(): Partial<ModelConfig> {
     normWeight: p['norm-weight'], finalNorm: p['final-norm'], embedNorm: p['embed-norm'] };
 }
 
-/** Checks one setting against the docs forward: every position, one pass and through the cache, and greedy generation. */
-async function checkAgainstDocs(name: string, model: Partial<ModelConfig>): Promise<number> {
-  const c: ModelConfig = { ...SMALL, vocabSize: 27, initStd: 0.3, ...model }, V = c.vocabSize, w = drawnWeights(c);
-  const s = await ort.InferenceSession.create(encodeOnnx(c, w));
-  let worst = 0;
-  for (const ids of [[26, 4, 12, 12, 0], [26, 2, 7, 17, 8, 18, 19, 14, 15, 7, 4, 17, 1, 2, 3, 5]]) {
-    const want = docsLogits(c, w, ids);
-    worst = Math.max(worst, assertLogitsClose(`${name} one pass`, await onnxLogits(s, c, ids, false), want, V));
-    worst = Math.max(worst, assertLogitsClose(`${name} with the cache`, await onnxLogits(s, c, ids, true), want, V));
-  }
-  const ours = [26], maxTokens = 16; // an untrained model: no stop at BOS; the docs forward recomputes every position, so not too many
-  while (ours.length <= maxTokens) ours.push(argmax(docsLogits(c, w, ours).subarray(-V)));
-  assert.deepEqual(await onnxGreedy(s, c, 26, undefined, maxTokens), ours.slice(1), `${name}: greedy generation`);
-  return worst;
+for (const [name, model] of [['reference', {}], ...VARIANTS, ['llama preset', llamaPreset()]] as [string, Partial<ModelConfig>][]) {
+  test(`${name}: onnxruntime logits equal the float64 engine, in one pass and with the cache; greedy generation is ours`, async () => {
+    const worst = await checkModel(name, model);
+    console.log(`${name}: max |logit difference| ${worst.toExponential(2)}`);
+  });
 }
 
-for (const [name, model] of [...VARIANTS, ['llama preset', llamaPreset()] as [string, Partial<ModelConfig>]]) {
-  test(`${name}: onnxruntime logits equal the docs forward, in one pass and with the cache; greedy generation is ours`, async () => {
-    const worst = await checkAgainstDocs(name, model);
-    console.log(`${name}: max |logit difference| ${worst.toExponential(2)}`);
+for (const [name, model] of [['reference', {}], ['llama preset', llamaPreset()]] as [string, Partial<ModelConfig>][]) {
+  test(`${name}: a left-padded batch of two sequences of different lengths, then a step of both with the cache`, async () => {
+    const worst = await checkPaddedBatch(name, model);
+    console.log(`${name}, left-padded batch: max |logit difference| ${worst.toExponential(2)}`);
   });
 }
