@@ -73,7 +73,7 @@ export function convert(spec: FlagSpec, raw: string): number | string | boolean 
   }
 }
 
-/** Parses `--name value`, `--name=value` and bare boolean `--name`; defaults fill the rest. */
+/** Parses `--name value`, `--name=value` and boolean `--name` (or `--name true|false`); defaults fill the rest. */
 export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
   return parseArgs(argv, specs).values;
 }
@@ -97,7 +97,7 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValu
     }
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
-    else if (spec.type === 'boolean') raw = 'true';
+    else if (spec.type === 'boolean') raw = argv[i + 1] === 'true' || argv[i + 1] === 'false' ? argv[++i] : 'true';
     else if (i + 1 < argv.length) raw = argv[++i];
     else throw new UserError(`--${name} needs a value`);
     values[spec.name] = convert(spec, raw);

@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { SPANS } from '../../web/src/tour-outline.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/e2e -> the repo
@@ -39,6 +40,7 @@ interface Locator {
   isVisible(): Promise<boolean>;
   count(): Promise<number>;
   first(): Locator;
+  last(): Locator;
   locator(selector: string): Locator;
   screenshot(options: { path: string }): Promise<unknown>;
   waitFor(options?: { state?: string; timeout?: number }): Promise<void>;
@@ -385,6 +387,121 @@ describe('the playground in a browser', { skip }, () => {
     await shot('playground', page, false);
   });
 
+  /** Opens the tour at a chapter through its step button and waits for its live numbers. */
+  async function chapter(id: string, step: string): Promise<void> {
+    const i = Object.keys(SPANS).indexOf(id);
+    await page.locator(`#tour-steps [data-step="${i}"]`).click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === ${JSON.stringify(`${id}:${step}`)}`, null, { timeout: 5_000 });
+  }
+  const tourOpen = () => page.evaluate<boolean>(`document.getElementById('tour').open`);
+  const current = () => page.evaluate<string>(`document.getElementById('tour').dataset.current`);
+  const dataValue = async (selector: string) => Number(await page.evaluate<string>(`document.querySelector(${JSON.stringify(`#tour-live ${selector}`)}).dataset.value`));
+  /** The body rows of a table in the tour's live numbers: [row header, cells...]. */
+  const rows = (table: string) => page.evaluate<string[][]>(`[...document.querySelectorAll('#tour-live table.${table} tbody tr')].map((r) => [...r.children].map((c) => c.textContent))`);
+
+  test('the tour: every chapter shows the engine\'s own lines beside live numbers that agree with the views', async () => {
+    await page.locator('#word').fill('anna');
+    for (const view of ['probs', 'attention']) await drawn(view, '1000:anna');
+    const viewTarget = (await page.locator('#probs .prob-card').last().locator('.bar.target .bar-value').textContent())!;
+    const viewMean = (await text('#probs .view-summary')).match(/: (\d\.\d+) \(/)![1];
+    const readouts = await page.evaluate<string[]>(`[...document.querySelector('#attention svg.heatmap').querySelectorAll('rect[data-readout]')].map((r) => r.dataset.readout)`);
+    const headOne = readouts.filter((r) => r.startsWith('a (position 4) →')).map((r) => r.split(': ')[1]);
+    assert.equal(headOne.length, 5, 'the last row of head 1: five positions');
+    await page.evaluate('window.__longTasks = []');
+
+    // reachable from a view: "how is this computed?" opens its chapter
+    await page.locator('#view-probs button.how').click();
+    await page.waitForFunction(`document.getElementById('tour').open && document.getElementById('tour-live').dataset.rendered === 'logits:1000'`, null, { timeout: 5_000 });
+    for (const [id, spans] of Object.entries(SPANS)) {
+      await chapter(id, '1000');
+      assert.equal(await current(), id);
+      const code = await page.evaluate<{ file: string; first: string }[]>(`[...document.querySelectorAll('#tour-code .code-excerpt')].map((f) => ({ file: f.dataset.file, first: f.querySelector('.code-line').textContent }))`);
+      assert.equal(code.length, spans.length, `${id}: one excerpt per anchor`);
+      spans.forEach((span, i) => {
+        assert.equal(code[i].file, span.file);
+        assert.ok(code[i].first.includes(span.start), `${id}: the excerpt starts at its anchor ${span.start}: ${code[i].first}`);
+      });
+      assert.ok(Number(await page.evaluate<string>(`document.querySelector('#tour-code .code-excerpt').dataset.first`)) > 1, 'real line numbers');
+      assert.equal(await page.locator('#tour-live .error').count(), 0, `${id}: no error`);
+      assert.match(await text('#tour-live'), /after step 1000/);
+      assert.ok((await text('#tour-why')).length > 80, `${id}: a sentence or two of why`);
+      if (id === 'attention') await shot('tour', page.locator('#tour'));
+    }
+
+    await chapter('data', '1000');
+    assert.deepEqual(await page.evaluate<string[]>(`[...document.querySelectorAll('#tour-live table.tour-ids thead th')].map((c) => c.textContent)`),
+      ['token', 'BOS', 'a', 'n', 'n', 'a', 'BOS (end)']);
+    assert.deepEqual((await rows('tour-ids'))[0], ['id', '26', '0', '13', '13', '0', '26']);
+    await chapter('embeddings', '1000');
+    const norms = await page.evaluate<number[]>(`[...document.querySelectorAll('#tour-live .tour-num')].map((n) => Number(n.dataset.value))`);
+    assert.ok(Math.abs(norms[1] - 1) < 1e-4 && Math.abs(norms[0] - 1) > 1e-3, `rmsnorm makes the rms 1: ${norms}`);
+    await chapter('attention', '1000');
+    assert.deepEqual((await rows('tour-attention'))[0], ['head 1', ...headOne], 'head 1 at the last position, as the heatmap');
+    assert.equal((await rows('tour-attention')).length, 4, 'every head');
+    await chapter('mlp', '1000');
+    const alive = await dataValue('.tour-alive');
+    assert.ok(alive > 0 && alive < 64, `some of the 64 units are alive: ${alive}`);
+    await chapter('logits', '1000');
+    const pEnd = await dataValue('.tour-target-p');
+    const pct = pEnd * 100;
+    assert.equal(`${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)}%`, viewTarget, 'the chapter\'s p(end) is the probabilities view\'s');
+    await chapter('loss', '1000');
+    assert.equal((await dataValue('.tour-mean-loss')).toFixed(3), viewMean, 'the chapter\'s mean loss is the probabilities view\'s');
+    assert.equal((await rows('tour-loss')).length, 5);
+    await chapter('backward', '1000');
+    const endRow = (await rows('tour-grads')).find((r) => r[0] === 'end')!;
+    assert.ok(Math.abs(Number(endRow[3]) - (pEnd - 1) / 5) < 1e-5, `d loss/d logit(end) = (p - 1)/n: ${endRow}`);
+    const g = await dataValue('.tour-weight-grad');
+    assert.ok(Number.isFinite(g) && g !== 0, `a weight's gradient: ${g}`);
+    await chapter('adam', '1000');
+    const stepSize = await dataValue('.tour-adam-step');
+    assert.ok(Math.abs(Math.abs(stepSize) - 0.01) < 1e-4 && Math.sign(stepSize) === -Math.sign(g), `Adam's first step is lr against the gradient: ${stepSize}`);
+    await chapter('sampling', '1000');
+    assert.match(await text('#tour-live'), /temperature 0\.50, top-k off/);
+    const drawn5 = (await rows('tour-sampling')).map((r) => Number(r[1]));
+    assert.ok(drawn5.length === 5 && drawn5[0] >= drawn5[4], `the likeliest first: ${drawn5}`);
+
+    // keyboard: arrows move, Escape closes; Next and Back are the same moves
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await current(), 'adam');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight'); // past the last: stays
+    assert.equal(await current(), 'sampling');
+    await page.locator('#tour-back').click();
+    assert.equal(await current(), 'adam');
+    await page.keyboard.press('Escape');
+    assert.equal(await tourOpen(), false, 'Escape closes the tour');
+    // "Show it on the page" closes the tour and brings the chapter's view into sight
+    await page.locator('#view-attention button.how').click();
+    assert.equal(await current(), 'attention');
+    await page.locator('#tour-show').click();
+    assert.equal(await tourOpen(), false);
+    const top = await page.evaluate<number>(`document.getElementById('view-attention').getBoundingClientRect().top`);
+    assert.ok(Math.abs(top) < 5, `the attention view is at the top of the screen: ${top}`);
+    const longest = Math.max(0, ...await page.evaluate<number[]>('window.__longTasks'));
+    console.log(`# tour: longest main-thread task while opening and moving through the chapters: ${longest.toFixed(0)} ms (the long-task API reports those over 50 ms)`);
+  });
+
+  test('the whole-model picture: a block per layer, a square per head, parts that lead to their view and chapter', async () => {
+    await page.locator('#model').scrollIntoViewIfNeeded();
+    assert.equal(await page.locator('#model-picture .pic-block').count(), 1, 'one block: one layer');
+    assert.equal(await page.locator('#model-picture .pic-head-cell').count(), 4, 'four heads');
+    const labels = await page.locator('#model-picture text').allTextContents();
+    for (const part of ['token ids', 'wte', '+ wpe', 'rmsnorm', 'block 1 of 1', 'rmsnorm, attention', '4 heads × 4 channels', 'rmsnorm, MLP', '16 → 64 → 16, relu', 'lm_head: 16 → 27 logits', 'softmax']) {
+      assert.ok(labels.includes(part), `"${part}" in ${labels}`);
+    }
+    await shot('model', page.locator('#model'));
+    await page.locator('#model-picture .pic-box[aria-label="block 1\'s attention: show it on the page"]').click();
+    const top = await page.evaluate<number>(`document.getElementById('view-attention').getBoundingClientRect().top`);
+    assert.ok(Math.abs(top) < 5, `a click on attention brings its view into sight: ${top}`);
+    await page.locator('#model').scrollIntoViewIfNeeded();
+    await page.locator('#model-picture .pic-how[aria-label="how is block 1\'s MLP computed?"]').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'mlp:1000'`, null, { timeout: 5_000 });
+    assert.equal(await tourOpen(), true);
+    await page.locator('#tour-close').click();
+    assert.equal(await tourOpen(), false);
+  });
+
   test('a phone-sized screen gets one column without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
@@ -394,6 +511,14 @@ describe('the playground in a browser', { skip }, () => {
     await page.screenshot({ path: join(ARTIFACTS, 'phone-full.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'phone.png') });
     if (UPDATE_DOCS) copyFileSync(join(ARTIFACTS, 'phone.png'), join(SCREENSHOTS, 'phone.png'));
+    // the tour on a phone: the numbers first, then the code, one column
+    await page.locator('#view-probs button.how').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'logits:1000'`, null, { timeout: 5_000 });
+    const tourWidth = await page.evaluate<number>(`document.getElementById('tour').scrollWidth`);
+    assert.ok(tourWidth <= 390, `the tour is ${tourWidth} px wide on a 390 px screen`);
+    await page.screenshot({ path: join(ARTIFACTS, 'tour-phone.png') });
+    if (UPDATE_DOCS) copyFileSync(join(ARTIFACTS, 'tour-phone.png'), join(SCREENSHOTS, 'tour-phone.png'));
+    await page.keyboard.press('Escape');
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
@@ -507,6 +632,19 @@ describe('the playground in a browser', { skip }, () => {
     const samples = await trainToEnd();
     assert.equal(samples.length, 20);
     assert.ok(Number(await text('#stat-loss')) < 1.5, `loss ${await text('#stat-loss')}`);
+    // the picture and the tour follow the model: two blocks of four heads, 256 hidden units
+    assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
+    assert.equal(await page.locator('#model-picture .pic-head-cell').count(), 8);
+    assert.ok((await page.locator('#model-picture text').allTextContents()).includes('64 → 256 → 64, relu'));
+    await page.locator('#word').fill('abba'); // a word of this dataset
+    await page.locator('#view-attention button.how').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'attention:40'`, null, { timeout: 10_000 });
+    assert.match(await text('#tour-live'), /Layer 1 of 2/);
+    assert.equal((await rows('tour-attention')).length, 4, 'a row per head');
+    await chapter('mlp', '40');
+    assert.equal((await rows('tour-mlp')).length, 2, 'a row per layer');
+    assert.match(await text('#tour-live'), /of 256/);
+    await page.keyboard.press('Escape');
   });
 
   test('BPE: the text coloured by token, the merges, training on tokens, and views labelled by token text', { timeout: 90_000 }, async () => {
@@ -541,6 +679,16 @@ describe('the playground in a browser', { skip }, () => {
     // the views label each position by its token's text
     await page.locator('#word').fill('annabella');
     await drawn('probs', '150:annabella');
+    // the tour on BPE tokens: the word's tokens by their text, and a 321-way softmax
+    await page.locator('#view-probs button.how').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'logits:150'`, null, { timeout: 10_000 });
+    assert.equal(await page.locator('#tour-live table.tour-logits tbody tr').count(), 5, 'the four likeliest next tokens and the end');
+    await chapter('data', '150');
+    const pieces = await page.evaluate<string[]>(`[...document.querySelectorAll('#tour-live table.tour-ids thead th')].map((c) => c.textContent)`);
+    assert.equal(pieces.slice(2, -1).join(''), 'annabella', `BPE tokens by their text: ${pieces}`);
+    assert.ok(pieces.length < 12, `fewer tokens than characters: ${pieces}`);
+    assert.match(await text('#tour-live'), /The vocabulary: 321 ids, 320 BPE tokens and BOS \(id 320\)/);
+    await page.keyboard.press('Escape');
     const keys = await page.locator('#piece-key option').allTextContents();
     const labels = keys.map((k) => k.replace(/ \(position \d+\)$/, ''));
     assert.equal(labels[0], 'BOS');
@@ -590,6 +738,46 @@ describe('the playground in a browser', { skip }, () => {
     await page.locator('#max-tokens').fill('');
     await page.locator('#word').fill('To be');
     await drawn('probs', '30:To be');
+    // the tour on it: every chapter computes (a space is a token too), and the main thread stays free
+    await page.evaluate('window.__longTasks = []');
+    await page.locator('#view-probs button.how').click();
+    for (const id of Object.keys(SPANS)) {
+      await chapter(id, '30');
+      assert.equal(await page.locator('#tour-live .error').count(), 0, id);
+      if (id === 'loss') assert.equal((await rows('tour-loss')).length, 6, 'BOS and five characters');
+    }
+    await page.keyboard.press('Escape');
+    const longest = Math.max(0, ...await page.evaluate<number[]>('window.__longTasks'));
+    console.log(`# tour through the loaded ${await text('#stat-params')}-parameter model: longest main-thread task over 50 ms: ${longest.toFixed(0)} ms (0: none)`);
+  });
+
+  test('a Llama-style CLI checkpoint: the picture draws its settings, the tour says what differs and shows no wrong numbers', { timeout: 60_000 }, async () => {
+    const out = join(ARTIFACTS, 'cli-llama-model');
+    const train = spawnSync(process.execPath, [join(ROOT, 'bin/microgpt.js'), 'train', '--preset', 'llama', '--steps', '3', '--warmup-steps', '1',
+      '--out', out, '--overwrite', '--quiet'], { encoding: 'utf8' });
+    assert.equal(train.status, 0, train.stderr);
+    const weights = join(out, JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).weights.file);
+    await page.locator('#load-files').setInputFiles([join(out, 'checkpoint.json'), weights]);
+    await page.waitForFunction(`/Loaded a \\w+ model at step 3\\./.test(document.querySelector('#status').textContent)`, null, { timeout: 20_000 });
+    assert.equal(await text('#keep-error'), '');
+    assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
+    const labels = await page.locator('#model-picture text').allTextContents();
+    for (const part of ['66 × 48; positions: RoPE, rotations inside attention', 'rmsnorm × gain, attention', '4 query heads share 2 key/value heads, 12 channels each, RoPE',
+      'rmsnorm × gain, MLP', '48 → 2 × 152 → 48, swiglu', 'before the head']) {
+      assert.ok(labels.includes(part), `"${part}" in ${labels}`);
+    }
+    assert.ok(!labels.includes('+ wpe'), 'no position table');
+    assert.equal(labels.filter((l) => l === 'rmsnorm × gain').length, 1, 'one norm on its own: the final one, none after the embeddings');
+    await shot('model-llama', page.locator('#model'), false);
+    await page.locator('#model-picture .pic-how[aria-label="how is block 1\'s attention computed?"]').click();
+    await page.waitForFunction(`document.getElementById('tour-live').dataset.rendered === 'attention:3'`, null, { timeout: 5_000 });
+    assert.match(await text('#tour-differs'), /RoPE.*shares 2 key\/value heads among its 4 query heads/);
+    assert.match(await text('#tour-live'), /this model has activation swiglu, pos rope, .*do not follow, so none are shown/);
+    assert.equal(await page.locator('#tour-live table').count(), 0, 'no numbers that would be wrong');
+    await chapter('data', '3');
+    assert.equal(await text('#tour-differs'), '', 'the tokenizer is the reference\'s');
+    assert.match(await text('#tour-live'), /The vocabulary: 66 ids/);
+    await page.keyboard.press('Escape');
   });
 
   test('no console errors, page errors or failed requests', () => {

@@ -65,7 +65,7 @@ export class FlowChart {
       width: this.width(), height: 240,
       scales: { x: { time: false }, y: { distr: 3 } },
       legend: { live: false },
-      axes: [{ label: 'step' }, { label, values: (_u, splits) => splits.map((v) => (v >= 0.01 ? String(v) : v.toExponential(0))) }],
+      axes: [{ label: 'step' }, { label, values: (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(v) : v.toExponential(0))) /* null: a log axis with no data yet */ }],
       series: [
         { label: 'step' },
         ...this.names.map((name) => ({ label: name, stroke: colour(name, layerOf(name), this.layers), width: 1.5, spanGaps: true })),

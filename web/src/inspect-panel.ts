@@ -3,7 +3,7 @@
 // the chain rule on one piece). Views are drawn one per task and only when on screen, so
 // refreshing them while training never holds the main thread for long.
 
-import { type Inspection, inspectForward } from './inspect.js';
+import { type Inspection, inspectForward, unfollowed } from './inspect.js';
 import { encode } from '../../src/core/contract/tokenizer.js';
 import { byId, h, readoutFor, tokenLabel } from './dom.js';
 import type { Snapshot } from './protocol.js';
@@ -53,6 +53,14 @@ export class InspectPanel {
     }, { rootMargin: '200px' });
     for (const view of VIEWS) observer.observe(byId(view).closest('.view')!);
     for (const view of ['attention', 'embedding', 'graph']) readoutFor(byId(view));
+  }
+
+  /** The snapshot and word the views show, with their forward pass (null: the page does not follow this model). */
+  current(): { snapshot: Snapshot; tokens: number[] | null; inspection: Inspection | null } | null {
+    const snap = this.snapshot;
+    if (!snap) return null;
+    if (this.tokens && !this.inspection && unfollowed(snap.config).length === 0) this.inspection = inspectForward(snap.config, snap.weights, this.tokens);
+    return { snapshot: snap, tokens: this.tokens, inspection: this.inspection };
   }
 
   setSnapshot(snapshot: Snapshot): void {

@@ -2,7 +2,7 @@
 // attention weights of every head and the next-token probabilities at every position. It
 // repeats src/core/scalar/gpt.ts operation for operation, so its numbers are the engine's.
 
-import type { ModelConfig } from '../../src/core/contract/config.js';
+import { type ModelConfig, beyondReference } from '../../src/core/contract/config.js';
 import * as libm from '../../src/core/libm/index.js';
 import { paramViews } from '../../src/core/contract/params.js';
 
@@ -15,6 +15,14 @@ export interface Inspection {
   queries: Float64Array[][]; // [layer][pos] (nEmbd,)
   keys: Float64Array[][];    // [layer][pos] (nEmbd,)
   mlpInputs: Float64Array[][]; // [layer][pos] (nEmbd,) the normalised input of mlp_fc1
+  embedded: Float64Array[];     // [pos] (nEmbd,) wte + wpe after the first rmsnorm: the residual stream's start
+  mlpHidden: Float64Array[][];  // [layer][pos] (4 nEmbd,) after relu
+  finals: Float64Array[];       // [pos] (nEmbd,) the input of lm_head
+}
+
+/** The settings of `config` this forward does not follow (dropout is off at inference). */
+export function unfollowed(config: ModelConfig): string[] {
+  return beyondReference(config).filter(([feature]) => feature !== 'dropout').map(([, setting]) => setting);
 }
 
 // y = W x, W (rows, cols) row-major; the sum runs left to right as Value.add chains do
@@ -56,9 +64,8 @@ export function inspectForward(config: ModelConfig, weights: Float64Array, token
   if (tokens.length === 0 || tokens.length > blockSize) {
     throw new Error(`inspect needs 1..${blockSize} tokens, got ${tokens.length}`);
   }
-  if ((config.activation ?? 'relu') !== 'relu' || (config.norm ?? 'rmsnorm') !== 'rmsnorm') {
-    throw new Error(`inspect follows the reference model only (relu, rmsnorm), not ${config.activation}, ${config.norm}`);
-  }
+  const beyond = unfollowed(config);
+  if (beyond.length > 0) throw new Error(`inspect follows the reference model only, not ${beyond.join(', ')}`);
   const W = paramViews(config, weights);
   const headDim = nEmbd / nHead;
   const scale = libm.pow(libm.pow(headDim, 0.5), -1);
@@ -67,6 +74,7 @@ export function inspectForward(config: ModelConfig, weights: Float64Array, token
     tokens: tokens.slice(), logits: [], probs: [],
     attention: Array.from({ length: nLayer }, () => Array.from({ length: nHead }, () => [] as Float64Array[])),
     queries: perLayer(), keys: perLayer(), mlpInputs: perLayer(),
+    embedded: [], mlpHidden: perLayer(), finals: [],
   };
   const values = perLayer(); // [layer][pos] (nEmbd,)
 
@@ -75,6 +83,7 @@ export function inspectForward(config: ModelConfig, weights: Float64Array, token
     let x: Float64Array = new Float64Array(nEmbd); // (nEmbd,)
     for (let i = 0; i < nEmbd; i++) x[i] = wte[tokens[pos] * nEmbd + i] + wpe[pos * nEmbd + i];
     x = rmsnorm(x);
+    result.embedded.push(x);
     for (let li = 0; li < nLayer; li++) {
       const p = `layer${li}.`;
       let residual: Float64Array = x;
@@ -111,9 +120,11 @@ export function inspectForward(config: ModelConfig, weights: Float64Array, token
       result.mlpInputs[li].push(x);
       x = linear(x, W.get(p + 'mlp_fc1')!, 4 * nEmbd, nEmbd);
       x = x.map((xi) => (xi > 0 ? xi : 0));
+      result.mlpHidden[li].push(x);
       x = linear(x, W.get(p + 'mlp_fc2')!, nEmbd, 4 * nEmbd);
       x = x.map((xi, i) => xi + residual[i]);
     }
+    result.finals.push(x);
     const logits = linear(x, W.get('lm_head')!, vocabSize, nEmbd);
     result.logits.push(logits);
     result.probs.push(softmaxNumbers(logits));

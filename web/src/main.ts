@@ -13,6 +13,9 @@ import type { DataSource } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
 import { FieldError, fieldLabel, inFormWords, numberField, showFieldError } from './form-check.js';
 import { SamplePanel } from './sample-panel.js';
+import { linkModelPicture, renderModelPicture } from './model-picture.js';
+import { Tour } from './tour.js';
+import type { TourContext } from './tour-chapters.js';
 import { renderTokenView } from './tokens.js';
 import { decodeDataset } from '../../src/core/data/decode.js';
 
@@ -32,6 +35,8 @@ const chart = new LossChart(byId('chart'));
 const flowChart = new FlowChart(byId('flow-chart'), byId('flow-dead'));
 const samples = new SamplePanel(send);
 const inspect = new InspectPanel();
+const tour = new Tour(tourContext, showOnPage);
+linkModelPicture(byId('model-picture'), showOnPage);
 
 let status: Status = 'loading';
 let info: RunInfo | null = null;
@@ -198,6 +203,7 @@ function onReady(i: RunInfo): void {
   byId<HTMLProgressElement>('progress-bar').max = i.train.steps;
   byId<HTMLProgressElement>('progress-bar').value = i.step;
   samples.setModel(i);
+  renderModelPicture(byId('model-picture'), i.config);
   if (i.loaded) writeSettings(i);
   const size = `${i.numParams.toLocaleString('en')} parameters, about ${Math.max(1, Math.round(i.memoryBytes / 2 ** 20)).toLocaleString('en')} MB`;
   const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${size} on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
@@ -241,7 +247,7 @@ function draw(): void {
   samples.setStep(last.step);
   info = { ...info, step: last.step };
   if (status === 'training') byId('status').textContent = `Training… step ${last.step} of ${last.steps}.`;
-  if (inspectVisible && performance.now() - lastSnapshot > SNAPSHOT_MS) {
+  if ((inspectVisible || tour.isOpen()) && performance.now() - lastSnapshot > SNAPSHOT_MS) { // the tour's numbers follow training too
     lastSnapshot = performance.now();
     send({ type: 'snapshot' });
   }
@@ -273,7 +279,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       break;
     case 'sample': samples.onSample(m.id, m.text); break;
     case 'sampleEnd': samples.onEnd(m.id); break;
-    case 'snapshot': inspect.setSnapshot(m.snapshot); samples.setSnapshot(m.snapshot); break;
+    case 'snapshot': inspect.setSnapshot(m.snapshot); samples.setSnapshot(m.snapshot); tour.refresh(); break;
     case 'saved': showDownloads(m.base, m.json, m.weights); break;
     case 'error':
       if (m.context === 'init') { const words = inFormWords(m.message); showInitError(words.message, words); }
@@ -300,6 +306,30 @@ new IntersectionObserver((entries) => {
   inspectVisible = entries.some((e) => e.isIntersecting);
   if (inspectVisible && status === 'training') send({ type: 'snapshot' });
 }).observe(byId('inspect'));
+
+// The tour and the model picture
+
+/** The model and word the tour's numbers are about, or why there are none yet. */
+function tourContext(): TourContext | string {
+  const current = inspect.current();
+  if (!current || !info) return 'Train or load a model first: the numbers here are the current model\'s.';
+  if (!current.tokens) return 'Type a word the model can read under Look inside (see the message there) to see its numbers.';
+  const { snapshot } = current, k = Number(byId<HTMLInputElement>('top-k').value);
+  return {
+    config: snapshot.config, train: info.train, weights: snapshot.weights, chars: snapshot.chars, bpe: snapshot.bpeModel !== undefined,
+    step: snapshot.step, tokens: current.tokens, insp: current.inspection,
+    temperature: Number(byId<HTMLInputElement>('temperature').value), topK: k > 0 ? k : undefined,
+  };
+}
+
+/** Brings a part of the page into sight (opening it if it is a closed <details>) and marks it for a moment. */
+function showOnPage(id: string): void {
+  const el = byId(id);
+  if (el instanceof HTMLDetailsElement) el.open = true;
+  el.scrollIntoView({ block: 'start' });
+  el.classList.add('shown');
+  setTimeout(() => el.classList.remove('shown'), 1500);
+}
 
 // Keep: save and load checkpoints
 

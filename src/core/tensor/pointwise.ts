@@ -48,6 +48,7 @@ type PointwiseBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Ar
 
 /** The forward/backward pair of an activation by its config name; absent is the reference's ReLU. */
 export function activationKernels(name: string | undefined): { forward: Pointwise; backward: PointwiseBackward } {
+  if (name === 'swiglu') throw new Error('swiglu is not elementwise (it gates half its input by the other half): use mlpActivation');
   if (name === 'relu2') return { forward: relu2Forward, backward: relu2Backward };
   if (name === 'gelu') return { forward: geluForward, backward: geluBackward };
   return { forward: reluForward, backward: reluBackward };

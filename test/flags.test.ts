@@ -1,0 +1,30 @@
+// The flag parser's forms: a boolean as `--name`, `--name=false` or `--name false`; a second
+// name for a flag; and what is still an error.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type FlagSpec, formatHelp, parseArgs } from '../src/cli/flags.js';
+import { UserError } from '../src/core/errors.js';
+
+const SPECS: FlagSpec[] = [
+  { name: 'embed-norm', type: 'boolean', help: 'a boolean that defaults to true', default: true },
+  { name: 'activation', alias: 'mlp', type: 'string', help: 'a flag with a second name', default: 'relu', choices: ['relu', 'swiglu'] },
+  { name: 'steps', type: 'int', help: 'a number', default: 10 },
+];
+
+test('a boolean flag: bare, with =, or followed by true or false', () => {
+  assert.equal(parseArgs(['--embed-norm'], SPECS).values['embed-norm'], true);
+  assert.equal(parseArgs(['--embed-norm=false'], SPECS).values['embed-norm'], false);
+  assert.equal(parseArgs(['--embed-norm', 'false', '--steps', '3'], SPECS).values['embed-norm'], false);
+  assert.deepEqual(parseArgs(['--embed-norm', 'true', '--steps', '3'], SPECS).values, { 'embed-norm': true, activation: 'relu', steps: 3 });
+  // anything else after it is the next argument, as before
+  assert.throws(() => parseArgs(['--embed-norm', 'no'], SPECS), (e) => e instanceof UserError && /unexpected argument 'no'/.test(e.message));
+});
+
+test('a second name sets the same flag and counts as given', () => {
+  const { values, given } = parseArgs(['--mlp', 'swiglu'], SPECS);
+  assert.equal(values.activation, 'swiglu');
+  assert.ok(given.has('activation'));
+  assert.throws(() => parseArgs(['--mlp', 'gelu'], SPECS), (e) => e instanceof UserError && /--activation must be one of relu, swiglu; got 'gelu'/.test(e.message));
+  assert.match(formatHelp('usage', SPECS), /--activation relu\|swiglu, --mlp +a flag with a second name/);
+});
