@@ -82,7 +82,7 @@ test('train --preset llama --tie-embeddings --stop-at 7, then --resume: the same
 
 test('an engine without the settings refuses them in one line, naming each', () => {
   assertCleanError(cli('train', '--data', TEXT, '--steps', '2', '--engine', 'scalar', '--pos', 'rope'),
-    /^microgpt: error: pos rope is not supported by the scalar engine yet \(the tensor engine does\)$/m);
+    /^microgpt: error: pos rope is not supported by the scalar engine yet \(the tensor and float32 engines do\)$/m);
   assertCleanError(cli('train', ...LLAMA, '--steps', '5', '--engine', 'scalar'),
     /activation swiglu, pos rope, n-kv-head 2, mlp-hidden 152, norm-weight, final-norm, embed-norm false are not supported by the scalar engine yet/);
 });

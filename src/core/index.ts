@@ -41,4 +41,6 @@ export { type Tensor, encodeSafetensors, decodeSafetensors } from './checkpoint/
 export { crc32 } from './checkpoint/bytes.js';
 export { type Checkpoint, type DataInfo, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
   encodeCheckpoint, parseCheckpointJson, decodeCheckpoint, weightsForConfig } from './checkpoint/checkpoint.js';
+export { type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo } from './export/onnx-ir.js';
+export { ONNX_OPSET, buildOnnxGraph } from './export/onnx-graph.js';
 export { UserError, DivergenceError, KernelThreadError } from './errors.js';

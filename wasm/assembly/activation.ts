@@ -75,3 +75,51 @@ export function geluGradient(dinp: usize, dout: usize, inp: usize, n: i32): void
     store<f32>(dinp + j, f32x4.extract_lane(geluGrad4(f32x4.splat(load<f32>(inp + j))), 0) * load<f32>(dout + j));
   }
 }
+
+// SwiGLU, the gated MLP of Llama: a row of 2H holds the gate u then the up projection v, and
+// the output (H) is silu(u) v, silu(u) = u sigmoid(u).
+
+@inline function sigmoid4(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(x))));
+}
+
+/** out (T, H) = silu(inp[:, :H]) * inp[:, H:], inp (T, 2H). */
+export function swigluForward(out: usize, inp: usize, T: i32, H: i32): void {
+  const hb = <usize>H << 2, full = <usize>(H & ~3) << 2;
+  for (let t = 0; t < T; t++) {
+    const u = inp + <usize>t * 2 * hb, v = u + hb, y = out + <usize>t * hb;
+    let j: usize = 0;
+    for (; j < full; j += 16) {
+      const g = v128.load(u + j);
+      v128.store(y + j, f32x4.mul(f32x4.mul(g, sigmoid4(g)), v128.load(v + j)));
+    }
+    for (; j < hb; j += 4) {
+      const g = load<f32>(u + j);
+      store<f32>(y + j, g * f32x4.extract_lane(sigmoid4(f32x4.splat(g)), 0) * load<f32>(v + j));
+    }
+  }
+}
+
+// y = silu(u) v, s = sigmoid(u)  =>  dv = silu(u) dy, du = v dy s (1 + u (1 - s)) (written)
+@inline function swigluDu4(dy: v128, u: v128, v: v128, s: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.mul(f32x4.mul(v, dy), f32x4.mul(s, madd(u, f32x4.sub(one, s), one)));
+}
+
+export function swigluGradient(dinp: usize, dout: usize, inp: usize, T: i32, H: i32): void {
+  const hb = <usize>H << 2, full = <usize>(H & ~3) << 2;
+  for (let t = 0; t < T; t++) {
+    const u = inp + <usize>t * 2 * hb, v = u + hb, du = dinp + <usize>t * 2 * hb, dv = du + hb, dy = dout + <usize>t * hb;
+    let j: usize = 0;
+    for (; j < full; j += 16) {
+      const g = v128.load(u + j), d = v128.load(dy + j), s = sigmoid4(g);
+      v128.store(dv + j, f32x4.mul(f32x4.mul(g, s), d));
+      v128.store(du + j, swigluDu4(d, g, v128.load(v + j), s));
+    }
+    for (; j < hb; j += 4) {
+      const g = f32x4.splat(load<f32>(u + j)), d = f32x4.splat(load<f32>(dy + j)), s = sigmoid4(g);
+      store<f32>(dv + j, f32x4.extract_lane(f32x4.mul(f32x4.mul(g, s), d), 0));
+      store<f32>(du + j, f32x4.extract_lane(swigluDu4(d, g, f32x4.splat(load<f32>(v + j)), s), 0));
+    }
+  }
+}

@@ -93,3 +93,37 @@ export function layernormBackward(dinp: usize, dout: usize, inp: usize, rstd: us
     }
   }
 }
+
+// A norm's learned gain (Llama's weight), applied after the norm: out = inp * g, row by row.
+
+/** out (T, C) = inp (T, C) * gain (C,). */
+export function gainForward(out: usize, inp: usize, gain: usize, T: i32, C: i32): void {
+  const rowBytes = <usize>C << 2, full = <usize>(C & ~3) << 2;
+  for (let t = 0; t < T; t++) {
+    const x = inp + <usize>t * rowBytes, y = out + <usize>t * rowBytes;
+    let j: usize = 0;
+    for (; j < full; j += 16) v128.store(y + j, f32x4.mul(v128.load(x + j), v128.load(gain + j)));
+    for (; j < rowBytes; j += 4) store<f32>(y + j, load<f32>(x + j) * load<f32>(gain + j));
+  }
+}
+
+// y = x g  =>  dg = sum over rows of dy x, dx = dy g. Both written; dinp may be dout. dgain
+// sums over every row, so the kernel runs on one thread and sees them all.
+export function gainGradient(dinp: usize, dgain: usize, dout: usize, inp: usize, gain: usize, T: i32, C: i32): void {
+  const rowBytes = <usize>C << 2, full = <usize>(C & ~3) << 2;
+  memory.fill(dgain, 0, rowBytes);
+  for (let t = 0; t < T; t++) {
+    const at = <usize>t * rowBytes, x = inp + at, dy = dout + at, dx = dinp + at;
+    let j: usize = 0;
+    for (; j < full; j += 16) {
+      const d = v128.load(dy + j);
+      v128.store(dgain + j, madd(d, v128.load(x + j), v128.load(dgain + j)));
+      v128.store(dx + j, f32x4.mul(d, v128.load(gain + j)));
+    }
+    for (; j < rowBytes; j += 4) {
+      const d = load<f32>(dy + j);
+      store<f32>(dgain + j, load<f32>(dgain + j) + d * load<f32>(x + j));
+      store<f32>(dx + j, d * load<f32>(gain + j));
+    }
+  }
+}

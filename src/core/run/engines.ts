@@ -68,7 +68,7 @@ const SPECS: readonly EngineSpec[] = [
   },
   {
     name: 'float32', dtype: 'float32', summary: 'float32 WebAssembly SIMD kernels, on one or more threads: for larger models',
-    features: BEYOND_REFERENCE, takesThreads: true, onHeap: false, maxBytes: 4 * 2 ** 30,
+    features: [...BEYOND_REFERENCE, ...LLAMA], takesThreads: true, onHeap: false, maxBytes: 4 * 2 ** 30,
     unavailable: () => {
       const support = wasmSupport();
       return support.simd ? undefined : `the float32 engine needs WebAssembly SIMD, and ${support.notice}`;

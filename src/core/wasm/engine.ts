@@ -2,14 +2,15 @@
 // Adam's moments and every activation live in wasm memory for the whole run, laid out once,
 // so a step copies in only its token ids and allocates no buffers.
 
-import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
+import { DEFAULT_MODEL, DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
 import { type Batch, type Engine, LOSS_LIMIT, batchTokens, predictedTokens } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import * as libm from '../libm/index.js';
 import { paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
+import { ropeTable } from '../tensor/rope.js';
 import { type Arena, createArena } from './arena.js';
-import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward,
+import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims,
   transposeLinears } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
@@ -55,17 +56,22 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
 
   const kernels = createKernels({ shared: threads > 1, relaxed: options.relaxed });
   const arena = createArena(kernels.memory, ARENA_BASE), k = kernels.exports;
-  const { params, grads, m1, m2, accum, acts, dacts, packed, dec, decPacked } = layoutBuffers(arena, config, train);
+  const { params, grads, m1, m2, accum, acts, dacts, packed, dec, decPacked, rope } = layoutBuffers(arena, config, train);
   const mm = threads > 1
     ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops, minFloats: options.minFloats })
     : singleThread(kernels);
-  const model = createModel(config, k, mm, params, grads);
+  const model = createModel(config, k, mm, params, grads, rope);
   const probe = mm.count > 1 && options.adaptive !== false ? createThreadProbe(mm) : undefined;
 
   // views are made when needed: a memory that grows replaces its buffer
   const f32 = (ptr: number, length: number) => new Float32Array(kernels.memory.buffer, ptr, length);
   const i32 = (ptr: number, length: number) => new Int32Array(kernels.memory.buffer, ptr, length);
   f32(params, n).set(transposeLinears(config, weights));
+  if (rope.cos) { // the float64 engine's angles, rounded once
+    const table = ropeTable(config.ropeTheta ?? DEFAULT_MODEL.ropeTheta, A, C / config.nHead);
+    f32(rope.cos, table.cos.length).set(table.cos);
+    f32(rope.sin, table.sin.length).set(table.sin);
+  }
   const decPositions = i32(decPacked.positions, A);
   for (let p = 0; p < A; p++) decPositions[p] = p;
 
@@ -124,8 +130,9 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     gptForward(model, acts, packed, 0, N, masks);
     lossForward(model, acts, packed, N);
     f32(dacts.encoded, N * C).fill(0);
+    if (config.finalNorm) f32(dacts.residual, N * C).fill(0); // the final norm's backward adds into it
     f32(model.dw.wte, V * C).fill(0); // the other gradients are written whole
-    f32(model.dw.wpe, A * C).fill(0);
+    if (model.dw.wpe) f32(model.dw.wpe, A * C).fill(0);
     gptBackward(model, acts, dacts, packed, N, dloss, masks !== undefined);
     if (pending >= 1) mm.rows('residualForward', [accum, accum, grads], [1, 1, 1], n, []);
     probe?.afterStep(performance.now() - start);
@@ -215,7 +222,8 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
  * p, so the earlier rows are the KV cache). Pointers are byte offsets.
  */
 function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
-  const n = paramCount(config), A = config.blockSize, rows = train.batchSize * A;
+  const n = paramCount(config), A = config.blockSize, rows = train.batchSize * A, half = config.nEmbd / config.nHead / 2;
+  const rope = config.pos === 'rope';
   const packedFor = (rows: number, prefix: string): Packed => ({
     B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows), seqs: arena.alloc(`${prefix}.seqs`, 3 * rows).ptr,
     tokens: arena.alloc(`${prefix}.tokens`, rows).ptr, targets: arena.alloc(`${prefix}.targets`, rows).ptr,
@@ -232,6 +240,10 @@ function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
     packed: packedFor(rows, 'batch'),
     dec: allocActs(arena, config, A, 'decode'),
     decPacked: packedFor(A, 'decode'),
+    rope: { // (blockSize, hd/2) each, see tensor/rope.ts
+      cos: rope ? arena.alloc('rope.cos', A * half).ptr : 0,
+      sin: rope ? arena.alloc('rope.sin', A * half).ptr : 0,
+    },
   };
 }
 
@@ -244,11 +256,13 @@ export function float32MemoryBytes(config: ModelConfig, train: TrainConfig): num
 
 /**
  * The thread count that pays off for a model on a machine with `cores` cores: two when a
- * step's MLP product (rows x C x 4C) is large enough to split, else one, since small products
- * stay on one thread anyway and an idle worker costs a start-up. Measured on a 2-core
- * machine: two threads gain 1.9x at the nanoGPT CPU recipe's size; more were not measured.
+ * step's first MLP product (rows x C x F, F = 4C in the reference) is large enough to split,
+ * else one, since small products stay on one thread anyway and an idle worker costs a start-up.
+ * Measured on a 2-core machine: two threads gain 1.9x at the nanoGPT CPU recipe's size; more
+ * were not measured.
  */
 export function autoThreads(config: ModelConfig, train: TrainConfig, cores: number): number {
   const rows = train.batchSize * config.blockSize;
-  return cores >= 2 && 2 * rows * config.nEmbd * 4 * config.nEmbd >= DEFAULT_MIN_FLOPS ? 2 : 1;
+  const { C, F } = modelDims(config);
+  return cores >= 2 && 2 * rows * C * F >= DEFAULT_MIN_FLOPS ? 2 : 1;
 }

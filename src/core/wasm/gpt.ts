@@ -5,26 +5,35 @@
 // a residual connection passes its gradient through unchanged, so every block's output, its
 // projection and its input share one buffer, and each norm adds its branch's share into it.
 // Most backward kernels write their outputs (xGradient, see wasm/assembly/index.ts), so the
-// step zeroes almost nothing.
+// step zeroes almost nothing. The settings of docs/llama.md are steps around the same kernels:
+// a norm's gain after it, rope in place on q and k, fewer key/value heads expanded to a full
+// q | k | v before attention (and summed back after), swiglu between the MLP's products.
 
-import type { ModelConfig } from '../contract/config.js';
+import { type ModelConfig, kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { paramLayout } from '../contract/params.js';
 import type { Arena } from './arena.js';
 import type { KernelExports } from './kernels.js';
 import type { Threads } from './threads.js';
 
+// Shapes: C = nEmbd, NH = nHead, KV = key/value heads, hd = C / NH, Q = C + 2 KV hd (a q|k|v
+// row), H = mlpHidden, F = 2H for swiglu (gate | up) else H. A norm's output `ln` is its plain
+// output `nrm` times the gain; without gains the two are one buffer.
+
 interface LayerActs {
-  ln1: number;     // (N, C) norm before attention
+  ln1: number;     // (N, C) norm before attention, times its gain
+  nrm1: number;    // (N, C) the norm alone (= ln1 without gains)
   rstd1: number;   // (N,)
-  qkv: number;     // (N, 3C)
+  qkv: number;     // (N, Q) rotated in place with rope
+  qkvx: number;    // (N, 3C) every query head's key and value (= qkv unless KV < NH)
   att: number;     // (N, NH, A) softmax weights, A = attStride(blockSize, NH)
   atty: number;    // (N, C) heads side by side
   attproj: number; // (N, C)
   res1: number;    // (N, C) after the attention residual
-  ln2: number;     // (N, C) norm before the MLP
+  ln2: number;     // (N, C) norm before the MLP, times its gain
+  nrm2: number;    // (N, C)
   rstd2: number;   // (N,)
-  fch: number;     // (N, 4C)
-  fcr: number;     // (N, 4C) after the activation
+  fch: number;     // (N, F)
+  fcr: number;     // (N, H) after the activation
   fcproj: number;  // (N, C)
   res2: number;    // (N, C) after the MLP residual: the block's output
   mask1: number;   // (N, C) dropout masks of attproj and fcproj, applied in place (0 without dropout)
@@ -34,10 +43,14 @@ interface LayerActs {
 /** Pointers to a pass's buffers for `rows` positions; the gradient twin has the same shapes. */
 export interface Acts {
   rows: number;
-  encoded: number; // (N, C) wte[token] + wpe[pos]
-  x0: number;      // (N, C) its norm: where the residual stream starts
+  encoded: number; // (N, C) wte[token] + wpe[pos] (no wpe with rope)
+  x0: number;      // (N, C) its norm times the gain: where the residual stream starts (= encoded without the norm)
+  nrm0: number;    // (N, C)
   rstd0: number;   // (N,)
   layers: LayerActs[];
+  xf: number;      // (N, C) the final norm times its gain: the head's input (= the last block's output without it)
+  nrmf: number;    // (N, C)
+  rstdf: number;   // (N,)
   logits: number;  // (N, V)
   probs: number;   // (N, V)
   losses: number;  // (N,)
@@ -48,9 +61,11 @@ export interface GradActs {
   logits: number;   // (N, V)
   residual: number; // (N, C) the residual stream's gradient, carried down from the top
   ln: number;       // (N, C) gradient of a norm's output (ln2, then ln1)
-  fc: number;       // (N, 4C) gradient of fcr, then in place of fch
+  fc: number;       // (N, F) gradient of fch
+  fcr: number;      // (N, H) gradient of fcr (= fc but with swiglu: the others' backward is in place)
   atty: number;     // (N, C)
   qkv: number;      // (N, 3C)
+  qkvc: number;     // (N, Q) summed back over each group (= qkv unless KV < NH)
   att: number;      // (N, NH, A) the attention backward's scratch
   encoded: number;  // (N, C) the first norm's input: zeroed, the norm backward adds into it
   proj: number;     // (N, C) a projection's gradient through its dropout mask (0 without dropout)
@@ -70,31 +85,55 @@ export function attStride(blockSize: number, nHead: number): number {
   return base;
 }
 
+/** The widths of a config (see the shapes above) and which of the settings beyond the reference it takes. */
+export interface Dims {
+  C: number; NH: number; KV: number; hd: number; Q: number; H: number; F: number; V: number;
+  swiglu: boolean; rope: boolean; gains: boolean; embedNorm: boolean; finalNorm: boolean; tied: boolean;
+}
+
+export function modelDims(c: ModelConfig): Dims {
+  const swiglu = c.activation === 'swiglu', H = mlpHidden(c);
+  return {
+    C: c.nEmbd, NH: c.nHead, KV: kvHeads(c), hd: c.nEmbd / c.nHead, Q: qkvWidth(c), H, F: swiglu ? 2 * H : H,
+    V: c.vocabSize, swiglu, rope: c.pos === 'rope', gains: c.normWeight === true, embedNorm: c.embedNorm !== false,
+    finalNorm: c.finalNorm === true, tied: c.tieEmbeddings === true,
+  };
+}
+
 export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): Acts {
-  const C = c.nEmbd, A = attStride(c.blockSize, c.nHead);
+  const { C, NH, KV, Q, H, F, V, gains, embedNorm, finalNorm } = modelDims(c), A = attStride(c.blockSize, NH);
   const buf = (name: string, width: number): number => arena.alloc(`${prefix}.${name}`, rows * width).ptr;
   const masks = (c.dropout ?? 0) > 0;
-  const encoded = buf('encoded', C), x0 = buf('x0', C), rstd0 = buf('rstd0', 1);
+  const encoded = buf('encoded', C);
+  const x0 = embedNorm ? buf('x0', C) : encoded, nrm0 = embedNorm && gains ? buf('nrm0', C) : x0;
+  const rstd0 = embedNorm ? buf('rstd0', 1) : 0;
   const layers: LayerActs[] = [];
   for (let l = 0; l < c.nLayer; l++) {
     const b = (name: string, width: number) => buf(`layer${l}.${name}`, width);
+    const ln1 = b('ln1', C), nrm1 = gains ? b('nrm1', C) : ln1, qkv = b('qkv', Q);
+    const qkvx = KV < NH ? b('qkvx', 3 * C) : qkv;
+    const ln2 = b('ln2', C), nrm2 = gains ? b('nrm2', C) : ln2;
     layers.push({
-      ln1: b('ln1', C), rstd1: b('rstd1', 1), qkv: b('qkv', 3 * C), att: b('att', c.nHead * A),
-      atty: b('atty', C), attproj: b('attproj', C), res1: b('res1', C), ln2: b('ln2', C), rstd2: b('rstd2', 1),
-      fch: b('fch', 4 * C), fcr: b('fcr', 4 * C), fcproj: b('fcproj', C), res2: b('res2', C),
+      ln1, nrm1, rstd1: b('rstd1', 1), qkv, qkvx, att: b('att', NH * A),
+      atty: b('atty', C), attproj: b('attproj', C), res1: b('res1', C), ln2, nrm2, rstd2: b('rstd2', 1),
+      fch: b('fch', F), fcr: b('fcr', H), fcproj: b('fcproj', C), res2: b('res2', C),
       mask1: masks ? b('mask1', C) : 0, mask2: masks ? b('mask2', C) : 0,
     });
   }
-  const logits = buf('logits', c.vocabSize), probs = buf('probs', c.vocabSize), losses = buf('losses', 1);
-  return { rows, encoded, x0, rstd0, layers, logits, probs, losses };
+  const top = layers[c.nLayer - 1].res2;
+  const xf = finalNorm ? buf('xf', C) : top, nrmf = finalNorm && gains ? buf('nrmf', C) : xf;
+  const rstdf = finalNorm ? buf('rstdf', 1) : 0;
+  const logits = buf('logits', V), probs = buf('probs', V), losses = buf('losses', 1);
+  return { rows, encoded, x0, nrm0, rstd0, layers, xf, nrmf, rstdf, logits, probs, losses };
 }
 
 export function allocGradActs(arena: Arena, c: ModelConfig, rows: number, prefix: string): GradActs {
-  const C = c.nEmbd;
+  const { C, NH, KV, Q, H, F, swiglu } = modelDims(c);
   const buf = (name: string, width: number): number => arena.alloc(`${prefix}.${name}`, rows * width).ptr;
+  const fc = buf('fc', F), qkv = buf('qkv', 3 * C);
   return {
-    logits: buf('logits', c.vocabSize), residual: buf('residual', C), ln: buf('ln', C), fc: buf('fc', 4 * C),
-    atty: buf('atty', C), qkv: buf('qkv', 3 * C), att: buf('att', c.nHead * attStride(c.blockSize, c.nHead)),
+    logits: buf('logits', c.vocabSize), residual: buf('residual', C), ln: buf('ln', C), fc, fcr: swiglu ? buf('fcr', H) : fc,
+    atty: buf('atty', C), qkv, qkvc: KV < NH ? buf('qkvc', Q) : qkv, att: buf('att', NH * attStride(c.blockSize, NH)),
     encoded: buf('encoded', C), proj: (c.dropout ?? 0) > 0 ? buf('proj', C) : 0,
   };
 }
@@ -104,10 +143,13 @@ export function allocGradActs(arena: Arena, c: ModelConfig, rows: number, prefix
  * The linear layers' weights are held transposed, in their own place (see linearWeights).
  */
 export interface WeightPtrs {
-  wte: number;    // (V, C)
-  wpe: number;    // (blockSize, C)
-  lmHead: number; // (C, V) transposed
-  layers: { qkv: number; wo: number; fc1: number; fc2: number }[]; // transposed: qkv (C, 3C) wq | wk | wv side by side
+  wte: number;       // (V, C)
+  wpe: number;       // (blockSize, C); 0 with rope
+  lmHead: number;    // (C, V) transposed; 0 when tied (the head is wte, untransposed)
+  embedNorm: number; // (C,) gains, each 0 when absent
+  normF: number;     // (C,)
+  // transposed: qkv (C, Q) wq | wk | wv side by side, wo (C, C), fc1 (C, F), fc2 (H, C)
+  layers: { attnNorm: number; qkv: number; wo: number; mlpNorm: number; fc1: number; fc2: number }[];
 }
 
 /** A linear layer's weight W (rows, cols) at `offset` floats into the layout. */
@@ -118,15 +160,16 @@ export interface LinearWeight {
 }
 
 /**
- * The weights the engine holds transposed: lm_head and each layer's wq | wk | wv (as one
- * (3C, C) matrix), wo, fc1 and fc2. The embedding tables are looked up by row and stay.
+ * The weights the engine holds transposed: lm_head (unless tied) and each layer's wq | wk | wv
+ * (as one (Q, C) matrix), wo, fc1 and fc2. The embedding tables are looked up by row and
+ * stay; so does a tied head, which reads wte by rows too (see gptForward).
  */
 export function linearWeights(c: ModelConfig): LinearWeight[] {
-  const at = new Map(paramLayout(c).map((p) => [p.name, p.offset])), C = c.nEmbd;
-  const list: LinearWeight[] = [{ offset: at.get('lm_head')!, rows: c.vocabSize, cols: C }];
+  const at = new Map(paramLayout(c).map((p) => [p.name, p.offset])), { C, Q, H, F, tied } = modelDims(c);
+  const list: LinearWeight[] = tied ? [] : [{ offset: at.get('lm_head')!, rows: c.vocabSize, cols: C }];
   for (let l = 0; l < c.nLayer; l++) {
-    list.push({ offset: at.get(`layer${l}.attn_wq`)!, rows: 3 * C, cols: C }, { offset: at.get(`layer${l}.attn_wo`)!, rows: C, cols: C },
-      { offset: at.get(`layer${l}.mlp_fc1`)!, rows: 4 * C, cols: C }, { offset: at.get(`layer${l}.mlp_fc2`)!, rows: C, cols: 4 * C });
+    list.push({ offset: at.get(`layer${l}.attn_wq`)!, rows: Q, cols: C }, { offset: at.get(`layer${l}.attn_wo`)!, rows: C, cols: C },
+      { offset: at.get(`layer${l}.mlp_fc1`)!, rows: F, cols: C }, { offset: at.get(`layer${l}.mlp_fc2`)!, rows: C, cols: H });
   }
   return list;
 }
@@ -148,13 +191,14 @@ export function transposeLinears(c: ModelConfig, flat: ArrayLike<number>, back =
 }
 
 export function weightPtrs(c: ModelConfig, base: number): WeightPtrs {
-  const at = new Map(paramLayout(c).map((p) => [p.name, base + 4 * p.offset]));
+  const layout = new Map(paramLayout(c).map((p) => [p.name, base + 4 * p.offset]));
+  const at = (name: string) => layout.get(name) ?? 0;
   const layers = [];
   for (let l = 0; l < c.nLayer; l++) {
-    layers.push({ qkv: at.get(`layer${l}.attn_wq`)!, wo: at.get(`layer${l}.attn_wo`)!,
-      fc1: at.get(`layer${l}.mlp_fc1`)!, fc2: at.get(`layer${l}.mlp_fc2`)! });
+    layers.push({ attnNorm: at(`layer${l}.attn_norm`), qkv: at(`layer${l}.attn_wq`), wo: at(`layer${l}.attn_wo`),
+      mlpNorm: at(`layer${l}.mlp_norm`), fc1: at(`layer${l}.mlp_fc1`), fc2: at(`layer${l}.mlp_fc2`) });
   }
-  return { wte: at.get('wte')!, wpe: at.get('wpe')!, lmHead: at.get('lm_head')!, layers };
+  return { wte: at('wte'), wpe: at('wpe'), lmHead: at('lm_head'), embedNorm: at('embed_norm'), normF: at('norm_f'), layers };
 }
 
 /**
@@ -177,6 +221,8 @@ type Backward<Args extends unknown[]> = (dinp: number, dout: number, ...rest: Ar
 
 export interface Model {
   config: ModelConfig;
+  dims: Dims;
+  rope: { cos: number; sin: number }; // the table (blockSize, hd/2) each in wasm memory; 0 without rope
   k: KernelExports;
   mm: Threads; // the kernels worth splitting across threads (all but the cheap ones called through k)
   w: WeightPtrs;
@@ -185,8 +231,13 @@ export interface Model {
   act: { forward: Pointwise; backward: Backward<[inp: number, n: number]> };
 }
 
-/** The model over kernels, weights at `params` and gradients at `grads`; config picks norm and activation. */
-export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, params: number, grads: number): Model {
+/**
+ * The model over kernels, weights at `params` and gradients at `grads`; config picks norm and
+ * activation. With rope, `rope` points at the tensor engine's table of angles (tensor/rope.ts)
+ * in float32.
+ */
+export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, params: number, grads: number,
+                            rope = { cos: 0, sin: 0 }): Model {
   const C = config.nEmbd;
   const [normF, normB] = config.norm === 'layernorm' ? ['layernormForward', 'layernormBackward'] as const
     : ['rmsnormForward', 'rmsnormBackward'] as const;
@@ -201,7 +252,7 @@ export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, 
     forward: (out: number, inp: number, n: number) => mm.rows(actF, [out, inp], [1, 1], n, []),
     backward: (dinp: number, dout: number, inp: number, n: number) => mm.rows(actB, [dinp, dout, inp], [1, 1, 1], n, []),
   };
-  return { config, k, mm, w: weightPtrs(config, params), dw: weightPtrs(config, grads), norm, act };
+  return { config, dims: modelDims(config), rope, k, mm, w: weightPtrs(config, params), dw: weightPtrs(config, grads), norm, act };
 }
 
 /** Dropout for one training forward: probability p, and the mask generator's state, advanced as it draws. */
@@ -216,29 +267,42 @@ export interface Dropout {
  * projections are masked before each residual, in the float64 engine's order of draws.
  */
 export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number, dropout?: Dropout): void {
-  const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
-  const { k, mm, w, norm, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
+  const { C, NH, KV, hd, Q, H, F, V, swiglu, rope, embedNorm, finalNorm, tied } = m.dims;
+  const { k, mm, w, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
   const row = (ptr: number, width: number) => ptr + 4 * r0 * width; // row r0 of a buffer
+  const normForward = (out: number, nrm: number, rstd: number, inp: number, gain: number) => {
+    m.norm.forward(row(nrm, C), row(rstd, 1), row(inp, C), n);
+    if (gain) mm.rows('gainForward', [row(out, C), row(nrm, C), gain], [C, C, 0], n, [C]);
+  };
   k.embeddingForward(row(a.encoded, C), row(p.tokens, 1), row(p.positions, 1), w.wte, w.wpe, n, C);
-  norm.forward(row(a.x0, C), row(a.rstd0, 1), row(a.encoded, C), n); // not redundant: the residual stream starts here
+  if (embedNorm) normForward(a.x0, a.nrm0, a.rstd0, a.encoded, w.embedNorm); // not redundant: the residual stream starts here
   let x = a.x0;
-  for (let l = 0; l < nLayer; l++) {
+  for (let l = 0; l < m.config.nLayer; l++) {
     const L = a.layers[l], W = w.layers[l];
-    norm.forward(row(L.ln1, C), row(L.rstd1, 1), row(x, C), n);
-    mm.matmulForward(row(L.qkv, 3 * C), row(L.ln1, C), W.qkv, n, C, 3 * C);
-    mm.attentionForward(L.atty, L.att, L.qkv, p.seqs, p.B, C, NH, A, p.seqLen);
+    normForward(L.ln1, L.nrm1, L.rstd1, x, W.attnNorm);
+    mm.matmulForward(row(L.qkv, Q), row(L.ln1, C), W.qkv, n, C, Q);
+    if (rope) {
+      mm.rows('ropeForward', [row(L.qkv, Q), row(L.qkv, Q), row(p.positions, 1), m.rope.cos, m.rope.sin], [Q, Q, 1, 0, 0], n,
+        [Q, NH + KV, hd]); // the query heads, then the key heads
+    }
+    if (KV < NH) mm.rows('kvExpandForward', [row(L.qkvx, 3 * C), row(L.qkv, Q)], [3 * C, Q], n, [C, NH, KV]);
+    mm.attentionForward(L.atty, L.att, L.qkvx, p.seqs, p.B, C, NH, A, p.seqLen);
     mm.matmulForward(row(L.attproj, C), row(L.atty, C), W.wo, n, C, C);
     if (dropout) dropout.state = k.dropoutForward(row(L.attproj, C), row(L.mask1, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res1, C), row(L.attproj, C), row(x, C)], [1, 1, 1], n * C, []);
-    norm.forward(row(L.ln2, C), row(L.rstd2, 1), row(L.res1, C), n);
-    mm.matmulForward(row(L.fch, 4 * C), row(L.ln2, C), W.fc1, n, C, 4 * C);
-    act.forward(row(L.fcr, 4 * C), row(L.fch, 4 * C), n * 4 * C);
-    mm.matmulForward(row(L.fcproj, C), row(L.fcr, 4 * C), W.fc2, n, 4 * C, C);
+    normForward(L.ln2, L.nrm2, L.rstd2, L.res1, W.mlpNorm);
+    mm.matmulForward(row(L.fch, F), row(L.ln2, C), W.fc1, n, C, F);
+    if (swiglu) mm.rows('swigluForward', [row(L.fcr, H), row(L.fch, F)], [H, F], n, [H]);
+    else act.forward(row(L.fcr, H), row(L.fch, H), n * H);
+    mm.matmulForward(row(L.fcproj, C), row(L.fcr, H), W.fc2, n, H, C);
     if (dropout) dropout.state = k.dropoutForward(row(L.fcproj, C), row(L.mask2, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res2, C), row(L.fcproj, C), row(L.res1, C)], [1, 1, 1], n * C, []);
     x = L.res2;
   }
-  mm.matmulForward(row(a.logits, V), row(x, C), w.lmHead, n, C, V);
+  if (finalNorm) normForward(a.xf, a.nrmf, a.rstdf, x, w.normF);
+  // a tied head is wte (V, C) as it stands: logits = xf wte^T, dot products along its rows
+  if (tied) mm.matmulInputGradient(row(a.logits, V), row(a.xf, C), w.wte, n, V, C);
+  else mm.matmulForward(row(a.logits, V), row(a.xf, C), w.lmHead, n, C, V);
 }
 
 /** Losses (and probs) of rows 0..N-1 after gptForward. */
@@ -248,35 +312,50 @@ export function lossForward(m: Model, a: Acts, p: Packed, N: number): void {
 
 /**
  * Writes into dw the gradient of sum(losses) * dloss over rows 0..N-1, except for the embedding
- * tables (wte, wpe), which it adds into: zero those first. d.encoded must be zero too.
- * `dropped`: the forward drew dropout masks.
+ * tables (wte, wpe), which it adds into: zero those first. d.encoded must be zero too, and with
+ * a final norm d.residual. `dropped`: the forward drew dropout masks.
  */
 export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number, dloss: number, dropped = false): void {
-  const { nLayer, nEmbd: C, nHead: NH, vocabSize: V } = m.config;
-  const { k, mm, w, dw, norm, act } = m, A = attStride(m.config.blockSize, NH);
+  const { C, NH, KV, hd, Q, H, F, V, swiglu, rope, embedNorm, finalNorm, tied } = m.dims;
+  const { k, mm, w, dw, act } = m, A = attStride(m.config.blockSize, NH);
   const matmulBackward = (dinp: number, dweight: number, dout: number, inp: number, weight: number, C1: number, OC: number) => {
     mm.matmulInputGradient(dinp, dout, weight, N, C1, OC);
     mm.matmulWeightGradient(dweight, dout, inp, N, C1, OC);
   };
+  // dout is the gradient of the norm's output times its gain: in place it becomes the plain norm's
+  const normBackward = (dinp: number, dout: number, inp: number, nrm: number, rstd: number, gain: number, dgain: number) => {
+    if (gain) k.gainGradient(dout, dgain, dout, nrm, gain, N, C);
+    m.norm.backward(dinp, dout, inp, rstd, N);
+  };
   k.crossEntropyGradient(d.logits, a.probs, p.targets, dloss, N, V);
-  matmulBackward(d.residual, dw.lmHead, d.logits, a.layers[nLayer - 1].res2, w.lmHead, C, V);
-  for (let l = nLayer - 1; l >= 0; l--) {
+  const dxf = finalNorm ? d.ln : d.residual;
+  if (tied) { // logits = xf wte^T  =>  dxf = dlogits wte, dwte = dlogits^T xf (written: the embedding adds after)
+    mm.matmulForward(dxf, d.logits, w.wte, N, V, C);
+    mm.matmulWeightGradient(dw.wte, a.xf, d.logits, N, V, C);
+  } else {
+    matmulBackward(dxf, dw.lmHead, d.logits, a.xf, w.lmHead, C, V);
+  }
+  if (finalNorm) normBackward(d.residual, d.ln, a.layers[m.config.nLayer - 1].res2, a.nrmf, a.rstdf, w.normF, dw.normF);
+  for (let l = m.config.nLayer - 1; l >= 0; l--) {
     const L = a.layers[l], W = w.layers[l], dW = dw.layers[l];
     const xin = l > 0 ? a.layers[l - 1].res2 : a.x0;
     // d.residual holds d res2 = d fcproj (after its dropout mask, if any)
     const dfcproj = dropped ? d.proj : d.residual;
     if (dropped) k.dropoutGradient(d.proj, d.residual, L.mask2, N * C);
-    matmulBackward(d.fc, dW.fc2, dfcproj, L.fcr, W.fc2, 4 * C, C);
-    act.backward(d.fc, d.fc, L.fch, N * 4 * C); // in place: d fcr becomes d fch
-    matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, 4 * C);
-    norm.backward(d.residual, d.ln, L.res1, L.rstd2, N); // now d res1 = d attproj (after its mask)
+    matmulBackward(d.fcr, dW.fc2, dfcproj, L.fcr, W.fc2, H, C);
+    if (swiglu) mm.rows('swigluGradient', [d.fc, d.fcr, L.fch], [F, H, F], N, [H]);
+    else act.backward(d.fc, d.fcr, L.fch, N * H); // in place: d fcr becomes d fch
+    matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, F);
+    normBackward(d.residual, d.ln, L.res1, L.nrm2, L.rstd2, W.mlpNorm, dW.mlpNorm); // now d res1 = d attproj (after its mask)
     const dattproj = dropped ? d.proj : d.residual;
     if (dropped) k.dropoutGradient(d.proj, d.residual, L.mask1, N * C);
     matmulBackward(d.atty, dW.wo, dattproj, L.atty, W.wo, C, C);
-    mm.attentionGradient(d.qkv, d.att, d.atty, L.qkv, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
-    matmulBackward(d.ln, dW.qkv, d.qkv, L.ln1, W.qkv, C, 3 * C);
-    norm.backward(d.residual, d.ln, xin, L.rstd1, N); // now d xin: the layer below's d res2
+    mm.attentionGradient(d.qkv, d.att, d.atty, L.qkvx, L.att, p.seqs, p.B, C, NH, A, p.seqLen);
+    if (KV < NH) mm.rows('kvExpandGradient', [d.qkvc, d.qkv], [Q, 3 * C], N, [C, NH, KV]);
+    if (rope) mm.rows('ropeGradient', [d.qkvc, d.qkvc, p.positions, m.rope.cos, m.rope.sin], [Q, Q, 1, 0, 0], N, [Q, NH + KV, hd]);
+    matmulBackward(d.ln, dW.qkv, d.qkvc, L.ln1, W.qkv, C, Q);
+    normBackward(d.residual, d.ln, xin, L.nrm1, L.rstd1, W.attnNorm, dW.attnNorm); // now d xin: the layer below's d res2
   }
-  norm.backward(d.encoded, d.residual, a.encoded, a.rstd0, N);
-  k.embeddingBackward(dw.wte, dw.wpe, d.encoded, p.tokens, p.positions, N, C);
+  if (embedNorm) normBackward(d.encoded, d.residual, a.encoded, a.nrm0, a.rstd0, w.embedNorm, dw.embedNorm);
+  k.embeddingBackward(dw.wte, dw.wpe, embedNorm ? d.encoded : d.residual, p.tokens, p.positions, N, C);
 }

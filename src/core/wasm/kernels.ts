@@ -19,12 +19,22 @@ export interface KernelExports {
   rmsnormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
   layernormForward(out: number, rstd: number, inp: number, T: number, C: number): void;
   layernormBackward(dinp: number, dout: number, inp: number, rstd: number, T: number, C: number): void;
+  gainForward(out: number, inp: number, gain: number, T: number, C: number): void;
+  gainGradient(dinp: number, dgain: number, dout: number, inp: number, gain: number, T: number, C: number): void;
   reluForward(out: number, inp: number, n: number): void;
   reluGradient(dinp: number, dout: number, inp: number, n: number): void;
   relu2Forward(out: number, inp: number, n: number): void;
   relu2Gradient(dinp: number, dout: number, inp: number, n: number): void;
   geluForward(out: number, inp: number, n: number): void;
   geluGradient(dinp: number, dout: number, inp: number, n: number): void;
+  swigluForward(out: number, inp: number, T: number, H: number): void;
+  swigluGradient(dinp: number, dout: number, inp: number, T: number, H: number): void;
+  ropeForward(out: number, inp: number, positions: number, cos: number, sin: number,
+              T: number, width: number, heads: number, hd: number): void;
+  ropeGradient(dinp: number, dout: number, positions: number, cos: number, sin: number,
+               T: number, width: number, heads: number, hd: number): void;
+  kvExpandForward(out: number, inp: number, T: number, C: number, NH: number, KV: number): void;
+  kvExpandGradient(dinp: number, dout: number, T: number, C: number, NH: number, KV: number): void;
   crossEntropyForward(losses: number, probs: number, logits: number, targets: number, T: number, V: number): void;
   crossEntropyGradient(dlogits: number, probs: number, targets: number, dloss: number, T: number, V: number): void;
   embeddingForward(out: number, tokens: number, positions: number, wte: number, wpe: number, T: number, C: number): void;

@@ -16,7 +16,8 @@ export interface WorkerInit {
 export const OPS = ['matmulForward', 'matmulInputGradient', 'matmulWeightGradient', 'attentionForward',
   'attentionGradient', 'layernormForward', 'layernormBackward', 'rmsnormForward', 'rmsnormBackward',
   'reluForward', 'reluGradient', 'relu2Forward', 'relu2Gradient', 'geluForward', 'geluGradient',
-  'residualForward', 'adamUpdate'] as const satisfies readonly (keyof KernelExports)[];
+  'residualForward', 'adamUpdate', 'gainForward', 'swigluForward', 'swigluGradient', 'ropeForward', 'ropeGradient',
+  'kvExpandForward', 'kvExpandGradient'] as const satisfies readonly (keyof KernelExports)[];
 
 export type Op = (typeof OPS)[number];
 
