@@ -13,7 +13,6 @@ import { initParams } from '../src/core/contract/params.js';
 import { PyRandom } from '../src/core/contract/random.js';
 import { buildTokenizer } from '../src/core/contract/tokenizer.js';
 import { hfConfig, hfTensors } from '../src/core/export/hf-model.js';
-import { checkEngineSettings, engineSpec } from '../src/core/run/engines.js';
 import { runFromCheckpoint } from '../src/core/run/run.js';
 
 type HfConfig = Record<string, number | boolean>;
@@ -107,16 +106,7 @@ const LLAMA: ModelConfig = {
   pos: 'rope', activation: 'swiglu', mlpHidden: 24, norm: 'rmsnorm', normWeight: true, finalNorm: true, embedNorm: false,
 };
 
-const SKIP = (() => {
-  try {
-    checkEngineSettings(engineSpec('tensor'), { ...LLAMA, vocabSize: 5 }, DEFAULT_TRAIN);
-    return undefined;
-  } catch (err) {
-    return `the tensor engine has no Llama settings in this build (${(err as Error).message})`;
-  }
-})();
-
-test('model.safetensors under Hugging Face\'s Llama computation gives the tensor engine\'s logits', { skip: SKIP }, () => {
+test('model.safetensors under Hugging Face\'s Llama computation gives the tensor engine\'s logits', () => {
   const tok = buildTokenizer(['the quick brown fox', 'jumps over']);
   for (const tie of [false, true]) {
     const config = { ...LLAMA, vocabSize: tok.vocabSize, tieEmbeddings: tie };

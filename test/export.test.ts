@@ -25,8 +25,6 @@ import { hfConfig, hfTensors, llamaMisfits } from '../src/core/export/hf-model.j
 import { type StartsWith, hfSpecialTokensMap, hfTokenizerConfig, hfTokenizerJson } from '../src/core/export/hf-tokenizer.js';
 import { saveCheckpoint } from '../src/cli/checkpoint-files.js';
 import { EXPORT_FLAGS } from '../src/cli/export-job.js';
-import { encodeOnnx } from '../src/cli/onnx-file.js';
-import { checkEngineSettings, engineSpec } from '../src/core/run/engines.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-export-'));
@@ -220,23 +218,6 @@ test('export refuses, in one line: a missing --from or --out, an existing folder
   assert.deepEqual(readdirSync(tmp).filter((n) => n.endsWith('.tmp')), [], 'no temporary folder left');
 });
 
-const ONNX = (() => {
-  try {
-    encodeOnnx({ ...LLAMA, vocabSize: 5 }, initParams({ ...LLAMA, vocabSize: 5 }, new PyRandom(1)));
-    return undefined;
-  } catch (err) {
-    return `no ONNX encoder in this build (${(err as Error).message})`;
-  }
-})();
-// training the llama model needs the tensor engine's Llama settings
-const TRAINS_LLAMA = (() => {
-  try {
-    checkEngineSettings(engineSpec('tensor'), { ...LLAMA, vocabSize: 5, tieEmbeddings: true }, DEFAULT_TRAIN);
-    return ONNX;
-  } catch (err) {
-    return ONNX ?? `the tensor engine cannot train the llama preset in this build (${(err as Error).message})`;
-  }
-})();
 
 /** Trains a tiny llama-preset model (tensor engine) on `data` and exports it as a Hugging Face folder. */
 function trainAndExport(name: string, data: string, format: 'lines' | 'text', extra: string[]): { run: string; out: string } {
@@ -252,7 +233,7 @@ function trainAndExport(name: string, data: string, format: 'lines' | 'text', ex
   return { run, out };
 }
 
-test('export --format hf writes the whole folder, and transformers.js generates the same greedy text as microgpt sample', { skip: TRAINS_LLAMA }, async () => {
+test('export --format hf writes the whole folder, and transformers.js generates the same greedy text as microgpt sample', async () => {
   const bpe = ['--tokenizer', fileURLToPath(new URL('../../data/tinyshakespeare-512.model', import.meta.url))];
   const lines = SHAKESPEARE.split('\n').filter((l) => l.length > 20).slice(0, 2000).join('\n');
   // [name, data, format, train flags, prompts]; a lines model's sample stops at BOS or the context's end, as
@@ -288,7 +269,7 @@ test('export --format hf writes the whole folder, and transformers.js generates 
   }
 });
 
-test('export --format onnx writes the graph of any model, with its tokenizer', { skip: ONNX }, () => {
+test('export --format onnx writes the graph of any model, with its tokenizer', () => {
   const tok = buildTokenizer(['emma', 'olivia']);
   const ckpt = join(tmp, 'ckpt-onnx');
   saveCheckpoint(ckpt, checkpointOf({ vocabSize: 0, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08 }, tok, 'lines'));
