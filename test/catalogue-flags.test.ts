@@ -67,8 +67,8 @@ const CASES: [string, () => string[], RegExp][] = [
 
   // train
   ['train --steps 0 names --steps', () => ['train', '--steps', '0'], /--steps must be >= 1, got 0/],
-  ['train --stop-at 0', () => ['train', '--stop-at', '0'], /--stop-at must be between 1 and --steps \(1000\), got 0/],
-  ['train --stop-at past --steps', () => ['train', '--steps', '10', '--stop-at', '20'], /--stop-at must be between 1 and --steps \(10\), got 20/],
+  ['train --stop-at -1', () => ['train', '--stop-at', '-1'], /--stop-at must be between 0 and --steps \(1000\), got -1/],
+  ['train --stop-at past --steps', () => ['train', '--steps', '10', '--stop-at', '20'], /--stop-at must be between 0 and --steps \(10\), got 20/],
   ['train --eval-size 0', () => ['train', '--eval-size', '0'], /--eval-size must be >= 1, got 0/],
   ['train --save-every -1', () => ['train', '--save-every', '-1', '--out', join(DIR, 'x')], /--save-every must be >= 0, got -1/],
   ['train --log-every 0', () => ['train', '--log-every', '0'], /--log-every must be >= 1, got 0/],

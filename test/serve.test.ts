@@ -184,20 +184,36 @@ test('a full queue is 429; a client that leaves frees the model at once', async 
   assert.deepEqual(health, { status: 'ok', busy: false, waiting: 0 });
 });
 
-test('a request that waits past the timeout for its turn gets a 503', async () => {
-  const quick = createCompletionServer(runFromCheckpoint(loadCheckpoint(text)), 'text', { maxQueue: 4, timeoutMs: 400 });
-  const url = `${await listen(quick)}/v1/completions`;
-  const post = (prompt: string, n: number) => fetch(url, { method: 'POST', body: JSON.stringify({ prompt, max_tokens: 4096, n, seed: 1 }) });
-  // 16 x 4,096 tokens: far more than 0.4 s, so the first holds the model past the second's deadline
-  const [first, second] = await Promise.all([post('A', 16), post('B', 1)]);
-  assert.equal(first.status, 200, 'the first is cut at its deadline, with what it has');
-  const choices = ((await first.json()) as { choices: { finish_reason: string; text: string }[] }).choices;
-  assert.equal(choices.length, 16);
-  assert.ok(choices.every((c) => c.finish_reason === 'length'));
-  assert.ok(choices[0].text.length > 0 && choices[15].text === '', 'choices after the deadline are empty, not an error');
-  assert.equal(second.status, 503);
-  assert.match(((await second.json()) as { error: { message: string } }).error.message, /waited longer than the server's timeout \(0\.4 s\)/);
-  await quick.close();
+test('a request that waits past the timeout for its turn gets a 503; the one holding the model is cut', { timeout: 120_000 }, async () => {
+  // The server's clock is stopped, so no deadline passes by itself: B is queued behind A,
+  // then time jumps past both deadlines. Whatever the machine's load, A is cut with what it
+  // has and B, still waiting for its turn, gets a 503.
+  let clock = 0;
+  const quick = createCompletionServer(runFromCheckpoint(loadCheckpoint(text)), 'text', { maxQueue: 4, timeoutMs: 400, now: () => clock });
+  try {
+    const base = await listen(quick), url = `${base}/v1/completions`;
+    const post = (prompt: string, n: number, stream: boolean) =>
+      fetch(url, { method: 'POST', body: JSON.stringify({ prompt, max_tokens: 4096, n, seed: 1, stream }) });
+    const first = await post('A', 16, true);
+    assert.equal(first.status, 200);
+    const reader = first.body!.getReader(), decoder = new TextDecoder();
+    let body = decoder.decode((await reader.read()).value); // A is producing
+    const second = post('B', 1, false);
+    const waiting = async () => ((await (await fetch(`${base}/health`)).json()) as { waiting: number }).waiting;
+    while (await waiting() < 1) await new Promise((ok) => setTimeout(ok, 1));
+    clock = 1000; // past both deadlines
+    for (let r = await reader.read(); !r.done; r = await reader.read()) body += decoder.decode(r.value, { stream: true });
+    const chunks = body.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)) as { choices: { index: number; text: string; finish_reason: string | null }[] });
+    const texts = Array.from({ length: 16 }, () => ''), reasons: (string | null)[] = Array.from({ length: 16 }, () => null);
+    for (const c of chunks) for (const ch of c.choices) { texts[ch.index] += ch.text; reasons[ch.index] ??= ch.finish_reason; }
+    assert.ok(reasons.every((r) => r === 'length'), `A is cut at its deadline, with what it has: ${reasons.join(', ')}`);
+    assert.ok(texts[0].length > 0 && texts[15] === '', 'choices after the deadline are empty, not an error');
+    const late = await second;
+    assert.equal(late.status, 503);
+    assert.match(((await late.json()) as { error: { message: string } }).error.message, /waited longer than the server's timeout \(0\.4 s\)/);
+  } finally {
+    await quick.close();
+  }
 });
 
 test('microgpt serve: listens on loopback, and SIGTERM lets the request in flight finish before it exits', async () => {

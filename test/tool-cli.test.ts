@@ -67,7 +67,7 @@ test('bad flags and impossible combinations: one clear message, exit 2', () => {
   assertCleanError(cli('train', '--format', 'csv'), /--format must be one of lines, text; got 'csv'/);
   assertCleanError(cli('train', '--schedule', 'step'), /--schedule must be one of linear, cosine, constant/);
   assertCleanError(cli('train', '--save-every', '5'), /--save-every needs --out/);
-  assertCleanError(cli('train', '--steps', '10', '--stop-at', '20'), /--stop-at must be between 1 and --steps \(10\), got 20/);
+  assertCleanError(cli('train', '--steps', '10', '--stop-at', '20'), /--stop-at must be between 0 and --steps \(10\), got 20/);
   assertCleanError(cli('train', '--steps', '10', '--warmup-steps', '10'), /warmup-steps \(10\) must be less than steps \(10\)/);
   assertCleanError(cli('train', '--resume', join(tmp, 'nowhere'), '--lr', '0.1'), /--lr cannot be set with --resume/);
   assertCleanError(cli('train', '--val-fraction', '1'), /val-fraction must be in \[0, 1\)/);
@@ -172,14 +172,14 @@ test('train, sample and eval a text model; checkpoints and metrics on disk', () 
   assertCleanError(cli('train', '--data', TEXT, '--format', 'text', '--steps', '2', '--out', out), /already holds a checkpoint; continue it with --resume .*, or replace it with --overwrite/);
 });
 
-function resumeMatches(engine: string, data: string[]): void {
-  const whole = join(tmp, `whole-${engine}`), parts = join(tmp, `parts-${engine}`);
+function resumeMatches(engine: string, data: string[], stopAt = 17): void {
+  const whole = join(tmp, `whole-${engine}-${stopAt}`), parts = join(tmp, `parts-${engine}-${stopAt}`);
   const run = [...data, '--engine', engine, '--steps', '40', '--eval-every', '10', '--save-every', '15', '--quiet'];
   assertOk(cli('train', ...run, '--out', whole, '--metrics', `${whole}.jsonl`));
-  assertOk(cli('train', ...run, '--out', parts, '--metrics', `${parts}.jsonl`, '--stop-at', '17'));
+  assertOk(cli('train', ...run, '--out', parts, '--metrics', `${parts}.jsonl`, '--stop-at', String(stopAt)));
   const r = cli('train', '--resume', parts, '--metrics', `${parts}.jsonl`, '--quiet');
   assertOk(r);
-  assert.match(r.out, /resuming from .* at step 17/);
+  assert.match(r.out, new RegExp(`resuming from .* at step ${stopAt}`));
   const strip = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => {
     const { tokens_per_s: _, elapsed_ms: __, ...rest } = JSON.parse(l); // timings differ
     return rest;
@@ -204,6 +204,10 @@ for (const engine of [...ENGINES.keys()].filter((e) => e !== 'scalar')) {
     resumeMatches(engine, ['--data', TEXT, '--format', 'text', '--block-size', '16', '--batch-size', '4', '--schedule', 'cosine', '--warmup-steps', '5']);
   });
 }
+
+test('train --stop-at 0 saves the initial weights (to train elsewhere), and resuming them is the run in one go (tensor, text)', () => {
+  resumeMatches('tensor', ['--data', TEXT, '--format', 'text', '--block-size', '16', '--batch-size', '4'], 0);
+});
 
 test('Ctrl-C saves a checkpoint at a step boundary, and the run resumes from it', async () => {
   const out = join(tmp, 'interrupted');

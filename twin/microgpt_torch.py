@@ -5,7 +5,7 @@ writing our checkpoints, so a run can move to GPUs and many machines (torchrun, 
   python3 twin/microgpt_torch.py eval --from DIR
   torchrun --nproc_per_node 2 twin/microgpt_torch.py train --from DIR --out DIR2 [--stop-at S]
 
-It continues a checkpoint (make a fresh one with `microgpt train ... --stop-at 1`): weights,
+It continues a checkpoint (make a fresh one with `microgpt train ... --stop-at 0`): weights,
 Adam's moments, step and random stream; the batches are the ones our loop would take (the
 shuffled documents in turn, or text windows drawn from the checkpoint's random stream), split
 across the ranks, so any number of ranks takes the very step one process would. Character and

@@ -86,13 +86,19 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): User
   return new UserError(`cannot listen on ${host}:${port}: ${why[e.code ?? ''] ?? e.message}`);
 }
 
-interface ServerOptions { maxQueue: number; timeoutMs: number; maxBatch?: number }
+interface ServerOptions {
+  maxQueue: number;
+  timeoutMs: number;
+  maxBatch?: number;
+  now?: () => number; // the clock deadlines are kept by, in ms (tests stop it; default Date.now)
+}
 
 /** The server (not yet listening) and a close() that stops accepting and waits for the requests in flight. */
 export function createCompletionServer(run: Run, modelId: string, options: ServerOptions) {
   const serverRng = new PyRandom(run.seed);
   serverRng.setState(run.rng.getState()); // without a seed, requests continue the checkpoint's stream
   const created = Math.floor(Date.now() / 1000);
+  const now = options.now ?? Date.now;
   let closing = false, inFlight = 0;
   let drained: (() => void) | undefined;
   // every request's sequences go through one batcher: on an engine with a batch decoder they
@@ -106,7 +112,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   }
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const deadline = Date.now() + options.timeoutMs;
+    const deadline = now() + options.timeoutMs;
     const request = parseCompletionRequest(await readJson(req), modelId);
     const prompt = promptTokens(run, request); // a prompt the model cannot read fails before waiting
     let gone = false;
@@ -172,15 +178,15 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
           made++;
           const { events, stopped } = text.push(drawn);
           finishWith(events);
-          return !stopped && Date.now() <= deadline; // out of time: what there is, cut
+          return !stopped && now() <= deadline; // out of time: what there is, cut
         },
         onEnd() {
-          if (made === 0 && Date.now() > deadline && !gone()) { resolve('waited too long'); return; }
-          if (!end) finishWith(text.end(made >= plan.maxTokens || Date.now() > deadline));
+          if (made === 0 && now() > deadline && !gone()) { resolve('waited too long'); return; }
+          if (!end) finishWith(text.end(made >= plan.maxTokens || now() > deadline));
           resolve(end!);
         },
         // a client gone, or the time up before the first token (a sequence still waiting for its slot)
-        cancelled: () => gone() || (made === 0 && Date.now() > deadline),
+        cancelled: () => gone() || (made === 0 && now() > deadline),
       });
       if (!driving) { driving = true; setImmediate(drive); }
     });

@@ -30,7 +30,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'save-every', type: 'int', help: 'save every this many steps (and at the end), 0 = only at the end', default: 500 },
   { name: 'eval-every', type: 'int', help: 'measure the validation loss every this many steps (and at the end), 0 = only at the end', default: 250 },
   { name: 'eval-size', type: 'int', help: 'validation windows (text) or documents (lines) per measurement', default: 64 },
-  { name: 'stop-at', type: 'int', help: 'stop (and save) at this step, to continue later with --resume', defaultText: '--steps' },
+  { name: 'stop-at', type: 'int', help: 'stop (and save) at this step, to continue later with --resume (0: the initial weights)', defaultText: '--steps' },
   { name: 'resume', type: 'string', help: 'continue the run saved in this directory exactly (settings, engine and threads come from it)' },
   { name: 'overwrite', type: 'boolean', help: 'replace a checkpoint already in --out' },
   { name: 'metrics', type: 'string', help: 'append one JSON line per step to this file' },
@@ -125,8 +125,9 @@ export async function trainJob(argv: string[]): Promise<number> {
   const logEvery = requireMin(v, 'log-every', 1);
   const steps = requireMin(v, 'steps', 1);
   const stopAt = given.has('stop-at') ? v['stop-at'] as number : steps;
-  if (stopAt > steps || stopAt < 1 || (resumed && stopAt <= resumed.step)) {
-    throw new UserError(`--stop-at must be between ${resumed ? resumed.step + 1 : 1} and --steps (${steps}), got ${stopAt}`);
+  // a fresh run may stop at 0: its initial weights, split and random state, to train elsewhere (the PyTorch twin)
+  if (stopAt > steps || stopAt < 0 || (resumed && stopAt <= resumed.step)) {
+    throw new UserError(`--stop-at must be between ${resumed ? resumed.step + 1 : 0} and --steps (${steps}), got ${stopAt}`);
   }
   if (out !== undefined) {
     const continuing = resumeDir !== undefined && resolve(out) === resolve(resumeDir);
