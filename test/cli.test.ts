@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { loadFixture } from './reference-helpers.js';
+import { assertCleanError } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-cli-'));
@@ -27,13 +28,6 @@ async function cliAsync(...args: string[]) {
   child.stderr.on('data', (d) => { err += d; });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, out, err };
-}
-
-function assertCleanError(r: { code: number | null; err: string }, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
-  assert.match(r.err, pattern);
-  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-  assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
 }
 
 test('with no flags the output equals the Python reference, line for line', () => {

@@ -25,6 +25,7 @@ import { hfConfig, hfTensors, llamaMisfits } from '../src/core/export/hf-model.j
 import { type StartsWith, hfSpecialTokensMap, hfTokenizerConfig, hfTokenizerJson } from '../src/core/export/hf-tokenizer.js';
 import { saveCheckpoint } from '../src/cli/checkpoint-files.js';
 import { EXPORT_FLAGS } from '../src/cli/export-job.js';
+import { assertCleanError } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-export-'));
@@ -42,13 +43,6 @@ const LLAMA: ModelConfig = {
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--max-semi-space-size=64', BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function assertCleanError(r: { code: number | null; err: string }, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
-  assert.match(r.err, pattern);
-  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-  assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
 }
 
 /** A checkpoint of freshly initialised weights (no engine needed to export one). */

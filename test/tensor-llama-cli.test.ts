@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { assertCleanError } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-llama-'));
@@ -24,13 +25,6 @@ function cli(...args: string[]) {
 
 function assertOk(r: { code: number | null; out: string; err: string }) {
   assert.equal(r.code, 0, `exit code, stderr: ${r.err}\nstdout: ${r.out}`);
-}
-
-function assertCleanError(r: { code: number | null; err: string }, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
-  assert.match(r.err, pattern);
-  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-  assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
 }
 
 const checkpoint = (dir: string) => JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));

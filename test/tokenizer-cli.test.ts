@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { parseModelFile } from '../src/core/bpe/model-file.js';
 import { trainBpe } from '../src/core/bpe/train.js';
 import { heldOutTail, normaliseText } from '../src/core/data/text.js';
+import { assertCleanError } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const CORPUS = fileURLToPath(new URL('../../test/fixtures/bpe/corpus.txt', import.meta.url));
@@ -19,13 +20,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'microgpt-tokenizer-'));
 function cli(args: string[], input?: string | Buffer) {
   const r = spawnSync(process.execPath, [BIN, 'tokenizer', ...args], { input: typeof input === 'string' ? Buffer.from(input) : input });
   return { code: r.status, out: r.stdout, text: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
-}
-
-function assertCleanError(r: { code: number | null; err: string }, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
-  assert.match(r.err, pattern);
-  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-  assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
 }
 
 const model = join(tmp, 'corpus.model');

@@ -15,6 +15,7 @@ import type { FlagSpec } from '../src/cli/flags.js';
 import { createProgress } from '../src/cli/progress.js';
 import { SAMPLE_FLAGS } from '../src/cli/sample-job.js';
 import { TRAIN_FLAGS } from '../src/cli/train-job.js';
+import { assertCleanError } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-tool-'));
@@ -26,13 +27,6 @@ writeFileSync(TEXT, readFileSync(new URL('../../data/tinyshakespeare.txt', impor
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--max-semi-space-size=64', BIN, ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function assertCleanError(r: { code: number | null; err: string }, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code, stderr: ${r.err}`);
-  assert.match(r.err, pattern);
-  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-  assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
 }
 
 /** The weights file a checkpoint directory's JSON names (model-<step>-<crc>.safetensors). */

@@ -16,8 +16,8 @@ import { layernormBackward, layernormForward } from '../src/core/tensor/layernor
 import { matmulBackward, matmulForward } from '../src/core/tensor/matmul.js';
 import { activationKernels, residualForward } from '../src/core/tensor/pointwise.js';
 import { rmsnormBackward, rmsnormForward } from '../src/core/tensor/rmsnorm.js';
-import { createArena } from '../src/core/wasm/arena.js';
-import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
+import { type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
+import { harness } from './wasm-helpers.js';
 
 type F64 = Float64Array;
 const rng = new PyRandom(7);
@@ -39,22 +39,6 @@ function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
   assert.ok(worstErr <= tol, `${name}: worst at [${worst}]: wasm ${got[worst]}, float64 ${want[worst]}`);
 }
 
-// ---- harness: copy float64 inputs into wasm memory, run, read back
-
-function harness(kernels: Kernels) {
-  const arena = createArena(kernels.memory, ARENA_BASE);
-  const put = (name: string, data: ArrayLike<number>) => {
-    const t = arena.alloc(name, data.length);
-    arena.f32(t).set(data);
-    return t;
-  };
-  const putInt = (name: string, data: number[]) => {
-    const t = arena.alloc(name, data.length);
-    arena.i32(t).set(data);
-    return t;
-  };
-  return { k: kernels.exports, put, putInt, get: (t: { ptr: number; length: number; name: string }) => arena.f32(t) };
-}
 
 /** a (rows, cols) row-major, transposed. */
 function transpose(a: ArrayLike<number>, rows: number, cols: number): F64 {

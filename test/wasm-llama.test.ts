@@ -20,12 +20,12 @@ import { initParams, paramLayout, paramViews } from '../src/core/contract/params
 import { PyRandom } from '../src/core/contract/random.js';
 import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
 import { ENGINES, checkEngineSettings } from '../src/core/run/engines.js';
-import { createArena } from '../src/core/wasm/arena.js';
 import { createWasmEngine } from '../src/core/wasm/engine.js';
 import { ropeTable } from '../src/core/tensor/rope.js';
 import { createTensorEngine } from '../src/core/tensor/engine.js';
-import { ARENA_BASE, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
+import { type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 import { engineStep } from './engine-helpers.js';
+import { harness } from './wasm-helpers.js';
 
 type F64 = Float64Array;
 const rng = new PyRandom(11);
@@ -47,20 +47,6 @@ function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
   return worstErr;
 }
 
-function harness(kernels: Kernels) {
-  const arena = createArena(kernels.memory, ARENA_BASE);
-  const put = (name: string, data: ArrayLike<number>) => {
-    const t = arena.alloc(name, data.length);
-    arena.f32(t).set(data);
-    return t;
-  };
-  const putInt = (name: string, data: number[]) => {
-    const t = arena.alloc(name, data.length);
-    arena.i32(t).set(data);
-    return t;
-  };
-  return { k: kernels.exports, put, putInt, get: (t: { ptr: number; length: number; name: string }) => Float64Array.from(arena.f32(t)) };
-}
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
