@@ -166,7 +166,7 @@ function setStatus(next: Status, text?: string): void {
     loading: 'Start training', ready: 'Start training', training: 'Pause', paused: 'Resume', done: 'Finished', error: 'Start training',
   };
   trainButton.textContent = labels[next];
-  trainButton.disabled = next === 'loading' || next === 'error' || next === 'done' || (info !== null && info.numDocs === 0);
+  trainButton.disabled = next === 'loading' || next === 'error' || next === 'done' || (info !== null && info.numDocs === 0 && !info.textTokens);
   trainButton.setAttribute('aria-pressed', String(next === 'training'));
   resetButton.disabled = next === 'loading';
   saveButton.disabled = info === null || next === 'loading' || next === 'error';
@@ -181,6 +181,10 @@ function idleStatus(): Status {
 }
 
 function describeRun(i: RunInfo): string {
+  if (i.textTokens) {
+    const [train, held] = i.textTokens.map((n) => n.toLocaleString('en'));
+    return `one continuous text: ${train} tokens to train on in windows of ${i.config.blockSize}, ${held} held out`;
+  }
   const docs = i.numValDocs > 0 ? `${(i.numDocs + i.numValDocs).toLocaleString('en')} documents (${i.numValDocs.toLocaleString('en')} held out)` : `${i.numDocs.toLocaleString('en')} documents`;
   if (i.bpeModel !== undefined) return `${docs}, ${i.chars.length.toLocaleString('en')} BPE tokens (and BOS)`;
   const alphabet = i.chars.map((c) => (c === ' ' ? '␣' : c)).join('');
@@ -192,10 +196,11 @@ function onReady(i: RunInfo): void {
   chart.clear();
   chart.setBaseline(i.config.vocabSize);
   flowChart.reset(paramLayout(i.config).map((p) => p.name), i.config.nLayer);
+  clearDownloads(); // they were another model's
   scheduleDraw();
   byId('preview').replaceChildren();
   byId('preview').classList.toggle('long', i.config.blockSize > 24);
-  byId('data-summary').textContent = i.numDocs > 0 || i.numValDocs > 0 ? describeRun(i) : '';
+  byId('data-summary').textContent = i.numDocs > 0 || i.numValDocs > 0 || i.textTokens ? describeRun(i) : '';
   byId('settings-note').textContent = i.note;
   byId('stat-params').textContent = i.numParams.toLocaleString('en');
   byId('stat-step').textContent = `${i.step} / ${i.train.steps}`;
@@ -333,8 +338,14 @@ function showOnPage(id: string): void {
 
 // Keep: save and load checkpoints
 
-function showDownloads(base: string, json: string, weights: Uint8Array): void {
+function clearDownloads(): void {
   for (const url of saveUrls) URL.revokeObjectURL(url);
+  saveUrls = [];
+  byId('save-links').replaceChildren();
+}
+
+function showDownloads(base: string, json: string, weights: Uint8Array): void {
+  clearDownloads();
   const files: [string, Blob][] = [
     [`${base}.json`, new Blob([json], { type: 'application/json' })],
     [`${base}.safetensors`, new Blob([weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })],

@@ -49,6 +49,7 @@ export interface RunInfo {
   memoryBytes: number; // the engine's estimate for this model and batch
   numDocs: number;
   numValDocs: number;
+  textTokens?: [train: number, heldOut: number]; // a model of one continuous text (--format text) trains on windows of these
   numParams: number;
   step: number;
   loaded: boolean; // restored from a file rather than created from the form

@@ -57,6 +57,7 @@ function info(loaded: boolean, note: string): RunInfo {
     engine: r.engine.name, threads: r.engine.threads, config: r.config, train: r.train, seed, ...tokens,
     memoryBytes: engineSpec(r.engine.name).memoryBytes(r.config, r.train),
     numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
+    ...(r.text ? { textTokens: [r.text.train.length, r.text.val.length] as [number, number] } : {}),
   };
 }
 
@@ -193,7 +194,7 @@ function slice(): void {
 
 function start(): void {
   if (!run) throw new UserError('no run yet: choose a dataset and settings first');
-  if (run.docs.length === 0) throw new UserError('this model has no dataset to train on (see the note above)');
+  if (run.docs.length === 0 && !run.text) throw new UserError('this model has no dataset to train on (see the note above)');
   if (training) return;
   if (run.step >= run.train.steps) { post({ type: 'status', status: 'done' }); return; }
   // the library's loop, with a validation point at the start, VAL_POINTS over the run and at
