@@ -764,7 +764,7 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await text('#keep-error'), '');
     assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
     // the form shows the checkpoint's architecture, so a new run from it is a model of the same kind
-    assert.deepEqual(await page.evaluate<string[]>(`['pos', 'n-kv-head', 'activation', 'mlp-hidden'].map((id) => document.getElementById(id).value)`), ['rope', '2', 'swiglu', '152']);
+    assert.deepEqual(await page.evaluate<string[]>(`['pos', 'rope-theta', 'n-kv-head', 'activation', 'mlp-hidden'].map((id) => document.getElementById(id).value)`), ['rope', '', '2', 'swiglu', '152']);
     assert.deepEqual(await page.evaluate<boolean[]>(`['norm-weight', 'embed-norm', 'final-norm', 'tie-embeddings'].map((id) => document.getElementById(id).checked)`), [true, false, true, false]);
     const labels = await page.locator('#model-picture text').allTextContents();
     for (const part of ['66 × 48; positions: RoPE, rotations inside attention', 'rmsnorm × gain, attention', '4 query heads share 2 key/value heads, 12 channels each, RoPE',
@@ -836,6 +836,12 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await page.evaluate<string>(`document.getElementById('n-kv-head').nextElementSibling?.textContent ?? ''`), message, 'beside the field');
     assert.equal(await page.locator('#train-button').isDisabled(), true);
     await setField('n-kv-head', '2');
+    assert.equal(await text('#settings-error'), '');
+    await page.locator('#rope-theta').fill('1');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.equal(await text('#settings-error'), '“RoPE theta” must be > 1, got 1', 'the library\'s message, in the form\'s words');
+    assert.equal(await page.evaluate<string | null>(`document.getElementById('rope-theta').getAttribute('aria-invalid')`), 'true');
+    await setField('rope-theta', '');
     assert.equal(await text('#settings-error'), '');
     // wte 432, lm_head 432, attn_norm 16, wq 256, wk 128, wv 128, wo 256, mlp_norm 16, fc1 1280, fc2 640, norm_f 16
     assert.match(await text('#status'), /^Ready: 3,600 parameters/);

@@ -7,7 +7,7 @@ import { byId } from './dom.js';
 import { FieldError, fieldLabel, numberField } from './form-check.js';
 
 type Shape = Pick<ModelConfig, 'nEmbd' | 'nHead'>;
-type Architecture = Pick<ModelConfig, 'pos' | 'nKvHead' | 'activation' | 'mlpHidden' | 'normWeight' | 'embedNorm' | 'finalNorm' | 'tieEmbeddings'>;
+type Architecture = Pick<ModelConfig, 'pos' | 'ropeTheta' | 'nKvHead' | 'activation' | 'mlpHidden' | 'normWeight' | 'embedNorm' | 'finalNorm' | 'tieEmbeddings'>;
 
 const checked = (id: string) => byId<HTMLInputElement>(id).checked;
 const select = (id: string) => byId<HTMLSelectElement>(id).value;
@@ -24,6 +24,8 @@ export function readArchitecture({ nEmbd, nHead }: Shape): Architecture {
       throw new FieldError(['pos', 'n-head'], `RoPE turns pairs of a head's channels: ${fieldLabel('n-embd')} / ${fieldLabel('n-head')} (${nEmbd / nHead}) must be even.`);
     }
     out.pos = pos;
+    const theta = optional('rope-theta');
+    if (theta !== undefined && theta !== DEFAULT_MODEL.ropeTheta) out.ropeTheta = theta; // the library says why a theta <= 1 cannot work
   }
   if (nKvHead !== undefined && nKvHead !== nHead) {
     if (nKvHead > nHead || nHead % nKvHead !== 0) {
@@ -43,6 +45,7 @@ export function readArchitecture({ nEmbd, nHead }: Shape): Architecture {
 /** Shows a loaded model's architecture in the form (blank numbers: the reference's). */
 export function writeArchitecture(c: ModelConfig): void {
   byId<HTMLSelectElement>('pos').value = c.pos ?? DEFAULT_MODEL.pos;
+  byId<HTMLInputElement>('rope-theta').value = c.ropeTheta === undefined || c.ropeTheta === DEFAULT_MODEL.ropeTheta ? '' : String(c.ropeTheta);
   byId<HTMLSelectElement>('activation').value = c.activation ?? DEFAULT_MODEL.activation;
   byId<HTMLInputElement>('n-kv-head').value = c.nKvHead === undefined || c.nKvHead === c.nHead ? '' : String(c.nKvHead);
   byId<HTMLInputElement>('mlp-hidden').value = c.mlpHidden === undefined || c.mlpHidden === 4 * c.nEmbd ? '' : String(c.mlpHidden);

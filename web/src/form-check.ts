@@ -39,7 +39,7 @@ export function numberField(id: string): number {
 // the CLI's names for the settings, and the fields that hold them on this page
 const FLAG_FIELDS: [RegExp, string][] = [
   [/\bn-layer\b/g, 'n-layer'], [/\bn-embd\b/g, 'n-embd'], [/\bn-kv-head\b/g, 'n-kv-head'], [/\bn-head\b/g, 'n-head'], [/\bblock-size\b/g, 'block-size'],
-  [/\bmlp-hidden\b/g, 'mlp-hidden'],
+  [/\bmlp-hidden\b/g, 'mlp-hidden'], [/\brope-theta\b/g, 'rope-theta'],
   [/\bbatch-size\b/g, 'batch-size'], [/\bsteps\b/g, 'steps'], [/\blr\b/g, 'lr'],
   [/\bbeta1\b/g, 'beta1'], [/\bbeta2\b/g, 'beta2'],
 ];
