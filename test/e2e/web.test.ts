@@ -869,6 +869,30 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await text('#status'), /^Ready: 4,192 parameters/);
   });
 
+  test('a 4-layer, 800k-parameter Shakespeare model training with the attention view open: the main thread stays free', { timeout: 150_000 }, async () => {
+    await page.locator('input[name="dataset"][value="shakespeare"]').check();
+    await reset(); // the last test left a finished run; a fresh run takes the form's settings (its architecture is back to the reference's)
+    for (const [field, value] of [['n-layer', '4'], ['n-embd', '128'], ['n-head', '4'], ['block-size', '64'], ['steps', '100000']]) await setField(field, value);
+    const params = Number((await text('#stat-params')).replace(/,/g, ''));
+    assert.ok(params > 750_000 && params < 1_000_000, `${params} parameters`);
+    await page.locator('#word').fill('ROMEO');
+    await page.locator('#view-attention').scrollIntoViewIfNeeded();
+    await page.evaluate('window.__longTasks = []');
+    await browser.startTracing(page, { categories: ['toplevel'] });
+    await page.locator('#train-button').click();
+    await page.waitForFunction(`parseInt(document.querySelector('#stat-step').textContent) >= 5`, null, { timeout: 60_000 });
+    await page.waitForTimeout(5_000); // training, the view redrawn from fresh snapshots
+    const tasks = mainThreadTasks(await browser.stopTracing());
+    await page.locator('#train-button').click();
+    await page.waitForFunction(buttonText('Resume'), null, { timeout: 20_000 });
+    const longTasks = await page.evaluate<number[]>('window.__longTasks');
+    const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
+    console.log(`# 4-layer Shakespeare model (${params.toLocaleString('en')} parameters) training, attention view open: ${tasks.length} main-thread tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+    assert.ok(tasks.length > 50, 'the trace saw the main thread');
+    assert.ok(cpu < 50, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time`);
+    assert.match(await page.evaluate<string>(`document.getElementById('attention').dataset.rendered ?? ''`), /:ROMEO$/, 'the attention view drew the word while training');
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });
