@@ -764,7 +764,7 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await text('#keep-error'), '');
     assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
     // the form shows the checkpoint's architecture, so a new run from it is a model of the same kind
-    assert.deepEqual(await page.evaluate<string[]>(`['pos', 'rope-theta', 'n-kv-head', 'activation', 'mlp-hidden'].map((id) => document.getElementById(id).value)`), ['rope', '', '2', 'swiglu', '152']);
+    assert.deepEqual(await page.evaluate<string[]>(`['pos', 'rope-theta', 'n-kv-head', 'activation', 'mlp-hidden', 'norm'].map((id) => document.getElementById(id).value)`), ['rope', '', '2', 'swiglu', '152', 'rmsnorm']);
     assert.deepEqual(await page.evaluate<boolean[]>(`['norm-weight', 'embed-norm', 'final-norm', 'tie-embeddings'].map((id) => document.getElementById(id).checked)`), [true, false, true, false]);
     const labels = await page.locator('#model-picture text').allTextContents();
     for (const part of ['66 × 48; positions: RoPE, rotations inside attention', 'rmsnorm × gain, attention', '4 query heads share 2 key/value heads, 12 channels each, RoPE',
@@ -824,6 +824,7 @@ describe('the playground in a browser', { skip }, () => {
     }
     await page.locator('#pos').selectOption('rope');
     await page.locator('#activation').selectOption('swiglu');
+    await page.locator('#norm').selectOption('layernorm');
     await page.locator('#norm-weight').check();
     await page.locator('#embed-norm').uncheck();
     await page.locator('#final-norm').check();
@@ -850,7 +851,7 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(samples.length, 20);
     await page.locator('#model').scrollIntoViewIfNeeded();
     const labels = await page.locator('#model-picture text').allTextContents();
-    for (const part of ['27 × 16; positions: RoPE, rotations inside attention', '4 query heads share 2 key/value heads, 4 channels each, RoPE', '16 → 2 × 40 → 16, swiglu']) {
+    for (const part of ['27 × 16; positions: RoPE, rotations inside attention', '4 query heads share 2 key/value heads, 4 channels each, RoPE', '16 → 2 × 40 → 16, swiglu', 'layernorm × gain, attention']) {
       assert.ok(labels.includes(part), `"${part}" in ${labels}`);
     }
     await page.locator('#word').fill('kara');
@@ -862,6 +863,7 @@ describe('the playground in a browser', { skip }, () => {
     // back to the reference, which the rest of the page's tests assume
     await page.locator('#pos').selectOption('learned');
     await page.locator('#activation').selectOption('relu');
+    await page.locator('#norm').selectOption('rmsnorm');
     for (const id of ['norm-weight', 'final-norm']) await page.locator(`#${id}`).uncheck();
     await page.locator('#embed-norm').check();
     for (const id of ['n-kv-head', 'mlp-hidden']) await page.locator(`#${id}`).fill('');

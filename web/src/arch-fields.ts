@@ -1,13 +1,13 @@
-// The form's Architecture group: the settings of docs/llama.md beyond the reference model.
+// The form's Architecture group: the settings beyond the reference model (docs/llama.md's, and LayerNorm).
 // Each goes into the run's model only when it is not the reference's, so a run with the
 // defaults is the reference run, draw for draw.
 
-import { type Activation, DEFAULT_MODEL, type ModelConfig, type Position } from '../../src/core/contract/config.js';
+import { type Activation, DEFAULT_MODEL, type ModelConfig, type Norm, type Position } from '../../src/core/contract/config.js';
 import { byId } from './dom.js';
 import { FieldError, fieldLabel, numberField } from './form-check.js';
 
 type Shape = Pick<ModelConfig, 'nEmbd' | 'nHead'>;
-type Architecture = Pick<ModelConfig, 'pos' | 'ropeTheta' | 'nKvHead' | 'activation' | 'mlpHidden' | 'normWeight' | 'embedNorm' | 'finalNorm' | 'tieEmbeddings'>;
+type Architecture = Pick<ModelConfig, 'pos' | 'ropeTheta' | 'nKvHead' | 'activation' | 'mlpHidden' | 'norm' | 'normWeight' | 'embedNorm' | 'finalNorm' | 'tieEmbeddings'>;
 
 const checked = (id: string) => byId<HTMLInputElement>(id).checked;
 const select = (id: string) => byId<HTMLSelectElement>(id).value;
@@ -35,6 +35,8 @@ export function readArchitecture({ nEmbd, nHead }: Shape): Architecture {
   }
   if (activation !== DEFAULT_MODEL.activation) out.activation = activation;
   if (mlpHidden !== undefined && mlpHidden !== 4 * nEmbd) out.mlpHidden = mlpHidden;
+  const norm = select('norm') as Norm;
+  if (norm !== DEFAULT_MODEL.norm) out.norm = norm;
   if (checked('norm-weight')) out.normWeight = true;
   if (!checked('embed-norm')) out.embedNorm = false;
   if (checked('final-norm')) out.finalNorm = true;
@@ -49,6 +51,7 @@ export function writeArchitecture(c: ModelConfig): void {
   byId<HTMLSelectElement>('activation').value = c.activation ?? DEFAULT_MODEL.activation;
   byId<HTMLInputElement>('n-kv-head').value = c.nKvHead === undefined || c.nKvHead === c.nHead ? '' : String(c.nKvHead);
   byId<HTMLInputElement>('mlp-hidden').value = c.mlpHidden === undefined || c.mlpHidden === 4 * c.nEmbd ? '' : String(c.mlpHidden);
+  byId<HTMLSelectElement>('norm').value = c.norm ?? DEFAULT_MODEL.norm;
   byId<HTMLInputElement>('norm-weight').checked = c.normWeight === true;
   byId<HTMLInputElement>('embed-norm').checked = c.embedNorm !== false;
   byId<HTMLInputElement>('final-norm').checked = c.finalNorm === true;
