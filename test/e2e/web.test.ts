@@ -32,6 +32,7 @@ interface Locator {
   click(): Promise<void>;
   fill(value: string): Promise<void>;
   check(): Promise<void>;
+  uncheck(): Promise<void>;
   selectOption(value: string): Promise<unknown>;
   setInputFiles(files: string[]): Promise<void>;
   textContent(): Promise<string | null>;
@@ -762,6 +763,9 @@ describe('the playground in a browser', { skip }, () => {
     await page.waitForFunction(`/Loaded a \\w+ model at step 3\\./.test(document.querySelector('#status').textContent)`, null, { timeout: 20_000 });
     assert.equal(await text('#keep-error'), '');
     assert.equal(await page.locator('#model-picture .pic-block').count(), 2);
+    // the form shows the checkpoint's architecture, so a new run from it is a model of the same kind
+    assert.deepEqual(await page.evaluate<string[]>(`['pos', 'rope-theta', 'n-kv-head', 'activation', 'mlp-hidden', 'norm'].map((id) => document.getElementById(id).value)`), ['rope', '', '2', 'swiglu', '152', 'rmsnorm']);
+    assert.deepEqual(await page.evaluate<boolean[]>(`['norm-weight', 'embed-norm', 'final-norm', 'tie-embeddings'].map((id) => document.getElementById(id).checked)`), [true, false, true, false]);
     const labels = await page.locator('#model-picture text').allTextContents();
     for (const part of ['66 × 48; positions: RoPE, rotations inside attention', 'rmsnorm × gain, attention', '4 query heads share 2 key/value heads, 12 channels each, RoPE',
       'rmsnorm × gain, MLP', '48 → 2 × 152 → 48, swiglu', 'before the head']) {
@@ -812,9 +816,64 @@ describe('the playground in a browser', { skip }, () => {
     assert.ok(worst <= 2e-15, `the page's step-8 weights are the CLI's to ${worst}`);
   });
 
+  test('the Architecture settings build a Llama-style model: refused in the form\'s words when impossible, drawn in the picture, inspected', { timeout: 90_000 }, async () => {
+    await page.locator('input[name="dataset"][value="names"]').check();
+    await page.locator('#engine').selectOption('tensor');
+    for (const [id, value] of [['n-layer', '1'], ['n-embd', '16'], ['n-head', '4'], ['block-size', '16'], ['steps', '5'], ['batch-size', '1'], ['n-kv-head', '2'], ['mlp-hidden', '40']]) {
+      await page.locator(`#${id}`).fill(value);
+    }
+    await page.locator('#pos').selectOption('rope');
+    await page.locator('#activation').selectOption('swiglu');
+    await page.locator('#norm').selectOption('layernorm');
+    await page.locator('#norm-weight').check();
+    await page.locator('#embed-norm').uncheck();
+    await page.locator('#final-norm').check();
+    await page.locator('#tie-embeddings').uncheck();
+    await reset(); // the last run finished: settings apply at a reset
+    await page.locator('#n-kv-head').fill('3');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    const message = 'Key/value heads (3) must divide Attention heads (4): each key/value head serves the same number of query heads.';
+    assert.equal(await text('#settings-error'), message);
+    assert.equal(await page.evaluate<string>(`document.getElementById('n-kv-head').nextElementSibling?.textContent ?? ''`), message, 'beside the field');
+    assert.equal(await page.locator('#train-button').isDisabled(), true);
+    await setField('n-kv-head', '2');
+    assert.equal(await text('#settings-error'), '');
+    await page.locator('#rope-theta').fill('1');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.equal(await text('#settings-error'), '“RoPE theta” must be > 1, got 1', 'the library\'s message, in the form\'s words');
+    assert.equal(await page.evaluate<string | null>(`document.getElementById('rope-theta').getAttribute('aria-invalid')`), 'true');
+    await setField('rope-theta', '');
+    assert.equal(await text('#settings-error'), '');
+    // wte 432, lm_head 432, attn_norm 16, wq 256, wk 128, wv 128, wo 256, mlp_norm 16, fc1 1280, fc2 640, norm_f 16
+    assert.match(await text('#status'), /^Ready: 3,600 parameters/);
+    const samples = await trainToEnd();
+    assert.equal(await text('#stat-step'), '5 / 5');
+    assert.equal(samples.length, 20);
+    await page.locator('#model').scrollIntoViewIfNeeded();
+    const labels = await page.locator('#model-picture text').allTextContents();
+    for (const part of ['27 × 16; positions: RoPE, rotations inside attention', '4 query heads share 2 key/value heads, 4 channels each, RoPE', '16 → 2 × 40 → 16, swiglu', 'layernorm × gain, attention']) {
+      assert.ok(labels.includes(part), `"${part}" in ${labels}`);
+    }
+    await page.locator('#word').fill('kara');
+    for (const view of ['probs', 'attention']) await drawn(view, '5:kara');
+    assert.equal(await page.locator('#view-probs .error, #view-attention .error').count(), 0, 'no "Cannot draw this view"');
+    assert.equal(await page.locator('#probs .prob-card').count(), 5, 'BOS and 4 characters: 5 predictions');
+    assert.equal(await page.locator('#attention svg.heatmap').count(), 4, 'one heatmap per query head');
+    await shot('probabilities-llama', page.locator('#view-probs'), false);
+    // back to the reference, which the rest of the page's tests assume
+    await page.locator('#pos').selectOption('learned');
+    await page.locator('#activation').selectOption('relu');
+    await page.locator('#norm').selectOption('rmsnorm');
+    for (const id of ['norm-weight', 'final-norm']) await page.locator(`#${id}`).uncheck();
+    await page.locator('#embed-norm').check();
+    for (const id of ['n-kv-head', 'mlp-hidden']) await page.locator(`#${id}`).fill('');
+    await reset();
+    assert.match(await text('#status'), /^Ready: 4,192 parameters/);
+  });
+
   test('a 4-layer, 800k-parameter Shakespeare model training with the attention view open: the main thread stays free', { timeout: 150_000 }, async () => {
     await page.locator('input[name="dataset"][value="shakespeare"]').check();
-    await reset(); // the last test left a loaded model; a fresh run takes the form's settings
+    await reset(); // the last test left a finished run; a fresh run takes the form's settings (its architecture is back to the reference's)
     for (const [field, value] of [['n-layer', '4'], ['n-embd', '128'], ['n-head', '4'], ['block-size', '64'], ['steps', '100000']]) await setField(field, value);
     const params = Number((await text('#stat-params')).replace(/,/g, ''));
     assert.ok(params > 750_000 && params < 1_000_000, `${params} parameters`);

@@ -38,7 +38,8 @@ export function numberField(id: string): number {
 
 // the CLI's names for the settings, and the fields that hold them on this page
 const FLAG_FIELDS: [RegExp, string][] = [
-  [/\bn-layer\b/g, 'n-layer'], [/\bn-embd\b/g, 'n-embd'], [/\bn-head\b/g, 'n-head'], [/\bblock-size\b/g, 'block-size'],
+  [/\bn-layer\b/g, 'n-layer'], [/\bn-embd\b/g, 'n-embd'], [/\bn-kv-head\b/g, 'n-kv-head'], [/\bn-head\b/g, 'n-head'], [/\bblock-size\b/g, 'block-size'],
+  [/\bmlp-hidden\b/g, 'mlp-hidden'], [/\brope-theta\b/g, 'rope-theta'],
   [/\bbatch-size\b/g, 'batch-size'], [/\bsteps\b/g, 'steps'], [/\blr\b/g, 'lr'],
   [/\bbeta1\b/g, 'beta1'], [/\bbeta2\b/g, 'beta2'],
 ];
@@ -58,10 +59,10 @@ export function inFormWords(message: string): FieldError {
 /** Marks the fields of `error` (and only those) as invalid, with its message beside the first. */
 export function showFieldError(error: FieldError | null): void {
   for (const old of document.querySelectorAll('.field-error')) old.remove();
-  for (const input of document.querySelectorAll<HTMLInputElement>('#settings input[aria-invalid="true"]')) input.removeAttribute('aria-invalid');
+  for (const input of document.querySelectorAll<HTMLElement>('#settings [aria-invalid="true"]')) input.removeAttribute('aria-invalid');
   if (!error) return;
   error.fields.forEach((id, i) => {
-    const input = byId<HTMLInputElement>(id);
+    const input = byId(id);
     input.setAttribute('aria-invalid', 'true');
     if (i === 0) input.insertAdjacentElement('afterend', h('span', { class: 'field-error', role: 'alert' }, error.message));
   });

@@ -3,7 +3,8 @@
 // the chain rule on one piece). Views are drawn one per task and only when on screen, so
 // refreshing them while training never holds the main thread for long.
 
-import { type Inspection, inspectForward, unfollowed } from './inspect.js';
+import { mlpHidden } from '../../src/core/contract/config.js';
+import { type Inspection, inspectForward } from './inspect.js';
 import { encode } from '../../src/core/contract/tokenizer.js';
 import { byId, h, readoutFor, tokenLabel } from './dom.js';
 import type { Snapshot } from './protocol.js';
@@ -55,11 +56,11 @@ export class InspectPanel {
     for (const view of ['attention', 'embedding', 'graph']) readoutFor(byId(view));
   }
 
-  /** The snapshot and word the views show, with their forward pass (null: the page does not follow this model). */
+  /** The snapshot and word the views show, with their forward pass (null: no word). */
   current(): { snapshot: Snapshot; tokens: number[] | null; inspection: Inspection | null } | null {
     const snap = this.snapshot;
     if (!snap) return null;
-    if (this.tokens && !this.inspection && unfollowed(snap.config).length === 0) this.inspection = inspectForward(snap.config, snap.weights, this.tokens);
+    if (this.tokens && !this.inspection) this.inspection = inspectForward(snap.config, snap.weights, this.tokens);
     return { snapshot: snap, tokens: this.tokens, inspection: this.inspection };
   }
 
@@ -67,10 +68,10 @@ export class InspectPanel {
     const old = this.snapshot?.config;
     this.snapshot = snapshot;
     const c = snapshot.config;
-    if (!old || old.nLayer !== c.nLayer || old.nHead !== c.nHead || old.nEmbd !== c.nEmbd) {
+    if (!old || old.nLayer !== c.nLayer || old.nHead !== c.nHead || mlpHidden(old) !== mlpHidden(c)) {
       options(this.layer, Array.from({ length: c.nLayer }, (_, i) => String(i + 1)));
       options(this.head, Array.from({ length: c.nHead }, (_, i) => String(i + 1)));
-      this.neuron.max = String(4 * c.nEmbd);
+      this.neuron.max = String(mlpHidden(c));
     }
     byId('inspect-step').textContent = `weights after step ${snapshot.step}`;
     this.wordChanged();
@@ -111,7 +112,7 @@ export class InspectPanel {
       this.stale.delete(view);
       try {
         this.draw(view, this.snapshot);
-      } catch (e) { // e.g. a loaded checkpoint beyond the reference model, which inspect does not follow
+      } catch (e) { // e.g. a piece of the graph view this model does not have
         byId(view).replaceChildren(h('p', { class: 'error' }, `Cannot draw this view: ${e instanceof Error ? e.message : String(e)}`));
       }
       this.pump();
@@ -141,7 +142,7 @@ export class InspectPanel {
   private pieceChoice(snap: Snapshot): PieceChoice {
     const kind = this.piece.value === 'neuron' ? 'neuron' : 'score';
     for (const label of document.querySelectorAll<HTMLElement>('[data-piece]')) label.hidden = label.dataset.piece !== kind;
-    const neuron = Math.min(4 * snap.config.nEmbd, Math.max(1, Math.round(Number(this.neuron.value) || 1)));
+    const neuron = Math.min(mlpHidden(snap.config), Math.max(1, Math.round(Number(this.neuron.value) || 1)));
     return { kind, layer: this.layer.selectedIndex, head: this.head.selectedIndex, keyPos: this.key.selectedIndex, neuron: neuron - 1 };
   }
 }

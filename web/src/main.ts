@@ -12,6 +12,7 @@ import { LossChart } from './loss-chart.js';
 import type { DataSource } from './model-file.js';
 import type { FromWorker, Progress, RunInfo, RunSettings, ToWorker } from './protocol.js';
 import { FieldError, fieldLabel, inFormWords, numberField, showFieldError } from './form-check.js';
+import { readArchitecture, writeArchitecture } from './arch-fields.js';
 import { SamplePanel } from './sample-panel.js';
 import { linkModelPicture, renderModelPicture } from './model-picture.js';
 import { Tour } from './tour.js';
@@ -52,10 +53,11 @@ let saveUrls: string[] = [];
 function readSettings(): RunSettings {
   const seed = numberField('seed');
   if (!Number.isSafeInteger(seed)) throw new FieldError(['seed'], 'Seed must be a whole number.');
-  const model = { nLayer: numberField('n-layer'), nEmbd: numberField('n-embd'), nHead: numberField('n-head'), blockSize: numberField('block-size') };
-  if (model.nEmbd % model.nHead !== 0) {
-    throw new FieldError(['n-head', 'n-embd'], `${fieldLabel('n-embd')} (${model.nEmbd}) must be divisible by ${fieldLabel('n-head')} (${model.nHead}).`);
+  const shape = { nLayer: numberField('n-layer'), nEmbd: numberField('n-embd'), nHead: numberField('n-head'), blockSize: numberField('block-size') };
+  if (shape.nEmbd % shape.nHead !== 0) {
+    throw new FieldError(['n-head', 'n-embd'], `${fieldLabel('n-embd')} (${shape.nEmbd}) must be divisible by ${fieldLabel('n-head')} (${shape.nHead}).`);
   }
+  const model = { ...shape, ...readArchitecture(shape) };
   return {
     seed,
     engine: byId<HTMLSelectElement>('engine').value as EngineName,
@@ -69,6 +71,7 @@ function readSettings(): RunSettings {
 function writeSettings(i: RunInfo): void {
   const set = (id: string, v: number) => { byId<HTMLInputElement>(id).value = String(v); };
   set('n-layer', i.config.nLayer); set('n-embd', i.config.nEmbd); set('n-head', i.config.nHead); set('block-size', i.config.blockSize);
+  writeArchitecture(i.config);
   set('steps', i.train.steps); set('batch-size', i.train.batchSize); set('lr', i.train.learningRate);
   set('beta1', i.train.beta1); set('beta2', i.train.beta2); set('seed', i.seed);
   byId<HTMLInputElement>('validation').checked = i.numValDocs > 0;

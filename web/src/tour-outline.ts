@@ -79,3 +79,8 @@ export function differences(config: ModelConfig, chapter: ChapterId): string[] {
   const present = new Set(beyondReference(config).map(([feature]) => feature));
   return DIFFERS[chapter].filter((f) => present.has(f)).map((f) => say[f]);
 }
+
+/** The settings of `config` the tour's code (the scalar engine's) does not compute, as the flags spell them; dropout is off at inference. */
+export function unlikeTheCode(config: ModelConfig): string[] {
+  return beyondReference(config).filter(([feature]) => feature !== 'dropout').map(([, setting]) => setting);
+}

@@ -13,9 +13,8 @@ import tokenizerSource from '../../src/core/contract/tokenizer.ts?raw';
 import { findSpan } from './code-lines.js';
 import { renderExcerpt } from './code-view.js';
 import { byId, h } from './dom.js';
-import { unfollowed } from './inspect.js';
 import { CHAPTERS, type ChapterId, type TourContext } from './tour-chapters.js';
-import { differences } from './tour-outline.js';
+import { differences, unlikeTheCode } from './tour-outline.js';
 
 const SOURCES: Record<string, string> = {
   'src/core/scalar/adam.ts': adamSource,
@@ -126,8 +125,9 @@ export class Tour {
     const differs = differences(ctx.config, chapter.id);
     notes.replaceChildren(...differs.map((d) => h('p', {}, d)));
     try {
-      if (chapter.forward && !ctx.insp) {
-        live.replaceChildren(h('p', { class: 'hint' }, `The code here is the reference model's; this model has ${unfollowed(ctx.config).join(', ')}, `
+      const unlike = unlikeTheCode(ctx.config);
+      if (chapter.forward && (unlike.length > 0 || !ctx.insp)) {
+        live.replaceChildren(h('p', { class: 'hint' }, `The code here is the reference model's; this model has ${unlike.join(', ')}, `
           + 'which the page\'s step-by-step numbers do not follow, so none are shown.'));
       } else {
         live.replaceChildren(h('p', { class: 'tour-model' }, `Live: the model after step ${ctx.step}, on the word in Look inside.`),

@@ -3,7 +3,7 @@
 // and its grad, every edge the local derivative the chain rule multiplies along it.
 
 // direct imports, not the core's index: the page's bundle must not pull in the WebAssembly engine
-import type { ModelConfig } from '../../../src/core/contract/config.js';
+import { type ModelConfig, kvHeads } from '../../../src/core/contract/config.js';
 import { paramViews } from '../../../src/core/contract/params.js';
 import { linear } from '../../../src/core/scalar/gpt.js';
 import { Value } from '../../../src/core/scalar/value.js';
@@ -29,9 +29,10 @@ interface Piece {
 // summed in gptForward's order.
 function scorePiece(insp: Inspection, config: ModelConfig, c: PieceChoice, labels: string[]): Piece {
   const headDim = config.nEmbd / config.nHead, hs = c.head * headDim, last = insp.tokens.length - 1;
+  const ks = Math.floor(c.head / (config.nHead / kvHeads(config))) * headDim; // the key head this query head shares
   const names = new Map<Value, string>();
   const q = Array.from({ length: headDim }, (_, j) => new Value(insp.queries[c.layer][last][hs + j]));
-  const k = Array.from({ length: headDim }, (_, j) => new Value(insp.keys[c.layer][c.keyPos][hs + j]));
+  const k = Array.from({ length: headDim }, (_, j) => new Value(insp.keys[c.layer][c.keyPos][ks + j]));
   q.forEach((v, j) => names.set(v, `q${j}`));
   k.forEach((v, j) => names.set(v, `k${j}`));
   let dot = q[0].mul(k[0]);
@@ -44,8 +45,9 @@ function scorePiece(insp: Inspection, config: ModelConfig, c: PieceChoice, label
 
 // One hidden unit of the MLP at the last position: relu(w·x), with the core's own linear().
 function neuronPiece(insp: Inspection, config: ModelConfig, weights: Float64Array, c: PieceChoice, labels: string[]): Piece {
-  const n = config.nEmbd, last = insp.tokens.length - 1;
-  const fc1 = paramViews(config, weights).get(`layer${c.layer}.mlp_fc1`)!; // (4 nEmbd, nEmbd)
+  const n = config.nEmbd, last = insp.tokens.length - 1, act = config.activation ?? 'relu';
+  if (act !== 'relu') throw new Error(`the neuron piece is built from a relu MLP's Values; this model's MLP is ${act} (the attention score piece draws)`);
+  const fc1 = paramViews(config, weights).get(`layer${c.layer}.mlp_fc1`)!; // (mlpHidden, nEmbd)
   const names = new Map<Value, string>();
   const x = Array.from({ length: n }, (_, i) => new Value(insp.mlpInputs[c.layer][last][i]));
   const w = Array.from({ length: n }, (_, i) => new Value(fc1[c.neuron * n + i]));
@@ -64,7 +66,7 @@ function neuronPiece(insp: Inspection, config: ModelConfig, weights: Float64Arra
  */
 export function firstAliveNeuron(insp: Inspection, config: ModelConfig, weights: Float64Array, layer: number): number {
   const n = config.nEmbd, x = insp.mlpInputs[layer][insp.tokens.length - 1];
-  const fc1 = paramViews(config, weights).get(`layer${layer}.mlp_fc1`)!; // (4 nEmbd, nEmbd)
+  const fc1 = paramViews(config, weights).get(`layer${layer}.mlp_fc1`)!; // (mlpHidden, nEmbd)
   for (let row = 0; row < fc1.length / n; row++) {
     let dot = 0;
     for (let i = 0; i < n; i++) dot += fc1[row * n + i] * x[i];
