@@ -2,8 +2,9 @@
 // gives a decoder (so onnxruntime and transformers.js run it as they run a Llama's). It reads
 // top-down like docs/llama.md's forward: embeddings, blocks, head; the weights go in as float32.
 
-import { type ModelConfig, kvHeads, mlpHidden, validateModelConfig } from '../contract/config.js';
+import { DEFAULT_MODEL, type ModelConfig, kvHeads, mlpHidden, validateModelConfig } from '../contract/config.js';
 import { paramCount, paramLayout } from '../contract/params.js';
+import { ropeTable } from '../tensor/rope.js';
 import { BOOL, FLOAT, GraphBuilder, INT64, type OnnxGraph, type OnnxValueInfo } from './onnx-ir.js';
 
 /** The opset of the default domain the graph uses. */
@@ -76,13 +77,13 @@ function splitHeads(b: GraphBuilder, x: string, n: number, hd: number): string {
  * angle of pair i, t * theta^(-2i/hd), in both halves of a row) gathered by position_ids.
  */
 function ropeTables(b: GraphBuilder, c: ModelConfig): { cos: string; sin: string } {
-  const hd = c.nEmbd / c.nHead, half = hd / 2, theta = c.ropeTheta ?? 10000;
+  const hd = c.nEmbd / c.nHead, half = hd / 2;
+  const angles = ropeTable(c.ropeTheta ?? DEFAULT_MODEL.ropeTheta, c.blockSize, hd); // the engines' own table
   const cos = new Float32Array(c.blockSize * hd), sin = new Float32Array(c.blockSize * hd); // (A, hd)
   for (let t = 0; t < c.blockSize; t++) {
     for (let i = 0; i < half; i++) {
-      const angle = t * theta ** (-2 * i / hd);
-      cos[t * hd + i] = cos[t * hd + half + i] = Math.cos(angle);
-      sin[t * hd + i] = sin[t * hd + half + i] = Math.sin(angle);
+      cos[t * hd + i] = cos[t * hd + half + i] = angles.cos[t * half + i];
+      sin[t * hd + i] = sin[t * hd + half + i] = angles.sin[t * half + i];
     }
   }
   b.scope = 'rope';
