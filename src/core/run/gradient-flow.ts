@@ -35,7 +35,8 @@ function norm(a: Float64Array, start: number, end: number): number {
 
 /** The flow of one step from the weights before and after the update and the gradient between them. */
 export function gradientFlow(c: ModelConfig, before: Float64Array, grads: Float64Array, after: Float64Array): FlowStats {
-  const tensors = paramLayout(c).map((p): TensorFlow => {
+  const layout = paramLayout(c);
+  const tensors = layout.map((p): TensorFlow => {
     const end = p.offset + p.size, weight = norm(before, p.offset, end);
     let moved = 0;
     for (let i = p.offset; i < end; i++) moved += (after[i] - before[i]) ** 2;
@@ -43,7 +44,7 @@ export function gradientFlow(c: ModelConfig, before: Float64Array, grads: Float6
   });
   const activation = c.activation ?? 'relu';
   if (activation !== 'relu' && activation !== 'relu2') return { tensors };
-  const H = mlpHidden(c), fc1 = paramLayout(c).filter((p) => p.name.endsWith('.mlp_fc1'));
+  const H = mlpHidden(c), fc1 = layout.filter((p) => p.name.endsWith('.mlp_fc1'));
   const deadUnits = fc1.map((p, layer): DeadUnits => {
     let dead = 0;
     for (let u = 0; u < H; u++) {
