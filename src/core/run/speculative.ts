@@ -26,7 +26,7 @@ export function speculativeGenerate(target: Engine, draft: Engine, rng: PyRandom
                                     stats: SpeculativeStats = { rounds: 0, proposed: 0, accepted: 0 }): number[] {
   const { prompt, maxTokens, temperature, topK, stopAt } = options;
   const { blockSize, vocabSize } = target.config;
-  if (!target.batchDecoder) throw new UserError(`speculative decoding needs a target engine that scores several tokens at once (tensor), not ${target.name}`);
+  if (!target.batchDecoder) throw new UserError(`speculative decoding needs a target engine that scores several tokens at once (tensor, float32), not ${target.name}`);
   if (draft.config.vocabSize !== vocabSize) throw new UserError(`the draft model has ${draft.config.vocabSize} tokens, the target ${vocabSize}: they need the same tokenizer`);
   if (prompt.length + maxTokens - 1 > Math.min(blockSize, draft.config.blockSize)) {
     throw new UserError(`speculative decoding needs the prompt and max-tokens within both contexts (${Math.min(blockSize, draft.config.blockSize)} tokens)`);
