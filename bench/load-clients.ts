@@ -1,5 +1,5 @@
-// The load test's clients, in a worker thread of their own: a real load test does not share
-// the server's thread, whose every turn of the event loop they would otherwise take from it.
+// The load test's clients, in a process of their own (forked, jobs by IPC): a real load test
+// does not share the server's thread, and the server's process then counts only its own CPU time.
 // Each job is a number of clients sending completions back to back over kept-alive
 // connections; the answer carries every latency and every text by seed, so the server's
 // thread can check them. node:http, not fetch: fetch costs the client ~3x the CPU per request
@@ -7,7 +7,6 @@
 // 2-core machine is taken from the server.
 
 import { Agent, request } from 'node:http';
-import { parentPort } from 'node:worker_threads';
 
 /** `clients` clients each sending `perClient` requests, seeds seed0 + c * 1000 + r. */
 export interface LoadJob {
@@ -55,13 +54,13 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
       latencies.push(performance.now() - t0);
       tokens += json.usage.completion_tokens;
       texts.push([seed, json.choices[0].text]);
-      if (job.marks?.includes(++done)) parentPort!.postMessage({ mark: done });
+      if (job.marks?.includes(++done)) process.send!({ mark: done });
     }
   }));
   agent.destroy();
   return { latencies, tokens, seconds: (performance.now() - started) / 1000, texts };
 }
 
-parentPort?.on('message', (job: LoadJob) => {
-  runJob(job).then((result) => parentPort!.postMessage({ result }), (e: unknown) => parentPort!.postMessage({ error: String(e) }));
+process.on('message', (job: LoadJob) => {
+  runJob(job).then((result) => process.send!({ result }), (e: unknown) => process.send!({ error: String(e) }));
 });

@@ -1,16 +1,17 @@
 // The serving load test: `microgpt serve`'s server in this process on loopback, a small
-// Shakespeare model, and 1, 8 and 64 clients (in a worker thread, see load-clients.ts) each
+// Shakespeare model, and 1, 8 and 64 clients (in another process, see load-clients.ts) each
 // sending completions back to back for a fixed count, with requests taking turns and with
 // continuous batching, on the same engine in both modes; generated tokens per second, latency
-// percentiles, every batched text checked against the same seed's text in turn, and the
-// server's heap over many requests.
+// percentiles, the server's CPU time per token (what a server with a core of its own would
+// reach, steadier than wall time on a shared machine), every batched text checked against the
+// same seed's text in turn, and the server's heap over many requests.
 
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { createCompletionServer } from '../src/cli/serve-job.js';
 import type { EngineName } from '../src/core/contract/engine.js';
 import { trainStep } from '../src/core/run/loop.js';
@@ -27,23 +28,23 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-/** The clients' worker: one job at a time; `onMark` hears its marks as they pass. */
-function clientThread() {
-  const worker = new Worker(new URL('./load-clients.js', import.meta.url));
+/** The clients' process: one job at a time; `onMark` hears its marks as they pass. */
+function clientProcess() {
+  const child = fork(fileURLToPath(new URL('./load-clients.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let onMark: (n: number) => void = () => {};
   let pending: { ok: (r: LoadResult) => void; fail: (e: Error) => void } | undefined;
-  worker.on('message', (m: { mark?: number; result?: LoadResult; error?: string }) => {
+  child.on('message', (m: { mark?: number; result?: LoadResult; error?: string }) => {
     if (m.mark !== undefined) onMark(m.mark);
     else if (m.error !== undefined) pending?.fail(new Error(m.error));
     else pending?.ok(m.result!);
   });
-  worker.on('error', (e) => pending?.fail(e));
+  child.on('exit', (code) => pending?.fail(new Error(`the load clients exited (${code})`)));
   return {
     run(job: LoadJob, mark: (n: number) => void = () => {}): Promise<LoadResult> {
       onMark = mark;
-      return new Promise((ok, fail) => { pending = { ok, fail }; worker.postMessage(job); });
+      return new Promise((ok, fail) => { pending = { ok, fail }; child.send(job); });
     },
-    close: () => worker.terminate(),
+    close: () => { child.removeAllListeners('exit'); child.kill(); },
   };
 }
 
@@ -58,26 +59,30 @@ export async function serveLoadBench(quick: boolean, progress: (what: string) =>
   const trained = createTextRun(readFileSync(TEXT, 'utf8'), { model: { nLayer: 2, nEmbd: 48, nHead: 4, blockSize: 64 }, train: { steps: 50, batchSize: 8 } });
   for (let s = 0; s < 50; s++) trainStep(trained);
   const checkpoint = runCheckpoint(trained, { format: 'text', valFraction: 0.1 });
-  const clients = clientThread();
+  const clients = clientProcess();
   const body = { prompt: 'ROMEO:', max_tokens: MAX_TOKENS, temperature: 0.8 };
   console.log(`\nserving load: a ${trained.numParams.toLocaleString('en-US')}-parameter Shakespeare model, ${MAX_TOKENS} tokens per completion, loopback, ` +
-    `clients in a worker thread, the server on one thread (batched: up to ${MAX_BATCH} sequences a step)`);
-  console.log('engine   mode      clients  requests  tokens/s  latency p50 ms  p95 ms  p99 ms');
+    `clients in another process, the server on one thread (batched: up to ${MAX_BATCH} sequences a step)`);
+  console.log('engine   mode      clients  requests  tokens/s  latency p50 ms  p95 ms  p99 ms  server CPU us/token');
   const rssBefore = process.memoryUsage().rss;
   let total = 0;
   const gains: string[] = [];
+  const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
   let float32: Run | undefined;
   for (const engine of ['float32', 'tensor'] as EngineName[]) {
     const run = runFromCheckpoint(checkpoint, { engine });
     if (engine === 'float32') float32 = run;
-    const perSecond = new Map<string, number>(), texts = new Map<number, string>();
+    const perSecond = new Map<string, number>(), perCpu = new Map<string, number>(), texts = new Map<number, string>();
     let checked = 0;
     for (const mode of ['in turn', 'batched'] as const) {
       const { server, url } = await listen(run, mode === 'batched' ? MAX_BATCH : undefined);
+      await clients.run({ url, clients: 8, perClient: 8, seed0: 0, body }); // warms up the server's code
       for (const count of [1, 8, 64]) {
         const perClient = quick ? Math.max(2, Math.round(64 / count)) : Math.max(4, Math.round(320 / count));
         progress(`serving load, ${engine} ${mode}: ${count} client${count > 1 ? 's' : ''} x ${perClient} requests`);
+        const cpu0 = cpuUs();
         const r = await clients.run({ url, clients: count, perClient, seed0: count * 100_000, body });
+        const cpu = (cpuUs() - cpu0) / r.tokens;
         // the same seeds in both modes: every batched text must be the one taken in turn
         for (const [seed, text] of r.texts) {
           if (mode === 'in turn') { texts.set(seed, text); continue; }
@@ -86,14 +91,16 @@ export async function serveLoadBench(quick: boolean, progress: (what: string) =>
         }
         total += r.latencies.length;
         perSecond.set(`${mode} ${count}`, r.tokens / r.seconds);
+        perCpu.set(`${mode} ${count}`, cpu);
         console.log(`${engine.padEnd(8)} ${mode.padEnd(9)} ${String(count).padStart(7)} ${String(r.latencies.length).padStart(9)} ${Math.round(r.tokens / r.seconds).toLocaleString('en-US').padStart(9)} ` +
-          `${median(r.latencies).toFixed(0).padStart(15)} ${percentile(r.latencies, 95).toFixed(0).padStart(7)} ${percentile(r.latencies, 99).toFixed(0).padStart(7)}`);
+          `${median(r.latencies).toFixed(0).padStart(15)} ${percentile(r.latencies, 95).toFixed(0).padStart(7)} ${percentile(r.latencies, 99).toFixed(0).padStart(7)} ${cpu.toFixed(1).padStart(20)}`);
       }
       await server.close();
     }
     const at = (c: number) => (perSecond.get(`batched ${c}`)! / perSecond.get(`in turn ${c}`)!).toFixed(1);
-    gains.push(`  ${engine}: batched vs in turn ${at(1)}x / ${at(8)}x / ${at(64)}x the tokens/s at 1 / 8 / 64 clients (target >= 4x at 64); ` +
-      `all ${checked} batched texts equal the same seeds' in turn`);
+    const cpuAt = (c: number) => (perCpu.get(`in turn ${c}`)! / perCpu.get(`batched ${c}`)!).toFixed(1);
+    gains.push(`  ${engine}: batched vs in turn ${at(1)}x / ${at(8)}x / ${at(64)}x the tokens/s at 1 / 8 / 64 clients (target >= 4x at 64), ` +
+      `${cpuAt(1)}x / ${cpuAt(8)}x / ${cpuAt(64)}x the tokens per second of server CPU; all ${checked} batched texts equal the same seeds' in turn`);
     if (engine !== 'float32') run.engine.close?.();
   }
   for (const g of gains) console.log(g);

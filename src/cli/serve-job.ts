@@ -2,8 +2,9 @@
 // (POST /v1/completions, streamed as server-sent events or whole; GET /v1/models; GET /health).
 // node:http, not a framework: four routes, and every limit (body size, queue, time, slow
 // clients) is easier to see and test in it. Every request's sequences go through one batcher
-// (core/run/batching.ts): on an engine with a batch decoder (tensor) they decode together,
-// continuous batching, one forward pass per step over all of them; on the others one at a time.
+// (core/run/batching.ts): on an engine with a batch decoder (tensor, float32) they decode
+// together, continuous batching, one forward pass per step over all of them; on the scalar
+// engine one at a time.
 // Either way a sequence waits in a bounded queue (429 when full), the event loop turns after
 // every step (streams flow, new requests are queued or refused), a client that goes away frees
 // its place at once, and one that waits past the timeout gets a 503. SIGTERM stops accepting
@@ -28,7 +29,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'host', type: 'string', help: 'address to listen on (0.0.0.0 to accept other machines)', default: '127.0.0.1' },
   { name: 'port', type: 'int', help: 'port to listen on (0: any free port, printed)', default: 8080 },
   { name: 'max-queue', type: 'int', help: 'requests that may wait for the model; more get 429', default: 64 },
-  { name: 'max-batch', type: 'int', help: 'sequences decoded together in one forward pass (continuous batching, on engines that have it)', default: 32 },
+  { name: 'max-batch', type: 'int', help: 'sequences decoded together in one forward pass (continuous batching; tensor and float32 engines)', default: 32 },
   { name: 'timeout', type: 'number', help: 'seconds a request may take, waiting included; then 503 (or the stream ends)', default: 60 },
   ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
@@ -39,7 +40,8 @@ const USAGE = `Usage: microgpt serve --from DIR [--host 127.0.0.1] [--port 8080]
 Serves a checkpoint over HTTP with OpenAI's completions API, so OpenAI's client libraries
 (or curl) can call it: POST /v1/completions (prompt, max_tokens, temperature, top_k, seed,
 stop, n, stream, logprobs), GET /v1/models, GET /health. With the same seed and settings a
-completion is the text \`microgpt sample\` prints after the prompt.`;
+completion is the text \`microgpt sample\` prints after the prompt. Concurrent requests decode
+together (continuous batching), fastest on --engine float32.`;
 
 const MAX_BODY = 1 << 20; // bytes of JSON a request may send
 
