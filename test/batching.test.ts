@@ -86,3 +86,23 @@ for (const [engine, name, model] of CASES) test(`${engine}, ${name} model: seque
   assert.ok(cancelled);
   assert.equal(batcher.active + batcher.waiting, 0);
 });
+
+test('float32: a closed batch decoder\'s WebAssembly buffers serve the next one, so speculative samples do not grow memory', () => {
+  const run = trained('float32'), engine = run.engine as typeof run.engine & { memoryBytes: number };
+  const first = engine.batchDecoder!(1, 12);
+  first.close!();
+  assert.throws(() => first.step(Int32Array.of(0), Int32Array.of(1), Int32Array.of(0), 1), /closed/);
+  const before = engine.memoryBytes;
+  for (let i = 0; i < 200; i++) {
+    const d = engine.batchDecoder!(1, 12);
+    d.step(Int32Array.of(0), Int32Array.of(1), Int32Array.of(0), 1);
+    d.close!();
+  }
+  assert.equal(engine.memoryBytes, before);
+  const a = engine.batchDecoder!(1, 12), b = engine.batchDecoder!(1, 12); // both live: their own buffers
+  const la = Array.from(a.step(Int32Array.of(0), Int32Array.of(1), Int32Array.of(0), 1).subarray(0, run.config.vocabSize));
+  b.step(Int32Array.of(0), Int32Array.of(2), Int32Array.of(0), 1);
+  assert.deepEqual(Array.from(a.step(Int32Array.of(0), Int32Array.of(3), Int32Array.of(1), 1).subarray(0, run.config.vocabSize)),
+    Array.from(engine.feed([1, 3], 0)), 'b did not write into a\'s cache');
+  assert.notDeepEqual(la, Array.from(engine.feed([2], 0)));
+});

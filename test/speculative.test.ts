@@ -36,6 +36,16 @@ test('greedy (top-k 1): exactly the target\'s tokens, whatever the draft propose
   }
 });
 
+test('a float32 target verifies through its own batch decoder: greedy, exactly its tokens alone, for every k', () => {
+  const f32 = () => runFromCheckpoint(runCheckpoint(target, { format: 'text', valFraction: 0.1 }), { engine: 'float32' });
+  const prompt = [5, 9, 12];
+  const alone = generate(f32().engine, new PyRandom(1), { prompt, maxTokens: 40, temperature: 1, topK: 1 });
+  for (const k of [1, 3, 8]) {
+    const spec = speculativeGenerate(f32().engine, copy(draft).engine, new PyRandom(1), { prompt, maxTokens: 40, temperature: 1, topK: 1 }, k);
+    assert.deepEqual(spec, alone, `k ${k}`);
+  }
+});
+
 test('a draft that is the target itself is always accepted: k + 1 tokens per target pass', () => {
   const stats = { rounds: 0, proposed: 0, accepted: 0 };
   const out = speculativeGenerate(copy(target).engine, copy(target).engine, new PyRandom(3), { prompt: [1], maxTokens: 41, temperature: 0.8 }, 4, stats);

@@ -62,6 +62,8 @@ export interface BatchDecoder {
    * starts it afresh). Returns the logits (count, vocabSize), row by row, valid until the next step.
    */
   step(slots: Int32Array, tokens: Int32Array, positions: Int32Array, count: number): Float64Array;
+  /** Done with it: its buffers may serve a later decoder (the float32 engine's sit in WebAssembly memory, which is never collected). */
+  close?(): void;
 }
 
 export interface Engine {

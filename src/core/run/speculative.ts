@@ -33,55 +33,59 @@ export function speculativeGenerate(target: Engine, draft: Engine, rng: PyRandom
   }
   if (!(Number.isInteger(k) && k >= 1 && k <= 16)) throw new UserError(`speculate must be an integer from 1 to 16, got ${k}`);
   const verify = target.batchDecoder(1, blockSize); // one sequence, up to a whole context a step
-  const rows = new Int32Array(blockSize), tokens = new Int32Array(blockSize), positions = new Int32Array(blockSize); // (blockSize,) a step's rows
-  const context = prompt.slice(), out: number[] = [];
-  let targetFed = 0, draftFed = 0; // cache positions [0, fed) hold context[0, fed)
-  const emit = (id: number): boolean => { // false: the sample is over
-    if (id === stopAt) return false;
-    out.push(id);
-    context.push(id);
-    return out.length < maxTokens;
-  };
-  for (;;) {
-    // the draft proposes up to k tokens (fewer near max-tokens), each drawn from its own distribution q
-    const n = Math.min(k, maxTokens - out.length - 1), start = context.length;
-    const proposals: number[] = [], q: Float64Array[] = [];
-    let logits = draft.feed(context.slice(draftFed), draftFed);
-    draftFed = context.length;
-    for (let i = 0; i < n; i++) {
-      q.push(drawDistribution(logits, temperature, topK));
-      proposals.push(rng.choice(q[i]));
-      if (i + 1 < n) logits = draft.feed([proposals[i]], context.length + i);
+  try {
+    const rows = new Int32Array(blockSize), tokens = new Int32Array(blockSize), positions = new Int32Array(blockSize); // (blockSize,) a step's rows
+    const context = prompt.slice(), out: number[] = [];
+    let targetFed = 0, draftFed = 0; // cache positions [0, fed) hold context[0, fed)
+    const emit = (id: number): boolean => { // false: the sample is over
+      if (id === stopAt) return false;
+      out.push(id);
+      context.push(id);
+      return out.length < maxTokens;
+    };
+    for (;;) {
+      // the draft proposes up to k tokens (fewer near max-tokens), each drawn from its own distribution q
+      const n = Math.min(k, maxTokens - out.length - 1), start = context.length;
+      const proposals: number[] = [], q: Float64Array[] = [];
+      let logits = draft.feed(context.slice(draftFed), draftFed);
+      draftFed = context.length;
+      for (let i = 0; i < n; i++) {
+        q.push(drawDistribution(logits, temperature, topK));
+        proposals.push(rng.choice(q[i]));
+        if (i + 1 < n) logits = draft.feed([proposals[i]], context.length + i);
+      }
+      // the target scores what it has not seen, then every proposal, in one pass
+      const feed = [...context.slice(targetFed), ...proposals];
+      feed.forEach((id, r) => { rows[r] = 0; tokens[r] = id; positions[r] = targetFed + r; });
+      const all = verify.step(rows, tokens, positions, feed.length);
+      const first = feed.length - proposals.length - 1; // the row whose logits follow the context
+      const p = (i: number) => drawDistribution(all.subarray((first + i) * vocabSize, (first + i + 1) * vocabSize), temperature, topK);
+      targetFed = context.length;
+      stats.rounds++;
+      stats.proposed += proposals.length;
+      let i = 0, pi = p(0);
+      for (; i < proposals.length; i++, pi = p(i)) {
+        const x = proposals[i];
+        if (rng.random() >= Math.min(1, pi[x] / q[i][x])) break; // refused
+        stats.accepted++;
+        if (!emit(x)) return out;
+      }
+      // a refused proposal is replaced from max(0, p - q); after k kept ones the target's next is free
+      let next: number;
+      if (i < proposals.length) {
+        const residual = pi.map((v, j) => Math.max(0, v - q[i][j]));
+        const total = residual.reduce((a, b) => a + b, 0);
+        next = rng.choice(total > 0 ? residual.map((v) => v / total) : pi);
+      } else {
+        next = rng.choice(pi);
+      }
+      // the caches hold the kept proposals (the draft all but its last, which it never fed); what
+      // lies past them is stale, and the next round writes over it
+      draftFed = start + Math.min(i, Math.max(0, n - 1));
+      targetFed = context.length;
+      if (!emit(next)) return out;
     }
-    // the target scores what it has not seen, then every proposal, in one pass
-    const feed = [...context.slice(targetFed), ...proposals];
-    feed.forEach((id, r) => { rows[r] = 0; tokens[r] = id; positions[r] = targetFed + r; });
-    const all = verify.step(rows, tokens, positions, feed.length);
-    const first = feed.length - proposals.length - 1; // the row whose logits follow the context
-    const p = (i: number) => drawDistribution(all.subarray((first + i) * vocabSize, (first + i + 1) * vocabSize), temperature, topK);
-    targetFed = context.length;
-    stats.rounds++;
-    stats.proposed += proposals.length;
-    let i = 0, pi = p(0);
-    for (; i < proposals.length; i++, pi = p(i)) {
-      const x = proposals[i];
-      if (rng.random() >= Math.min(1, pi[x] / q[i][x])) break; // refused
-      stats.accepted++;
-      if (!emit(x)) return out;
-    }
-    // a refused proposal is replaced from max(0, p - q); after k kept ones the target's next is free
-    let next: number;
-    if (i < proposals.length) {
-      const residual = pi.map((v, j) => Math.max(0, v - q[i][j]));
-      const total = residual.reduce((a, b) => a + b, 0);
-      next = rng.choice(total > 0 ? residual.map((v) => v / total) : pi);
-    } else {
-      next = rng.choice(pi);
-    }
-    // the caches hold the kept proposals (the draft all but its last, which it never fed); what
-    // lies past them is stale, and the next round writes over it
-    draftFed = start + Math.min(i, Math.max(0, n - 1));
-    targetFed = context.length;
-    if (!emit(next)) return out;
+  } finally {
+    verify.close?.(); // its buffers go back to the engine
   }
 }

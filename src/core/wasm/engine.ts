@@ -196,8 +196,8 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     return logits;
   }
 
-  // wasm memory is never collected, so a batch decoder's buffers go back to a pool when the
-  // decoder itself is garbage collected, for a later one to reuse; a live decoder's never are
+  // wasm memory is never collected, so a decoder's buffers go back to a pool for a later one
+  // when it is closed, or else when it is garbage collected; a live decoder's never are
   const pool: Decoder[] = [];
   const reclaim = new FinalizationRegistry<Decoder>((d) => pool.push(d));
   let decoders = 0; // names their buffers
@@ -211,15 +211,23 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     });
     const d = fit >= 0 ? pool.splice(fit, 1)[0] : allocDecoder(arena, config, slots, rows, `decoder${decoders++}`);
     const out = new Float64Array(rows * V); // (rows, V)
+    let closed = false;
     const decoder: BatchDecoder = {
       slots, rows,
       step(slotIds, tokens, positions, count) {
+        if (closed) throw new Error('this batch decoder was closed');
         if (count > rows) throw new Error(`a decode step takes 1 to ${rows} rows, got ${count}`);
         out.set(f32(decodeStep(d, slotIds, tokens, positions, count), count * V));
         return out;
       },
+      close() {
+        if (closed) return;
+        closed = true;
+        reclaim.unregister(decoder);
+        pool.push(d);
+      },
     };
-    reclaim.register(decoder, d);
+    reclaim.register(decoder, d, decoder);
     return decoder;
   }
 
