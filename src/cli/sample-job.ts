@@ -31,10 +31,14 @@ const USAGE = `Usage: microgpt sample --from DIR [options]
 Prints samples from a checkpoint saved by \`microgpt train --out DIR\`: new documents
 for a lines model (like the reference's names), a continuation for a text model.`;
 
-/** The draft model of speculative decoding: its own checkpoint, on the tensor engine, with the target's tokenizer. */
+/**
+ * The draft model of speculative decoding: its own checkpoint, with the target's tokenizer, on
+ * the float32 engine (one thread) when the target is on it, else on the tensor engine: a draft
+ * slower per token than the target would cost more than it saves.
+ */
 function draftRun(dir: string, target: Run): Run {
   const c = loadCheckpoint(dir);
-  const draft = runFromCheckpoint(c, { engine: 'tensor' });
+  const draft = runFromCheckpoint(c, target.engine.name === 'float32' ? { engine: 'float32', threads: 1 } : { engine: 'tensor' });
   const same = draft.tokenizer.bpe && target.tokenizer.bpe
     ? draft.tokenizer.bpe.merges.length === target.tokenizer.bpe.merges.length && draft.tokenizer.vocabSize === target.tokenizer.vocabSize
     : !draft.tokenizer.bpe && !target.tokenizer.bpe && draft.tokenizer.chars.join('') === target.tokenizer.chars.join('');
