@@ -46,6 +46,7 @@ interface Locator {
   screenshot(options: { path: string }): Promise<unknown>;
   waitFor(options?: { state?: string; timeout?: number }): Promise<void>;
   scrollIntoViewIfNeeded(): Promise<void>;
+  focus(): Promise<void>;
 }
 interface Download { saveAs(path: string): Promise<void>; suggestedFilename(): string }
 interface Page {
@@ -53,6 +54,7 @@ interface Page {
   locator(selector: string): Locator;
   on(event: string, listener: (arg: any) => void): void;
   evaluate<T>(expression: string): Promise<T>;
+  evaluate<A>(fn: (arg: A) => void, arg: A): Promise<void>;
   waitForFunction(expression: string, arg?: unknown, options?: { timeout?: number; polling?: number }): Promise<unknown>;
   waitForEvent(event: 'download'): Promise<Download>;
   waitForTimeout(ms: number): Promise<void>;
@@ -60,6 +62,7 @@ interface Page {
   setViewportSize(size: { width: number; height: number }): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
   keyboard: { press(key: string): Promise<void> };
+  context(): { grantPermissions(permissions: string[]): Promise<void> };
 }
 interface Browser {
   newPage(options: object): Promise<Page>;
@@ -895,30 +898,57 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await page.evaluate<string>(`document.getElementById('attention').dataset.rendered ?? ''`), /:ROMEO$/, 'the attention view drew the word while training');
   });
 
-  // Issue 14 asks for no main-thread task over 200 ms here; measured 601 ms of CPU in one task
-  // after the input event (not yet found: the page's own handlers are light), so the longest
-  // task is reported, not asserted, until that is fixed.
-  test('a 5 MB paste: the page reads it and trains on it; the longest main-thread task is reported', { timeout: 150_000 }, async () => {
+  // A real paste through the clipboard and a real upload, each timed from the keystroke or the
+  // file's choosing until the run on the whole text is ready. Before the page held big texts
+  // out of the textarea, the paste's one task was 4 s (Chromium laying out 5 MB of text).
+  test('a 5 MB paste or upload: no main-thread task over 200 ms, and training starts on the whole text', { timeout: 150_000 }, async () => {
     const shakespeare = readFileSync(join(ROOT, 'data/tinyshakespeare.txt'), 'utf8');
     const big = shakespeare.repeat(Math.ceil(5e6 / shakespeare.length)).slice(0, 5_000_000);
+    const upload = join(ARTIFACTS, 'big.txt');
+    writeFileSync(upload, big);
+    // each from an empty box, so the run (and its summary) is gone until the big text comes
+    const emptied = () => page.waitForFunction(`/Paste or upload some text/.test(document.querySelector('#settings-error').textContent) && document.querySelector('#data-summary').textContent === ''`, null, { timeout: 10_000 });
     await page.locator('input[name="dataset"][value="custom"]').check();
-    await reset();
-    // as a paste lands: the value at once (the browser's own work, and here the driver's 5 MB
-    // script, not timed), then the input event the page reacts to, from here on timed
-    await page.evaluate(`document.querySelector('#custom-text').value = ${JSON.stringify(big)}`);
-    await page.waitForTimeout(500);
-    await browser.startTracing(page, { categories: ['toplevel'] });
-    await page.evaluate(`document.querySelector('#custom-text').dispatchEvent(new Event('input', { bubbles: true }))`);
-    await page.waitForFunction(`/^[\\d,]+ documents \\(/.test(document.querySelector('#data-summary').textContent) && document.querySelector('#data-summary').textContent.includes('held out')`, null, { timeout: 60_000 }).catch(() => undefined);
-    await page.waitForTimeout(400);
-    await ready();
-    const tasks = mainThreadTasks(await browser.stopTracing());
-    const wall = Math.max(0, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
-    console.log(`# 5 MB paste: ${tasks.length} main-thread tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU; summary: ${await text('#data-summary')}`);
-    assert.match(await text('#data-summary'), /^146,765 documents, 64 characters: /);
+    await page.locator('#custom-text').fill('');
+    await page.locator('#reset-button').click();
+    await emptied();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.evaluate((text: string) => { (globalThis as { big?: string }).big = text; }, big); // the driver's 5 MB, not timed
+    await page.evaluate('navigator.clipboard.writeText(window.big)');
+    const held = (from: string) => `5,000,000 characters (${(big.split('\n').length).toLocaleString('en')} lines) from ${from}, kept in memory`;
+
+    for (const [from, act] of [
+      ['pasted text', async () => { await page.locator('#custom-text').focus(); await page.keyboard.press('Control+V'); }],
+      ['big.txt', async () => page.locator('#custom-file').setInputFiles([upload])],
+    ] as const) {
+      if (await page.locator('#custom-clear').isVisible()) {
+        await page.locator('#custom-clear').click();
+        await emptied();
+      }
+      await page.evaluate('window.__longTasks = []');
+      await browser.startTracing(page, { categories: ['toplevel'] });
+      await act();
+      await page.waitForFunction(`document.querySelector('#data-summary').textContent.startsWith('146,765 documents, 64 characters: ')`, null, { timeout: 60_000 });
+      await ready();
+      const tasks = mainThreadTasks(await browser.stopTracing());
+      const longTasks = await page.evaluate<number[]>('window.__longTasks');
+      const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
+      console.log(`# 5 MB ${from === 'pasted text' ? 'paste' : 'upload'}: ${tasks.length} main-thread tasks until the run is ready, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+      assert.ok(tasks.length > 5, 'the trace saw the main thread');
+      assert.ok(cpu < 200, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time`);
+      assert.ok(wall < 200, `a main-thread task took ${wall.toFixed(0)} ms`);
+      assert.ok((await text('#custom-held')).startsWith(held(from)), await text('#custom-held'));
+      assert.equal(await page.evaluate('document.getElementById("custom-text").value.length'), 2_002, 'the box shows the start of the text only');
+      assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), true);
+    }
+
     await setField('steps', '3');
     await trainToEnd();
     assert.equal(await text('#stat-step'), '3 / 3');
+    await page.locator('#custom-clear').click();
+    await page.locator('#reset-button').click();
+    await page.waitForFunction(`/Paste or upload some text/.test(document.querySelector('#settings-error').textContent)`, null, { timeout: 10_000 });
+    assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), false, 'cleared, the box takes typing again');
   });
 
   test('no console errors, page errors or failed requests', () => {
