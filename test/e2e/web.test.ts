@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { paramLayout } from '../../src/core/contract/params.js';
 import { SPANS } from '../../web/src/tour-outline.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -399,6 +400,9 @@ describe('the playground in a browser', { skip }, () => {
   }
   const tourOpen = () => page.evaluate<boolean>(`document.getElementById('tour').open`);
   const current = () => page.evaluate<string>(`document.getElementById('tour').dataset.current`);
+  /** The Adam chapter's numbers: the run's moments (m0, v0), after this word's gradient (m, v), the direction and the step. */
+  const adamNumbers = async () => Object.fromEntries(await Promise.all(['m0', 'v0', 'm', 'v', 'direction', 'step']
+    .map(async (k) => [k, await dataValue(`.tour-adam-${k}`)] as const))) as Record<'m0' | 'v0' | 'm' | 'v' | 'direction' | 'step', number>;
   const dataValue = async (selector: string) => Number(await page.evaluate<string>(`document.querySelector(${JSON.stringify(`#tour-live ${selector}`)}).dataset.value`));
   /** The body rows of a table in the tour's live numbers: [row header, cells...]. */
   const rows = (table: string) => page.evaluate<string[][]>(`[...document.querySelectorAll('#tour-live table.${table} tbody tr')].map((r) => [...r.children].map((c) => c.textContent))`);
@@ -458,8 +462,14 @@ describe('the playground in a browser', { skip }, () => {
     const g = await dataValue('.tour-weight-grad');
     assert.ok(Number.isFinite(g) && g !== 0, `a weight's gradient: ${g}`);
     await chapter('adam', '1000');
-    const stepSize = await dataValue('.tour-adam-step');
-    assert.ok(Math.abs(Math.abs(stepSize) - 0.01) < 1e-4 && Math.sign(stepSize) === -Math.sign(g), `Adam's first step is lr against the gradient: ${stepSize}`);
+    const adam = await adamNumbers();
+    assert.ok(adam.m0 !== 0 && adam.v0 > 0, `the run's moments after 1,000 steps, not a first step's zeros: ${JSON.stringify(adam)}`);
+    assert.equal(adam.m, 0.85 * adam.m0 + (1 - 0.85) * g, 'm <- beta1 m + (1 - beta1) g, from the run\'s m');
+    assert.equal(adam.v, 0.99 * adam.v0 + (1 - 0.99) * (g * g), 'v <- beta2 v + (1 - beta2) g^2, from the run\'s v');
+    const direction = (adam.m / (1 - 0.85 ** 1001)) / (Math.sqrt(adam.v / (1 - 0.99 ** 1001)) + 1e-8);
+    assert.ok(Math.abs(adam.direction - direction) <= 1e-12 * Math.abs(direction), `m̂/(√v̂ + ε) at step 1001: ${adam.direction} vs ${direction}`);
+    assert.ok(Math.abs(adam.direction) < 0.99, `remembered gradients move it by less than a first step's lr: ${adam.direction}`);
+    assert.equal(adam.step, 0, 'the linear schedule\'s lr is 0 at the end of the run');
     await chapter('sampling', '1000');
     assert.match(await text('#tour-live'), /temperature 0\.50, top-k off/);
     const drawn5 = (await rows('tour-sampling')).map((r) => Number(r[1]));
@@ -541,6 +551,15 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(json.step, 1000);
     assert.equal(json.data.path, 'names.txt');
     await shot('keep', page.locator('#keep'));
+    // the tour's Adam chapter shows the run's own moments: the checkpoint's, to the last bit
+    const head = paramLayout(json.config).find((spec) => spec.name === 'lm_head')!;
+    const at = head.offset + (json.config.vocabSize - 1) * json.config.nEmbd;
+    const moment = (b64: string) => new Float64Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer)[at];
+    await page.locator('#view-probs button.how').click();
+    await chapter('adam', '1000');
+    const adam = await adamNumbers();
+    await page.keyboard.press('Escape');
+    assert.deepEqual([adam.m0, adam.v0], [moment(json.optimizer.m), moment(json.optimizer.v)], 'lm_head[26][0]: m and v as saved');
 
     const fromRun = await generate(5);
     await page.locator('#load-files').setInputFiles(files);

@@ -16,7 +16,7 @@ import { readArchitecture, writeArchitecture } from './arch-fields.js';
 import { SamplePanel } from './sample-panel.js';
 import { linkModelPicture, renderModelPicture } from './model-picture.js';
 import { Tour } from './tour.js';
-import type { TourContext } from './tour-chapters.js';
+import { type TourContext, adamShown } from './tour-chapters.js';
 import { renderTokenView } from './tokens.js';
 import { CustomText } from './custom-text.js';
 
@@ -210,7 +210,12 @@ function onReady(i: RunInfo): void {
   const next = idleStatus();
   const what = { done: 'Its training is finished; press Reset to train a new one.', paused: 'Press Resume to continue training.' } as Record<Status, string>;
   setStatus(next, `${where} ${what[next] ?? 'Press Start training.'}`);
-  send({ type: 'snapshot' });
+  askSnapshot();
+}
+
+/** Fresh weights from the worker, with Adam's moments of the weights the tour shows. */
+function askSnapshot(): void {
+  send({ type: 'snapshot', moments: info ? adamShown(info.config) : [] });
 }
 
 let drawScheduled = false;
@@ -249,7 +254,7 @@ function draw(): void {
   if (status === 'training') byId('status').textContent = `Training… step ${last.step} of ${last.steps}.`;
   if ((inspectVisible || tour.isOpen()) && performance.now() - lastSnapshot > SNAPSHOT_MS) { // the tour's numbers follow training too
     lastSnapshot = performance.now();
-    send({ type: 'snapshot' });
+    askSnapshot();
   }
 }
 
@@ -268,13 +273,13 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       if (m.status === 'paused') {
         draw(); // the progress of the last slice, so the step shown is where it stopped
         setStatus('paused', `Paused at step ${info?.step ?? 0}. Press Resume to continue.`);
-        send({ type: 'snapshot' });
+        askSnapshot();
       }
       if (m.status === 'done') {
         draw();
         setStatus('done', `Finished ${info?.train.steps ?? ''} steps. The samples below come from the trained model; press Reset to train a new one.`);
         samples.generate(20, 'after training');
-        send({ type: 'snapshot' });
+        askSnapshot();
       }
       break;
     case 'sample': samples.onSample(m.id, m.text); break;
@@ -304,7 +309,7 @@ resetButton.addEventListener('click', () => void newRun());
 
 new IntersectionObserver((entries) => {
   inspectVisible = entries.some((e) => e.isIntersecting);
-  if (inspectVisible && status === 'training') send({ type: 'snapshot' });
+  if (inspectVisible && status === 'training') askSnapshot();
 }).observe(byId('inspect'));
 
 // The tour and the model picture
@@ -317,7 +322,7 @@ function tourContext(): TourContext | string {
   const { snapshot } = current, k = Number(byId<HTMLInputElement>('top-k').value);
   return {
     config: snapshot.config, train: info.train, weights: snapshot.weights, chars: snapshot.chars, bpe: snapshot.bpeModel !== undefined,
-    step: snapshot.step, tokens: current.tokens, insp: current.inspection,
+    step: snapshot.step, tokens: current.tokens, insp: current.inspection, moments: snapshot.moments,
     temperature: Number(byId<HTMLInputElement>('temperature').value), topK: k > 0 ? k : undefined,
   };
 }
