@@ -964,7 +964,7 @@ describe('the playground in a browser', { skip }, () => {
   // A real paste through the clipboard and a real upload, each timed from the keystroke or the
   // file's choosing until the run on the whole text is ready. Before the page held big texts
   // out of the textarea, the paste's one task was 4 s (Chromium laying out 5 MB of text).
-  test('a 5 MB paste or upload: no main-thread task over 200 ms, and training starts on the whole text', { timeout: 150_000 }, async () => {
+  test('a 5 MB paste or upload: no main-thread task over 200 ms of CPU, and training starts on the whole text', { timeout: 150_000 }, async () => {
     const shakespeare = readFileSync(join(ROOT, 'data/tinyshakespeare.txt'), 'utf8');
     const big = shakespeare.repeat(Math.ceil(5e6 / shakespeare.length)).slice(0, 5_000_000);
     const upload = join(ARTIFACTS, 'big.txt');
@@ -998,8 +998,11 @@ describe('the playground in a browser', { skip }, () => {
       const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
       console.log(`# 5 MB ${from === 'pasted text' ? 'paste' : 'upload'}: ${tasks.length} main-thread tasks until the run is ready, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
       assert.ok(tasks.length > 5, 'the trace saw the main thread');
+      // the page's own work is the CPU time (measured 7-17 ms); wall-clock adds waiting for a core
+      // on a loaded machine (measured 19-187 ms at load 10-17 on 2 cores), so it gets a looser bound
+      // that still fails the old textarea's 7.4 s
       assert.ok(cpu < 200, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time`);
-      assert.ok(wall < 200, `a main-thread task took ${wall.toFixed(0)} ms`);
+      assert.ok(wall < 1_000, `a main-thread task took ${wall.toFixed(0)} ms`);
       assert.ok((await text('#custom-held')).startsWith(held(from)), await text('#custom-held'));
       assert.equal(await page.evaluate('document.getElementById("custom-text").value.length'), 2_002, 'the box shows the start of the text only');
       assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), true);
