@@ -7,3 +7,4 @@
 export { exp } from './exp.js';
 export { log } from './log.js';
 export { pow } from './pow.js';
+export { sin, cos } from './sin-cos.js';
