@@ -1,5 +1,6 @@
 // libm's sin and cos are fdlibm's: bit for bit Node 20's Math.sin and Math.cos (which a browser's
-// need not be), and within an ulp of CPython's (glibc's) on the fixture (scripts/gen-libm-fixtures.py).
+// need not be; recorded by scripts/gen-trig-fixtures.mjs, and live on Node 20), and within an
+// ulp of CPython's (glibc's) on the fixture of scripts/gen-libm-fixtures.py.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,10 @@ import { cos, pow, sin } from '../src/core/libm/index.js';
 const fixture = JSON.parse(
   readFileSync(new URL('../../test/fixtures/libm.json', import.meta.url), 'utf8'),
 ) as Record<'sin' | 'cos', string[][]>;
+
+const node20 = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/trig-node20.json', import.meta.url), 'utf8'),
+) as string[][];
 
 const view = new DataView(new ArrayBuffer(8));
 
@@ -71,7 +76,18 @@ function inputs(): number[] {
   return xs;
 }
 
-test('sin and cos equal Node 20\'s Math.sin and Math.cos bit for bit', (t) => {
+test(`sin and cos equal Node 20's Math.sin and Math.cos on the ${node20.length} recorded inputs`, () => {
+  const failures: string[] = [];
+  for (const [xs, s, c] of node20) {
+    const x = Number(xs);
+    for (const [name, got, want] of [['sin', sin(x), Number(s)], ['cos', cos(x), Number(c)]] as const) {
+      if (!Object.is(got, want)) failures.push(`${name}(${xs}): ${got} (${bits(got)}), Node 20 ${want} (${bits(want)})`);
+    }
+  }
+  assert.deepEqual(failures.slice(0, 10), [], `${failures.length} mismatches`);
+});
+
+test('sin and cos equal this Node\'s Math.sin and Math.cos bit for bit, if it is Node 20', (t) => {
   if (!process.version.startsWith('v20.')) {
     // later V8s may take Math.sin from glibc instead of fdlibm
     t.skip(`Math.sin is fdlibm's in Node 20; this is ${process.version}`);
