@@ -1,7 +1,7 @@
 // Nanoseconds per call of libm's functions beside V8's Math ones, on the inputs a run feeds
 // them: Box-Muller angles for sin and cos (random.gauss, once per initial weight), the cosine
 // schedule's angles, RoPE's table, losses for exp and log, Adam's decays for pow. Medians of
-// several reps, alternating libm and Math so drift on a shared machine hits both.
+// several reps of CPU time, alternating libm and Math so drift on a shared machine hits both.
 //   node dist/bench/libm.js [--reps 9]
 
 import { PyRandom } from '../src/core/contract/random.js';
@@ -20,30 +20,39 @@ const exponents = draw(() => 1 + rng.randbelow(5000));
 
 let sink = 0; // keeps the calls from being optimised away
 
-/** Median ns per call of f over xs (and ys, for two-argument functions). */
-function time(f: (x: number, y: number) => number, xs: Float64Array, ys: Float64Array): number[] {
+// One loop per function, so every call site sees a single callee (a shared loop calling f would
+// be megamorphic and time the dispatch, not the function).
+type Loop = (xs: Float64Array, ys: Float64Array) => number;
+const loops: [string, Loop, Loop, Float64Array, Float64Array][] = [
+  ['sin (gauss angles)', (xs) => { let s = 0; for (let i = 0; i < N; i++) s += libm.sin(xs[i]); return s; },
+    (xs) => { let s = 0; for (let i = 0; i < N; i++) s += Math.sin(xs[i]); return s; }, angles, angles],
+  ['cos (gauss angles)', (xs) => { let s = 0; for (let i = 0; i < N; i++) s += libm.cos(xs[i]); return s; },
+    (xs) => { let s = 0; for (let i = 0; i < N; i++) s += Math.cos(xs[i]); return s; }, angles, angles],
+  ['exp', (xs) => { let s = 0; for (let i = 0; i < N; i++) s += libm.exp(xs[i]); return s; },
+    (xs) => { let s = 0; for (let i = 0; i < N; i++) s += Math.exp(xs[i]); return s; }, small, small],
+  ['log', (xs) => { let s = 0; for (let i = 0; i < N; i++) s += libm.log(xs[i]); return s; },
+    (xs) => { let s = 0; for (let i = 0; i < N; i++) s += Math.log(xs[i]); return s; }, positive, positive],
+  ['pow (0.99^step)', (xs, ys) => { let s = 0; for (let i = 0; i < N; i++) s += libm.pow(xs[i], ys[i]); return s; },
+    (xs, ys) => { let s = 0; for (let i = 0; i < N; i++) s += Math.pow(xs[i], ys[i]); return s; }, draw(() => 0.99), exponents],
+];
+
+/** CPU ns per call of each rep of loop over xs (and ys): CPU time, which other processes on a
+ * shared machine do not add to as they do to wall time. Each rep runs the loop 8 times. */
+function time(loop: Loop, xs: Float64Array, ys: Float64Array): number[] {
   const reps: number[] = [];
   for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
-    let s = 0;
-    for (let i = 0; i < N; i++) s += f(xs[i], ys[i]);
-    sink += s;
-    reps.push(((performance.now() - t0) * 1e6) / N);
+    const t0 = process.cpuUsage();
+    for (let k = 0; k < 8; k++) sink += loop(xs, ys);
+    const t = process.cpuUsage(t0);
+    reps.push(((t.user + t.system) * 1e3) / (8 * N));
   }
   return reps;
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-const rows: [string, (x: number, y: number) => number, (x: number, y: number) => number, Float64Array, Float64Array][] = [
-  ['sin (gauss angles)', libm.sin, Math.sin, angles, angles],
-  ['cos (gauss angles)', libm.cos, Math.cos, angles, angles],
-  ['exp', libm.exp, Math.exp, small, small],
-  ['log', libm.log, Math.log, positive, positive],
-  ['pow (0.99^step)', libm.pow, Math.pow, draw(() => 0.99), exponents],
-];
 console.log('function               libm ns   Math ns   ratio');
-for (const [name, ours, v8, xs, ys] of rows) {
+for (const [name, ours, v8, xs, ys] of loops) {
   const a: number[] = [], b: number[] = [];
   for (let r = 0; r < 3; r++) { // alternate, and warm both up on the first round
     a.push(...time(ours, xs, ys));
