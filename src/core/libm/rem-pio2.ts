@@ -1,6 +1,8 @@
 // Argument reduction for sin and cos: x = n * pi/2 + r with |r| <= ~pi/4, r as a double-double
 // (hi + lo), computed the way fdlibm's __ieee754_rem_pio2 does (V8's Math.sin and Math.cos are
 // fdlibm): Cody-Waite for |x| < ~2^20 * pi/2, an exact product with 2/pi (Payne-Hanek) above.
+// fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc. Permission to use, copy, modify, and
+// distribute this software is freely granted, provided that this notice is preserved.
 
 import { highWord, pow2 } from './exact.js';
 
@@ -19,8 +21,9 @@ const PIO2_3T = 8.4784276603689e-32;
 const NPIO2_HW = Array.from({ length: 32 }, (_, i) => highWord(((i + 1) * Math.PI) / 2));
 
 /**
- * Reduce x: writes r = y[0] + y[1] (|y[1]| <= ulp(y[0]) / 2) and returns n (mod 2^31), with
- * x = n * pi/2 + r. Only n mod 4 matters to sin and cos. x must be finite.
+ * Reduce finite x: writes r = y[0] + y[1] (y[1] a correction below an ulp of y[0]) and returns
+ * n, with x = n * pi/2 + r. Only n mod 4 matters to sin and cos, and above 2^20 * pi/2 only
+ * n mod 8 is returned.
  */
 export function remPio2(y: Float64Array, x: number): number {
   const ix = highWord(x) & 0x7fffffff, t = Math.abs(x);
@@ -40,7 +43,7 @@ export function remPio2(y: Float64Array, x: number): number {
       hi = z - PIO2_2T;
       lo = z - hi - PIO2_2T;
     }
-  } else if (ix <= 0x413921fb) { // |x| <= ~2^19 * pi/2: Cody-Waite
+  } else if (ix <= 0x413921fb) { // |x| <= ~2^20 * pi/2: Cody-Waite
     n = Math.trunc(t * INV_PIO2 + 0.5);
     let r = t - n * PIO2_1, w = n * PIO2_1T; // n * PIO2_1 is exact
     hi = r - w;
@@ -74,9 +77,10 @@ export function remPio2(y: Float64Array, x: number): number {
   return n | 0;
 }
 
-// fdlibm's Payne-Hanek for |x| > 2^20 * pi/2, step for step (V8 rounds its double sums in
-// this order, so any other exact method misses its last bit on ~0.05% of inputs): x in 24-bit
-// chunks times 24-bit chunks of 2/pi, only the chunks that can reach n mod 8 and the fraction.
+// fdlibm's Payne-Hanek for |x| > 2^20 * pi/2, step for step: x in 24-bit chunks times 24-bit
+// chunks of 2/pi, only those that reach n mod 8 and the fraction. An exact reduction (BigInt)
+// splits r into hi + lo differently often enough to miss V8's last bit on 0.06% of inputs
+// (0.3% just above 2^20), so the double sums below keep fdlibm's order.
 const TWO_24 = 16777216, TWO_M24 = 1 / TWO_24;
 const JK = 4; // 5 chunks of 2/pi to start with (fdlibm's "extended" precision, which e_rem_pio2 asks for)
 let twoOverPi: Int32Array | null = null; // (80,) 24-bit chunks of 2/pi after the point
@@ -116,8 +120,11 @@ function tables(): [Int32Array, Float64Array] {
   return [twoOverPi, pio2];
 }
 
-const tx = new Float64Array(3), f = new Float64Array(20), q = new Float64Array(20);
-const fq = new Float64Array(20), iq = new Int32Array(20);
+const tx = new Float64Array(3); // (3,) t in 24-bit integer chunks
+const f = new Float64Array(20); // (20,) the chunks of 2/pi in use, as doubles
+const q = new Float64Array(20); // (20,) chunks of t * 2/pi, then of the fraction, scaled
+const iq = new Int32Array(20); // (20,) the fraction as 24-bit integers, least significant first
+const fq = new Float64Array(20); // (20,) chunks of fraction * pi/2, largest first
 
 /**
  * fdlibm's __kernel_rem_pio2 for double results: t > 2^20 * pi/2, finite. Writes

@@ -1,7 +1,9 @@
 // sin and cos as fdlibm computes them, which is what V8's Math.sin and Math.cos return in
 // Node 20 (Chromium's differ in the last bit for a few percent of inputs): reduce x by pi/2
 // (rem-pio2.ts), then a degree-13 odd or degree-14 even polynomial on [-pi/4, pi/4]. The
-// coefficients are fdlibm's minimax fits (Sun Microsystems, freely redistributable).
+// coefficients are fdlibm's minimax fits. fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc.
+// Permission to use, copy, modify, and distribute this software is freely granted, provided
+// that this notice is preserved.
 
 import { highWord } from './exact.js';
 import { remPio2 } from './rem-pio2.js';
@@ -42,8 +44,8 @@ function cosKernel(x: number, y: number): number {
   const r = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
   // cos(x + y) ~= 1 - x^2/2 + z r - x y
   if (ix < 0x3fd33333) return 1 - (0.5 * z - (z * r - x * y)); // |x| < 0.3
-  // 1 - x^2/2 loses bits for larger x: take out a q ~ x^2/4 (exact in a few bits) first,
-  // so 1 - q is exact and the small part x^2/2 - q carries the rounding
+  // 1 - x^2/2 rounds badly for larger x: take out q = |x|/4 cut to 20 bits (0.28125 above
+  // 0.78125), near x^2/2, first; 1 - q is exact and the smaller x^2/2 - q carries the rounding
   const q = ix > 0x3fe90000 ? 0.28125 : qx(ix);
   const hz = 0.5 * z - q, a = 1 - q;
   return a - (hz - (z * r - x * y));
