@@ -807,10 +807,9 @@ describe('the playground in a browser', { skip }, () => {
     await page.keyboard.press('Escape');
 
     // the page continues the CLI's run (one continuous text, Llama settings) as the CLI does: the
-    // weights it saves at step 8 are those of `train --resume` to float64 rounding. Not bit for
-    // bit: Chromium's Math.cos, sin, pow and exp round differently from Node 20's on a few
-    // percent of inputs, and RoPE's angles and the cosine schedule go through them (measured
-    // worst difference 2.2e-16; the reference model's runs do not use them)
+    // weights it saves at step 8 are those of `train --resume` bit for bit. Chromium's Math.cos,
+    // sin, pow and exp round differently from Node 20's on a few percent of inputs, so RoPE's
+    // angles and the cosine schedule take theirs from src/core/libm, as exp and pow do
     const samples = await trainToEnd();
     assert.equal(await text('#stat-step'), '8 / 8');
     assert.equal(samples.length, 20);
@@ -832,10 +831,16 @@ describe('the playground in a browser', { skip }, () => {
     };
     const page8 = weightsOf(fromPage), cli8 = weightsOf(cli);
     assert.equal(page8.header, cli8.header, 'the same tensors, step and settings');
-    let worst = 0;
-    for (let i = 0; i < cli8.values.length; i++) worst = Math.max(worst, Math.abs(page8.values[i] - cli8.values[i]));
-    console.log(`# page against CLI after 5 steps of a Llama text model: worst weight difference ${worst.toExponential(1)}`);
-    assert.ok(worst <= 2e-15, `the page's step-8 weights are the CLI's to ${worst}`);
+    let differ = 0, worst = 0, first = -1;
+    for (let i = 0; i < cli8.values.length; i++) {
+      if (Object.is(page8.values[i], cli8.values[i])) continue;
+      differ++;
+      worst = Math.max(worst, Math.abs(page8.values[i] - cli8.values[i]));
+      if (first < 0) first = i;
+    }
+    console.log(`# page against CLI after 5 steps of a Llama text model: ${differ} of ${cli8.values.length} weights differ`);
+    assert.equal(differ, 0, `${differ} of the page's ${cli8.values.length} step-8 weights differ from the CLI's (worst by ${worst}; ` +
+      `first at ${first}: ${page8.values[first]} against ${cli8.values[first]})`);
   });
 
   test('the Architecture settings build a Llama-style model: refused in the form\'s words when impossible, drawn in the picture, inspected', { timeout: 90_000 }, async () => {
