@@ -18,6 +18,7 @@ import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
 import { type Run, type RunOptions, documentsCut, runFromCheckpoint } from '../core/run/run.js';
+import { draftMismatch } from '../core/run/speculative.js';
 import { spawnNodeWorker } from '../node/kernel-thread.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
@@ -233,6 +234,20 @@ export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; che
     return { run: runFromCheckpoint(rounded, options), checkpoint: rounded, note: `weights rounded to int8 per row: ${sizes}` };
   }
   return { run: runFromCheckpoint(checkpoint, options), checkpoint };
+}
+
+/** Speculative decoding's flags, for the commands that decode (sample, serve). */
+export const DRAFT_FLAGS: FlagSpec[] = [
+  { name: 'draft', type: 'string', help: 'speculative decoding: a smaller checkpoint with the same tokenizer proposes tokens, this one checks them (same distribution; greedy gives the same text)' },
+  { name: 'speculate', type: 'int', help: 'tokens the draft proposes per check (1 to 16)', default: 4 },
+];
+
+/** The draft model of speculative decoding: its own checkpoint, on the tensor engine; refused unless it can propose for `target`. */
+export function draftRun(dir: string, target: Run): Run {
+  const draft = runFromCheckpoint(loadCheckpoint(dir), { engine: 'tensor' });
+  const why = draftMismatch(target, draft);
+  if (why) throw new UserError(`the draft in ${dir} cannot propose tokens for this model: ${why}`);
+  return draft;
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */
