@@ -87,3 +87,31 @@ test('sample --draft: the same greedy text with and without the draft (past the 
   assert.equal(longSpec.stdout, cli(...long).stdout);
   assert.match(longSpec.stderr, / 200 tokens in /);
 });
+
+test('a draft must have the model\'s tokenizer exactly and at least its context; the first difference is named', async () => {
+  const { createBpeTokenizer } = await import('../src/core/bpe/bpe-tokenizer.js');
+  const { tokenizerFromBpe, tokenizerFromChars } = await import('../src/core/contract/tokenizer.js');
+  const { draftMismatch } = await import('../src/core/run/speculative.js');
+  type R = Parameters<typeof draftMismatch>[0];
+  const model = (tokenizer: ReturnType<typeof tokenizerFromChars>, blockSize = 16) => ({ tokenizer, config: { blockSize } }) as unknown as R;
+  const bpe = (merges: [number, number][], special = new Map<string, number>(), pattern: 'gpt4' | 'gpt2' = 'gpt4') =>
+    tokenizerFromBpe(createBpeTokenizer(pattern, merges.map(([left, right], i) => ({ left, right, id: 256 + i })), special));
+  const chars = tokenizerFromChars(['a', 'b', 'c']);
+  const ab = bpe([[97, 98], [256, 99]]);
+  assert.equal(draftMismatch(model(chars), model(tokenizerFromChars(['a', 'b', 'c']), 32)), undefined);
+  assert.equal(draftMismatch(model(ab), model(bpe([[97, 98], [256, 99]]))), undefined);
+  const cases: [R, RegExp][] = [
+    [model(tokenizerFromChars(['a', 'b', 'd'])), /token 2 is "c" in the model, "d" in the draft/],
+    [model(tokenizerFromChars(['a', 'b'])), /the model has 4 tokens, the draft 3/],
+    [model(chars, 8), /its context is 8 tokens, the model's 16/],
+  ];
+  for (const [draft, pattern] of cases) assert.match(draftMismatch(model(chars), draft) ?? '', pattern);
+  const bpeCases: [R, RegExp][] = [
+    [model(bpe([[97, 98], [256, 100]])), /merge 1 differs \(256\+99 in the model, 256\+100 in the draft\)/],
+    [model(bpe([[97, 98], [256, 99]], new Map(), 'gpt2')), /the split pattern is gpt4 in the model, gpt2 in the draft/],
+    [model(chars), /the model's is BPE, the draft's character-level/],
+  ];
+  for (const [draft, pattern] of bpeCases) assert.match(draftMismatch(model(ab), draft) ?? '', pattern);
+  const withSpecial = bpe([[97, 98]], new Map([['<|end|>', 257]])), otherSpecial = bpe([[97, 98]], new Map([['<|eot|>', 257]]));
+  assert.match(draftMismatch(model(withSpecial), model(otherSpecial)) ?? '', /the special tokens differ/);
+});

@@ -59,6 +59,7 @@ function tokenizerDifference(t: Tokenizer, d: Tokenizer): string | undefined {
   if (a.pattern !== b.pattern) return `the split pattern is ${a.pattern} in the model, ${b.pattern} in the draft`;
   const byte = a.byteIds.findIndex((id, j) => id !== b.byteIds[j]);
   if (byte >= 0) return `byte ${byte} is token ${a.byteIds[byte]} in the model, ${b.byteIds[byte]} in the draft`;
+  if (a.merges.length !== b.merges.length) return `the model has ${a.merges.length} merges, the draft ${b.merges.length}`;
   const merge = a.merges.findIndex((m, j) => m.left !== b.merges[j].left || m.right !== b.merges[j].right || m.id !== b.merges[j].id);
   if (merge >= 0) return `merge ${merge} differs (${a.merges[merge].left}+${a.merges[merge].right} in the model, ${b.merges[merge].left}+${b.merges[merge].right} in the draft)`;
   const special = (m: Map<string, number>) => JSON.stringify([...m].sort());
