@@ -153,6 +153,8 @@ test('microgpt serve --draft: a draft that cannot propose for the model is one l
     [['--draft', short], /its context is 32 tokens, the model's 64 \(a draft needs at least the model's\)/],
     [['--draft', join(tmp, 'missing')], /no checkpoint at/],
     [['--draft', draft, '--speculate', '0'], /speculate must be an integer from 1 to 16, got 0/],
+    [['--speculate', '3'], /--speculate needs --draft DIR/],
+    [['--draft', draft, '--max-batch', '8'], /--max-batch does not apply with --draft: speculative decoding serves one sequence at a time/],
   ];
   for (const [args, pattern] of cases) {
     const r = serve(...args);

@@ -242,8 +242,16 @@ export const DRAFT_FLAGS: FlagSpec[] = [
   { name: 'speculate', type: 'int', help: 'tokens the draft proposes per check (1 to 16)', default: 4 },
 ];
 
-/** The draft model of speculative decoding: its own checkpoint, on the tensor engine; refused unless it can propose for `target`. */
-export function draftRun(dir: string, target: Run): Run {
+/**
+ * The draft model of speculative decoding from --draft (undefined without it): its own
+ * checkpoint, on the tensor engine; refused unless it can propose for `target`.
+ */
+export function draftRun(v: FlagValues, given: Set<string>, target: Run): Run | undefined {
+  const dir = v.draft as string | undefined;
+  if (dir === undefined) {
+    if (given.has('speculate')) throw new UserError('--speculate needs --draft DIR, the checkpoint that proposes the tokens');
+    return undefined;
+  }
   const draft = runFromCheckpoint(loadCheckpoint(dir), { engine: 'tensor' });
   const why = draftMismatch(target, draft);
   if (why) throw new UserError(`the draft in ${dir} cannot propose tokens for this model: ${why}`);

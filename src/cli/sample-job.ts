@@ -48,7 +48,7 @@ export async function sampleJob(argv: string[]): Promise<number> {
     temperature: flag('temperature') ?? (text ? 0.8 : 0.5),
     prompt: (v.prompt as string | undefined) ?? '', maxTokens: flag('max-tokens') ?? (text ? 500 : undefined), topK: flag('top-k'),
   };
-  const draft = v.draft !== undefined ? draftRun(v.draft as string, run) : undefined;
+  const draft = draftRun(v, given, run);
   const stats = newSpeculativeStats(), started = performance.now();
   const out = process.stdout;
   try {

@@ -60,7 +60,8 @@ export async function serveJob(argv: string[]): Promise<number> {
   if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
   const { run, note } = runFromFlags(v, given);
   if (note) process.stdout.write(`note: ${note}\n`);
-  const draft = v.draft !== undefined ? draftRun(v.draft as string, run) : undefined;
+  const draft = draftRun(v, given, run);
+  if (draft && given.has('max-batch')) throw new UserError('--max-batch does not apply with --draft: speculative decoding serves one sequence at a time');
   const modelId = basename(resolve(v.from as string));
   const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch, draft: draft && { engine: draft.engine, k: v.speculate as number } });
   await new Promise<void>((ok, fail) => {
