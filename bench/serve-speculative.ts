@@ -69,3 +69,22 @@ for (const temperature of [0, 0.8]) {
   }
 }
 for (const s of servers) await s.server.close();
+
+// what a checking pass costs: one pass of the model over 1, 3 and 5 rows of one sequence
+const decoder = target.engine.batchDecoder!(1, 8), slots = new Int32Array(8), ids = new Int32Array(8).fill(1), positions = new Int32Array(8);
+const passCost = (rows: number) => {
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < 200; i++) {
+      for (let r = 0; r < rows; r++) positions[r] = 20 + r;
+      decoder.step(slots, ids, positions, rows);
+    }
+    const used = process.cpuUsage(cpu);
+    times.push((used.user + used.system) / 200);
+  }
+  return median(times);
+};
+passCost(5); // warm
+const single = passCost(1);
+console.log(`one pass of the model, CPU µs: ${[1, 3, 5].map((rows) => { const t = rows === 1 ? single : passCost(rows); return `${rows} row${rows > 1 ? 's' : ''} ${t.toFixed(0)} (${(t / single).toFixed(2)}x)`; }).join(', ')}`);
