@@ -1,7 +1,7 @@
 // `microgpt serve --draft`: speculative decoding behind the same API, driven by OpenAI's own
 // client. Greedy completions equal the server without a draft (text, logprobs, usage), past the
-// context too; streams join to the whole text; stop, n, the queue, a client that leaves and
-// SIGTERM work as without; /health shows the acceptance; a draft that cannot propose is refused.
+// context too; streams join to the whole text; stop, n, the queue, a client that leaves, the
+// timeout and SIGTERM work as without; /health shows the acceptance; a draft that cannot propose is refused.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -125,6 +125,30 @@ test('with a draft, a full queue is 429 and a client that leaves frees the model
   const r = await queued;
   assert.equal(r.choices[0].text.length, 5);
   assert.ok(Date.now() - started < 5000, `the queued request ran ${Date.now() - started} ms after the first client left`);
+});
+
+test('with a draft, the timeout cuts the request holding the model and gives the one waiting a 503', async () => {
+  let clock = 0; // stopped: only the test moves time, so the machine's load cannot
+  const tensor = (dir: string) => runFromCheckpoint(loadCheckpoint(dir), { engine: 'tensor' });
+  const quick = createCompletionServer(tensor(target), 'target', { maxQueue: 4, timeoutMs: 400, now: () => clock, draft: { engine: tensor(draft).engine, k: 4 } });
+  try {
+    const base = await listen(quick), url = `${base}/v1/completions`;
+    const post = (prompt: string, stream: boolean) => fetch(url, { method: 'POST', body: JSON.stringify({ prompt, max_tokens: 4096, seed: 1, stream }) });
+    const first = await post('A', true);
+    const reader = first.body!.getReader(), decoder = new TextDecoder();
+    let body = decoder.decode((await reader.read()).value); // A is producing
+    const second = post('B', false);
+    const waiting = async () => ((await (await fetch(`${base}/health`)).json()) as { waiting: number }).waiting;
+    while (await waiting() < 1) await new Promise((ok) => setTimeout(ok, 1));
+    clock = 1000;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) body += decoder.decode(r.value, { stream: true });
+    assert.match(body, /"finish_reason":"length"/);
+    assert.ok(body.length < 200_000, 'A stopped long before 4,096 tokens');
+    const late = await second;
+    assert.equal(late.status, 503);
+  } finally {
+    await quick.close();
+  }
 });
 
 test('microgpt serve --draft: says so at start; SIGTERM finishes the request in flight and prints the acceptance', async () => {
