@@ -27,8 +27,8 @@ function cli(...args: string[]) {
 }
 
 type Server = ReturnType<typeof createCompletionServer>;
-let plain: Server, spec: Server;
-let plainClient: OpenAI, client: OpenAI, specBase = '';
+let plain: Server, spec: Server, specBatched: Server;
+let plainClient: OpenAI, client: OpenAI, batchedClient: OpenAI, specBase = '';
 
 async function listen(s: Server): Promise<string> {
   await new Promise<void>((ok) => s.http.listen(0, '127.0.0.1', ok));
@@ -46,11 +46,15 @@ before(async () => {
   plainClient = new OpenAI({ baseURL: `${await listen(plain)}/v1`, apiKey: 'x', maxRetries: 0 });
   specBase = await listen(spec);
   client = new OpenAI({ baseURL: `${specBase}/v1`, apiKey: 'x', maxRetries: 0 });
+  // 4 sequences at a time: their proposals and checks go through each model's batch decoder together
+  specBatched = createCompletionServer(tensor(target), 'target', { maxQueue: 2, timeoutMs: 20_000, maxBatch: 4, draft: { engine: tensor(draft).engine, k: 3 } });
+  batchedClient = new OpenAI({ baseURL: `${await listen(specBatched)}/v1`, apiKey: 'x', maxRetries: 0 });
 });
 
 after(async () => {
   await plain.close();
   await spec.close();
+  await specBatched.close();
 });
 
 type Speculative = { speculative?: { proposed: number; accepted: number; target_passes: number } };
@@ -85,6 +89,26 @@ test('streamed pieces join to the whole text, greedy and sampled with a seed; n 
     assert.deepEqual(finish, ['length', 'length', 'length']);
     if (settings.temperature > 0) assert.notEqual(texts[0], texts[1], 'sampled choices differ');
   }
+});
+
+test('batched with a draft: concurrent requests decode together, each exactly as alone; a full queue is 429', async () => {
+  const settings = Array.from({ length: 12 }, (_, i) => ({ model: 'target', prompt: ['ROMEO:', 'A', 'KING HENRY:\nWhat', 'O'][i % 4],
+    max_tokens: [20, 75, 9, 40][i % 4], temperature: i % 3 === 0 ? 0 : 0.9, seed: 100 + i }));
+  const alone: string[] = [];
+  for (const s of settings.slice(0, 6)) alone.push((await client.completions.create(s)).choices[0].text); // the one-slot server
+  const greedy = await plainClient.completions.create(settings[0]);
+  assert.equal(alone[0], greedy.choices[0].text);
+  // 4 slots and a queue of 2: of 12 at once, some are refused, the rest equal their solo runs
+  const results = await Promise.allSettled(settings.map((s) => batchedClient.completions.create(s)));
+  const refused = results.filter((r) => r.status === 'rejected');
+  assert.ok(refused.every((r) => (r as PromiseRejectedResult).reason.status === 429), 'only 429s');
+  assert.ok(refused.length > 0 && refused.length < 12, `some refused (${refused.length} of 12)`);
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled' && i < 6) assert.equal(r.value.choices[0].text, alone[i], `request ${i}`);
+  });
+  const again = await Promise.all(settings.slice(0, 6).map((s) => batchedClient.completions.create(s)));
+  assert.deepEqual(again.map((r) => r.choices[0].text), alone);
+  assert.ok(again.some((r) => (r as Speculative).speculative!.accepted > 0));
 });
 
 test('stop sequences cut the text as without the draft; sampled choices stop at them', async () => {
@@ -156,7 +180,7 @@ test('microgpt serve --draft: says so at start; SIGTERM finishes the request in 
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   await new Promise<void>((ok) => child.stdout.on('data', () => { if (/on http:\/\/127\.0\.0\.1:\d+\/v1/.test(out)) ok(); }));
-  assert.match(out, /speculative decoding with a [\d,]+-param draft proposing 2 tokens, one sequence at a time/);
+  assert.match(out, /batching up to 32 sequences, speculative decoding with a [\d,]+-param draft proposing 2 tokens/);
   const url = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out)![1];
   const c = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
   const stream = await c.completions.create({ model: 'target', prompt: 'A', max_tokens: 300, stream: true, seed: 1 });
@@ -178,7 +202,6 @@ test('microgpt serve --draft: a draft that cannot propose for the model is one l
     [['--draft', join(tmp, 'missing')], /no checkpoint at/],
     [['--draft', draft, '--speculate', '0'], /speculate must be an integer from 1 to 16, got 0/],
     [['--speculate', '3'], /--speculate needs --draft DIR/],
-    [['--draft', draft, '--max-batch', '8'], /--max-batch does not apply with --draft: speculative decoding serves one sequence at a time/],
   ];
   for (const [args, pattern] of cases) {
     const r = serve(...args);

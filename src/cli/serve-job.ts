@@ -44,7 +44,7 @@ Serves a checkpoint over HTTP with OpenAI's completions API, so OpenAI's client 
 stop, n, stream, logprobs), GET /v1/models, GET /health. With the same seed and settings a
 completion is the text \`microgpt sample\` prints after the prompt. With --draft DIR2 a
 smaller checkpoint proposes tokens that this one checks (speculative decoding): the same
-distribution, the same greedy text, one sequence at a time.`;
+distribution, the same greedy text.`;
 
 const MAX_BODY = 1 << 20; // bytes of JSON a request may send
 
@@ -63,7 +63,6 @@ export async function serveJob(argv: string[]): Promise<number> {
   const { run, note } = runFromFlags(v, given);
   if (note) process.stdout.write(`note: ${note}\n`);
   const draft = draftRun(v, given, run);
-  if (draft && given.has('max-batch')) throw new UserError('--max-batch does not apply with --draft: speculative decoding serves one sequence at a time');
   const modelId = basename(resolve(v.from as string));
   const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch, draft: draft && { engine: draft.engine, k: v.speculate as number } });
   await new Promise<void>((ok, fail) => {
@@ -71,8 +70,8 @@ export async function serveJob(argv: string[]): Promise<number> {
     server.http.listen(port, v.host as string, () => ok());
   });
   const address = server.http.address() as AddressInfo;
-  const batching = draft ? `speculative decoding with a ${draft.numParams.toLocaleString('en-US')}-param draft proposing ${v.speculate} tokens, one sequence at a time`
-    : server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time';
+  const batching = `${server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time'}` +
+    `${draft ? `, speculative decoding with a ${draft.numParams.toLocaleString('en-US')}-param draft proposing ${v.speculate} tokens` : ''}`;
   process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine, ${batching}) on http://${address.address}:${address.port}/v1\n`);
   await new Promise<void>((done) => {
     const stop = () => {
@@ -261,12 +260,13 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 /**
  * The one scheduler every request's sequences go through: on an engine with a batch decoder
  * they decode together; on the others feed() is a decoder of one sequence, so they take turns;
- * with a draft, speculative decoding's scheduler, one sequence at a time.
+ * with a draft, speculative decoding's scheduler, which batches the same way.
  */
 function scheduler(run: Run, options: ServerOptions) {
   if (options.draft) {
     const speculative = newSpeculativeStats();
-    return { batcher: createSpeculativeBatcher(run.engine, options.draft.engine, options.draft.k, speculative), batching: false, speculative };
+    const slots = options.maxBatch ?? 1;
+    return { batcher: createSpeculativeBatcher(run.engine, options.draft.engine, options.draft.k, speculative, slots), batching: slots > 1, speculative };
   }
   const decoder = (options.maxBatch !== undefined ? run.engine.batchDecoder?.(options.maxBatch) : undefined) ?? oneAtATime(run.engine);
   return { batcher: createBatcher(decoder, run.config.blockSize, run.config.vocabSize), batching: decoder.slots > 1 || decoder.rows > 1, speculative: undefined };

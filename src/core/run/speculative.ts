@@ -6,7 +6,7 @@
 // al. 2023); with top-k 1 they are the target's own greedy tokens. Rejected positions need no
 // undo: the caches are addressed by position and the next round writes over them. Past the
 // context there is no room to propose, and a round is the generate loop's own restarted step.
-// Sequences take turns, one whole sequence at a time (one slot of each model's cache).
+// Many sequences go together, each in its own slot of both caches (continuous batching).
 
 import type { Engine } from '../contract/engine.js';
 import { drawDistribution } from '../contract/sampling.js';
@@ -67,43 +67,85 @@ function tokenizerDifference(t: Tokenizer, d: Tokenizer): string | undefined {
   return undefined;
 }
 
+/** A sequence holding a slot of both models' caches, and where this step's round stands. */
+interface Active {
+  seq: SpeculativeSequence;
+  slot: number;
+  draftFed: number;      // the draft's slot holds context[0, draftFed)
+  start: number;         // context length at the round's start
+  n: number;             // proposals this round
+  proposals: number[];
+  q: Float64Array[];     // the draft's distribution behind each proposal
+  row: number;           // the verify row whose logits follow the context
+}
+
 /**
  * A scheduler with the batcher's shape (add, step, active, waiting, freeSlots) that decodes
- * each sequence speculatively, one sequence at a time, one round (a target pass) per step.
- * The target must have a batch decoder; the draft decodes with feed().
+ * up to `slots` sequences speculatively, one round per step: the draft proposes for all of
+ * them at once (one pass of the draft per proposal), the target checks every proposal of every
+ * sequence in one pass. Each row computes what it computes alone and each sequence draws from
+ * its own stream in the order it would alone, so a sequence's tokens do not depend on the
+ * others. Both engines need a batch decoder.
  */
-export function createSpeculativeBatcher(target: Engine, draft: Engine, k: number, stats: SpeculativeStats = newSpeculativeStats()) {
+export function createSpeculativeBatcher(target: Engine, draft: Engine, k: number, stats: SpeculativeStats = newSpeculativeStats(), slots = 1) {
   const { blockSize, vocabSize } = target.config;
   if (!target.batchDecoder) throw new UserError(`speculative decoding needs a target engine that scores several tokens at once (tensor), not ${target.name}`);
+  if (!draft.batchDecoder) throw new UserError(`speculative decoding needs a draft engine that decodes several sequences at once (tensor), not ${draft.name}`);
   if (draft.config.vocabSize !== vocabSize) throw new UserError(`the draft model has ${draft.config.vocabSize} tokens, the target ${vocabSize}: they need the same tokenizer`);
   if (!(Number.isInteger(k) && k >= 1 && k <= 16)) throw new UserError(`speculate must be an integer from 1 to 16, got ${k}`);
   const room = Math.min(blockSize, draft.config.blockSize); // proposals stop where either context ends
-  const verify = target.batchDecoder(1, blockSize); // one sequence, up to a whole context a step
-  const rows = new Int32Array(blockSize), tokens = new Int32Array(blockSize), positions = new Int32Array(blockSize); // (blockSize,) a step's rows
+  // a step's rows: k + 1 per sequence, or a whole window for one (a prompt, a restart); a
+  // sequence that does not fit sits this step out, and the first always fits
+  const budget = Math.max(blockSize, slots * (k + 1));
+  const verify = target.batchDecoder(slots, budget), proposer = draft.batchDecoder(slots, budget);
+  const rowSlots = new Int32Array(budget), tokens = new Int32Array(budget), positions = new Int32Array(budget); // (budget,) a step's rows
   const waiting: SpeculativeSequence[] = [];
-  let current: { seq: SpeculativeSequence; draftFed: number } | undefined; // draft cache positions [0, draftFed) hold context[0, draftFed)
+  const active: Active[] = [];
+  const free = Array.from({ length: slots }, (_, i) => slots - 1 - i); // a stack of slot numbers
+  let turn = 0; // who goes first this step, so a long prompt cannot keep the others out
 
-  /** One target pass for the current sequence; false when the sequence is over. */
-  function round(seq: SpeculativeSequence, s: { draftFed: number }): boolean {
-    const d = seq.decoding, { maxTokens, temperature, topK } = d.options, rng = seq.rng, start = d.context.length;
-    // the draft proposes up to k tokens (fewer near max-tokens or the context's end), each drawn from its own q
-    const n = Math.max(0, Math.min(k, maxTokens - d.made - 1, room - start));
-    const proposals: number[] = [], q: Float64Array[] = [];
-    if (n > 0) {
-      let logits = draft.feed(d.context.slice(s.draftFed), s.draftFed);
-      s.draftFed = start;
-      for (let i = 0; i < n; i++) {
-        q.push(drawDistribution(logits, temperature, topK));
-        proposals.push(rng.choice(q[i]));
-        if (i + 1 < n) logits = draft.feed([proposals[i]], start + i);
+  function finish(a: Active): void {
+    active.splice(active.indexOf(a), 1);
+    free.push(a.slot);
+    a.seq.onEnd();
+  }
+
+  /** Rows of this step's target pass for `a`: what the target has not seen (a whole window on a restart), then the proposals. */
+  function plan(a: Active): number {
+    const d = a.seq.decoding, L = d.context.length;
+    a.start = L;
+    a.n = Math.max(0, Math.min(k, d.options.maxTokens - d.made - 1, room - L));
+    return (L - d.start > blockSize ? blockSize : L - d.fed) + a.n;
+  }
+
+  /** The draft's proposals for every sequence of the round, drawn one position at a time across all of them. */
+  function propose(round: Active[]): void {
+    for (const a of round) { a.proposals = []; a.q = []; }
+    for (let i = 0; ; i++) {
+      const proposing = round.filter((a) => a.n > i);
+      if (proposing.length === 0) return;
+      let count = 0;
+      const last: number[] = []; // each sequence's last row: the logits for its proposal i
+      for (const a of proposing) {
+        const ids = i === 0 ? a.seq.decoding.context.slice(a.draftFed) : [a.proposals[i - 1]];
+        const pos = i === 0 ? a.draftFed : a.start + i - 1;
+        ids.forEach((id, r) => { rowSlots[count] = a.slot; tokens[count] = id; positions[count] = pos + r; count++; });
+        last.push(count - 1);
+        if (i === 0) a.draftFed = a.start;
       }
+      const logits = proposer.step(rowSlots, tokens, positions, count); // (count, vocabSize)
+      proposing.forEach((a, j) => {
+        const { temperature, topK } = a.seq.decoding.options;
+        a.q.push(drawDistribution(logits.subarray(last[j] * vocabSize, (last[j] + 1) * vocabSize), temperature, topK));
+        a.proposals.push(a.seq.rng.choice(a.q[i]));
+      });
     }
-    // the target scores what it has not seen (all of a restarted window), then every proposal, in one pass
-    const { ids, pos } = nextFeed(d, blockSize);
-    const feed = [...ids, ...proposals];
-    feed.forEach((id, r) => { rows[r] = 0; tokens[r] = id; positions[r] = pos + r; });
-    const all = verify.step(rows, tokens, positions, feed.length); // (feed.length, vocabSize)
-    const row = (i: number) => all.subarray((ids.length - 1 + i) * vocabSize, (ids.length + i) * vocabSize); // the logits before proposal i
+  }
+
+  /** The target's verdict on `a`'s proposals from its rows of the pass; false when the sequence is over. */
+  function settle(a: Active, all: Float64Array): boolean {
+    const { seq, n, proposals, q, start } = a, d = seq.decoding, { temperature, topK } = d.options, rng = seq.rng;
+    const row = (i: number) => all.subarray((a.row + i) * vocabSize, (a.row + i + 1) * vocabSize); // the logits before proposal i
     const p = (i: number) => drawDistribution(row(i), temperature, topK);
     const counts = [stats, seq.stats];
     for (const c of counts) if (c) { c.rounds++; c.proposed += n; }
@@ -122,12 +164,12 @@ export function createSpeculativeBatcher(target: Engine, draft: Engine, k: numbe
     }
     // the draft's cache holds the kept proposals but its last, which it never fed; what lies past
     // either cache's kept tokens is stale, and the next round writes over it
-    if (n > 0) s.draftFed = start + Math.min(i, n - 1);
+    if (n > 0) a.draftFed = start + Math.min(i, n - 1);
     // a refused proposal is replaced from max(0, p - q); after k kept ones the target's next is free
     let next: number;
     if (i < n) {
       const residual = pi.map((v, j) => Math.max(0, v - q[i][j]));
-      const total = residual.reduce((a, b) => a + b, 0);
+      const total = residual.reduce((x, y) => x + y, 0);
       next = rng.choice(total > 0 ? residual.map((v) => v / total) : pi);
     } else {
       next = rng.choice(pi);
@@ -135,36 +177,47 @@ export function createSpeculativeBatcher(target: Engine, draft: Engine, k: numbe
     return emit(next, row(i));
   }
 
-  function finish(): void {
-    const seq = current!.seq;
-    current = undefined;
-    seq.onEnd();
-  }
-
   return {
-    get active() { return current ? 1 : 0; },
+    get active() { return active.length; },
     get waiting() { return waiting.length; },
-    get freeSlots() { return current ? 0 : 1; },
+    get freeSlots() { return free.length; },
     /** Counts over every sequence so far. */
     stats,
-    /** Queues a sequence; it starts when the ones before it are done. */
+    /** Queues a sequence; it joins at the next step with a free slot. */
     add(seq: SpeculativeSequence): void {
       waiting.push(seq);
     },
-    /** One round of the current sequence (a target pass); false when there was nothing to do. */
+    /** One round (one target pass) over the sequences that fit; false when there was nothing to do. */
     step(): boolean {
-      if (current?.seq.cancelled?.()) finish();
+      for (const a of active.slice()) if (a.seq.cancelled?.()) finish(a);
       for (let i = 0; i < waiting.length;) {
         if (waiting[i].cancelled?.()) { waiting.splice(i, 1)[0].onEnd(); continue; }
         i++;
       }
-      while (!current && waiting.length > 0) {
+      while (free.length > 0 && waiting.length > 0) {
         const seq = waiting.shift()!;
         if (seq.decoding.done) seq.onEnd();
-        else current = { seq, draftFed: 0 };
+        else active.push({ seq, slot: free.pop()!, draftFed: 0, start: 0, n: 0, proposals: [], q: [], row: 0 });
       }
-      if (!current) return false;
-      if (!round(current.seq, current)) finish();
+      if (active.length === 0) return false;
+      const order = [...active.slice(turn % active.length), ...active.slice(0, turn % active.length)];
+      turn++;
+      const round: Active[] = [];
+      let used = 0;
+      for (const a of order) {
+        const rows = plan(a);
+        if (used + rows <= budget) { round.push(a); used += rows; }
+      }
+      propose(round);
+      // the target's pass: every sequence's unseen tokens and proposals, each in its own slot
+      let count = 0;
+      for (const a of round) {
+        const { ids, pos } = nextFeed(a.seq.decoding, blockSize);
+        [...ids, ...a.proposals].forEach((id, r) => { rowSlots[count] = a.slot; tokens[count] = id; positions[count] = pos + r; count++; });
+        a.row = count - a.proposals.length - 1;
+      }
+      const all = verify.step(rowSlots, tokens, positions, count); // (count, vocabSize)
+      for (const a of round) if (!settle(a, all)) finish(a);
       return true;
     },
   };
