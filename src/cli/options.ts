@@ -18,6 +18,7 @@ import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
 import { type Run, type RunOptions, documentsCut, runFromCheckpoint } from '../core/run/run.js';
+import { draftMismatch } from '../core/run/speculative.js';
 import { spawnNodeWorker } from '../node/kernel-thread.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
@@ -233,6 +234,30 @@ export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; che
     return { run: runFromCheckpoint(rounded, options), checkpoint: rounded, note: `weights rounded to int8 per row: ${sizes}` };
   }
   return { run: runFromCheckpoint(checkpoint, options), checkpoint };
+}
+
+/** Speculative decoding's flags, for the commands that decode (sample, serve). */
+export const DRAFT_FLAGS: FlagSpec[] = [
+  { name: 'draft', type: 'string', help: 'speculative decoding: a smaller checkpoint with the same tokenizer proposes tokens, this one checks them (same distribution; greedy gives the same text)' },
+  { name: 'speculate', type: 'int', help: 'tokens the draft proposes per check (1 to 16)', default: 4 },
+];
+
+/**
+ * The draft model of speculative decoding from --draft (undefined without it): its own
+ * checkpoint, on the tensor engine; refused unless it can propose for `target`.
+ */
+export function draftRun(v: FlagValues, given: Set<string>, target: Run): Run | undefined {
+  const dir = v.draft as string | undefined;
+  if (dir === undefined) {
+    if (given.has('speculate')) throw new UserError('--speculate needs --draft DIR, the checkpoint that proposes the tokens');
+    return undefined;
+  }
+  // on float32 (one thread) when the target is, else tensor: a draft slower per token than the
+  // target would cost more than it saves
+  const draft = runFromCheckpoint(loadCheckpoint(dir), target.engine.name === 'float32' ? { engine: 'float32', threads: 1 } : { engine: 'tensor' });
+  const why = draftMismatch(target, draft);
+  if (why) throw new UserError(`the draft in ${dir} cannot propose tokens for this model: ${why}`);
+  return draft;
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */
