@@ -18,7 +18,7 @@ import { createWasmKernels } from './wasm-kernels.js';
  * runtime has no WebAssembly SIMD: every current browser and Node 20 have it). Both give the same bits.
  */
 export function createTensorEngine(config: ModelConfig, weights: Float64Array, train: TrainConfig, seed = DEFAULT_SEED,
-                                   kernels: TensorKernels = defaultKernels(config, train)): Engine {
+                                   kernels: TensorKernels = tensorKernels(config, train)): Engine {
   const model = createTensorModel(config, weights, train.batchSize * config.blockSize, kernels);
   const n = model.params.length;
   const m = kernels.alloc(n), v = kernels.alloc(n); // (numParams,) Adam moments
@@ -78,8 +78,8 @@ export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): numb
   return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder + rope);
 }
 
-/** WebAssembly kernels with room for everything tensorMemoryBytes counts (and each buffer's alignment). */
-function defaultKernels(config: ModelConfig, train: TrainConfig): TensorKernels {
+/** The engine's default kernels: WebAssembly with room for all tensorMemoryBytes counts (and alignment), else TS. */
+export function tensorKernels(config: ModelConfig, train: TrainConfig): TensorKernels {
   const floats = tensorMemoryBytes(config, train) / 8 + 64 * (config.nLayer + 2) * 2;
   return createWasmKernels(floats) ?? TS_KERNELS;
 }
