@@ -68,11 +68,11 @@ test('wasm Adam: the same parameters, moments and cleared gradients as the TS lo
     const cfg: TrainConfig = { ...DEFAULT_TRAIN, weightDecay }, what = `n ${n}, weight decay ${weightDecay}`;
     const p = values(3, n), m = new Float64Array(n), v = new Float64Array(n);
     const wp = filled(k, p), wg = k.alloc(n), wm = k.alloc(n), wv = k.alloc(n);
-    for (let step = 0; step < 5; step++) {
-      const g = values(10 + step, n), grads = g.slice();
+    for (const step of [0, 1, 2, 400, 999]) { // late steps: 1 - beta1^(step+1) rounds to 1
+      const g = values(10 + step, n), grads = g.slice(), lr = 0.01 * (1 - step / 1000);
       wg.set(g);
-      k.adamUpdate(wp, wg, wm, wv, cfg, step, 0.01 * (1 - step / 5), n);
-      TS_KERNELS.adamUpdate(p, grads, m, v, cfg, step, 0.01 * (1 - step / 5), n);
+      k.adamUpdate(wp, wg, wm, wv, cfg, step, lr, n);
+      TS_KERNELS.adamUpdate(p, grads, m, v, cfg, step, lr, n);
       assertSameBits(`params (${what}, step ${step})`, wp, p);
       assertSameBits(`m (${what}, step ${step})`, wm, m);
       assertSameBits(`v (${what}, step ${step})`, wv, v);
@@ -121,4 +121,17 @@ test('bigger runs beyond the reference on the wasm kernels: bit-identical to the
   // odd widths everywhere (C 15, hidden 37, head dim 5), layernorm, gelu, an odd batch
   assertSameRun('odd widths', { nLayer: 3, nEmbd: 15, nHead: 3, mlpHidden: 37, blockSize: 9, norm: 'layernorm', activation: 'gelu', embedNorm: false },
     { batchSize: 5, steps: 30 });
+});
+
+test('a wasm kernel set whose memory is full hands out heap buffers, and calls on them still give the TS bits', (t) => {
+  const k = createWasmKernels(100); // one page, 8,192 floats
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  const N = 100, C = 50, OC = 80, inMemory = k.alloc(N * C), onHeap = k.alloc(OC * C); // 5,000 and 4,000 floats
+  assert.ok(inMemory.buffer !== onHeap.buffer, 'the second buffer does not fit the memory');
+  inMemory.set(values(1, N * C));
+  onHeap.set(values(2, OC * C));
+  const y = k.alloc(N * OC), want = new Float64Array(N * OC);
+  k.matmulForward(y, inMemory, onHeap, N, C, OC);
+  TS_KERNELS.matmulForward(want, inMemory, onHeap, N, C, OC);
+  assertSameBits('matmulForward over a heap weight', y, want);
 });
