@@ -162,7 +162,7 @@ const c = tensor.run.config;
 console.log(`\nreference run: ${steps} steps, batch 1, names (n_layer ${c.nLayer}, n_embd ${c.nEmbd}, n_head ${c.nHead}, block ${c.blockSize}, ${tensor.run.numParams} params, ${tensor.tokens} predicted tokens)`);
 console.log('engine     median ms   ms/step    tokens/s  runs');
 row('tensor', tensorMs, steps, tensor.tokens, reps, `(warm; min ${fmt(Math.min(...warm.map((t) => t.ms)))} ms, first cold run ${fmt(cold.ms)} ms)`);
-row('tensor-ts', tsKernelMs, steps, tensor.tokens, reps, '(the same engine on its TypeScript kernels, warm, paired run by run with the row above)');
+row('tensorTS', tsKernelMs, steps, tensor.tokens, reps, '(the same engine on its TypeScript kernels, warm, paired run by run with the row above)');
 if (wasmMs !== undefined) row('float32', wasmMs, steps, tensor.tokens, wasmRuns.length - 1, `(wasm SIMD, 1 thread; worst loss difference from float64 ${maxRelDiff(wasmRuns[0].losses, tensor.losses).toExponential(1)} relative)`);
 row('scalar', scalarMs, steps, tensor.tokens, scalarRuns.length);
 if (python) row('CPython', python.ms, steps, tensor.tokens, 1, '(whole program)');
