@@ -17,11 +17,13 @@ import { newRng } from './tensor-helpers.js';
 const NAMES = fileURLToPath(new URL('../../data/names.txt', import.meta.url));
 const DOCS = readFileSync(NAMES, 'utf8').split('\n').filter((l) => l.length > 0);
 
+const show = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
+
 /** Fails unless got and want hold the same float64 bits, naming the first element that differs. */
 function assertSameBits(name: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   assert.equal(got.length, want.length, `${name}: length ${got.length}, want ${want.length}`);
   for (let i = 0; i < want.length; i++) {
-    if (!Object.is(got[i], want[i])) assert.fail(`${name}: element [${i}] got ${got[i]}, want ${want[i]} (of ${want.length})`);
+    if (!Object.is(got[i], want[i])) assert.fail(`${name}: element [${i}] got ${show(got[i])}, want ${show(want[i])} (of ${want.length})`);
   }
 }
 
@@ -47,6 +49,7 @@ test('wasm matmul forward and backward: the same bits as the TS kernels, odd and
   for (const [N, C, OC] of shapes) {
     const what = `N ${N}, C ${C}, OC ${OC}`, x = values(N * 1000 + C, N * C), w = values(OC, OC * C), dy = values(7, N * OC);
     x.fill(0, 0, C); // a row of zeros: every product of row 0 is a signed zero
+    for (let i = 0; i < C; i++) w[i] = -Math.abs(w[i]); // all -0 for output 0: a sum that starts from 0, not its first term, gives +0
     const dx0 = values(1, N * C), dw0 = values(2, OC * C); // backward accumulates onto these
     const wx = filled(k, x), ww = filled(k, w), wy = k.alloc(N * OC), wdy = filled(k, dy), wdx = filled(k, dx0), wdw = filled(k, dw0);
     assert.ok(wx.buffer === wdw.buffer, 'the buffers are in the module\'s memory, so the wasm kernel runs');
