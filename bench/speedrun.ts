@@ -114,7 +114,7 @@ export async function speedrunBench(quick: boolean, withTorch: boolean, progress
         cli('train', ...flags, '--stop-at', '0', '--out', join(dir, 'start'), '--quiet');
         progress(`speedrun ${run.preset}: PyTorch float32, twin/microgpt_torch.py from the same step-0 checkpoint`);
         const twin = await timed(torch.python, [TWIN, 'train', '--from', join(dir, 'start'), '--out', join(dir, 'torch'), '--dtype', 'float32',
-          '--eval-every', String(every), '--log-every', String(every)], torchEnv(THREADS), say('PyTorch (per token)'));
+          '--eval-every', String(every), '--log-every', String(every)], torchEnv(THREADS), say(ours.points.some((p) => p.perChar) ? 'PyTorch (per token)' : 'PyTorch'));
         const version = spawnSync(torch.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
         sides.push(side(`PyTorch ${version} float32`, twin, join(dir, 'torch'), run.target));
       }
@@ -125,11 +125,11 @@ export async function speedrunBench(quick: boolean, withTorch: boolean, progress
   }
 
   console.log(`\nspeedrun: time to target, ${THREADS} threads each (ours: --threads ${THREADS}; PyTorch: 1 torch thread, ${THREADS} OpenBLAS threads)`);
-  console.log('preset                target   program                 steps  target first met       whole process  training loop  final loss (microgpt eval)');
+  console.log('preset                target   program                  steps  target first met       whole process  training loop  final loss (microgpt eval)');
   for (const { run, sides } of rows) {
     for (const [i, x] of sides.entries()) {
       const met = x.hit ? `step ${x.hit.step} at ${s(x.hit.atMs)}` : 'not met';
-      console.log(`${(i === 0 ? run.preset : '').padEnd(21)} ${(i === 0 ? `<= ${run.target}` : '').padEnd(8)} ${x.program.padEnd(23)} ${String(x.steps).padStart(5)}  ${met.padEnd(22)}` +
+      console.log(`${(i === 0 ? run.preset : '').padEnd(21)} ${(i === 0 ? `<= ${run.target}` : '').padEnd(8)} ${x.program.padEnd(24)} ${String(x.steps).padStart(5)}  ${met.padEnd(22)}` +
         ` ${s(x.run.wallMs).padStart(13)}  ${s(x.loopMs).padStart(13)}  ${x.perChar.toFixed(4)}${x.perChar <= run.target ? ' (met)' : ''}`);
     }
     const [ours, twin] = sides;
@@ -140,4 +140,13 @@ export async function speedrunBench(quick: boolean, withTorch: boolean, progress
   console.log('times are wall clock from the spawn (process start, data, tokenizer and the evaluations included); the training loop is the checkpoint\'s elapsed-ms;');
   console.log('a side\'s evaluations score every held-out window (the twin in float32, a BPE loss turned per character by the windows\' characters per token);');
   console.log('the final loss is `microgpt eval --from` each saved checkpoint, per character. The twin draws its own dropout masks, so its run is the same recipe, not the same numbers.');
+}
+
+// `npm run bench:speedrun [-- --quick] [-- --no-torch]`: this section alone
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2), known = ['--quick', '--no-torch'];
+  for (const a of args) if (!known.includes(a)) throw new Error(`unknown flag ${a} (${known.join(', ')})`);
+  const start = performance.now();
+  await speedrunBench(args.includes('--quick'), !args.includes('--no-torch'),
+    (what) => process.stderr.write(`[speedrun ${((performance.now() - start) / 1000).toFixed(0).padStart(4)} s] ${what}\n`));
 }

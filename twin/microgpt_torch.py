@@ -153,7 +153,8 @@ class GPT(torch.nn.Module):
             v = (h @ w('attn_wv').T).view(S, T, KV, hd).transpose(1, 2)
             if c.get('pos', 'learned') == 'rope':
                 q, k = self.rope(q), self.rope(k)
-            k, v = k.repeat_interleave(NH // KV, 1), v.repeat_interleave(NH // KV, 1)  # query head i uses i // (NH/KV)
+            if KV < NH:  # query head i uses i // (NH/KV)
+                k, v = k.repeat_interleave(NH // KV, 1), v.repeat_interleave(NH // KV, 1)
             att = (q @ k.transpose(-2, -1)) * hd ** -0.5  # (S, NH, T, T)
             att = att.masked_fill(~causal, float('-inf')).softmax(-1)
             y = (att @ v).transpose(1, 2).reshape(S, T, C)
