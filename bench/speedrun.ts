@@ -15,6 +15,7 @@ const root = new URL('../../', import.meta.url);
 const BIN = fileURLToPath(new URL('bin/microgpt.js', root));
 const TWIN = fileURLToPath(new URL('twin/microgpt_torch.py', root));
 const THREADS = 2;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 interface Speedrun {
   preset: string;
@@ -93,13 +94,25 @@ function side(program: string, run: Timed, dir: string, target: number): Side {
   return { program, run, hit, loopMs: saved.settings['elapsed-ms'], perChar: (score.loss * score.tokens) / score.characters, steps: saved.step };
 }
 
+/** A preset's rows of the table: each side's time to target, whole run, loop and final loss. */
+function printRows(run: Speedrun, sides: Side[]): void {
+  for (const [i, x] of sides.entries()) {
+    const met = x.hit ? `step ${x.hit.step} at ${s(x.hit.atMs)}` : 'not met';
+    console.log(`${(i === 0 ? run.preset : '').padEnd(21)} ${(i === 0 ? `<= ${run.target}` : '').padEnd(8)} ${x.program.padEnd(24)} ${String(x.steps).padStart(5)}  ${met.padEnd(22)}` +
+      ` ${s(x.run.wallMs).padStart(13)}  ${s(x.loopMs).padStart(13)}  ${x.perChar.toFixed(4)}${x.perChar <= run.target ? ' (met)' : ''}`);
+  }
+  const [ours, twin] = sides;
+  if (twin?.hit && ours.hit) console.log(`${''.padEnd(31)}PyTorch / ours, time to target: ${(twin.hit.atMs / ours.hit.atMs).toFixed(2)}x`);
+}
+
 /** Runs the speedruns on our CLI and, where python3 has torch, in the twin; prints their table. */
-export async function speedrunBench(quick: boolean, withTorch: boolean, progress: (what: string) => void): Promise<void> {
+export async function speedrunBench(quick: boolean, withTorch: boolean, progress: (what: string) => void, only?: string): Promise<void> {
   const torch = withTorch ? findTorch() : { why: '--no-torch' };
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const rows: { run: Speedrun; sides: Side[]; steps: string }[] = [];
+  console.log(`\nspeedrun: time to target, ${THREADS} threads each (ours: --threads ${THREADS}; PyTorch: 1 torch thread, ${THREADS} OpenBLAS threads)`);
+  console.log('preset                target   program                  steps  target first met       whole process  training loop  final loss (microgpt eval)');
+  // each preset's rows as soon as it ends, so a long run shows what it has
   for (const run of SPEEDRUNS) {
-    if (quick && run.quickSteps === 0) continue;
+    if ((quick && run.quickSteps === 0) || (only !== undefined && run.preset !== only)) continue;
     const dir = mkdtempSync(join(tmpdir(), `microgpt-${run.preset}-`));
     try {
       // --quick: a shortened run (its schedule over fewer steps), which is not expected to reach the target
@@ -118,23 +131,12 @@ export async function speedrunBench(quick: boolean, withTorch: boolean, progress
         const version = spawnSync(torch.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
         sides.push(side(`PyTorch ${version} float32`, twin, join(dir, 'torch'), run.target));
       }
-      rows.push({ run, sides, steps: quick ? `${run.quickSteps} (--quick)` : 'the preset\'s' });
+      printRows(run, sides);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
-  console.log(`\nspeedrun: time to target, ${THREADS} threads each (ours: --threads ${THREADS}; PyTorch: 1 torch thread, ${THREADS} OpenBLAS threads)`);
-  console.log('preset                target   program                  steps  target first met       whole process  training loop  final loss (microgpt eval)');
-  for (const { run, sides } of rows) {
-    for (const [i, x] of sides.entries()) {
-      const met = x.hit ? `step ${x.hit.step} at ${s(x.hit.atMs)}` : 'not met';
-      console.log(`${(i === 0 ? run.preset : '').padEnd(21)} ${(i === 0 ? `<= ${run.target}` : '').padEnd(8)} ${x.program.padEnd(24)} ${String(x.steps).padStart(5)}  ${met.padEnd(22)}` +
-        ` ${s(x.run.wallMs).padStart(13)}  ${s(x.loopMs).padStart(13)}  ${x.perChar.toFixed(4)}${x.perChar <= run.target ? ' (met)' : ''}`);
-    }
-    const [ours, twin] = sides;
-    if (twin?.hit && ours.hit) console.log(`${''.padEnd(31)}PyTorch / ours, time to target: ${(twin.hit.atMs / ours.hit.atMs).toFixed(2)}x`);
-  }
   if (quick) console.log('--quick: the names speedrun shortened to 400 steps (not expected to reach its target) and Shakespeare skipped; the full bench runs both presets whole');
   if (!('python' in torch)) console.log(`PyTorch skipped: ${torch.why}`);
   console.log('times are wall clock from the spawn (process start, data, tokenizer and the evaluations included); the training loop is the checkpoint\'s elapsed-ms;');
@@ -142,11 +144,13 @@ export async function speedrunBench(quick: boolean, withTorch: boolean, progress
   console.log('the final loss is `microgpt eval --from` each saved checkpoint, per character. The twin draws its own dropout masks, so its run is the same recipe, not the same numbers.');
 }
 
-// `npm run bench:speedrun [-- --quick] [-- --no-torch]`: this section alone
+// `npm run bench:speedrun [-- --quick] [-- --no-torch] [-- --only PRESET]`: this section alone
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2), known = ['--quick', '--no-torch'];
-  for (const a of args) if (!known.includes(a)) throw new Error(`unknown flag ${a} (${known.join(', ')})`);
+  const args = process.argv.slice(2), known = ['--quick', '--no-torch', '--only'];
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  for (const a of args) if (!known.includes(a) && a !== only) throw new Error(`unknown flag ${a} (${known.join(', ')})`);
+  if (args.includes('--only') && !SPEEDRUNS.some((r) => r.preset === only)) throw new Error(`--only takes one of ${SPEEDRUNS.map((r) => r.preset).join(', ')}`);
   const start = performance.now();
   await speedrunBench(args.includes('--quick'), !args.includes('--no-torch'),
-    (what) => process.stderr.write(`[speedrun ${((performance.now() - start) / 1000).toFixed(0).padStart(4)} s] ${what}\n`));
+    (what) => process.stderr.write(`[speedrun ${((performance.now() - start) / 1000).toFixed(0).padStart(4)} s] ${what}\n`), only);
 }
