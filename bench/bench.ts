@@ -3,9 +3,10 @@
 // run through the library (createRun / train), so only the training loop is timed.
 // Then the BPE tokenizer (bench/tokenizer.ts) against CPython, serving under load
 // (bench/serve-load.ts), and the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
-// the float64 engine and PyTorch where installed, at the size of nanoGPT's CPU recipe.
-// Flags: --quick (fewer repetitions and steps, and no CPython: a minute or two in all),
-// --no-python (skip the 3-8 minute CPython run), --no-torch (skip PyTorch in the scale run).
+// the float64 engine and PyTorch where installed, at the size of nanoGPT's CPU recipe; last the
+// speedrun presets' time to target, ours and the same recipe in PyTorch (bench/speedrun.ts).
+// Flags: --quick (fewer repetitions and steps, no CPython, a shortened names speedrun: a few minutes in all),
+// --no-python (skip the 3-8 minute CPython run), --no-torch (skip PyTorch in the scale run and the speedruns).
 // What it is doing goes to stderr as it goes, the results to stdout.
 
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { median, scaleBench } from './scale.js';
 import { stepFlops } from './flops.js';
 import { pythonUnavailable, runPython } from './python.js';
 import { serveLoadBench } from './serve-load.js';
+import { speedrunBench } from './speedrun.js';
 import { tokenizerBench } from './tokenizer.js';
 
 const root = new URL('../../', import.meta.url);
@@ -216,4 +218,7 @@ await serveLoadBench(quick, progress);
 // 7. the scale run
 progress('the scale run: float32 on 1 and 2 threads, tensor, and PyTorch where installed');
 await scaleBench(quick, !args.includes('--no-torch'));
+
+// 8. the speedruns, ours and the same recipe in PyTorch
+await speedrunBench(quick, !args.includes('--no-torch'), progress);
 progress('done');

@@ -52,7 +52,7 @@ async function timeEngine(engine: RunOptions, warmup: number, iters: number): Pr
 }
 
 /** A python3 that imports torch, or why there is none. */
-function findTorch(): { python: string } | { why: string } {
+export function findTorch(): { python: string } | { why: string } {
   for (const python of ['python3', '/usr/bin/python3']) {
     const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
     if (r.status === 0) return { python };
@@ -60,11 +60,15 @@ function findTorch(): { python: string } | { why: string } {
   return { why: 'no python3 with torch (Debian: apt install python3-torch libopenblas0-pthread)' };
 }
 
-function runTorch(python: string, iters: number, threads: 1 | 2): ScaleRow {
-  // PyTorch's fastest setting here: one intra-op thread, OpenBLAS's own threads for products
-  const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+/** PyTorch's fastest setting here: one intra-op thread, OpenBLAS's own `threads` for products. */
+export function torchEnv(threads: number): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: String(threads) };
   if (existsSync(OPENBLAS_PTHREAD)) env.LD_LIBRARY_PATH = [OPENBLAS_PTHREAD, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  const r = spawnSync(python, [TORCH_SCRIPT, `data=${TEXT}`, `iters=${iters}`, 'threads=1', 'val=0'], { encoding: 'utf8', env });
+  return env;
+}
+
+function runTorch(python: string, iters: number, threads: 1 | 2): ScaleRow {
+  const r = spawnSync(python, [TORCH_SCRIPT, `data=${TEXT}`, `iters=${iters}`, 'threads=1', 'val=0'], { encoding: 'utf8', env: torchEnv(threads) });
   if (r.status !== 0) throw new Error(`${TORCH_SCRIPT} failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms_per_iter: number; torch: string };
   return { engine: `PyTorch ${out.torch}`, dtype: 'float32', threads, msPerIter: out.ms_per_iter, note: 'OpenBLAS' };

@@ -130,6 +130,21 @@ test('twin training equals `train --resume` to the same step: weights, moments, 
   }
 });
 
+test('twin --eval-every prints the held-out loss as it trains, as `train --eval-every` does, the last equal to `microgpt eval`', { skip }, async () => {
+  const from = ours('names-evals', 0, 20, '--data', NAMES), twinned = join(tmp, 'names-evals-twin'), resumed = join(tmp, 'names-evals-resumed');
+  const lines = [...ok(twin('train', '--from', from, '--out', twinned, '--eval-every', '8')).matchAll(/^step (\d+): val loss (\S+) after [\d.]+ s$/gm)];
+  assert.deepEqual(lines.map((m) => Number(m[1])), [8, 16, 20]);
+  const last = Number(lines[2][2]), exact = await ourLoss(twinned);
+  assert.ok(Math.abs(last - exact) <= 1e-13, `twin ${last}, ours ${exact}`); // measured: 9e-16
+  cpSync(from, resumed, { recursive: true });
+  const theirs = [...cli('train', '--resume', resumed, '--eval-every', '8', '--eval-size', '1000').matchAll(/^step (\d+): val loss (\S+)/gm)];
+  assert.deepEqual(theirs.map((m) => Number(m[1])), [8, 16, 20]);
+  theirs.forEach((m, i) => assert.ok(Math.abs(Number(m[2]) - Number(lines[i][2])) <= 5e-5, `step ${m[1]}: ours ${m[2]}, twin ${lines[i][2]}`)); // ours prints 4 decimals
+  const r = twin('train', '--from', from, '--out', join(tmp, 'never'), '--eval-every', '-1');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--eval-every must be at least 0, got -1/);
+});
+
 test('torchrun 2 ranks x batch/2 equals 1 rank x batch; our CLI samples, evaluates and resumes its checkpoint', { skip }, async () => {
   // text windows with Llama settings (a tied wte gets its gradient from two places on every
   // rank); names of uneven lengths split 3 + 2, so each rank's tokens weigh by the whole step's count

@@ -3,7 +3,7 @@
 writing our checkpoints, so a run can move to GPUs and many machines (torchrun, DDP) and back.
 
   python3 twin/microgpt_torch.py eval --from DIR
-  torchrun --nproc_per_node 2 twin/microgpt_torch.py train --from DIR --out DIR2 [--stop-at S]
+  torchrun --nproc_per_node 2 twin/microgpt_torch.py train --from DIR --out DIR2 [--stop-at S] [--eval-every N]
 
 It continues a checkpoint (make a fresh one with `microgpt train ... --stop-at 0`): weights,
 Adam's moments, step and random stream; the batches are the ones our loop would take (the
@@ -153,7 +153,8 @@ class GPT(torch.nn.Module):
             v = (h @ w('attn_wv').T).view(S, T, KV, hd).transpose(1, 2)
             if c.get('pos', 'learned') == 'rope':
                 q, k = self.rope(q), self.rope(k)
-            k, v = k.repeat_interleave(NH // KV, 1), v.repeat_interleave(NH // KV, 1)  # query head i uses i // (NH/KV)
+            if KV < NH:  # query head i uses i // (NH/KV)
+                k, v = k.repeat_interleave(NH // KV, 1), v.repeat_interleave(NH // KV, 1)
             att = (q @ k.transpose(-2, -1)) * hd ** -0.5  # (S, NH, T, T)
             att = att.masked_fill(~causal, float('-inf')).softmax(-1)
             y = (att @ v).transpose(1, 2).reshape(S, T, C)
@@ -219,21 +220,30 @@ def adamw_step(params, m, v, t, step, lr):
 # ---------------------------------------------------------------------------------------------
 # The commands.
 
+@torch.no_grad()
+def held_out_loss(model, val, block_size, device):
+    """Mean -log p over every held-out token, as `microgpt eval`: the loss and the token count."""
+    was_training = model.training
+    model.eval()  # no dropout
+    total, tokens = 0.0, 0
+    for i in range(0, len(val), 64):  # chunks of 64 sequences, as EVAL_CHUNK
+        s, n = loss_sum(model, val[i:i + 64], block_size, device)
+        total, tokens = total + float(s), tokens + n
+    model.train(was_training)
+    if not math.isfinite(total):
+        raise UserError(f'the held-out loss is {total / tokens}: the model\'s weights have diverged')
+    return total / tokens, tokens
+
+
 def evaluate(args):
     j, tensors, _, _ = load_checkpoint(args.src)
     device = torch.device(args.device)
-    model = GPT(j['config'], tensors, getattr(torch, args.dtype), device).eval()
+    model = GPT(j['config'], tensors, getattr(torch, args.dtype), device)
     val = load_data(j, args.data)['val']
     if not val:
         raise UserError(f'the checkpoint\'s run held nothing out (val-fraction {j["data"]["valFraction"]})')
-    total, tokens = 0.0, 0
-    with torch.no_grad():
-        for i in range(0, len(val), 64):  # chunks of 64 sequences, as EVAL_CHUNK
-            s, n = loss_sum(model, val[i:i + 64], j['config']['blockSize'], device)
-            total, tokens = total + float(s), tokens + n
-    if not math.isfinite(total):
-        raise UserError(f'the held-out loss is {total / tokens}: the model\'s weights have diverged')
-    print(f'loss {total / tokens!r} | {tokens} predicted tokens in {len(val)} sequences')
+    loss, tokens = held_out_loss(model, val, j['config']['blockSize'], device)
+    print(f'loss {loss!r} | {tokens} predicted tokens in {len(val)} sequences')
 
 
 def train(args):
@@ -255,6 +265,8 @@ def train(args):
     if t['batchSize'] < world:
         raise UserError(f'batch-size {t["batchSize"]} is less than the {world} ranks: each rank needs a sequence')
     data = load_data(j, args.data)
+    if args.eval_every and not data['val']:
+        raise UserError(f'--eval-every needs a held-out part, and the run held nothing out (val-fraction {j["data"]["valFraction"]})')
     if world > 1:
         torch.distributed.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     model = GPT(c, tensors, getattr(torch, args.dtype), device).train()
@@ -295,6 +307,10 @@ def train(args):
         if rank == 0 and (j['step'] % args.log_every == 0 or j['step'] == stop):
             ms = (time.perf_counter() - start) * 1000
             print(f'step {j["step"]}/{t["steps"]} | loss {loss:.4f} | lr {lr:.6f} | {ms:.1f} ms', flush=True)
+        # rank 0 alone, on its own model (no collectives): the others wait at the next step's all-reduce
+        if rank == 0 and args.eval_every and (j['step'] % args.eval_every == 0 or j['step'] == stop):
+            val, _ = held_out_loss(model, data['val'], c['blockSize'], device)
+            print(f'step {j["step"]}: val loss {val!r} after {time.perf_counter() - began:.3f} s', flush=True)
     if rank == 0:
         state = rng.getstate()
         j['rng'] = {'mt': list(state[1][:624]), 'index': state[1][624], 'gaussNext': state[2]}
@@ -319,9 +335,12 @@ def main():
     s.add_argument('--stop-at', type=int, help="stop (and save) at this step (default: the run's last)")
     s.add_argument('--log-every', type=int, default=10, help='print a line every this many steps')
     s.add_argument('--overwrite', action='store_true', help='replace a checkpoint already in --out')
+    s.add_argument('--eval-every', type=int, default=0, help='print the held-out loss every this many steps and at the end (0: never)')
     args = ap.parse_args()
     if args.command == 'train' and args.log_every < 1:
         ap.error(f'--log-every must be at least 1, got {args.log_every}')
+    if args.command == 'train' and args.eval_every < 0:
+        ap.error(f'--eval-every must be at least 0, got {args.eval_every}')
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', torch.get_num_threads())))
     try:
         (evaluate if args.command == 'eval' else train)(args)
