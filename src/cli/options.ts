@@ -202,18 +202,20 @@ export interface DataFile {
   text: string; // as the format reads it (line endings normalised for text)
   docs: string[]; // the documents, for 'lines'
   format: DataFormat;
-  crc32: string; // of the file's bytes
+  readonly crc32: string; // of the file's bytes
 }
 
 /** Reads `--data` (the bundled names when absent) as documents or as one text. */
 export async function readData(path: string | undefined, format: DataFormat, url?: string): Promise<DataFile> {
   const file = path ?? BUNDLED_DATA.names;
   const raw = await readDataset(file, url);
-  const crc = crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0');
-  if (format === 'text') return { path: file, text: normaliseText(raw), docs: [], format, crc32: crc };
+  // computed when asked (a checkpoint records it): the main job never needs it
+  let crc: string | undefined;
+  const checksum = { get crc32() { return crc ??= crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0'); } };
+  if (format === 'text') return Object.assign(checksum, { path: file, text: normaliseText(raw), docs: [], format });
   const docs = parseDocuments(raw);
   checkDocuments(docs, file);
-  return { path: file, text: raw, docs, format, crc32: crc };
+  return Object.assign(checksum, { path: file, text: raw, docs, format });
 }
 
 /**

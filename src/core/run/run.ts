@@ -10,7 +10,7 @@ import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAUL
 import type { Batch, Engine, EngineName } from '../contract/engine.js';
 import { paramCount, initParams } from '../contract/params.js';
 import { PyRandom } from '../contract/random.js';
-import { type Tokenizer, buildTokenizer, encodeDocument, tokenizerFromBpe, tokenizerFromChars } from '../contract/tokenizer.js';
+import { type Tokenizer, SURROGATE, buildTokenizer, encodeDocument, tokenizerFromBpe, tokenizerFromChars } from '../contract/tokenizer.js';
 import type { BpeTokenizer } from '../bpe/bpe-tokenizer.js';
 import { formatModelFile, parseModelFile } from '../bpe/model-file.js';
 import { checkDocuments } from '../data/documents.js';
@@ -86,10 +86,14 @@ export function createRun(documents: string[], options: RunOptions = {}): Run {
  */
 export function documentsCut(run: Pick<Run, 'docs' | 'valDocs' | 'config' | 'tokenizer'>): { count: number; total: number; longest: number } {
   let count = 0, longest = 0;
+  // with no surrogate anywhere (one native scan), a document's code points are its length
+  const units = !run.tokenizer.bpe && !SURROGATE.test(run.docs.join('')) && !SURROGATE.test(run.valDocs.join(''));
   for (const list of [run.docs, run.valDocs]) {
-    for (const doc of list) {
+    for (let i = 0; i < list.length; i++) {
+      const doc = list[i];
       let n = 0;
       if (run.tokenizer.bpe) n = encodeDocument(run.tokenizer, doc).length - 2;
+      else if (units) n = doc.length;
       else for (const _ of doc) n++; // code points, as the tokenizer counts characters
       if (n + 1 > run.config.blockSize) count++;
       if (n > longest) longest = n;
