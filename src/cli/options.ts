@@ -8,8 +8,6 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
-import { dequantizeInt8, int8Bytes, quantizeInt8 } from '../core/contract/quantize.js';
-import type { Checkpoint } from '../core/checkpoint/checkpoint.js';
 import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
 import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
@@ -17,9 +15,8 @@ import { checkDocuments, parseDocuments } from '../core/data/documents.js';
 import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
-import { type Run, type RunOptions, documentsCut, runFromCheckpoint } from '../core/run/run.js';
+import { type Run, type RunOptions, documentsCut } from '../core/run/run.js';
 import { spawnNodeWorker } from '../node/kernel-thread.js';
-import { loadCheckpoint } from './checkpoint-files.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
 
@@ -216,25 +213,6 @@ export async function readData(path: string | undefined, format: DataFormat, url
   const docs = parseDocuments(raw);
   checkDocuments(docs, file);
   return Object.assign(checksum, { path: file, text: raw, docs, format });
-}
-
-/**
- * A run from the checkpoint at `--from`, to sample or evaluate: on the engine it was trained
- * on unless --engine says otherwise, with --threads for the float32 engine.
- */
-export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; checkpoint: Checkpoint; note?: string } {
-  const checkpoint = loadCheckpoint(v.from as string);
-  const engine = given.has('engine') ? v.engine as EngineName : checkpoint.engine;
-  const why = engineSpec(engine).unavailable();
-  if (why) throw new UserError(`${why}; add --engine tensor`);
-  const options = { ...engineOptions(engine, v, given), engine, blockSize: v['block-size'] as number | undefined, memory: machineMemory() };
-  if (v.quantize === 'int8') {
-    const q = quantizeInt8(checkpoint.config, checkpoint.weights);
-    const rounded = { ...checkpoint, weights: dequantizeInt8(checkpoint.config, q), optimizer: undefined };
-    const sizes = `${(int8Bytes(q) / 1024).toFixed(1)} KB int8 instead of ${(checkpoint.weights.length * 8 / 1024).toFixed(1)} KB float64`;
-    return { run: runFromCheckpoint(rounded, options), checkpoint: rounded, note: `weights rounded to int8 per row: ${sizes}` };
-  }
-  return { run: runFromCheckpoint(checkpoint, options), checkpoint };
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */

@@ -9,7 +9,8 @@ import { type Run, runFromCheckpoint } from '../core/run/run.js';
 import { speculativeGenerate } from '../core/run/speculative.js';
 import { loadCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { CHECKPOINT_ENGINE_FLAGS, runFromFlags } from './options.js';
+import { runFromFlags } from './checkpoint-run.js';
+import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
 
 export const SAMPLE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },

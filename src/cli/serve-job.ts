@@ -21,7 +21,8 @@ import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogpr
 import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { CHECKPOINT_ENGINE_FLAGS, runFromFlags } from './options.js';
+import { runFromFlags } from './checkpoint-run.js';
+import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },

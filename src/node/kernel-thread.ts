@@ -5,7 +5,6 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SpawnWorker } from '../core/wasm/threads.js';
 import type { WorkerInit } from '../core/wasm/protocol.js';
-import { serveKernels } from '../core/wasm/worker.js';
 
 export { enableRelaxedSimd } from './relaxed-simd.js';
 
@@ -28,5 +27,7 @@ export const spawnNodeWorker: SpawnWorker = () => {
 
 if (!isMainThread && workerData === MARK && parentPort) {
   const port = parentPort;
+  // the kernels' side is loaded here, in the thread, not by every importer of spawnNodeWorker
+  const { serveKernels } = await import('../core/wasm/worker.js');
   port.once('message', (init: WorkerInit) => serveKernels(init, (m) => port.postMessage(m)));
 }
