@@ -50,7 +50,8 @@ function sources(dir, out = []) {
 function fingerprint(target) {
   const { compiled, watched } = TARGETS[target];
   const files = [...compiled, ...watched].flatMap((root) => sources(root)).sort();
-  const configs = readdirSync(ROOT).filter((f) => /^tsconfig.*\.json$/.test(f)).sort();
+  // this script too: a change to how it bundles must rebuild
+  const configs = [...readdirSync(ROOT).filter((f) => /^tsconfig.*\.json$/.test(f)).sort(), join('scripts', 'build.mjs')];
   return [...configs, ...files].map((f) => {
     const s = statSync(join(ROOT, f));
     return `${f} ${s.size} ${s.mtimeMs}`;
