@@ -28,7 +28,7 @@ export function tokenizerFromChars(chars: string[]): Tokenizer {
 }
 
 /** Any UTF-16 surrogate: with none, every code point of a string is one UTF-16 unit. */
-export const SURROGATE = /[\uD800-\uDFFF]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** The tokenizer of a dataset: its unique characters in code-point order. */
 export function buildTokenizer(docs: string[]): Tokenizer {
