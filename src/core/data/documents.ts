@@ -21,9 +21,10 @@ export function pyStrip(s: string): string {
   return s.slice(start, end);
 }
 
-// A Python space at the start or end of a line (\n excepted: it ends lines). The same set as
-// isPySpace, as a character class, so that one native scan can rule them all out.
-const EDGE_SPACE = /(?:^|\n)[\t\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:\n|$)/;
+// isPySpace's set as a regex class, and a line that starts or ends with one of them (\n
+// excepted: it ends lines), so that one native scan can rule them all out
+const PY_SPACE = '[\\t\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const EDGE_SPACE = new RegExp(`(?:^|\\n)${PY_SPACE}|${PY_SPACE}(?:\\n|$)`);
 
 /** The documents of a text: one per non-blank line, surrounding whitespace removed. */
 export function parseDocuments(text: string): string[] {
