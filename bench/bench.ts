@@ -20,6 +20,8 @@ import { sample } from '../src/core/run/generate.js';
 import { train } from '../src/core/run/loop.js';
 import { type Run, createRun, nextBatches } from '../src/core/run/run.js';
 import { wasmSupport } from '../src/core/wasm/kernels.js';
+import { createTensorEngine } from '../src/core/tensor/engine.js';
+import { TS_KERNELS } from '../src/core/tensor/kernels.js';
 import { enableRelaxedSimd } from '../src/node/kernel-thread.js';
 import { median, scaleBench } from './scale.js';
 import { stepFlops } from './flops.js';
@@ -63,8 +65,10 @@ function stepLengths(run: Run, step: number): number[] {
   return batchOf(run, step).map((t) => predictedTokens(t, run.config.blockSize));
 }
 
-function timeTraining(engine: EngineName, model: Partial<ModelConfig> = {}, trainCfg: Partial<TrainConfig> = {}): Timed {
+function timeTraining(engine: EngineName, model: Partial<ModelConfig> = {}, trainCfg: Partial<TrainConfig> = {}, tsKernels = false): Timed {
   const run = createRun(docs, { engine, model, train: trainCfg });
+  // the tensor engine on its TypeScript kernels (the readable reference) instead of WebAssembly's
+  if (tsKernels) run.engine = createTensorEngine(run.config, run.engine.weights(), run.train, run.seed, TS_KERNELS);
   const losses: number[] = [];
   let tokens = 0;
   const start = performance.now();
@@ -128,6 +132,16 @@ let bigFlops = 0;
 for (let s = 0; s < bigSteps; s++) bigFlops += stepFlops(bigRun.run.config, stepLengths(bigRun.run, s));
 const bigHeap = await heapPerStep(bigRun.run, 10);
 
+// 2a. the reference run on the tensor engine's TypeScript kernels, in turn with more runs on
+// its WebAssembly ones (after the heap figures, which a process running both would change)
+progress(`the reference run on the tensor engine's TypeScript and WebAssembly kernels in turn, ${reps} times each`);
+const tsKernelRuns: Timed[] = [], pairedRuns: Timed[] = [];
+for (let r = 0; r < reps; r++) {
+  tsKernelRuns.push(timeTraining('tensor', {}, {}, true));
+  pairedRuns.push(timeTraining('tensor'));
+}
+const tsKernelMs = median(tsKernelRuns.map((t) => t.ms)), pairedMs = median(pairedRuns.map((t) => t.ms));
+
 // 2b. the float32 engine on the reference run (one thread: every product is tiny)
 progress('the reference run on the float32 engine');
 enableRelaxedSimd();
@@ -155,6 +169,7 @@ const c = tensor.run.config;
 console.log(`\nreference run: ${steps} steps, batch 1, names (n_layer ${c.nLayer}, n_embd ${c.nEmbd}, n_head ${c.nHead}, block ${c.blockSize}, ${tensor.run.numParams} params, ${tensor.tokens} predicted tokens)`);
 console.log('engine     median ms   ms/step    tokens/s  runs');
 row('tensor', tensorMs, steps, tensor.tokens, reps, `(warm; min ${fmt(Math.min(...warm.map((t) => t.ms)))} ms, first cold run ${fmt(cold.ms)} ms)`);
+row('tensorTS', tsKernelMs, steps, tensor.tokens, reps, `(the same engine on its TypeScript kernels, warm; in turn with ${reps} more on WebAssembly: ${fmt(pairedMs)} ms)`);
 if (wasmMs !== undefined) row('float32', wasmMs, steps, tensor.tokens, wasmRuns.length - 1, `(wasm SIMD, 1 thread; worst loss difference from float64 ${maxRelDiff(wasmRuns[0].losses, tensor.losses).toExponential(1)} relative)`);
 row('scalar', scalarMs, steps, tensor.tokens, scalarRuns.length);
 if (python) row('CPython', python.ms, steps, tensor.tokens, 1, '(whole program)');
@@ -167,10 +182,12 @@ if (python) {
   if (wasmMs !== undefined) console.log(`  float32 vs CPython: ${fmt(python.ms / wasmMs, 0)}x`);
 }
 console.log(`  tensor vs scalar:  ${fmt(scalarMs / tensorMs)}x`);
+console.log(`  tensor on WebAssembly vs TypeScript kernels: ${fmt(tsKernelMs / pairedMs)}x (run in turn)`);
 if (wasmMs !== undefined) console.log(`  float32 vs tensor: ${fmt(tensorMs / wasmMs)}x`);
 
 console.log('\nlosses');
 console.log(`  tensor, every repetition identical: ${sameEveryRun ? 'yes' : 'NO'}`);
+console.log(`  tensor on WebAssembly vs TypeScript kernels: ${tsKernelRuns.every((t) => maxRelDiff(t.losses, tensor.losses) === 0) ? 'every loss identical' : 'DIFFER'}`);
 console.log(`  tensor vs scalar, worst relative difference over ${steps} steps: ${maxRelDiff(tensor.losses, scalarRuns[0].losses).toExponential(2)}`);
 if (python) {
   const ours = tensor.losses.map((l, i) => formatStepLine(i + 1, steps, l));

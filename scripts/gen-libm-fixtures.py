@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write test/fixtures/libm.json: inputs and CPython's results for exp, log and **.
+"""Write test/fixtures/libm.json: inputs and CPython's results for exp, log, **, sin and cos.
 
 Deterministic (seeded). Values are repr() strings ("Infinity", "-Infinity" and "NaN" for the
 specials) so JavaScript's Number() reads them back exactly. Where Python raises instead of
@@ -115,8 +115,31 @@ def c_pow(x, y):
     return z
 
 
-# sin and cos stay V8's (see src/core/libm.ts), so they have no fixture
-FUNCS = {'exp': (c_exp, exp_input), 'log': (c_log, log_input), 'pow': (c_pow, pow_input)}
+def angle_input(rng):
+    """Angles the trainer takes sin and cos of, then doubles of every size."""
+    u = rng.random()
+    if u < 0.2:
+        return rng.random() * (2 * math.pi)  # random.gauss's Box-Muller angle
+    if u < 0.3:
+        steps = rng.randint(1, 100000)
+        return math.pi * (rng.randint(0, steps) / steps)  # the cosine schedule
+    if u < 0.45:
+        hd = 2 * rng.randint(1, 64)  # RoPE: position * theta^(-2i/hd)
+        theta = rng.choice([10000.0, 500000.0, rng.uniform(1, 1e6)])
+        return rng.randint(0, 1 << 16) * theta ** (-2 * rng.randint(0, hd // 2 - 1) / hd)
+    if u < 0.6:
+        return rng.uniform(-10, 10)
+    if u < 0.7:  # a few ulps from a multiple of pi/2, where reduction cancels most bits
+        return rng.randint(-10**6, 10**6) * (math.pi / 2) * (1 + rng.randint(-4, 4) * 2.0**-52)
+    if u < 0.8:
+        return signed(rng, loguniform(rng, -40, 2))
+    if u < 0.9:
+        return signed(rng, loguniform(rng, 2, 64))
+    return signed(rng, random_double(rng))
+
+
+FUNCS = {'exp': (c_exp, exp_input), 'log': (c_log, log_input), 'pow': (c_pow, pow_input),
+         'sin': (math.sin, angle_input), 'cos': (math.cos, angle_input)}
 
 SPECIAL = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 5e-324, -5e-324,
            2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308]
@@ -130,6 +153,13 @@ EDGES = {
             for y in [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0, -3.0, 1.5, math.inf,
                       -math.inf, math.nan, 2**-70, 2**64, -2**64, 1e6]],
 }
+# sin and cos of infinities are NaN in C (Python raises), and reduction's edges
+TRIG_EDGES = [0.0, -0.0, math.nan, math.inf, -math.inf, 1.0, -1.0, 5e-324, -5e-324, 2.2250738585072014e-308,
+              1.7976931348623157e308, -1.7976931348623157e308, 2**-27, 2**-26, 0.3, 0.78125,
+              math.pi / 4, math.pi / 2, math.pi, 3 * math.pi / 4, 2 * math.pi, 2**19 * math.pi / 2,
+              2**20 * math.pi / 2, 2**20 * math.pi / 2 * (1 + 2**-52), 2**52, 2**53 + 2, 1e22,
+              6381956970095103 * 2.0**797]  # the double nearest a multiple of pi/2, relatively
+EDGES['sin'] = EDGES['cos'] = TRIG_EDGES
 
 
 DEC = decimal.Context(prec=50)
@@ -163,6 +193,8 @@ def inputs(name, rng, n):
 
 
 def expected(name, arg):
+    if name in ('sin', 'cos') and math.isinf(arg):
+        return math.nan
     f = FUNCS[name][0]
     return f(*arg) if name == 'pow' else f(arg)
 
@@ -181,7 +213,7 @@ def main():
     lines = []
     for name in FUNCS:
         cases = EDGES[name] + inputs(name, rng, per_function)
-        if name != 'log':  # glibc's log misrounds only ~4 in 10^6 inputs
+        if name in ('exp', 'pow'):  # glibc's log misrounds only ~4 in 10^6 inputs
             cases += misrounded(name, rng, 30)
         rows = []
         for arg in cases:

@@ -1,4 +1,5 @@
-// libm must return exactly CPython's float for every fixture case (scripts/gen-libm-fixtures.py).
+// libm's exp, log and pow must return exactly CPython's float for every fixture case
+// (scripts/gen-libm-fixtures.py); its sin and cos cases are libm-trig.test.ts's.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

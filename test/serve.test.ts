@@ -165,6 +165,44 @@ test('batched: concurrent requests decode together, each exactly as alone; a ful
   assert.deepEqual(again.slice(0, 4).map((r) => r.choices[0].text), alone);
 });
 
+test('float32 batched: a completion is what `microgpt sample --engine float32` prints, alone or beside others; a client that leaves frees its slot', async () => {
+  const f32 = createCompletionServer(runFromCheckpoint(loadCheckpoint(names), { engine: 'float32' }), 'names', { maxQueue: 8, timeoutMs: 20_000, maxBatch: 2 });
+  const f32Text = createCompletionServer(runFromCheckpoint(loadCheckpoint(text), { engine: 'float32' }), 'text', { maxQueue: 8, timeoutMs: 20_000, maxBatch: 2 });
+  assert.equal(f32.batching, true);
+  try {
+    const c = new OpenAI({ baseURL: `${await listen(f32)}/v1`, apiKey: 'x', maxRetries: 0 });
+    const r = await c.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7, n: 3 });
+    const printed = cli('sample', '--from', names, '--engine', 'float32', '--seed', '7', '--samples', '3', '--prompt', 'ka', '--temperature', '0.5', '--max-tokens', '12')
+      .trim().split('\n').map((l) => l.replace(/^sample +\d+: /, ''));
+    assert.deepEqual(r.choices.map((ch) => `ka${ch.text}`), printed);
+    // five at once through two slots: each as it is alone
+    const settings = Array.from({ length: 5 }, (_, i) => ({ model: 'names', prompt: ['', 'a', 'mar'][i % 3], max_tokens: 14, temperature: 0.9, seed: 200 + i }));
+    const alone: string[] = [];
+    for (const s of settings) alone.push((await c.completions.create(s)).choices[0].text);
+    const together = await Promise.all(settings.map((s) => c.completions.create(s)));
+    assert.deepEqual(together.map((t) => t.choices[0].text), alone);
+    // two endless streams hold both slots; their clients leave; a new request runs at once
+    const textUrl = await listen(f32Text), tc = new OpenAI({ baseURL: `${textUrl}/v1`, apiKey: 'x', maxRetries: 0 });
+    const aborts = [new AbortController(), new AbortController()];
+    for (const a of aborts) {
+      const long = await tc.completions.create({ model: 'text', prompt: 'A', max_tokens: 4096, n: 16, stream: true, seed: 1 }, { signal: a.signal });
+      await long[Symbol.asyncIterator]().next();
+    }
+    const busy = await (await fetch(`${textUrl}/health`)).json() as { busy: boolean };
+    assert.equal(busy.busy, true);
+    for (const a of aborts) a.abort();
+    const started = Date.now();
+    const after = await tc.completions.create({ model: 'text', prompt: 'B', max_tokens: 5, seed: 1 });
+    assert.equal(after.choices[0].text.length, 5);
+    assert.ok(Date.now() - started < 5000, `a new request ran ${Date.now() - started} ms after the clients left`);
+    const health = await (await fetch(`${textUrl}/health`)).json() as { busy: boolean; waiting: number };
+    assert.deepEqual(health, { status: 'ok', busy: false, waiting: 0 });
+  } finally {
+    await f32.close();
+    await f32Text.close();
+  }
+});
+
 test('a full queue is 429; a client that leaves frees the model at once', async () => {
   const textClient = new OpenAI({ baseURL: `${textBase}/v1`, apiKey: 'x', maxRetries: 0 });
   // one long stream holds the model; the queue (1) takes one more; the next is refused

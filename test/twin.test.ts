@@ -5,7 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,9 +49,21 @@ function ok(r: { code: number | null; out: string; err: string }): string {
 const cli = (...args: string[]) => ok(run(process.execPath, [BIN, ...args]));
 const twin = (...args: string[]) => run(PYTHON!, [TWIN, ...args]);
 // torch 1.13's torchrun under Python 3.11 reads its default --redirects/--tee "0" as None (IntFlag
-// iteration skips 0); a mapping for a rank that does not exist means "none" on every version
-const torchrun = (n: number, ...args: string[]) => ok(run(PYTHON!, ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(n),
+// iteration skips 0); a mapping for a rank that does not exist means "none" on every version.
+// The rendezvous gets a free port: --standalone's fixed 29400 fails when anything else holds it.
+const torchrun = (port: number, n: number, ...args: string[]) => ok(run(PYTHON!, ['-m', 'torch.distributed.run', '--nnodes', '1',
+  '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${port}`, '--rdzv_id', randomUUID(), '--nproc_per_node', String(n),
   '--redirects', '9:0', '--tee', '9:0', TWIN, ...args]));
+
+/** A TCP port no one listens on at the moment of asking. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** A checkpoint of `steps` steps of a run (of `total`), trained by our CLI into tmp/name. */
 function ours(name: string, steps: number, total: number, ...flags: string[]): string {
@@ -116,7 +130,7 @@ test('twin training equals `train --resume` to the same step: weights, moments, 
   }
 });
 
-test('torchrun 2 ranks x batch/2 equals 1 rank x batch; our CLI samples, evaluates and resumes its checkpoint', { skip }, () => {
+test('torchrun 2 ranks x batch/2 equals 1 rank x batch; our CLI samples, evaluates and resumes its checkpoint', { skip }, async () => {
   // text windows with Llama settings (a tied wte gets its gradient from two places on every
   // rank); names of uneven lengths split 3 + 2, so each rank's tokens weigh by the whole step's count
   const runs = [ours('knobs-ddp', 5, 40, ...KNOBS, '--pos', 'rope', '--tie-embeddings', '--n-kv-head', '2', '--norm-weight', '--final-norm'),
@@ -124,7 +138,7 @@ test('torchrun 2 ranks x batch/2 equals 1 rank x batch; our CLI samples, evaluat
   for (const from of runs) {
     const one = `${from}-1`, two = `${from}-2`;
     ok(twin('train', '--from', from, '--out', one, '--stop-at', '9'));
-    assert.match(torchrun(2, 'train', '--from', from, '--out', two, '--stop-at', '9'), /saved step 9/);
+    assert.match(torchrun(await freePort(), 2, 'train', '--from', from, '--out', two, '--stop-at', '9'), /saved step 9/);
     assertSameState(two, one, 1e-14); // measured: 1.1e-16
   }
   const two = `${runs[0]}-2`;

@@ -1,5 +1,5 @@
 // The embedded kernels are what the AssemblyScript source compiles to (asc output is
-// deterministic), so nobody can change wasm/assembly/ without regenerating the module.
+// deterministic), so nobody can change wasm/assembly/ or wasm/float64/ without regenerating its module.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url)); // from dist/test/
 const hasCompiler = existsSync(`${root}node_modules/assemblyscript/package.json`);
 
-test('src/core/wasm/kernels.generated.ts matches a fresh build of wasm/assembly/', { skip: !hasCompiler && 'assemblyscript is not installed' }, () => {
+test('src/core/wasm/kernels.generated.ts and src/core/tensor/wasm-kernels.generated.ts match a fresh build of wasm/', { skip: !hasCompiler && 'assemblyscript is not installed' }, () => {
   const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });

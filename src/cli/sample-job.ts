@@ -5,11 +5,9 @@ import { PyRandom } from '../core/contract/random.js';
 import { UserError } from '../core/errors.js';
 import { decode } from '../core/contract/tokenizer.js';
 import { samplePlan, sampleText, validateSampleCount, validateSampleOptions } from '../core/run/generate.js';
-import { type Run, runFromCheckpoint } from '../core/run/run.js';
-import { speculativeGenerate } from '../core/run/speculative.js';
-import { loadCheckpoint } from './checkpoint-files.js';
+import { newSpeculativeStats, speculativeGenerate, speculativeSummary } from '../core/run/speculative.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { runFromFlags } from './checkpoint-run.js';
+import { DRAFT_FLAGS, draftRun, runFromFlags } from './checkpoint-run.js';
 import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
 
 export const SAMPLE_FLAGS: FlagSpec[] = [
@@ -21,8 +19,7 @@ export const SAMPLE_FLAGS: FlagSpec[] = [
   { name: 'prompt', type: 'string', help: 'text to continue (for a character model every character must be in its vocabulary)', defaultText: 'none' },
   { name: 'max-tokens', type: 'int', help: 'new tokens (characters, for a character model) per sample at most', defaultText: 'the rest of the context for a lines model, 500 for a text model' },
   { name: 'block-size', type: 'int', help: "context length, at most the checkpoint's", defaultText: "the checkpoint's" },
-  { name: 'draft', type: 'string', help: 'speculative decoding: a smaller checkpoint with the same tokenizer proposes tokens, this one checks them (same distribution; with --top-k 1 the same text)' },
-  { name: 'speculate', type: 'int', help: 'tokens the draft proposes per check', default: 4 },
+  ...DRAFT_FLAGS,
   ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
@@ -31,17 +28,6 @@ const USAGE = `Usage: microgpt sample --from DIR [options]
 
 Prints samples from a checkpoint saved by \`microgpt train --out DIR\`: new documents
 for a lines model (like the reference's names), a continuation for a text model.`;
-
-/** The draft model of speculative decoding: its own checkpoint, on the tensor engine, with the target's tokenizer. */
-function draftRun(dir: string, target: Run): Run {
-  const c = loadCheckpoint(dir);
-  const draft = runFromCheckpoint(c, { engine: 'tensor' });
-  const same = draft.tokenizer.bpe && target.tokenizer.bpe
-    ? draft.tokenizer.bpe.merges.length === target.tokenizer.bpe.merges.length && draft.tokenizer.vocabSize === target.tokenizer.vocabSize
-    : !draft.tokenizer.bpe && !target.tokenizer.bpe && draft.tokenizer.chars.join('') === target.tokenizer.chars.join('');
-  if (!same) throw new UserError(`the draft in ${dir} has another tokenizer than the model; speculative decoding needs the same tokens`);
-  return draft;
-}
 
 export async function sampleJob(argv: string[]): Promise<number> {
   const { values: v, given } = parseArgs(argv, SAMPLE_FLAGS);
@@ -63,16 +49,14 @@ export async function sampleJob(argv: string[]): Promise<number> {
     temperature: flag('temperature') ?? (text ? 0.8 : 0.5),
     prompt: (v.prompt as string | undefined) ?? '', maxTokens: flag('max-tokens') ?? (text ? 500 : undefined), topK: flag('top-k'),
   };
-  const draft = v.draft !== undefined ? draftRun(v.draft as string, run) : undefined;
-  const stats = { rounds: 0, proposed: 0, accepted: 0 }, started = performance.now();
-  let tokens = 0;
+  const draft = draftRun(v, given, run);
+  const stats = newSpeculativeStats(), started = performance.now();
   const out = process.stdout;
   try {
     for (let i = 0; i < samples; i++) {
       let s: string;
       if (draft) {
         const ids = speculativeGenerate(run.engine, draft.engine, run.rng, samplePlan(run, options), v.speculate as number, stats);
-        tokens += ids.length;
         s = options.prompt + decode(run.tokenizer, ids);
       } else {
         s = sampleText(run, options);
@@ -85,9 +69,7 @@ export async function sampleJob(argv: string[]): Promise<number> {
     draft?.engine.close?.();
   }
   if (draft) {
-    const rate = stats.proposed > 0 ? (100 * stats.accepted) / stats.proposed : 0;
-    process.stderr.write(`speculative: ${stats.accepted} of ${stats.proposed} proposals accepted (${rate.toFixed(0)}%), ` +
-      `${(tokens / Math.max(1, stats.rounds)).toFixed(2)} tokens per pass of the target, ${tokens} tokens in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+    process.stderr.write(`speculative: ${speculativeSummary(stats)}, ${stats.tokens} tokens in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
   }
   return 0;
 }

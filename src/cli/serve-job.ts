@@ -2,12 +2,14 @@
 // (POST /v1/completions, streamed as server-sent events or whole; GET /v1/models; GET /health).
 // node:http, not a framework: four routes, and every limit (body size, queue, time, slow
 // clients) is easier to see and test in it. Every request's sequences go through one batcher
-// (core/run/batching.ts): on an engine with a batch decoder (tensor) they decode together,
-// continuous batching, one forward pass per step over all of them; on the others one at a time.
+// (core/run/batching.ts): on an engine with a batch decoder (tensor, float32) they decode
+// together, continuous batching, one forward pass per step over all of them; on the scalar
+// engine one at a time.
 // Either way a sequence waits in a bounded queue (429 when full), the event loop turns after
 // every step (streams flow, new requests are queued or refused), a client that goes away frees
 // its place at once, and one that waits past the timeout gets a 503. SIGTERM stops accepting
-// and finishes what is in flight.
+// and finishes what is in flight. With --draft the scheduler is speculative decoding's
+// (core/run/speculative.ts), which has the batcher's shape: the same queue, limits and events.
 
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +22,9 @@ import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogpr
   promptTokens, requestRandom } from '../core/run/completion.js';
 import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
+import { type SpeculativeSequence, type SpeculativeStats, createSpeculativeBatcher, newSpeculativeStats, speculativeSummary } from '../core/run/speculative.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { runFromFlags } from './checkpoint-run.js';
+import { DRAFT_FLAGS, draftRun, runFromFlags } from './checkpoint-run.js';
 import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
 
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -29,8 +32,9 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'host', type: 'string', help: 'address to listen on (0.0.0.0 to accept other machines)', default: '127.0.0.1' },
   { name: 'port', type: 'int', help: 'port to listen on (0: any free port, printed)', default: 8080 },
   { name: 'max-queue', type: 'int', help: 'requests that may wait for the model; more get 429', default: 64 },
-  { name: 'max-batch', type: 'int', help: 'sequences decoded together in one forward pass (continuous batching, on engines that have it)', default: 32 },
+  { name: 'max-batch', type: 'int', help: 'sequences decoded together in one forward pass (continuous batching; tensor and float32 engines)', default: 32 },
   { name: 'timeout', type: 'number', help: 'seconds a request may take, waiting included; then 503 (or the stream ends)', default: 60 },
+  ...DRAFT_FLAGS,
   ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
@@ -40,7 +44,10 @@ const USAGE = `Usage: microgpt serve --from DIR [--host 127.0.0.1] [--port 8080]
 Serves a checkpoint over HTTP with OpenAI's completions API, so OpenAI's client libraries
 (or curl) can call it: POST /v1/completions (prompt, max_tokens, temperature, top_k, seed,
 stop, n, stream, logprobs), GET /v1/models, GET /health. With the same seed and settings a
-completion is the text \`microgpt sample\` prints after the prompt.`;
+completion is the text \`microgpt sample\` prints after the prompt. Concurrent requests decode
+together (continuous batching), fastest on --engine float32. With --draft DIR2 a smaller
+checkpoint proposes tokens that this one checks (speculative decoding): the same
+distribution, the same greedy text.`;
 
 const MAX_BODY = 1 << 20; // bytes of JSON a request may send
 
@@ -58,21 +65,30 @@ export async function serveJob(argv: string[]): Promise<number> {
   if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
   const { run, note } = runFromFlags(v, given);
   if (note) process.stdout.write(`note: ${note}\n`);
+  const draft = draftRun(v, given, run);
   const modelId = basename(resolve(v.from as string));
-  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch });
+  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch, draft: draft && { engine: draft.engine, k: v.speculate as number } });
   await new Promise<void>((ok, fail) => {
     server.http.once('error', (e: NodeJS.ErrnoException) => fail(listenError(e, v.host as string, port)));
     server.http.listen(port, v.host as string, () => ok());
   });
   const address = server.http.address() as AddressInfo;
-  const batching = server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time';
+  const batching = `${server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time'}` +
+    `${draft ? `, speculative decoding with a ${draft.numParams.toLocaleString('en-US')}-param draft proposing ${v.speculate} tokens` : ''}`;
   process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine, ${batching}) on http://${address.address}:${address.port}/v1\n`);
   await new Promise<void>((done) => {
-    const stop = () => { process.stdout.write('stopping: finishing the requests in flight\n'); server.close().then(done); };
+    const stop = () => {
+      process.stdout.write('stopping: finishing the requests in flight\n');
+      server.close().then(() => {
+        if (server.speculative) process.stdout.write(`speculative: ${speculativeSummary(server.speculative)}\n`);
+        done();
+      });
+    };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
   run.engine.close?.();
+  draft?.engine.close?.();
   return 0;
 }
 
@@ -91,6 +107,7 @@ interface ServerOptions {
   maxQueue: number;
   timeoutMs: number;
   maxBatch?: number;
+  draft?: { engine: Engine; k: number }; // speculative decoding: this engine proposes k tokens per target pass
   now?: () => number; // the clock deadlines are kept by, in ms (tests stop it; default Date.now)
 }
 
@@ -102,10 +119,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   const now = options.now ?? Date.now;
   let closing = false, inFlight = 0;
   let drained: (() => void) | undefined;
-  // every request's sequences go through one batcher: on an engine with a batch decoder they
-  // decode together; on the others feed() is a decoder of one sequence, so they take turns
-  const decoder = (options.maxBatch !== undefined ? run.engine.batchDecoder?.(options.maxBatch) : undefined) ?? oneAtATime(run.engine);
-  const batcher = createBatcher(decoder, run.config.blockSize, run.config.vocabSize);
+  const { batcher, batching, speculative } = scheduler(run, options);
   let driving = false;
   function drive(): void {
     if (batcher.step() || batcher.waiting > 0) setImmediate(drive); // one step per turn of the event loop: I/O flows between
@@ -134,6 +148,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     };
     const choices: { index: number; text: string; logprobs: unknown; finish_reason: string }[] = [];
     let completionTokens = 0;
+    const drafted = speculative && newSpeculativeStats(); // this request's share, in its response
     for (let index = 0; index < request.n; index++) {
       let text = '';
       const lp: TokenLogprob[] = [];
@@ -143,7 +158,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
         lp.push(...e.logprobs);
         if (request.stream && !gone()) stream({ ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
       };
-      const result = await choice(request, rng, deadline, gone, emit);
+      const result = await choice(request, rng, deadline, gone, emit, drafted);
       if (gone()) return;
       if (result === 'waited too long' && index === 0 && !res.headersSent) {
         throw new RequestError(503, `the request waited longer than the server's timeout (${options.timeoutMs / 1000} s)`);
@@ -159,22 +174,23 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       res.end('data: [DONE]\n\n');
       return;
     }
-    sendJson(res, 200, { ...head, choices, usage });
+    // a field OpenAI's API does not have, named for what it is; clients pass it through
+    sendJson(res, 200, { ...head, choices, usage, ...(drafted && { speculative: { proposed: drafted.proposed, accepted: drafted.accepted, target_passes: drafted.rounds } }) });
   }
 
   type End = { finishReason: 'stop' | 'length'; tokens: number };
 
   /** One choice as a sequence of the batcher: its tokens arrive a step at a time, beside everyone else's. */
   function choice(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean,
-                  emit: (e: ChoiceEvent) => void): Promise<End | 'waited too long'> {
+                  emit: (e: ChoiceEvent) => void, stats?: SpeculativeStats): Promise<End | 'waited too long'> {
     const plan = choicePlan(run, request), text = choiceText(run, request);
     let made = 0, end: End | undefined;
     const finishWith = (events: ChoiceEvent[]) => {
       for (const e of events) if (e.type === 'end') end = e; else emit(e);
     };
     return new Promise((resolve) => {
-      batcher.add({
-        decoding: startDecoding(plan), rng,
+      const seq: SpeculativeSequence = {
+        decoding: startDecoding(plan), rng, stats,
         onToken(drawn) {
           made++;
           const { events, stopped } = text.push(drawn);
@@ -188,7 +204,8 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
         },
         // a client gone, or the time up before the first token (a sequence still waiting for its slot)
         cancelled: () => gone() || (made === 0 && now() > deadline),
-      });
+      };
+      batcher.add(seq);
       if (!driving) { driving = true; setImmediate(drive); }
     });
   }
@@ -215,7 +232,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const path = (req.url ?? '/').split('?')[0];
     if (closing) throw new RequestError(503, 'the server is shutting down');
     if (path === '/health' && req.method === 'GET') {
-      return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting });
+      return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting, ...(speculative && { speculative: speculativeReport(speculative) }) });
     }
     if (path === '/v1/models' && req.method === 'GET') {
       return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'microgpt-ts' }] });
@@ -230,7 +247,9 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   return {
     http,
     /** Whether requests are decoded together (the engine has a batch decoder). */
-    batching: decoder.slots > 1 || decoder.rows > 1,
+    batching,
+    /** Speculative decoding's counts over every request so far (undefined without a draft). */
+    speculative,
     /** Stops accepting connections, lets the requests in flight finish, then resolves. */
     close(): Promise<void> {
       closing = true;
@@ -239,6 +258,27 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       return inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => { drained = done; });
     },
   };
+}
+
+/**
+ * The one scheduler every request's sequences go through: on an engine with a batch decoder
+ * they decode together; on the others feed() is a decoder of one sequence, so they take turns;
+ * with a draft, speculative decoding's scheduler, which batches the same way.
+ */
+function scheduler(run: Run, options: ServerOptions) {
+  if (options.draft) {
+    const speculative = newSpeculativeStats();
+    const slots = options.maxBatch ?? 1;
+    return { batcher: createSpeculativeBatcher(run.engine, options.draft.engine, options.draft.k, speculative, slots), batching: slots > 1, speculative };
+  }
+  const decoder = (options.maxBatch !== undefined ? run.engine.batchDecoder?.(options.maxBatch) : undefined) ?? oneAtATime(run.engine);
+  return { batcher: createBatcher(decoder, run.config.blockSize, run.config.vocabSize), batching: decoder.slots > 1 || decoder.rows > 1, speculative: undefined };
+}
+
+/** Speculative decoding's counts as /health shows them. */
+function speculativeReport(s: SpeculativeStats) {
+  return { target_passes: s.rounds, proposed: s.proposed, accepted: s.accepted, tokens: s.tokens,
+    acceptance_rate: s.proposed > 0 ? s.accepted / s.proposed : null, tokens_per_target_pass: s.rounds > 0 ? s.tokens / s.rounds : null };
 }
 
 /** An engine's feed() as a decoder of one sequence at a time (slot 0, one token a step). */

@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { paramLayout } from '../../src/core/contract/params.js';
 import { SPANS } from '../../web/src/tour-outline.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -46,6 +47,7 @@ interface Locator {
   screenshot(options: { path: string }): Promise<unknown>;
   waitFor(options?: { state?: string; timeout?: number }): Promise<void>;
   scrollIntoViewIfNeeded(): Promise<void>;
+  focus(): Promise<void>;
 }
 interface Download { saveAs(path: string): Promise<void>; suggestedFilename(): string }
 interface Page {
@@ -53,6 +55,7 @@ interface Page {
   locator(selector: string): Locator;
   on(event: string, listener: (arg: any) => void): void;
   evaluate<T>(expression: string): Promise<T>;
+  evaluate<A>(fn: (arg: A) => void, arg: A): Promise<void>;
   waitForFunction(expression: string, arg?: unknown, options?: { timeout?: number; polling?: number }): Promise<unknown>;
   waitForEvent(event: 'download'): Promise<Download>;
   waitForTimeout(ms: number): Promise<void>;
@@ -60,6 +63,7 @@ interface Page {
   setViewportSize(size: { width: number; height: number }): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
   keyboard: { press(key: string): Promise<void> };
+  context(): { grantPermissions(permissions: string[]): Promise<void> };
 }
 interface Browser {
   newPage(options: object): Promise<Page>;
@@ -396,6 +400,9 @@ describe('the playground in a browser', { skip }, () => {
   }
   const tourOpen = () => page.evaluate<boolean>(`document.getElementById('tour').open`);
   const current = () => page.evaluate<string>(`document.getElementById('tour').dataset.current`);
+  /** The Adam chapter's numbers: the run's moments (m0, v0), after this word's gradient (m, v), the direction and the step. */
+  const adamNumbers = async () => Object.fromEntries(await Promise.all(['m0', 'v0', 'm', 'v', 'direction', 'step']
+    .map(async (k) => [k, await dataValue(`.tour-adam-${k}`)] as const))) as Record<'m0' | 'v0' | 'm' | 'v' | 'direction' | 'step', number>;
   const dataValue = async (selector: string) => Number(await page.evaluate<string>(`document.querySelector(${JSON.stringify(`#tour-live ${selector}`)}).dataset.value`));
   /** The body rows of a table in the tour's live numbers: [row header, cells...]. */
   const rows = (table: string) => page.evaluate<string[][]>(`[...document.querySelectorAll('#tour-live table.${table} tbody tr')].map((r) => [...r.children].map((c) => c.textContent))`);
@@ -455,8 +462,14 @@ describe('the playground in a browser', { skip }, () => {
     const g = await dataValue('.tour-weight-grad');
     assert.ok(Number.isFinite(g) && g !== 0, `a weight's gradient: ${g}`);
     await chapter('adam', '1000');
-    const stepSize = await dataValue('.tour-adam-step');
-    assert.ok(Math.abs(Math.abs(stepSize) - 0.01) < 1e-4 && Math.sign(stepSize) === -Math.sign(g), `Adam's first step is lr against the gradient: ${stepSize}`);
+    const adam = await adamNumbers();
+    assert.ok(adam.m0 !== 0 && adam.v0 > 0, `the run's moments after 1,000 steps, not a first step's zeros: ${JSON.stringify(adam)}`);
+    assert.equal(adam.m, 0.85 * adam.m0 + (1 - 0.85) * g, 'm <- beta1 m + (1 - beta1) g, from the run\'s m');
+    assert.equal(adam.v, 0.99 * adam.v0 + (1 - 0.99) * (g * g), 'v <- beta2 v + (1 - beta2) g^2, from the run\'s v');
+    const direction = (adam.m / (1 - 0.85 ** 1001)) / (Math.sqrt(adam.v / (1 - 0.99 ** 1001)) + 1e-8);
+    assert.ok(Math.abs(adam.direction - direction) <= 1e-12 * Math.abs(direction), `m̂/(√v̂ + ε) at step 1001: ${adam.direction} vs ${direction}`);
+    assert.ok(Math.abs(adam.direction) < 0.99, `remembered gradients move it by less than a first step's lr: ${adam.direction}`);
+    assert.equal(adam.step, 0, 'the linear schedule\'s lr is 0 at the end of the run');
     await chapter('sampling', '1000');
     assert.match(await text('#tour-live'), /temperature 0\.50, top-k off/);
     const drawn5 = (await rows('tour-sampling')).map((r) => Number(r[1]));
@@ -538,6 +551,15 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(json.step, 1000);
     assert.equal(json.data.path, 'names.txt');
     await shot('keep', page.locator('#keep'));
+    // the tour's Adam chapter shows the run's own moments: the checkpoint's, to the last bit
+    const head = paramLayout(json.config).find((spec) => spec.name === 'lm_head')!;
+    const at = head.offset + (json.config.vocabSize - 1) * json.config.nEmbd;
+    const moment = (b64: string) => new Float64Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer)[at];
+    await page.locator('#view-probs button.how').click();
+    await chapter('adam', '1000');
+    const adam = await adamNumbers();
+    await page.keyboard.press('Escape');
+    assert.deepEqual([adam.m0, adam.v0], [moment(json.optimizer.m), moment(json.optimizer.v)], 'lm_head[26][0]: m and v as saved');
 
     const fromRun = await generate(5);
     await page.locator('#load-files').setInputFiles(files);
@@ -785,10 +807,9 @@ describe('the playground in a browser', { skip }, () => {
     await page.keyboard.press('Escape');
 
     // the page continues the CLI's run (one continuous text, Llama settings) as the CLI does: the
-    // weights it saves at step 8 are those of `train --resume` to float64 rounding. Not bit for
-    // bit: Chromium's Math.cos, sin, pow and exp round differently from Node 20's on a few
-    // percent of inputs, and RoPE's angles and the cosine schedule go through them (measured
-    // worst difference 2.2e-16; the reference model's runs do not use them)
+    // weights it saves at step 8 are those of `train --resume` bit for bit. Chromium's Math.cos,
+    // sin, pow and exp round differently from Node 20's on a few percent of inputs, so RoPE's
+    // angles and the cosine schedule take theirs from src/core/libm, as exp and pow do
     const samples = await trainToEnd();
     assert.equal(await text('#stat-step'), '8 / 8');
     assert.equal(samples.length, 20);
@@ -810,10 +831,16 @@ describe('the playground in a browser', { skip }, () => {
     };
     const page8 = weightsOf(fromPage), cli8 = weightsOf(cli);
     assert.equal(page8.header, cli8.header, 'the same tensors, step and settings');
-    let worst = 0;
-    for (let i = 0; i < cli8.values.length; i++) worst = Math.max(worst, Math.abs(page8.values[i] - cli8.values[i]));
-    console.log(`# page against CLI after 5 steps of a Llama text model: worst weight difference ${worst.toExponential(1)}`);
-    assert.ok(worst <= 2e-15, `the page's step-8 weights are the CLI's to ${worst}`);
+    let differ = 0, worst = 0, first = -1;
+    for (let i = 0; i < cli8.values.length; i++) {
+      if (Object.is(page8.values[i], cli8.values[i])) continue;
+      differ++;
+      worst = Math.max(worst, Math.abs(page8.values[i] - cli8.values[i]));
+      if (first < 0) first = i;
+    }
+    console.log(`# page against CLI after 5 steps of a Llama text model: ${differ} of ${cli8.values.length} weights differ`);
+    assert.equal(differ, 0, `${differ} of the page's ${cli8.values.length} step-8 weights differ from the CLI's (worst by ${worst}; ` +
+      `first at ${first}: ${page8.values[first]} against ${cli8.values[first]})`);
   });
 
   test('the Architecture settings build a Llama-style model: refused in the form\'s words when impossible, drawn in the picture, inspected', { timeout: 90_000 }, async () => {
@@ -860,6 +887,25 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await page.locator('#probs .prob-card').count(), 5, 'BOS and 4 characters: 5 predictions');
     assert.equal(await page.locator('#attention svg.heatmap').count(), 4, 'one heatmap per query head');
     await shot('probabilities-llama', page.locator('#view-probs'), false);
+    // the chain-rule view's neuron follows the MLP's activation: swiglu here, then gelu
+    const titles = () => page.evaluate<string[]>(`[...document.querySelectorAll('#graph .node-title')].map((t) => t.textContent)`);
+    await page.locator('#piece').selectOption('neuron');
+    await drawn('graph', '5:kara');
+    assert.equal(await page.locator('#view-graph .error').count(), 0, 'no "Cannot draw this view"');
+    assert.equal(await page.locator('#piece option[value="neuron"]').textContent(), 'an MLP neuron: silu(w·x) · up');
+    assert.equal(await page.locator('#graph .node').count(), 66, '16 w, 16 x, 16 products, 15 sums, silu, up, their product');
+    assert.deepEqual((await titles()).slice(-3).sort(), ['silu', 'up', '×'].sort());
+    assert.match(await page.locator('#graph .view-summary').first().textContent() ?? '', /silu\(w·x\) · up, where w is the gate's row \d+ of mlp_fc1/);
+    await shot('graph-swiglu', page.locator('#view-graph'), false);
+    await page.locator('#activation').selectOption('gelu');
+    await reset();
+    await drawn('graph', '0:kara');
+    assert.equal(await page.locator('#piece option[value="neuron"]').textContent(), 'an MLP neuron: gelu(w·x)');
+    assert.equal(await page.locator('#graph .node').count(), 64, '16 w, 16 x, 16 products, 15 sums, gelu');
+    assert.equal((await titles()).pop(), 'gelu');
+    const geluGrads = await page.evaluate<number[]>(`[...document.querySelectorAll('#graph .node-grad.pos, #graph .node-grad.neg')].map((g) => Number(g.textContent))`);
+    assert.ok(geluGrads.length > 30, `gradients flow back through gelu: ${geluGrads.length} nonzero grads`);
+    await page.locator('#piece').selectOption('score');
     // back to the reference, which the rest of the page's tests assume
     await page.locator('#pos').selectOption('learned');
     await page.locator('#activation').selectOption('relu');
@@ -871,54 +917,109 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await text('#status'), /^Ready: 4,192 parameters/);
   });
 
-  test('a 4-layer, 800k-parameter Shakespeare model training with the attention view open: the main thread stays free', { timeout: 150_000 }, async () => {
+  // Each view in turn while the model trains, traced from the moment it is brought on screen
+  // (its first drawing included) through a few of the snapshots that redraw it.
+  test('a 4-layer, 800k-parameter Shakespeare model training with any view open: the main thread stays free', { timeout: 240_000 }, async () => {
     await page.locator('input[name="dataset"][value="shakespeare"]').check();
     await reset(); // the last test left a finished run; a fresh run takes the form's settings (its architecture is back to the reference's)
     for (const [field, value] of [['n-layer', '4'], ['n-embd', '128'], ['n-head', '4'], ['block-size', '64'], ['steps', '100000']]) await setField(field, value);
     const params = Number((await text('#stat-params')).replace(/,/g, ''));
     assert.ok(params > 750_000 && params < 1_000_000, `${params} parameters`);
     await page.locator('#word').fill('ROMEO');
-    await page.locator('#view-attention').scrollIntoViewIfNeeded();
-    await page.evaluate('window.__longTasks = []');
-    await browser.startTracing(page, { categories: ['toplevel'] });
+    const rendered = (view: string) => page.evaluate<string>(`document.getElementById(${JSON.stringify(view)}).dataset.rendered ?? ''`);
+    const onScreen = (id: string) => async () => page.locator(`#${id}`).scrollIntoViewIfNeeded();
+    const views: [name: string, open: () => Promise<void>, drawn: () => Promise<boolean>][] = [
+      ['attention view', onScreen('view-attention'), async () => /:ROMEO$/.test(await rendered('attention'))],
+      ['probabilities view', onScreen('view-probs'), async () => /:ROMEO$/.test(await rendered('probs'))],
+      ['embedding view', onScreen('view-embedding'), async () => /^\d+$/.test(await rendered('embedding'))],
+      ['graph view (attention score)', async () => { await page.locator('#piece').selectOption('score'); await onScreen('view-graph')(); },
+        async () => /:ROMEO$/.test(await rendered('graph')) && await page.locator('#graph .node').count() === 64 // 15 of 32 products, then the last
+          && /^⋮ 16 more products/.test(await page.locator('#graph .graph-gap').textContent() ?? '')],
+      ['graph view (MLP neuron)', async () => { await page.locator('#piece').selectOption('neuron'); await onScreen('view-graph')(); },
+        async () => /:ROMEO$/.test(await rendered('graph')) && await page.locator('#graph .node').count() === 64 // 15 of 128 products, then the last
+          && /^⋮ 112 more products/.test(await page.locator('#graph .graph-gap').textContent() ?? '')],
+      ['gradient-flow chart', async () => { await page.evaluate(`document.getElementById('flow').open = true`); await onScreen('flow')(); },
+        async () => await page.locator('#flow-chart svg, #flow-chart canvas').count() > 0],
+      ['tour (Adam chapter)', async () => { await page.locator('#view-probs button.how').click(); await page.locator('#tour-steps [data-step="7"]').click(); },
+        async () => /^adam:\d+$/.test(await page.evaluate<string>(`document.getElementById('tour-live').dataset.rendered ?? ''`)) && await page.locator('#tour-live table.tour-adam').count() === 1],
+    ];
     await page.locator('#train-button').click();
     await page.waitForFunction(`parseInt(document.querySelector('#stat-step').textContent) >= 5`, null, { timeout: 60_000 });
-    await page.waitForTimeout(5_000); // training, the view redrawn from fresh snapshots
-    const tasks = mainThreadTasks(await browser.stopTracing());
+    const worst: string[] = [];
+    for (const [name, open, drawn] of views) {
+      await page.evaluate('window.__longTasks = []');
+      await browser.startTracing(page, { categories: ['toplevel'] });
+      await open();
+      await page.waitForTimeout(4_000); // training, the view redrawn from fresh snapshots
+      const tasks = mainThreadTasks(await browser.stopTracing());
+      const longTasks = await page.evaluate<number[]>('window.__longTasks');
+      const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
+      console.log(`# 4-layer Shakespeare model (${params.toLocaleString('en')} parameters) training, ${name}: ${tasks.length} main-thread tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+      assert.ok(tasks.length > 50, `${name}: the trace saw the main thread`);
+      assert.ok(await drawn(), `${name}: drawn for the word while training`);
+      if (cpu >= 50) worst.push(`${name}: a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time`);
+      if (name.startsWith('tour')) await page.keyboard.press('Escape');
+    }
+    await page.locator('#piece').selectOption('score');
     await page.locator('#train-button').click();
     await page.waitForFunction(buttonText('Resume'), null, { timeout: 20_000 });
-    const longTasks = await page.evaluate<number[]>('window.__longTasks');
-    const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
-    console.log(`# 4-layer Shakespeare model (${params.toLocaleString('en')} parameters) training, attention view open: ${tasks.length} main-thread tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
-    assert.ok(tasks.length > 50, 'the trace saw the main thread');
-    assert.ok(cpu < 50, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time`);
-    assert.match(await page.evaluate<string>(`document.getElementById('attention').dataset.rendered ?? ''`), /:ROMEO$/, 'the attention view drew the word while training');
+    assert.deepEqual(worst, []);
   });
 
-  // Issue 14 asks for no main-thread task over 200 ms here; measured 601 ms of CPU in one task
-  // after the input event (not yet found: the page's own handlers are light), so the longest
-  // task is reported, not asserted, until that is fixed.
-  test('a 5 MB paste: the page reads it and trains on it; the longest main-thread task is reported', { timeout: 150_000 }, async () => {
+  // A real paste through the clipboard and a real upload, each timed from the keystroke or the
+  // file's choosing until the run on the whole text is ready. Before the page held big texts
+  // out of the textarea, the paste's one task was 4 s (Chromium laying out 5 MB of text).
+  test('a 5 MB paste or upload: no main-thread task over 200 ms of CPU, and training starts on the whole text', { timeout: 150_000 }, async () => {
     const shakespeare = readFileSync(join(ROOT, 'data/tinyshakespeare.txt'), 'utf8');
     const big = shakespeare.repeat(Math.ceil(5e6 / shakespeare.length)).slice(0, 5_000_000);
+    const upload = join(ARTIFACTS, 'big.txt');
+    writeFileSync(upload, big);
+    // each from an empty box, so the run (and its summary) is gone until the big text comes
+    const emptied = () => page.waitForFunction(`/Paste or upload some text/.test(document.querySelector('#settings-error').textContent) && document.querySelector('#data-summary').textContent === ''`, null, { timeout: 10_000 });
     await page.locator('input[name="dataset"][value="custom"]').check();
-    await reset();
-    // as a paste lands: the value at once (the browser's own work, and here the driver's 5 MB
-    // script, not timed), then the input event the page reacts to, from here on timed
-    await page.evaluate(`document.querySelector('#custom-text').value = ${JSON.stringify(big)}`);
-    await page.waitForTimeout(500);
-    await browser.startTracing(page, { categories: ['toplevel'] });
-    await page.evaluate(`document.querySelector('#custom-text').dispatchEvent(new Event('input', { bubbles: true }))`);
-    await page.waitForFunction(`/^[\\d,]+ documents \\(/.test(document.querySelector('#data-summary').textContent) && document.querySelector('#data-summary').textContent.includes('held out')`, null, { timeout: 60_000 }).catch(() => undefined);
-    await page.waitForTimeout(400);
-    await ready();
-    const tasks = mainThreadTasks(await browser.stopTracing());
-    const wall = Math.max(0, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
-    console.log(`# 5 MB paste: ${tasks.length} main-thread tasks, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU; summary: ${await text('#data-summary')}`);
-    assert.match(await text('#data-summary'), /^146,765 documents, 64 characters: /);
+    await page.locator('#custom-text').fill('');
+    await page.locator('#reset-button').click();
+    await emptied();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.evaluate((text: string) => { (globalThis as { big?: string }).big = text; }, big); // the driver's 5 MB, not timed
+    await page.evaluate('navigator.clipboard.writeText(window.big)');
+    const held = (from: string) => `5,000,000 characters (${(big.split('\n').length).toLocaleString('en')} lines) from ${from}, kept in memory`;
+
+    for (const [from, act] of [
+      ['pasted text', async () => { await page.locator('#custom-text').focus(); await page.keyboard.press('Control+V'); }],
+      ['big.txt', async () => page.locator('#custom-file').setInputFiles([upload])],
+    ] as const) {
+      if (await page.locator('#custom-clear').isVisible()) {
+        await page.locator('#custom-clear').click();
+        await emptied();
+      }
+      await page.evaluate('window.__longTasks = []');
+      await browser.startTracing(page, { categories: ['toplevel'] });
+      await act();
+      await page.waitForFunction(`document.querySelector('#data-summary').textContent.startsWith('146,765 documents, 64 characters: ')`, null, { timeout: 60_000 });
+      await ready();
+      const tasks = mainThreadTasks(await browser.stopTracing());
+      const longTasks = await page.evaluate<number[]>('window.__longTasks');
+      const wall = Math.max(0, ...longTasks, ...tasks.map((t) => t.wall)), cpu = Math.max(0, ...tasks.map((t) => t.cpu));
+      console.log(`# 5 MB ${from === 'pasted text' ? 'paste' : 'upload'}: ${tasks.length} main-thread tasks until the run is ready, longest ${wall.toFixed(0)} ms wall-clock, ${cpu.toFixed(0)} ms CPU (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+      assert.ok(tasks.length > 5, 'the trace saw the main thread');
+      // the page's own work is the CPU time (measured 7-17 ms); wall-clock adds waiting for a core
+      // on a loaded machine (measured 19-187 ms at load 10-17 on 2 cores), so it gets a looser bound
+      // that still fails the old textarea's 7.4 s
+      assert.ok(cpu < 200, `a main-thread task ran for ${cpu.toFixed(0)} ms of CPU time`);
+      assert.ok(wall < 1_000, `a main-thread task took ${wall.toFixed(0)} ms`);
+      assert.ok((await text('#custom-held')).startsWith(held(from)), await text('#custom-held'));
+      assert.equal(await page.evaluate('document.getElementById("custom-text").value.length'), 2_002, 'the box shows the start of the text only');
+      assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), true);
+    }
+
     await setField('steps', '3');
     await trainToEnd();
     assert.equal(await text('#stat-step'), '3 / 3');
+    await page.locator('#custom-clear').click();
+    await page.locator('#reset-button').click();
+    await page.waitForFunction(`/Paste or upload some text/.test(document.querySelector('#settings-error').textContent)`, null, { timeout: 10_000 });
+    assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), false, 'cleared, the box takes typing again');
   });
 
   test('no console errors, page errors or failed requests', () => {

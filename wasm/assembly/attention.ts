@@ -3,15 +3,16 @@
 // keeps each softmax row (A >= T is its stride). Query rows t0..T-1 are computed, so a KV
 // cache can grow one row at a time. Rows go in pairs that share every key and value they
 // load, as the matrix products' tiles do; a row's entries past its causal end are scratch.
+// A row's numbers do not depend on its pairing, so decoding a token alone gives the same.
 
 import { dotTile2x4 } from './dots';
 import { madd, hsum, hmax, exp4, exp1 } from './simd';
 
 /**
- * Causal scaled dot products: row t of out (rows outStep bytes apart) gets scale * x_t . y_s
- * for s = 0..t, t = t0..T-1, over n floats; x_t and y_s are rows xStep and yStep bytes apart.
- * In 2x4 tiles; a tile past the end repeats its last row of y. The first row of a pair also
- * gets column t + 1: scratch.
+ * Causal scaled dot products: row t of out (rows outStep bytes apart, out at row t0) gets
+ * scale * x_t . y_s for s = 0..t, t = t0..T-1, over n floats; x_t and y_s are rows xStep and
+ * yStep bytes apart. In 2x4 tiles; a tile past the end repeats its last row of y. The first
+ * row of a pair also gets column t + 1: scratch.
  */
 @inline function causalDots(out: usize, outStep: usize, x: usize, xStep: usize, y: usize, yStep: usize,
                             t0: i32, T: i32, n: i32, scale: f32): void {
@@ -19,7 +20,7 @@ import { madd, hsum, hmax, exp4, exp1 } from './simd';
   for (let t = t0; t < T; t += 2) {
     const two = t + 1 < T, last = two ? t + 1 : t;
     const x0 = x + <usize>t * xStep, x1 = two ? x0 + xStep : x0;
-    const o0 = out + <usize>t * outStep, o1 = o0 + outStep;
+    const o0 = out + <usize>(t - t0) * outStep, o1 = o0 + outStep;
     for (let s = 0; s <= last; s += 4) {
       const k0 = y + <usize>s * yStep;
       const k1 = s + 1 <= last ? k0 + yStep : k0, k2 = s + 2 <= last ? k1 + yStep : k1, k3 = s + 3 <= last ? k2 + yStep : k2;
@@ -120,15 +121,18 @@ import { madd, hsum, hmax, exp4, exp1 } from './simd';
   for (; j < end; j += 4) store<f32>(d + j, load<f32>(w + j) * (load<f32>(d + j) - dot) * scale);
 }
 
-/** out (T, C) = softmax(q k^T / sqrt(hd), causal) v for head h, query rows t0..T-1. */
+/**
+ * out (T - t0, C) = softmax(q k^T / sqrt(hd), causal) v for head h, query rows t0..T-1 of qkv
+ * (T, 3C); out and att (T - t0, NH, A) start at query row t0.
+ */
 @inline function headForward(out: usize, att: usize, qkv: usize, t0: i32, T: i32, C: i32, NH: i32, A: i32, h: i32): void {
   const hd = C / NH, rowBytes = <usize>(3 * C) << 2, cb = <usize>C << 2, attRow = <usize>(NH * A) << 2;
   const hs = <usize>(h * hd) << 2, q = qkv + hs, keys = q + cb, values = keys + cb, rows = att + (<usize>(h * A) << 2);
   causalDots(rows, attRow, q, rowBytes, keys, rowBytes, t0, T, hd, <f32>(1 / Math.sqrt(<f64>hd)));
-  for (let t = t0; t < T; t++) softmaxRow(rows + <usize>t * attRow, t + 1);
+  for (let t = t0; t < T; t++) softmaxRow(rows + <usize>(t - t0) * attRow, t + 1);
   for (let t = t0; t < T; t += 2) {
     // rows t and t + 1 share values 0..t; row t + 1 then adds value t + 1
-    const two = t + 1 < T, w = rows + <usize>t * attRow, y = out + <usize>t * cb + hs;
+    const two = t + 1 < T, w = rows + <usize>(t - t0) * attRow, y = out + <usize>(t - t0) * cb + hs;
     weightedRows2(y, y + cb, two, w, w + attRow, 4, values, rowBytes, t + 1, hd);
     if (two) addScaledRow(y + cb, load<f32>(w + attRow + (<usize>(t + 1) << 2)), values + <usize>(t + 1) * rowBytes, hd);
   }
@@ -170,10 +174,34 @@ import { madd, hsum, hmax, exp4, exp1 } from './simd';
 /** Attention of units u0..u1-1; each sequence's buffers start at its first row. */
 export function attentionForward(out: usize, att: usize, qkv: usize, seqs: usize, u0: i32, u1: i32,
                                  C: i32, NH: i32, A: i32): void {
+  attentionUnits(out, att, qkv, seqs, u0, u1, C, NH, A, false);
+}
+
+/**
+ * Decoding from a KV cache: entry b of the table is one query row (its sequence's first row in
+ * qkv, its position t0, T = t0 + 1), and its outputs go to row b of out and att, so a step's
+ * rows sit together whichever cache slots they read.
+ */
+export function attentionDecode(out: usize, att: usize, qkv: usize, seqs: usize, u0: i32, u1: i32,
+                                C: i32, NH: i32, A: i32): void {
+  attentionUnits(out, att, qkv, seqs, u0, u1, C, NH, A, true);
+}
+
+@inline function attentionUnits(out: usize, att: usize, qkv: usize, seqs: usize, u0: i32, u1: i32,
+                                C: i32, NH: i32, A: i32, decode: bool): void {
   for (let u = u0; u < u1; u++) {
-    const b = u / NH, entry = seqs + <usize>(12 * b), first = <usize>load<i32>(entry);
-    headForward(out + (first * C << 2), att + (first * NH * A << 2), qkv + (first * 3 * C << 2),
-      load<i32>(entry, 4), load<i32>(entry, 8), C, NH, A, u % NH);
+    const b = u / NH, entry = seqs + <usize>(12 * b), first = <usize>load<i32>(entry), t0 = load<i32>(entry, 4);
+    const o = decode ? <usize>b : first + <usize>t0; // the output row of query row t0
+    headForward(out + (o * C << 2), att + (o * NH * A << 2), qkv + (first * 3 * C << 2), t0, load<i32>(entry, 8), C, NH, A, u % NH);
+  }
+}
+
+/** Row r of rows (n, width) goes into the cache at the row entry r names: its first row + t0. */
+export function kvStore(cache: usize, rows: usize, seqs: usize, n: i32, width: i32): void {
+  const bytes = <usize>width << 2;
+  for (let r = 0; r < n; r++) {
+    const entry = seqs + <usize>(12 * r), at = <usize>(load<i32>(entry) + load<i32>(entry, 4));
+    memory.copy(cache + at * bytes, rows + <usize>r * bytes, bytes);
   }
 }
 

@@ -11,7 +11,7 @@
 
 export { peakFlops } from './peak';
 export { matmulForward, matmulInputGradient, matmulWeightGradient } from './matmul';
-export { attentionForward, attentionGradient } from './attention';
+export { attentionForward, attentionDecode, attentionGradient, kvStore } from './attention';
 export { rmsnormForward, rmsnormBackward, layernormForward, layernormBackward, gainForward, gainGradient } from './norm';
 export { reluForward, reluGradient, relu2Forward, relu2Gradient, geluForward, geluGradient,
   swigluForward, swigluGradient } from './activation';

@@ -11,7 +11,8 @@ import type { Snapshot } from './protocol.js';
 import { pageTokenizer, vocabularyError } from './tokens.js';
 import { renderAttention } from './views/attention.js';
 import { renderEmbedding } from './views/embedding.js';
-import { type PieceChoice, firstAliveNeuron, renderGraph } from './views/graph.js';
+import { renderGraph } from './views/graph.js';
+import { type PieceChoice, firstAliveNeuron, neuronFormula } from './views/graph-piece.js';
 import { renderProbabilities } from './views/probabilities.js';
 
 type View = 'probs' | 'embedding' | 'attention' | 'graph';
@@ -73,6 +74,7 @@ export class InspectPanel {
       options(this.head, Array.from({ length: c.nHead }, (_, i) => String(i + 1)));
       this.neuron.max = String(mlpHidden(c));
     }
+    this.piece.querySelector('option[value="neuron"]')!.textContent = `an MLP neuron: ${neuronFormula(c)}`;
     byId('inspect-step').textContent = `weights after step ${snapshot.step}`;
     this.wordChanged();
     this.invalidate(['embedding']);

@@ -16,9 +16,9 @@ import { readArchitecture, writeArchitecture } from './arch-fields.js';
 import { SamplePanel } from './sample-panel.js';
 import { linkModelPicture, renderModelPicture } from './model-picture.js';
 import { Tour } from './tour.js';
-import type { TourContext } from './tour-chapters.js';
+import { type TourContext, adamShown } from './tour-chapters.js';
 import { renderTokenView } from './tokens.js';
-import { decodeDataset } from '../../src/core/data/decode.js';
+import { CustomText } from './custom-text.js';
 
 type Status = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 
@@ -31,7 +31,8 @@ const form = byId<HTMLFormElement>('settings');
 const trainButton = byId<HTMLButtonElement>('train-button');
 const resetButton = byId<HTMLButtonElement>('reset-button');
 const saveButton = byId<HTMLButtonElement>('save-button');
-const customText = byId<HTMLTextAreaElement>('custom-text');
+const custom = new CustomText(byId('custom-text'), byId('custom-held'), byId('custom-clear'), () => settingsChanged(),
+  (message) => { byId('settings-error').textContent = message; }); // the current run stays as it is
 const chart = new LossChart(byId('chart'));
 const flowChart = new FlowChart(byId('flow-chart'), byId('flow-dead'));
 const samples = new SamplePanel(send);
@@ -41,7 +42,6 @@ linkModelPicture(byId('model-picture'), showOnPage);
 
 let status: Status = 'loading';
 let info: RunInfo | null = null;
-let customPath = 'pasted text';
 let lastSnapshot = 0;
 let inspectVisible = false;
 let pendingProgress: Progress[] = [];
@@ -93,8 +93,9 @@ function datasetChoice(): string {
 async function readData(): Promise<DataSource> {
   const choice = datasetChoice();
   if (choice === 'custom') {
-    if (customText.value.trim() === '') throw new Error('Paste or upload some text first: one document (a name, a line) per line.');
-    return { path: customPath, text: customText.value };
+    const text = custom.text();
+    if (!/\S/.test(text)) throw new Error('Paste or upload some text first: one document (a name, a line) per line.');
+    return { path: custom.path, text };
   }
   return { path: BUNDLED[choice].path, text: await BUNDLED[choice].load() };
 }
@@ -119,6 +120,7 @@ async function newRun(): Promise<void> {
 function showInitError(message: string, field?: FieldError): void {
   info = null;
   samples.setModel(null);
+  byId('data-summary').textContent = ''; // it described the run that is gone
   byId('settings-error').textContent = message;
   showFieldError(field ?? null);
   setStatus('error', 'Fix the settings above to start.');
@@ -142,23 +144,13 @@ form.addEventListener('input', (e) => {
   }
   if (target instanceof HTMLInputElement && target.name === 'tokenizer') byId('bpe-settings').hidden = tokenizerChoice() !== 'bpe';
   byId('vocab-size-value').textContent = byId<HTMLInputElement>('vocab-size').value;
-  if (target === customText) customPath = 'pasted text';
   settingsChanged();
 });
 form.addEventListener('submit', (e) => e.preventDefault());
 
-byId<HTMLInputElement>('custom-file').addEventListener('change', async (e) => {
+byId<HTMLInputElement>('custom-file').addEventListener('change', (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
-  if (!file) return;
-  try {
-    // not file.text(), which drops a leading byte-order mark that Python (and the CLI) keep
-    customText.value = decodeDataset(new Uint8Array(await file.arrayBuffer()), file.name);
-  } catch (err) {
-    byId('settings-error').textContent = (err as Error).message; // the current run stays as it is
-    return;
-  }
-  customPath = file.name;
-  settingsChanged();
+  if (file) void custom.readFile(file);
 });
 
 // Status and progress
@@ -218,7 +210,12 @@ function onReady(i: RunInfo): void {
   const next = idleStatus();
   const what = { done: 'Its training is finished; press Reset to train a new one.', paused: 'Press Resume to continue training.' } as Record<Status, string>;
   setStatus(next, `${where} ${what[next] ?? 'Press Start training.'}`);
-  send({ type: 'snapshot' });
+  askSnapshot();
+}
+
+/** Fresh weights from the worker, with Adam's moments of the weights the tour shows. */
+function askSnapshot(): void {
+  send({ type: 'snapshot', moments: info ? adamShown(info.config) : [] });
 }
 
 let drawScheduled = false;
@@ -257,7 +254,7 @@ function draw(): void {
   if (status === 'training') byId('status').textContent = `Training… step ${last.step} of ${last.steps}.`;
   if ((inspectVisible || tour.isOpen()) && performance.now() - lastSnapshot > SNAPSHOT_MS) { // the tour's numbers follow training too
     lastSnapshot = performance.now();
-    send({ type: 'snapshot' });
+    askSnapshot();
   }
 }
 
@@ -276,13 +273,13 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       if (m.status === 'paused') {
         draw(); // the progress of the last slice, so the step shown is where it stopped
         setStatus('paused', `Paused at step ${info?.step ?? 0}. Press Resume to continue.`);
-        send({ type: 'snapshot' });
+        askSnapshot();
       }
       if (m.status === 'done') {
         draw();
         setStatus('done', `Finished ${info?.train.steps ?? ''} steps. The samples below come from the trained model; press Reset to train a new one.`);
         samples.generate(20, 'after training');
-        send({ type: 'snapshot' });
+        askSnapshot();
       }
       break;
     case 'sample': samples.onSample(m.id, m.text); break;
@@ -312,7 +309,7 @@ resetButton.addEventListener('click', () => void newRun());
 
 new IntersectionObserver((entries) => {
   inspectVisible = entries.some((e) => e.isIntersecting);
-  if (inspectVisible && status === 'training') send({ type: 'snapshot' });
+  if (inspectVisible && status === 'training') askSnapshot();
 }).observe(byId('inspect'));
 
 // The tour and the model picture
@@ -325,7 +322,7 @@ function tourContext(): TourContext | string {
   const { snapshot } = current, k = Number(byId<HTMLInputElement>('top-k').value);
   return {
     config: snapshot.config, train: info.train, weights: snapshot.weights, chars: snapshot.chars, bpe: snapshot.bpeModel !== undefined,
-    step: snapshot.step, tokens: current.tokens, insp: current.inspection,
+    step: snapshot.step, tokens: current.tokens, insp: current.inspection, moments: snapshot.moments,
     temperature: Number(byId<HTMLInputElement>('temperature').value), topK: k > 0 ? k : undefined,
   };
 }
@@ -386,7 +383,7 @@ byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
     if (bundled) form.querySelector<HTMLInputElement>(`input[name="dataset"][value="${bundled[0]}"]`)!.checked = true;
     byId('custom-data').hidden = datasetChoice() !== 'custom';
     if (status === 'training') send({ type: 'pause' });
-    const data: DataSource = bundled ? { path: bundled[1].path, text: await bundled[1].load() } : { path: customPath, text: customText.value };
+    const data: DataSource = bundled ? { path: bundled[1].path, text: await bundled[1].load() } : { path: custom.path, text: custom.text() };
     const bytes = new Uint8Array(await weights.arrayBuffer());
     setStatus('loading', 'Loading the checkpoint…');
     send({ type: 'load', json: text, weights: bytes, data }, [bytes.buffer]);

@@ -33,7 +33,7 @@ export type ToWorker =
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'sample'; request: SampleRequest }
-  | { type: 'snapshot' }
+  | { type: 'snapshot'; moments: number[] } // moments: layout indices whose Adam moments to send along
   | { type: 'save'; base: string }
   | { type: 'load'; json: string; weights: Uint8Array; data: DataSource }; // data: to continue on
 
@@ -73,6 +73,7 @@ export interface Snapshot {
   chars: string[];     // as RunInfo's
   bpeModel?: string;
   weights: Float64Array; // (numParams,) layout order
+  moments: { at: number[]; m: number[]; v: number[] }; // Adam's moments of the weights asked for, as the run has them
 }
 
 export type FromWorker =

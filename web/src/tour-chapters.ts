@@ -4,11 +4,11 @@
 // scalar engine's own functions (softmax, Value.backward, adamStep, tokenProbabilities).
 
 import type { ModelConfig, TrainConfig } from '../../src/core/contract/config.js';
-import { paramViews } from '../../src/core/contract/params.js';
+import { paramLayout, paramViews } from '../../src/core/contract/params.js';
 import { tokenProbabilities } from '../../src/core/contract/sampling.js';
 import { learningRateAt } from '../../src/core/contract/schedule.js';
 import * as libm from '../../src/core/libm/index.js';
-import { adamStep, createAdamState } from '../../src/core/scalar/adam.js';
+import { adamStep } from '../../src/core/scalar/adam.js';
 import { linear, softmax } from '../../src/core/scalar/gpt.js';
 import { Value, sum } from '../../src/core/scalar/value.js';
 import type { Span } from './code-lines.js';
@@ -17,6 +17,7 @@ import { fmt, h, tokenLabel } from './dom.js';
 
 export type { ChapterId };
 import type { Inspection } from './inspect.js';
+import type { Snapshot } from './protocol.js';
 
 
 /** What a chapter's numbers are computed from: the current model and the word in Look inside. */
@@ -31,8 +32,15 @@ export interface TourContext {
   insp: Inspection | null; // null when the page's forward does not follow this model
   temperature: number;
   topK: number | undefined;
+  moments: Snapshot['moments']; // Adam's, of the weights adamShown names
 }
 type Forward = TourContext & { insp: Inspection };
+
+/** The layout index of the one weight the Adam chapter updates (lm_head[end][0], the end token's row), if the model has an lm_head. */
+export function adamShown(config: ModelConfig): number[] {
+  const head = paramLayout(config).find((spec) => spec.name === 'lm_head');
+  return head ? [head.offset + (config.vocabSize - 1) * config.nEmbd] : [];
+}
 
 export interface Chapter {
   id: ChapterId;
@@ -205,23 +213,36 @@ export const CHAPTERS: Chapter[] = [
     why: 'Adam keeps, per weight, a running mean of its gradient (m) and of its square (v), and steps by m/√v: every weight moves about the learning rate, whatever its gradient\'s scale, and noisy directions move less. The bias corrections undo m and v starting at 0.',
     live(c) {
       if (!c.train) return [p('Train or load a model to see an update.')];
+      const at = adamShown(c.config)[0], k = c.moments.at.indexOf(at);
+      if (k < 0) return [p('This weight\'s moments have not come from the worker yet.')];
       const { weight } = lmHeadGradient(c);
       const param = new Value(weight.data);
       param.grad = weight.grad;
-      const state = createAdamState(1), lr = learningRateAt(c.train, 0);
-      adamStep([param], state, c.train, 0, lr); // the engine's own update, on this one weight
-      const { beta1, beta2 } = c.train;
+      const { beta1, beta2, epsAdam } = c.train, t = c.step + 1, lr = learningRateAt(c.train, c.step);
+      const state = { m: Float64Array.of(c.moments.m[k]), v: Float64Array.of(c.moments.v[k]) };
+      adamStep([param], state, c.train, c.step, lr); // the engine's own update, from the run's moments, on this one weight
+      const mHat = state.m[0] / (1 - libm.pow(beta1, t)), vHat = state.v[0] / (1 - libm.pow(beta2, t));
+      const direction = mHat / (Math.sqrt(vHat) + epsAdam), moved = param.data - weight.data;
+      const cell = (cls: string, x: number) => h('span', { class: cls, 'data-value': x }, x.toExponential(4));
+      const name = `lm_head[${c.chars.length}][0]`;
+      const extras = [(c.train.gradClip ?? 0) > 0 ? 'clips the gradient\'s norm' : '', (c.train.weightDecay ?? 0) > 0 ? 'decays the weights' : ''].filter(Boolean);
       return [
-        p(`If the word were a whole batch and this were the first step (m = v = 0; the worker keeps the run's real ones), Adam (β1 ${beta1}, β2 ${beta2}, lr ${lr}) would move lm_head[${c.chars.length}][0] so:`),
+        p(`The run's moments of ${name} after ${c.step} steps, as the worker holds them. Were the word the next batch, step ${t} (β1 ${beta1}, β2 ${beta2}, lr ${fmt(lr, 6)} from the schedule) would update it so:`),
         table(['', 'value'], [
-          ['grad g', weight.grad.toExponential(4)],
-          ['m = β1·0 + (1−β1)·g', state.m[0].toExponential(4)],
-          ['v = β2·0 + (1−β2)·g²', state.v[0].toExponential(4)],
+          ['grad g (this word)', weight.grad.toExponential(4)],
+          [`m, after step ${c.step}`, cell('tour-adam-m0', c.moments.m[k])],
+          [`v, after step ${c.step}`, cell('tour-adam-v0', c.moments.v[k])],
+          ['m ← β1·m + (1−β1)·g', cell('tour-adam-m', state.m[0])],
+          ['v ← β2·v + (1−β2)·g²', cell('tour-adam-v', state.v[0])],
+          [`m̂/(√v̂ + ε), m̂ = m/(1−β1^${t}), v̂ = v/(1−β2^${t})`, cell('tour-adam-direction', direction)],
           ['weight before', fmt(weight.data, 6)],
           ['weight after', fmt(param.data, 6)],
-          ['step', h('span', { class: 'tour-adam-step', 'data-value': param.data - weight.data }, (param.data - weight.data).toExponential(4))],
+          ['step −lr·m̂/(√v̂ + ε)', cell('tour-adam-step', moved)],
         ], 'tour-adam'),
-        p('On the first step m̂ = g and v̂ = g², so the step is lr·g/(|g| + ε): the learning rate itself, with the gradient\'s sign.'),
+        p(c.step === 0
+          ? 'Before the first step m = v = 0, so m̂ = g and v̂ = g²: the step is lr·g/(|g| + ε), the learning rate itself with the gradient\'s sign.'
+          : `m and v remember the gradients of ${c.step} batches, so one word moves the weight by ${fmt(Math.abs(direction), 3)} of the learning rate, not all of it${lr === 0 ? '; the schedule has brought lr to 0 at the end of the run, so it stays' : ''}.`),
+        ...(extras.length > 0 ? [p(`This run also ${extras.join(' and ')}, which the table leaves out.`)] : []),
       ];
     },
   },

@@ -237,7 +237,10 @@ scope.onmessage = ({ data: m }) => {
       case 'snapshot':
         if (run) {
           const weights = run.engine.weights();
-          post({ type: 'snapshot', snapshot: { step: run.step, config: run.config, ...tokens, weights } }, [weights.buffer]);
+          const at = m.moments.filter((i) => Number.isInteger(i) && i >= 0 && i < weights.length);
+          const { m: m1, v } = at.length > 0 ? run.engine.optimizerState() : { m: [], v: [] };
+          const moments = { at, m: at.map((i) => m1[i]), v: at.map((i) => v[i]) };
+          post({ type: 'snapshot', snapshot: { step: run.step, config: run.config, ...tokens, weights, moments } }, [weights.buffer]);
         }
         break;
       case 'save': {

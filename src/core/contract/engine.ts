@@ -4,6 +4,7 @@
 // each engine (scalar Values, float64 kernels, float32 WebAssembly) implements it over the
 // same parameter layout, so a checkpoint moves between them.
 
+import * as libm from '../libm/index.js';
 import type { ModelConfig } from './config.js';
 
 /** The engines, by the name checkpoints record and every front end's --engine takes. */
@@ -62,6 +63,8 @@ export interface BatchDecoder {
    * starts it afresh). Returns the logits (count, vocabSize), row by row, valid until the next step.
    */
   step(slots: Int32Array, tokens: Int32Array, positions: Int32Array, count: number): Float64Array;
+  /** Done with it: its buffers may serve a later decoder (the float32 engine's sit in WebAssembly memory, which is never collected). */
+  close?(): void;
 }
 
 export interface Engine {
@@ -106,7 +109,7 @@ export interface Engine {
  * float64, 4.9e-324); the float32 engine works in the log domain, where such a loss stays
  * finite, so it reports it as infinite too: a diverging run stops at the same rule everywhere.
  */
-export const LOSS_LIMIT = -Math.log(Number.MIN_VALUE); // 744.44 nats
+export const LOSS_LIMIT = -libm.log(Number.MIN_VALUE); // 744.44 nats; libm's, as every number a run uses
 
 /** Predicted positions of one sequence: every token but the first, cut to the context. */
 export function predictedTokens(sequence: ArrayLike<number>, blockSize: number): number {

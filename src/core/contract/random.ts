@@ -117,9 +117,9 @@ export class PyRandom {
     if (z === null) {
       const x2pi = this.random() * TWO_PI;
       const g2rad = Math.sqrt(-2 * libm.log(1 - this.random()));
-      // V8's cos and sin differ from glibc's in the last bit for ~3% of angles (see libm.ts)
-      z = Math.cos(x2pi) * g2rad;
-      this.gaussNext = Math.sin(x2pi) * g2rad;
+      // libm's cos and sin (fdlibm's) differ from glibc's in the last bit for ~3% of angles
+      z = libm.cos(x2pi) * g2rad;
+      this.gaussNext = libm.sin(x2pi) * g2rad;
     }
     return mu + z * sigma;
   }

@@ -1,6 +1,7 @@
 // Learning rate for a step. The reference decays linearly to zero over the run; the other
 // schedules share its shape: an optional linear warmup, then a decay over the remaining steps.
 
+import * as libm from '../libm/index.js';
 import type { Schedule, TrainConfig } from './config.js';
 
 /** lr at 0-based `step` of `steps`: lr * (1 - step / steps). */
@@ -10,7 +11,7 @@ export function linearDecay(learningRate: number, step: number, steps: number): 
 
 /** lr * (1 + cos(pi * step / steps)) / 2: from lr at step 0 down towards 0 at the end. */
 export function cosineDecay(learningRate: number, step: number, steps: number): number {
-  return learningRate * 0.5 * (1 + Math.cos(Math.PI * (step / steps)));
+  return learningRate * 0.5 * (1 + libm.cos(Math.PI * (step / steps)));
 }
 
 /**

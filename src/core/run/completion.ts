@@ -3,6 +3,7 @@
 // its text as the tokens arrive, in pieces a server can stream: never half a UTF-8 character,
 // never the start of a stop sequence that may yet complete, never past one.
 
+import * as libm from '../libm/index.js';
 import { PyRandom } from '../contract/random.js';
 import { decode } from '../contract/tokenizer.js';
 import { UserError } from '../errors.js';
@@ -150,8 +151,8 @@ function tokenLogprob(run: Run, drawn: DrawnToken, top: number): TokenLogprob {
   let max = -Infinity;
   for (const l of logits) if (l > max) max = l;
   let sum = 0;
-  for (const l of logits) sum += Math.exp(l - max);
-  const logZ = max + Math.log(sum);
+  for (const l of logits) sum += libm.exp(l - max);
+  const logZ = max + libm.log(sum);
   const name = (i: number) => (i === run.tokenizer.bos ? '<BOS>' : decode(run.tokenizer, [i]));
   const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, top);
   return { token: name(id), logprob: logits[id] - logZ, top: Object.fromEntries(order.map((i) => [name(i), logits[i] - logZ])) };

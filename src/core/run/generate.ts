@@ -53,13 +53,18 @@ export function nextFeed(d: Decoding, blockSize: number): { ids: number[]; pos: 
 
 /** Draws the next id from the logits after the fed ids; undefined when the sequence ends (its stop id, or maxTokens). */
 export function drawNext(d: Decoding, logits: Float64Array, rng: PyRandom): DrawnToken | undefined {
-  const { temperature, topK, stopAt, maxTokens } = d.options;
+  const { temperature, topK } = d.options;
   const id = drawToken(logits, temperature, rng, topK);
-  if (id === stopAt) { d.done = true; return undefined; }
+  return takeToken(d, id) ? { id, logits } : undefined;
+}
+
+/** Adds a drawn id to the sequence; false when it is the stop id, which ends it unwritten. Reaching maxTokens ends it after this id. */
+export function takeToken(d: Decoding, id: number): boolean {
+  if (id === d.options.stopAt) { d.done = true; return false; }
   d.context.push(id);
   d.made++;
-  if (d.made >= maxTokens) d.done = true;
-  return { id, logits };
+  if (d.made >= d.options.maxTokens) d.done = true;
+  return true;
 }
 
 /**

@@ -60,10 +60,12 @@ function widths(c: ModelConfig) {
   };
 }
 
-export function createActivations(c: ModelConfig, rows: number): Activations {
+/** The buffers for `rows` positions, each from `alloc` (a zeroed array of that many floats). */
+export function createActivations(c: ModelConfig, rows: number,
+                                  alloc: (n: number) => Float64Array = (n) => new Float64Array(n)): Activations {
   const w = widths(c), { C } = w, buffers: Float64Array[] = [], widthList: number[] = [];
   const buf = (width: number): Float64Array => {
-    const b = new Float64Array(rows * width);
+    const b = alloc(rows * width);
     buffers.push(b);
     widthList.push(width);
     return b;

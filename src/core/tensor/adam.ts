@@ -6,23 +6,30 @@
 import type { TrainConfig } from '../contract/config.js';
 import * as libm from '../libm/index.js';
 
+/** The step's scalars, computed once in float64 for every kernel that runs Adam's loop. */
+export function adamScalars(cfg: TrainConfig, step: number, lr: number) {
+  const { beta1, beta2, epsAdam, weightDecay = 0 } = cfg;
+  return {
+    lr, beta1, beta2, eps: epsAdam,
+    k1: 1 - beta1, k2: 1 - beta2,
+    c1: 1 - libm.pow(beta1, step + 1), c2: 1 - libm.pow(beta2, step + 1), // bias corrections
+    // AdamW, as nanoGPT decays every 2-D tensor: all of ours are, embeddings included
+    decay: 1 - lr * weightDecay, decayOn: weightDecay > 0,
+  };
+}
+
 // params, m, v (n,) updated in place from grads (n,), which are then cleared
 export function adamUpdate(params: Float64Array, grads: Float64Array, m: Float64Array, v: Float64Array,
                            cfg: TrainConfig, step: number, lr: number, n: number): void {
-  const { beta1, beta2, epsAdam, weightDecay = 0 } = cfg;
-  // AdamW, as nanoGPT decays every 2-D tensor: all of ours are, embeddings included
-  const decay = 1 - lr * weightDecay;
-  const c1 = 1 - libm.pow(beta1, step + 1);
-  const c2 = 1 - libm.pow(beta2, step + 1);
-  const k1 = 1 - beta1, k2 = 1 - beta2;
+  const { beta1, beta2, eps, k1, k2, c1, c2, decay, decayOn } = adamScalars(cfg, step, lr);
   for (let i = 0; i < n; i++) {
     const g = grads[i];
     const mi = beta1 * m[i] + k1 * g;
     const vi = beta2 * v[i] + k2 * (g * g);
     m[i] = mi;
     v[i] = vi;
-    if (weightDecay > 0) params[i] *= decay;
-    params[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + epsAdam);
+    if (decayOn) params[i] *= decay;
+    params[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
     grads[i] = 0;
   }
 }

@@ -7,7 +7,6 @@ import { type Activations, createActivations } from './activations.js';
 import { attentionForward } from './attention.js';
 import { embeddingForward } from './embedding.js';
 import { type TensorModel, headInput, streamStart } from './gpt.js';
-import { matmulForward } from './matmul.js';
 import { normKernels } from './layernorm.js';
 import { normGainForward } from './norm-gain.js';
 import { mlpActivation, residualForward } from './pointwise.js';
@@ -28,7 +27,7 @@ export interface BatchDecodeState {
 export function createBatchDecodeState(m: TensorModel, slots: number, rows = slots): BatchDecodeState {
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = m.config;
   return {
-    slots, acts: createActivations(m.config, rows),
+    slots, acts: createActivations(m.config, rows, m.kernels.alloc),
     kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * qkvWidth(m.config))),
     atty: new Float64Array(A * C), att: new Float64Array(A * NH * A),
   };
@@ -44,7 +43,7 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
                                 positions: Int32Array, B: number): Float64Array {
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
-  const { w, rope } = m, a = s.acts, slotSize = A * QW;
+  const { w, rope, kernels: k } = m, a = s.acts, slotSize = A * QW;
   const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
   embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, B, C);
   if (c.embedNorm !== false) normGainForward(norm, a.x0, a.x0g, a.rstd0, a.encoded, w.embedNorm, B, C);
@@ -52,7 +51,7 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l], kv = s.kv[l];
     const h1 = normGainForward(norm, L.ln1, L.ln1g, L.rstd1, x, W.attnNorm, B, C);
-    matmulForward(L.qkv, h1, W.qkv, B, C, QW);
+    k.matmulForward(L.qkv, h1, W.qkv, B, C, QW);
     if (rope) ropeForward(L.qkv, positions, rope, B, NH, KV);
     for (let r = 0; r < B; r++) kv.set(L.qkv.subarray(r * QW, (r + 1) * QW), slots[r] * slotSize + positions[r] * QW);
     for (let r = 0; r < B; r++) {
@@ -60,16 +59,16 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
       attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A, KV);
       L.atty.set(s.atty.subarray(pos * C, (pos + 1) * C), r * C);
     }
-    matmulForward(L.attproj, L.atty, W.wo, B, C, C);
+    k.matmulForward(L.attproj, L.atty, W.wo, B, C, C);
     residualForward(L.res1, L.attproj, x, B * C);
     const h2 = normGainForward(norm, L.ln2, L.ln2g, L.rstd2, L.res1, W.mlpNorm, B, C);
-    matmulForward(L.fch, h2, W.fc1, B, C, mlp.inWidth);
+    k.matmulForward(L.fch, h2, W.fc1, B, C, mlp.inWidth);
     mlp.forward(L.fcr, L.fch, B, H);
-    matmulForward(L.fcproj, L.fcr, W.fc2, B, H, C);
+    k.matmulForward(L.fcproj, L.fcr, W.fc2, B, H, C);
     residualForward(L.res2, L.fcproj, L.res1, B * C);
     x = L.res2;
   }
   if (c.finalNorm) normGainForward(norm, a.xf, a.xfg, a.rstdf, x, w.normF, B, C);
-  matmulForward(a.logits, headInput(c, a, w), w.lmHead, B, C, V);
+  k.matmulForward(a.logits, headInput(c, a, w), w.lmHead, B, C, V);
   return a.logits;
 }

@@ -5,16 +5,23 @@
 import { DEFAULT_SEED, type ModelConfig, type TrainConfig, qkvWidth } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
-import { adamUpdate, clipGradNorm } from './adam.js';
+import { clipGradNorm } from './adam.js';
 import { activationFloatsPerRow } from './activations.js';
 import { createBatchDecodeState, decodeBatchStep } from './decode.js';
 import { dropoutRng } from './dropout.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from './gpt.js';
+import { type TensorKernels, TS_KERNELS } from './kernels.js';
+import { createWasmKernels } from './wasm-kernels.js';
 
-export function createTensorEngine(config: ModelConfig, weights: Float64Array, train: TrainConfig, seed = DEFAULT_SEED): Engine {
-  const model = createTensorModel(config, weights, train.batchSize * config.blockSize);
+/**
+ * The engine, on the WebAssembly kernels unless `kernels` says otherwise (the TS ones where the
+ * runtime has no WebAssembly SIMD: every current browser and Node 20 have it). Both give the same bits.
+ */
+export function createTensorEngine(config: ModelConfig, weights: Float64Array, train: TrainConfig, seed = DEFAULT_SEED,
+                                   kernels: TensorKernels = tensorKernels(config, train)): Engine {
+  const model = createTensorModel(config, weights, train.batchSize * config.blockSize, kernels);
   const n = model.params.length;
-  const m = new Float64Array(n), v = new Float64Array(n); // (numParams,) Adam moments
+  const m = kernels.alloc(n), v = kernels.alloc(n); // (numParams,) Adam moments
   const decode = createBatchDecodeState(model, 1); // feed(): one sequence, in slot 0
   const slot0 = new Int32Array(1), token = new Int32Array(1), position = new Int32Array(1); // (1,)
   let masks: (() => number) | undefined, maskStep = -1;
@@ -30,7 +37,7 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
     },
     update(step, lr) {
       if (train.gradClip) clipGradNorm(model.grads, train.gradClip, n);
-      adamUpdate(model.params, model.grads, m, v, train, step, lr, n);
+      kernels.adamUpdate(model.params, model.grads, m, v, train, step, lr, n);
     },
     lossSum: (batch) => forwardLoss(model, batch),
     feed(ids, pos) {
@@ -69,4 +76,10 @@ export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): numb
   const decoder = perRow + L * A * qkvWidth(config) + A * C + A * NH * A;
   const rope = config.pos === 'rope' ? A * (C / NH) : 0; // its cos and sin table
   return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder + rope);
+}
+
+/** The engine's default kernels: WebAssembly with room for all tensorMemoryBytes counts (and alignment), else TS. */
+export function tensorKernels(config: ModelConfig, train: TrainConfig): TensorKernels {
+  const floats = tensorMemoryBytes(config, train) / 8 + 64 * (config.nLayer + 2) * 2;
+  return createWasmKernels(floats) ?? TS_KERNELS;
 }

@@ -9,8 +9,8 @@ import { type Activations, type Packed, createActivations, createPacked, zeroAct
 import { attentionBackward, attentionForward } from './attention.js';
 import { crossentropyBackward, crossentropyForward } from './crossentropy.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
-import { matmulBackward, matmulForward } from './matmul.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
+import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { normKernels } from './layernorm.js';
 import { normGainBackward, normGainForward } from './norm-gain.js';
 import { mlpActivation, residualBackward, residualForward } from './pointwise.js';
@@ -28,24 +28,28 @@ export interface TensorModel {
   packed: Packed;
   dropped: boolean;     // the last forward drew dropout masks, so its backward goes through them
   rope?: RopeTable;     // with rotary positions: their cos and sin, computed once
+  kernels: TensorKernels; // the products and Adam, and where every buffer they touch lives
 }
 
-/** A model over a copy of `weights`, with room for `rows` token positions per pass. */
-export function createTensorModel(config: ModelConfig, weights: Float64Array, rows = config.blockSize): TensorModel {
+/** A model over a copy of `weights`, with room for `rows` token positions per pass, on `kernels`. */
+export function createTensorModel(config: ModelConfig, weights: Float64Array, rows = config.blockSize,
+                                  kernels = TS_KERNELS): TensorModel {
   const n = paramCount(config);
   if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
-  const params = Float64Array.from(weights), grads = new Float64Array(n);
+  const params = kernels.alloc(n), grads = kernels.alloc(n);
+  params.set(weights);
   rows = Math.max(rows, config.blockSize); // any one sequence fits
-  return { config, params, grads, w: weightViews(config, params), dw: weightViews(config, grads),
-    acts: createActivations(config, rows), dacts: createActivations(config, rows), packed: createPacked(rows), dropped: false,
+  return { config, params, grads, w: weightViews(config, params), dw: weightViews(config, grads), kernels,
+    acts: createActivations(config, rows, kernels.alloc), dacts: createActivations(config, rows, kernels.alloc),
+    packed: createPacked(rows), dropped: false,
     rope: config.pos === 'rope' ? ropeTable(config.ropeTheta ?? DEFAULT_MODEL.ropeTheta, config.blockSize, config.nEmbd / config.nHead) : undefined };
 }
 
 /** Reallocates the buffers if `rows` positions do not fit (only ever grows). */
 export function ensureRows(m: TensorModel, rows: number): void {
   if (rows <= m.acts.rows) return;
-  m.acts = createActivations(m.config, rows);
-  m.dacts = createActivations(m.config, rows);
+  m.acts = createActivations(m.config, rows, m.kernels.alloc);
+  m.dacts = createActivations(m.config, rows, m.kernels.alloc);
   m.packed = createPacked(rows);
 }
 
@@ -91,7 +95,7 @@ export function headInput(c: ModelConfig, a: Activations, w: Weights): Float64Ar
 export function gptForward(m: TensorModel, rand?: () => number): void {
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V, dropout = 0 } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
-  const { w, acts: a, rope } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
+  const { w, acts: a, rope, kernels: k } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
   const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
   const drop = rand !== undefined && dropout > 0;
   m.dropped = drop;
@@ -101,22 +105,22 @@ export function gptForward(m: TensorModel, rand?: () => number): void {
   for (let l = 0; l < nLayer; l++) {
     const L = a.layers[l], W = w.layers[l];
     const h1 = normGainForward(norm, L.ln1, L.ln1g, L.rstd1, x, W.attnNorm, N, C);
-    matmulForward(L.qkv, h1, W.qkv, N, C, QW);
+    k.matmulForward(L.qkv, h1, W.qkv, N, C, QW);
     if (rope) ropeForward(L.qkv, positions, rope, N, NH, KV);
     for (let b = 0; b < B; b++) attentionForward(L.atty, L.att, L.qkv, seqStart[b], 0, seqLen[b], C, NH, A, KV);
-    matmulForward(L.attproj, L.atty, W.wo, N, C, C);
+    k.matmulForward(L.attproj, L.atty, W.wo, N, C, C);
     if (drop) dropoutForward(L.attdrop, L.mask1, L.attproj, dropout, rand, N * C);
     residualForward(L.res1, drop ? L.attdrop : L.attproj, x, N * C);
     const h2 = normGainForward(norm, L.ln2, L.ln2g, L.rstd2, L.res1, W.mlpNorm, N, C);
-    matmulForward(L.fch, h2, W.fc1, N, C, mlp.inWidth);
+    k.matmulForward(L.fch, h2, W.fc1, N, C, mlp.inWidth);
     mlp.forward(L.fcr, L.fch, N, H);
-    matmulForward(L.fcproj, L.fcr, W.fc2, N, H, C);
+    k.matmulForward(L.fcproj, L.fcr, W.fc2, N, H, C);
     if (drop) dropoutForward(L.fcdrop, L.mask2, L.fcproj, dropout, rand, N * C);
     residualForward(L.res2, drop ? L.fcdrop : L.fcproj, L.res1, N * C);
     x = L.res2;
   }
   if (c.finalNorm) normGainForward(norm, a.xf, a.xfg, a.rstdf, x, w.normF, N, C);
-  matmulForward(a.logits, headInput(c, a, w), w.lmHead, N, C, V);
+  k.matmulForward(a.logits, headInput(c, a, w), w.lmHead, N, C, V);
   crossentropyForward(a.probs, a.losses, a.logits, targets, N, V);
 }
 
@@ -124,29 +128,29 @@ export function gptForward(m: TensorModel, rand?: () => number): void {
 export function gptBackward(m: TensorModel, dloss: number): void {
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
-  const { w, dw, acts: a, dacts: d, dropped, rope } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
+  const { w, dw, acts: a, dacts: d, dropped, rope, kernels: k } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
   const norm = normKernels(c.norm).backward, mlp = mlpActivation(c.activation, H);
   const last = nLayer - 1;
   zeroActivations(d, N);
   crossentropyBackward(d.logits, a.probs, targets, dloss, N, V);
   // tied: dw.lmHead is dw.wte, and both this and the embedding's backward add into it
-  matmulBackward(headInput(c, d, w), dw.lmHead, d.logits, headInput(c, a, w), w.lmHead, N, C, V);
+  k.matmulBackward(headInput(c, d, w), dw.lmHead, d.logits, headInput(c, a, w), w.lmHead, N, C, V);
   if (c.finalNorm) normGainBackward(norm, d.layers[last].res2, d.xf, dw.normF, d.xfg, a.layers[last].res2, a.xf, a.rstdf, w.normF, N, C);
   for (let l = last; l >= 0; l--) {
     const L = a.layers[l], W = w.layers[l], dL = d.layers[l], dW = dw.layers[l];
     const xin = l > 0 ? a.layers[l - 1].res2 : streamStart(c, a, w), dxin = l > 0 ? d.layers[l - 1].res2 : streamStart(c, d, w);
     residualBackward(dropped ? dL.fcdrop : dL.fcproj, dL.res1, dL.res2, N * C);
     if (dropped) dropoutBackward(dL.fcproj, dL.fcdrop, L.mask2, N * C);
-    matmulBackward(dL.fcr, dW.fc2, dL.fcproj, L.fcr, W.fc2, N, H, C);
+    k.matmulBackward(dL.fcr, dW.fc2, dL.fcproj, L.fcr, W.fc2, N, H, C);
     mlp.backward(dL.fch, dL.fcr, L.fch, N, H);
-    matmulBackward(gained(dL.ln2, dL.ln2g, W.mlpNorm), dW.fc1, dL.fch, gained(L.ln2, L.ln2g, W.mlpNorm), W.fc1, N, C, mlp.inWidth);
+    k.matmulBackward(gained(dL.ln2, dL.ln2g, W.mlpNorm), dW.fc1, dL.fch, gained(L.ln2, L.ln2g, W.mlpNorm), W.fc1, N, C, mlp.inWidth);
     normGainBackward(norm, dL.res1, dL.ln2, dW.mlpNorm, dL.ln2g, L.res1, L.ln2, L.rstd2, W.mlpNorm, N, C);
     residualBackward(dropped ? dL.attdrop : dL.attproj, dxin, dL.res1, N * C);
     if (dropped) dropoutBackward(dL.attproj, dL.attdrop, L.mask1, N * C);
-    matmulBackward(dL.atty, dW.wo, dL.attproj, L.atty, W.wo, N, C, C);
+    k.matmulBackward(dL.atty, dW.wo, dL.attproj, L.atty, W.wo, N, C, C);
     for (let b = 0; b < B; b++) attentionBackward(dL.qkv, dL.att, dL.atty, L.qkv, L.att, seqStart[b], seqLen[b], C, NH, A, KV);
     if (rope) ropeBackward(dL.qkv, positions, rope, N, NH, KV);
-    matmulBackward(gained(dL.ln1, dL.ln1g, W.attnNorm), dW.qkv, dL.qkv, gained(L.ln1, L.ln1g, W.attnNorm), W.qkv, N, C, QW);
+    k.matmulBackward(gained(dL.ln1, dL.ln1g, W.attnNorm), dW.qkv, dL.qkv, gained(L.ln1, L.ln1g, W.attnNorm), W.qkv, N, C, QW);
     normGainBackward(norm, dxin, dL.ln1, dW.attnNorm, dL.ln1g, xin, L.ln1, L.rstd1, W.attnNorm, N, C);
   }
   if (c.embedNorm !== false) normGainBackward(norm, d.encoded, d.x0, dw.embedNorm, d.x0g, a.encoded, a.x0, a.rstd0, w.embedNorm, N, C);

@@ -1,6 +1,8 @@
 // Rotary position embeddings (docs/llama.md): each head of q and k turns its dimension pairs
 // (i, i + hd/2) by pos * theta^(-2i/hd), in place on the q|k|v rows. The angles' cos and sin
-// are tabulated once per model, so a pass only multiplies.
+// are tabulated once per model, so a pass only multiplies; libm's, so a page's table is the CLI's.
+
+import * as libm from '../libm/index.js';
 
 /** cos and sin of every angle a position below blockSize can take. */
 export interface RopeTable {
@@ -12,10 +14,10 @@ export interface RopeTable {
 export function ropeTable(theta: number, blockSize: number, headDim: number): RopeTable {
   const half = headDim / 2, cos = new Float64Array(blockSize * half), sin = new Float64Array(blockSize * half);
   for (let i = 0; i < half; i++) {
-    const inv = Math.pow(theta, (-2 * i) / headDim);
+    const inv = libm.pow(theta, (-2 * i) / headDim);
     for (let t = 0; t < blockSize; t++) {
-      cos[t * half + i] = Math.cos(t * inv);
-      sin[t * half + i] = Math.sin(t * inv);
+      cos[t * half + i] = libm.cos(t * inv);
+      sin[t * half + i] = libm.sin(t * inv);
     }
   }
   return { half, cos, sin };

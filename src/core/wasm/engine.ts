@@ -3,14 +3,14 @@
 // so a step copies in only its token ids and allocates no buffers.
 
 import { DEFAULT_MODEL, DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
-import { type Batch, type Engine, LOSS_LIMIT, batchTokens, predictedTokens } from '../contract/engine.js';
+import { type Batch, type BatchDecoder, type Engine, LOSS_LIMIT, batchTokens, predictedTokens } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import * as libm from '../libm/index.js';
 import { paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
 import { ropeTable } from '../tensor/rope.js';
 import { type Arena, createArena } from './arena.js';
-import { type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims,
+import { type Acts, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims,
   transposeLinears } from './gpt.js';
 import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
@@ -56,7 +56,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
 
   const kernels = createKernels({ shared: threads > 1, relaxed: options.relaxed });
   const arena = createArena(kernels.memory, ARENA_BASE), k = kernels.exports;
-  const { params, grads, m1, m2, accum, acts, dacts, packed, dec, decPacked, rope } = layoutBuffers(arena, config, train);
+  const { params, grads, m1, m2, accum, acts, dacts, packed, feeder, rope } = layoutBuffers(arena, config, train);
   const mm = threads > 1
     ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops, minFloats: options.minFloats })
     : singleThread(kernels);
@@ -72,8 +72,6 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     f32(rope.cos, table.cos.length).set(table.cos);
     f32(rope.sin, table.sin.length).set(table.sin);
   }
-  const decPositions = i32(decPacked.positions, A);
-  for (let p = 0; p < A; p++) decPositions[p] = p;
 
   /** Packs sequences first, first+1, ... while they fit; returns the index after the last one. */
   function pack(batch: Batch, first: number): { next: number; N: number } {
@@ -169,20 +167,68 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     return total;
   }
 
-  // decoding: position p of the sequence sits in row p of the decode buffers, so the earlier
-  // rows are the KV cache; attention computes the new rows only
+  // decoding: each sequence keeps its q|k|v rows in a cache slot (see gptForward); a step's
+  // rows are one token each of several sequences, or successive tokens of one
+  function decodeStep(d: Decoder, slots: ArrayLike<number>, tokens: ArrayLike<number>, positions: ArrayLike<number>,
+                      count: number): number {
+    if (!(Number.isInteger(count) && count >= 1 && count <= d.rows)) throw new Error(`a decode step takes 1 to ${d.rows} rows, got ${count}`);
+    const tok = i32(d.packed.tokens, count), pos = i32(d.packed.positions, count), seqs = i32(d.packed.seqs, 3 * count);
+    for (let r = 0; r < count; r++) {
+      const slot = slots[r], p = positions[r];
+      if (!(slot >= 0 && slot < d.slots && p >= 0 && p < A)) throw new Error(`row ${r}: slot ${slot}, position ${p} is outside ${d.slots} slots of ${A} positions`);
+      tok[r] = tokens[r];
+      pos[r] = p;
+      seqs[3 * r] = slot * A; // the slot's first cache row
+      seqs[3 * r + 1] = p;
+      seqs[3 * r + 2] = p + 1;
+    }
+    gptForward(model, d.acts, d.packed, 0, count, undefined, d.kv);
+    return d.acts.logits;
+  }
+
+  // feed() is one slot taking up to a whole context a step
   const logits = new Float64Array(V); // (V,)
+  const zeros = new Int32Array(A), ramp = Int32Array.from({ length: A }, (_, p) => p); // (A,) slot 0; positions 0..A-1
   function feed(ids: number[], pos: number): Float64Array {
-    const r0 = pos, r1 = pos + ids.length;
-    if (ids.length === 0 || r1 > A) throw new Error(`feed of ${ids.length} ids at position ${pos} does not fit the context of ${A}`);
-    const tokens = i32(decPacked.tokens, A), seqs = i32(decPacked.seqs, 3);
-    tokens.set(ids, r0);
-    decPacked.B = 1;
-    decPacked.seqLen[0] = r1;
-    seqs.set([0, r0, r1]);
-    gptForward(model, dec, decPacked, r0, r1);
-    logits.set(f32(dec.logits + 4 * (r1 - 1) * V, V));
+    if (ids.length === 0 || pos + ids.length > A) throw new Error(`feed of ${ids.length} ids at position ${pos} does not fit the context of ${A}`);
+    const out = decodeStep(feeder, zeros, ids, ramp.subarray(pos), ids.length);
+    logits.set(f32(out + 4 * (ids.length - 1) * V, V));
     return logits;
+  }
+
+  // wasm memory is never collected, so a decoder's buffers go back to a pool for a later one
+  // when it is closed, or else when it is garbage collected; a live decoder's never are
+  const pool: Decoder[] = [];
+  const reclaim = new FinalizationRegistry<Decoder>((d) => pool.push(d));
+  let decoders = 0; // names their buffers
+  function batchDecoder(slots: number, rows = slots): BatchDecoder {
+    if (!(Number.isInteger(slots) && slots >= 1 && Number.isInteger(rows) && rows >= 1)) {
+      throw new Error(`a batch decoder needs whole numbers of slots and rows >= 1, got ${slots} and ${rows}`);
+    }
+    let fit = -1;
+    pool.forEach((d, i) => {
+      if (d.slots >= slots && d.rows >= rows && (fit < 0 || d.slots * d.rows < pool[fit].slots * pool[fit].rows)) fit = i;
+    });
+    const d = fit >= 0 ? pool.splice(fit, 1)[0] : allocDecoder(arena, config, slots, rows, `decoder${decoders++}`);
+    const out = new Float64Array(rows * V); // (rows, V)
+    let closed = false;
+    const decoder: BatchDecoder = {
+      slots, rows,
+      step(slotIds, tokens, positions, count) {
+        if (closed) throw new Error('this batch decoder was closed');
+        if (count > rows) throw new Error(`a decode step takes 1 to ${rows} rows, got ${count}`);
+        out.set(f32(decodeStep(d, slotIds, tokens, positions, count), count * V));
+        return out;
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        reclaim.unregister(decoder);
+        pool.push(d);
+      },
+    };
+    reclaim.register(decoder, d, decoder);
+    return decoder;
   }
 
   return {
@@ -197,6 +243,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     update,
     lossSum,
     feed,
+    batchDecoder,
     // in the layout's order: the linear weights (and their moments) back from transposed
     weights: () => transposeLinears(config, f32(params, n), true),
     gradients: () => transposeLinears(config, f32(pending > 1 ? accum : grads, n), true),
@@ -215,20 +262,40 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   };
 }
 
+function packedFor(arena: Arena, rows: number, prefix: string): Packed {
+  return {
+    B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows), seqs: arena.alloc(`${prefix}.seqs`, 3 * rows).ptr,
+    tokens: arena.alloc(`${prefix}.tokens`, rows).ptr, targets: arena.alloc(`${prefix}.targets`, rows).ptr,
+    positions: arena.alloc(`${prefix}.positions`, rows).ptr,
+  };
+}
+
+/** A KV-cache decoder's buffers: `slots` sequences, up to `rows` tokens a step. */
+interface Decoder {
+  slots: number;
+  rows: number;
+  acts: Acts;     // (rows) a step's activations
+  packed: Packed; // (rows) its tokens, positions and attention table (the slot's first cache row, position, position + 1)
+  kv: number[];   // per layer (slots x blockSize, 3C): the q|k|v rows of every cached position (every query head's)
+}
+
+function allocDecoder(arena: Arena, config: ModelConfig, slots: number, rows: number, prefix: string): Decoder {
+  const width = 3 * config.nEmbd, cacheRows = slots * config.blockSize;
+  return {
+    slots, rows, acts: allocActs(arena, config, rows, prefix), packed: packedFor(arena, rows, prefix),
+    kv: Array.from({ length: config.nLayer }, (_, l) => arena.alloc(`${prefix}.layer${l}.kv`, cacheRows * width).ptr),
+  };
+}
+
 /**
  * Every buffer the engine keeps in wasm memory, laid out once: weights, gradients (and their
  * accumulator when a step has several micro-batches), Adam's moments, a pass over a step's
- * batchSize x blockSize rows with its gradients, and the decoder's rows (position p in row
- * p, so the earlier rows are the KV cache). Pointers are byte offsets.
+ * batchSize x blockSize rows with its gradients, and feed()'s decoder (one sequence, up to
+ * blockSize tokens a step). Pointers are byte offsets.
  */
 function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
   const n = paramCount(config), A = config.blockSize, rows = train.batchSize * A, half = config.nEmbd / config.nHead / 2;
   const rope = config.pos === 'rope';
-  const packedFor = (rows: number, prefix: string): Packed => ({
-    B: 0, seqStart: new Int32Array(rows), seqLen: new Int32Array(rows), seqs: arena.alloc(`${prefix}.seqs`, 3 * rows).ptr,
-    tokens: arena.alloc(`${prefix}.tokens`, rows).ptr, targets: arena.alloc(`${prefix}.targets`, rows).ptr,
-    positions: arena.alloc(`${prefix}.positions`, rows).ptr,
-  });
   return {
     params: arena.alloc('params', n).ptr, // (n,) linear weights transposed, see transposeLinears
     grads: arena.alloc('grads', n).ptr,   // (n,)
@@ -237,9 +304,8 @@ function layoutBuffers(arena: Arena, config: ModelConfig, train: TrainConfig) {
     accum: (train.gradAccum ?? 1) > 1 ? arena.alloc('grads.accum', n).ptr : 0, // (n,)
     acts: allocActs(arena, config, rows, 'acts'),
     dacts: allocGradActs(arena, config, rows, 'grad'),
-    packed: packedFor(rows, 'batch'),
-    dec: allocActs(arena, config, A, 'decode'),
-    decPacked: packedFor(A, 'decode'),
+    packed: packedFor(arena, rows, 'batch'),
+    feeder: allocDecoder(arena, config, 1, A, 'feed'),
     rope: { // (blockSize, hd/2) each, see tensor/rope.ts
       cos: rope ? arena.alloc('rope.cos', A * half).ptr : 0,
       sin: rope ? arena.alloc('rope.sin', A * half).ptr : 0,

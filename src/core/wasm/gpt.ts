@@ -265,8 +265,12 @@ export interface Dropout {
  * Fills acts for rows r0..r1-1, up to the logits. p's table must ask attention for just those
  * query rows, whose earlier rows must be there already. With `dropout`, the attention and MLP
  * projections are masked before each residual, in the float64 engine's order of draws.
+ * With `cache` (decoding, r0 = 0), row r is one position of a sequence whose earlier q|k|v
+ * rows sit in a cache slot: p's table entry r names the slot's first row in each layer's
+ * cache (slots x blockSize rows, 3C wide) and the position, where the row is stored before
+ * attention reads the slot (see attentionDecode, kvStore).
  */
-export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number, dropout?: Dropout): void {
+export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number, dropout?: Dropout, cache?: number[]): void {
   const { C, NH, KV, hd, Q, H, F, V, swiglu, rope, embedNorm, finalNorm, tied } = m.dims;
   const { k, mm, w, act } = m, n = r1 - r0, A = attStride(m.config.blockSize, NH);
   const row = (ptr: number, width: number) => ptr + 4 * r0 * width; // row r0 of a buffer
@@ -286,7 +290,12 @@ export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number,
         [Q, NH + KV, hd]); // the query heads, then the key heads
     }
     if (KV < NH) mm.rows('kvExpandForward', [row(L.qkvx, 3 * C), row(L.qkv, Q)], [3 * C, Q], n, [C, NH, KV]);
-    mm.attentionForward(L.atty, L.att, L.qkvx, p.seqs, p.B, C, NH, A, p.seqLen);
+    if (cache) {
+      k.kvStore(cache[l], L.qkvx, p.seqs, n, 3 * C);
+      k.attentionDecode(L.atty, L.att, cache[l], p.seqs, 0, n * NH, C, NH, A);
+    } else {
+      mm.attentionForward(L.atty, L.att, L.qkvx, p.seqs, p.B, C, NH, A, p.seqLen);
+    }
     mm.matmulForward(row(L.attproj, C), row(L.atty, C), W.wo, n, C, C);
     if (dropout) dropout.state = k.dropoutForward(row(L.attproj, C), row(L.mask1, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res1, C), row(L.attproj, C), row(x, C)], [1, 1, 1], n * C, []);

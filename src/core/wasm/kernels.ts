@@ -13,6 +13,9 @@ export interface KernelExports {
                        c0: number, c1: number): void;
   attentionForward(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,
                    C: number, NH: number, A: number): void;
+  attentionDecode(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,
+                  C: number, NH: number, A: number): void;
+  kvStore(cache: number, rows: number, seqs: number, n: number, width: number): void;
   attentionGradient(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number,
                     u0: number, u1: number, C: number, NH: number, A: number): void;
   rmsnormForward(out: number, rstd: number, inp: number, T: number, C: number): void;

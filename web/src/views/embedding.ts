@@ -8,6 +8,7 @@ import { fmt, h, s, tip, tokenLabel } from '../dom.js';
 import { pca2 } from '../pca.js';
 
 const W = 440, H = 340, PAD = 28;
+let lastAxes: Float64Array[] | undefined; // the last picture's, where the next snapshot's search starts
 
 function kind(label: string): string {
   if (label === 'BOS') return 'bos';
@@ -18,7 +19,8 @@ function kind(label: string): string {
 
 export function renderEmbedding(el: HTMLElement, config: ModelConfig, weights: Float64Array, chars: string[]): void {
   const wte = paramViews(config, weights).get('wte')!; // (vocabSize, nEmbd)
-  const { points, explained } = pca2(wte, config.vocabSize, config.nEmbd);
+  const { points, explained, axes } = pca2(wte, config.vocabSize, config.nEmbd, lastAxes);
+  lastAxes = axes;
   let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
   for (const [x, y] of points) {
     minX = Math.min(minX, x); maxX = Math.max(maxX, x);

@@ -1,79 +1,12 @@
-// One small piece of the model rebuilt from the scalar engine's Values, with the real
-// numbers of the inspected word, then backward() from its top: every node shows its data
-// and its grad, every edge the local derivative the chain rule multiplies along it.
+// One small piece of the model rebuilt from the scalar engine's Values (graph-piece.ts),
+// drawn: every node shows its data and its grad, every edge the local derivative the chain
+// rule multiplies along it.
 
-// direct imports, not the core's index: the page's bundle must not pull in the WebAssembly engine
-import { type ModelConfig, kvHeads } from '../../../src/core/contract/config.js';
-import { paramViews } from '../../../src/core/contract/params.js';
-import { linear } from '../../../src/core/scalar/gpt.js';
-import { Value } from '../../../src/core/scalar/value.js';
+import type { ModelConfig } from '../../../src/core/contract/config.js';
+import type { Value } from '../../../src/core/scalar/value.js';
 import type { Inspection } from '../inspect.js';
-import * as libm from '../../../src/core/libm/index.js';
 import { fmt, h, s, tip } from '../dom.js';
-
-export interface PieceChoice {
-  kind: 'score' | 'neuron';
-  layer: number;
-  head: number;   // for 'score'
-  keyPos: number; // for 'score': the position the last one looks at
-  neuron: number; // for 'neuron': a row of mlp_fc1
-}
-
-interface Piece {
-  top: Value;
-  names: Map<Value, string>; // leaves and unary nodes; + and × are read off the graph
-  caption: string;
-}
-
-// The last position of the word asks, head `head` of layer `layer` answers: q·k / sqrt(headDim),
-// summed in gptForward's order.
-function scorePiece(insp: Inspection, config: ModelConfig, c: PieceChoice, labels: string[]): Piece {
-  const headDim = config.nEmbd / config.nHead, hs = c.head * headDim, last = insp.tokens.length - 1;
-  const ks = Math.floor(c.head / (config.nHead / kvHeads(config))) * headDim; // the key head this query head shares
-  const names = new Map<Value, string>();
-  const q = Array.from({ length: headDim }, (_, j) => new Value(insp.queries[c.layer][last][hs + j]));
-  const k = Array.from({ length: headDim }, (_, j) => new Value(insp.keys[c.layer][c.keyPos][ks + j]));
-  q.forEach((v, j) => names.set(v, `q${j}`));
-  k.forEach((v, j) => names.set(v, `k${j}`));
-  let dot = q[0].mul(k[0]);
-  for (let j = 1; j < headDim; j++) dot = dot.add(q[j].mul(k[j]));
-  const top = dot.mul(libm.pow(libm.pow(headDim, 0.5), -1));
-  names.set(top, `× 1/√${headDim}`);
-  top.backward();
-  return { top, names, caption: `Attention score of “${labels[last]}” (position ${last}) for “${labels[c.keyPos]}” (position ${c.keyPos}), layer ${c.layer + 1}, head ${c.head + 1}: q·k/√${headDim}, before the softmax.` };
-}
-
-// One hidden unit of the MLP at the last position: relu(w·x), with the core's own linear().
-function neuronPiece(insp: Inspection, config: ModelConfig, weights: Float64Array, c: PieceChoice, labels: string[]): Piece {
-  const n = config.nEmbd, last = insp.tokens.length - 1, act = config.activation ?? 'relu';
-  if (act !== 'relu') throw new Error(`the neuron piece is built from a relu MLP's Values; this model's MLP is ${act} (the attention score piece draws)`);
-  const fc1 = paramViews(config, weights).get(`layer${c.layer}.mlp_fc1`)!; // (mlpHidden, nEmbd)
-  const names = new Map<Value, string>();
-  const x = Array.from({ length: n }, (_, i) => new Value(insp.mlpInputs[c.layer][last][i]));
-  const w = Array.from({ length: n }, (_, i) => new Value(fc1[c.neuron * n + i]));
-  x.forEach((v, i) => names.set(v, `x${i}`));
-  w.forEach((v, i) => names.set(v, `w${i}`));
-  const top = linear(x, [w])[0].relu();
-  names.set(top, 'relu');
-  top.backward();
-  const dead = top.data === 0 ? ' Its input is negative, so relu outputs 0 and passes no gradient back: every grad below it is 0.' : '';
-  return { top, names, caption: `Neuron ${c.neuron + 1} of layer ${c.layer + 1}'s MLP at “${labels[last]}” (position ${last}): relu(w·x), where w is row ${c.neuron + 1} of mlp_fc1 and x the normalised input.${dead}` };
-}
-
-/**
- * The first neuron of a layer's MLP that is alive at the word's last position (w·x > 0, so
- * relu passes its gradient back), or 0 when every one is dead there.
- */
-export function firstAliveNeuron(insp: Inspection, config: ModelConfig, weights: Float64Array, layer: number): number {
-  const n = config.nEmbd, x = insp.mlpInputs[layer][insp.tokens.length - 1];
-  const fc1 = paramViews(config, weights).get(`layer${layer}.mlp_fc1`)!; // (mlpHidden, nEmbd)
-  for (let row = 0; row < fc1.length / n; row++) {
-    let dot = 0;
-    for (let i = 0; i < n; i++) dot += fc1[row * n + i] * x[i];
-    if (dot > 0) return row;
-  }
-  return 0;
-}
+import { type PieceChoice, buildPiece } from './graph-piece.js';
 
 function isAdd(v: Value): boolean {
   return v.a !== null && v.b !== null && v.da === 1 && v.db === 1 && v.data === v.a.data + v.b.data;
@@ -85,36 +18,55 @@ function opName(v: Value, names: Map<Value, string>): string {
 
 const NODE_W = 136, NODE_H = 40, COL = 196, ROW = 2 * NODE_H + 14, PAD = 12;
 
-/** Positions for a sum of products (left-folded, as linear() sums) under a few unary nodes. */
-function layout(top: Value): Map<Value, [number, number]> {
+const MAX_TERMS = 16; // products drawn; a longer sum shows its first ones and its last around a gap
+
+interface Layout {
+  pos: Map<Value, [number, number]>;
+  gap?: { y: number; hidden: number }; // where the products not drawn would be, and how many
+}
+
+/**
+ * Positions for a sum of products (left-folded, as linear() sums) under a few nodes of one
+ * input each, or of a second that is a leaf (swiglu's up), drawn above its node. A wide
+ * model's sum is cut to its first and last terms: hundreds of boxes teach nothing more and
+ * cost the page a long frame.
+ */
+function layout(top: Value): Layout {
   const tail: Value[] = [];
   let v = top;
-  while (v.a !== null && v.b === null) { tail.unshift(v); v = v.a; }
+  while (v.a !== null && v.a.a !== null && (v.b === null || v.b.a === null)) { tail.unshift(v); v = v.a; }
   const adds: Value[] = [];
   while (isAdd(v)) { adds.unshift(v); v = v.a!; }
-  const products = [v, ...adds.map((a) => a.b!)];
+  const products = [v, ...adds.map((a) => a.b!)], n = products.length;
+  const cut = n > MAX_TERMS ? MAX_TERMS - 1 : n; // products 0..cut-1, then (after a row's gap) the last
+  const row = (i: number) => (i < cut ? i : i === n - 1 ? cut + 1 : -1); // -1: not drawn
   const pos = new Map<Value, [number, number]>();
   const rowY = (i: number) => PAD + i * ROW + ROW / 2;
   products.forEach((p, i) => {
-    pos.set(p.a!, [PAD, rowY(i) - NODE_H / 2 - 4]);
-    pos.set(p.b!, [PAD, rowY(i) + NODE_H / 2 + 4]);
-    pos.set(p, [PAD + COL, rowY(i)]);
+    if (row(i) < 0) return;
+    pos.set(p.a!, [PAD, rowY(row(i)) - NODE_H / 2 - 4]);
+    pos.set(p.b!, [PAD, rowY(row(i)) + NODE_H / 2 + 4]);
+    pos.set(p, [PAD + COL, rowY(row(i))]);
   });
-  adds.forEach((a, i) => pos.set(a, [PAD + 2 * COL, rowY(i + 1)]));
+  adds.forEach((a, i) => { if (row(i + 1) >= 0) pos.set(a, [PAD + 2 * COL, rowY(row(i + 1))]); });
   const firstTailCol = adds.length > 0 ? 3 : 2;
-  tail.forEach((t, i) => pos.set(t, [PAD + (firstTailCol + i) * COL, rowY(products.length - 1)]));
-  return pos;
+  tail.forEach((t, i) => {
+    const x = PAD + (firstTailCol + i) * COL, y = rowY(row(n - 1));
+    pos.set(t, [x, y]);
+    if (t.b) pos.set(t.b, [x, y - ROW]);
+  });
+  return cut < n ? { pos, gap: { y: rowY(cut), hidden: n - cut - 1 } } : { pos };
 }
 
 export function renderGraph(el: HTMLElement, insp: Inspection, config: ModelConfig, weights: Float64Array,
                             labels: string[], choice: PieceChoice): void {
-  const piece = choice.kind === 'score' ? scorePiece(insp, config, choice, labels) : neuronPiece(insp, config, weights, choice, labels);
-  const pos = layout(piece.top);
+  const piece = buildPiece(insp, config, weights, labels, choice);
+  const { pos, gap } = layout(piece.top);
   const nodes = [...pos.keys()];
-  const parents = new Map<Value, [Value, number][]>(); // child -> (parent, d parent / d child)
+  const parents = new Map<Value, [Value, number][]>(); // child -> (parent, d parent / d child), both drawn
   for (const v of nodes) {
-    if (v.a) parents.set(v.a, [...(parents.get(v.a) ?? []), [v, v.da]]);
-    if (v.b) parents.set(v.b, [...(parents.get(v.b) ?? []), [v, v.db]]);
+    if (v.a && pos.has(v.a)) parents.set(v.a, [...(parents.get(v.a) ?? []), [v, v.da]]);
+    if (v.b && pos.has(v.b)) parents.set(v.b, [...(parents.get(v.b) ?? []), [v, v.db]]);
   }
   let width = 0, height = 0;
   for (const [x, y] of pos.values()) { width = Math.max(width, x + NODE_W + PAD); height = Math.max(height, y + NODE_H / 2 + PAD + 8); }
@@ -149,8 +101,8 @@ export function renderGraph(el: HTMLElement, insp: Inspection, config: ModelConf
     const [x, y] = pos.get(v)!;
     const name = opName(v, piece.names);
     const ps = parents.get(v) ?? [];
-    const why = v === piece.top
-      ? 'grad = 1: backward() starts here'
+    const why = v === piece.top ? 'grad = 1: backward() starts here'
+      : ps.length === 0 ? `grad = ${fmt(v.grad, 4)}, passed down the sums not drawn`
       : `grad = ${ps.map(([p, local]) => `${fmt(local, 3)} × ${fmt(p.grad, 3)}`).join(' + ')} = ${fmt(v.grad, 4)}`;
     const g = s('g', { class: `node ${v.a === null ? 'leaf' : 'op'}`, transform: `translate(${x} ${y - NODE_H / 2})` });
     g.append(s('rect', { width: NODE_W, height: NODE_H, rx: 6 }));
@@ -160,6 +112,10 @@ export function renderGraph(el: HTMLElement, insp: Inspection, config: ModelConf
     g.append(s('text', { x: 8, y: 32, class: 'node-grad' }, 'grad'));
     g.append(s('text', { x: NODE_W - 8, y: 32, 'text-anchor': 'end', class: gradClass }, fmt(v.grad, 4)));
     svg.append(tip(g, `${name}: data ${v.data}\n${why}`));
+  }
+  if (gap) {
+    svg.append(s('text', { x: PAD, y: gap.y + 4, class: 'graph-gap' },
+      `⋮ ${gap.hidden} more products, each added to the running sum the same way (not drawn)`));
   }
   el.replaceChildren(
     h('p', { class: 'view-summary' }, piece.caption),
