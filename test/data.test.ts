@@ -88,6 +88,31 @@ test('pyStrip strips exactly the code points Python calls whitespace, all 0x1100
   assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} code points stripped unlike Python`);
 });
 
+test('parseDocuments and buildTokenizer: their native fast paths equal the per-line and per-character loops', () => {
+  // the loops, as written before the fast paths: strip every line, add every code point
+  const slowDocs = (raw: string) => normaliseText(raw).split('\n').map(pyStrip).filter((d) => d.length > 0);
+  const slowChars = (docs: string[]) => [...new Set(docs.flatMap((d) => [...d]))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+  const spaces = fixture.spaces.map((c) => String.fromCodePoint(c));
+  const plain = ['a', 'b', 'Z', '\u00e9', '\ufeff', '\uffff', '\n', '\n', '\r\n', '\r'];
+  const astral = ['\u{1f600}', '\ud800', '\udc00'];
+  for (const ch of spaces) {
+    for (const raw of [`${ch}a\nb`, `a\n${ch}b`, `a${ch}\nb`, `a\nb${ch}`, `a\n${ch}\nb`]) {
+      assert.deepEqual(parseDocuments(raw), slowDocs(raw), `documents of ${JSON.stringify(raw)}`);
+    }
+  }
+  let seed = 1;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let k = 0; k < 600; k++) {
+    // a third without spaces (the fast path of parseDocuments), a third without surrogates (buildTokenizer's)
+    const pool = k % 3 === 0 ? plain : k % 3 === 1 ? [...plain, ...spaces] : [...plain, ...spaces, ...astral];
+    let raw = '';
+    for (let i = rand(40); i > 0; i--) raw += pool[rand(pool.length)];
+    const docs = parseDocuments(raw);
+    assert.deepEqual(docs, slowDocs(raw), `documents of ${JSON.stringify(raw)}`);
+    assert.deepEqual(buildTokenizer(docs).chars, slowChars(docs), `vocabulary of ${JSON.stringify(docs)}`);
+  }
+});
+
 test('pyStrip takes linear time on a long run of inner spaces', () => {
   // a regex like /\s+$/ is quadratic here: 50k spaces took 3.5 s, and 1M would take 20 minutes
   const line = `x${' '.repeat(50_000)}y`;

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { buildTokenizer } from '../src/core/contract/tokenizer.js';
+import { documentsCut } from '../src/core/run/run.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/microgpt.js');
 const DIR = mkdtempSync(join(tmpdir(), 'microgpt-friendly-'));
@@ -21,6 +23,21 @@ writeFileSync(NAMES, readFileSync(new URL('../../data/names.txt', import.meta.ur
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
 }
+
+test('documentsCut counts characters (code points) and skips only documents whose length settles it', () => {
+  const pool = ['a', 'b', '\u00e9', '\u{1f600}', '\u{1f680}', '\ud800'];
+  let seed = 3;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const doc = () => Array.from({ length: 1 + rand(24) }, () => pool[rand(pool.length)]).join('');
+  for (let k = 0; k < 300; k++) {
+    const docs = Array.from({ length: 1 + rand(12) }, doc), valDocs = Array.from({ length: rand(4) }, doc);
+    const blockSize = 2 + rand(24);
+    const lengths = [...docs, ...valDocs].map((d) => [...d].length);
+    const expected = { count: lengths.filter((n) => n + 1 > blockSize).length, total: lengths.length, longest: Math.max(...lengths) };
+    const run = { docs, valDocs, config: { blockSize } as never, tokenizer: buildTokenizer([...docs, ...valDocs]) };
+    assert.deepEqual(documentsCut(run), expected, `${JSON.stringify([...docs, ...valDocs])} at block-size ${blockSize}`);
+  }
+});
 
 test('documents longer than the context: one warning with the count and the block size that fits them', () => {
   const warning = '3 of 4 documents are longer than the context (block-size 16): the model sees only their first 16 characters ' +

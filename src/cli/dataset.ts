@@ -6,7 +6,6 @@ import { type Stats, closeSync, constants, existsSync, fstatSync, openSync, read
 import { fileURLToPath } from 'node:url';
 import { decodeDataset } from '../core/data/decode.js';
 import { UserError } from '../core/errors.js';
-import { download } from './download.js';
 
 /** The bundled datasets, shipped in the package's data/ folder. */
 export const BUNDLED_DATA = {
@@ -28,6 +27,7 @@ export const MAX_DATASET_BYTES = 100 * 2 ** 20;
 export async function readDataset(path: string, url?: string): Promise<string> {
   if (!existsSync(path)) {
     if (!url) throw new UserError(`dataset not found: ${path}`);
+    const { download } = await import('./download.js'); // only a run that downloads loads it
     await download(url, path);
   }
   return decodeDataset(readRegularFile(path), path);

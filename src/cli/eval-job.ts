@@ -9,7 +9,8 @@ import { bitsPerCharacter, documentSequences, meanLoss, predictedCharacters, val
 import { splitDocuments } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
-import { CHECKPOINT_ENGINE_FLAGS, readData, runFromFlags } from './options.js';
+import { runFromFlags } from './checkpoint-run.js';
+import { CHECKPOINT_ENGINE_FLAGS, readData } from './options.js';
 
 export const EVAL_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },

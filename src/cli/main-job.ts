@@ -10,7 +10,7 @@ import { BUNDLED_DATA } from './dataset.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed, formatStepLine } from './format.js';
 import { ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, cutWarning, readData, runOptions } from './options.js';
-import { FLOW_EVERY_FLAG, type MetricsFile, flowEvery, openMetrics } from './progress.js';
+import { FLOW_EVERY_FLAG, type MetricsFile, batchedWriter, flowEvery, openMetrics } from './progress.js';
 
 const pick = (specs: FlagSpec[], names: string[]) => names.map((n) => specs.find((s) => s.name === n)!);
 
@@ -71,15 +71,17 @@ export async function mainJob(argv: string[]): Promise<void> {
 
   // on a terminal the step line rewrites itself; in a pipe each step is a line of its own
   const end = out.isTTY ? '\r' : '\n';
+  const steps = batchedWriter(out);
   let heldOut: number | undefined;
   try {
     for (const e of trainingLoop(run, { flowEvery: flowSteps })) {
       if (e.type === 'step') {
-        out.write(formatStepLine(e.step, e.steps, e.loss) + end);
+        steps.write(formatStepLine(e.step, e.steps, e.loss) + end);
         metrics?.write(e);
       } else if (e.type === 'eval') heldOut = e.loss;
     }
   } finally {
+    steps.flush(); // before an error's message, too
     metrics?.close();
     run.engine.close?.();
   }

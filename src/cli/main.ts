@@ -1,27 +1,23 @@
 // The `microgpt` command: dispatches to a subcommand (or the reference job when there is
 // none) and turns a UserError into one line on stderr and exit code 2, a kernel thread's trap
-// into one line and exit code 1; anything else is a bug and keeps its stack trace.
+// into one line and exit code 1; anything else is a bug and keeps its stack trace. Each job's
+// module is imported only when it runs: a process pays for loading what it uses, no more
+// (the export job alone pulls in protobufjs; test/startup.test.ts holds the default job to this).
 
 import { KernelThreadError, UserError } from '../core/errors.js';
-import { enableRelaxedSimd } from '../node/kernel-thread.js';
-import { benchJob } from './bench-job.js';
-import { evalJob } from './eval-job.js';
-import { exportJob } from './export-job.js';
-import { mainJob } from './main-job.js';
-import { sampleJob } from './sample-job.js';
-import { serveJob } from './serve-job.js';
-import { tokenizerJob } from './tokenizer-job.js';
-import { trainJob } from './train-job.js';
+import { enableRelaxedSimd } from '../node/relaxed-simd.js';
+
+type Job = (argv: string[]) => Promise<number>;
 
 // a Map, not an object: `microgpt constructor` must not find Object.prototype.constructor
-const COMMANDS = new Map<string, (argv: string[]) => Promise<number>>([
-  ['train', trainJob],
-  ['sample', sampleJob],
-  ['eval', evalJob],
-  ['bench', benchJob],
-  ['tokenizer', tokenizerJob],
-  ['serve', serveJob],
-  ['export', exportJob],
+const COMMANDS = new Map<string, () => Promise<Job>>([
+  ['train', async () => (await import('./train-job.js')).trainJob],
+  ['sample', async () => (await import('./sample-job.js')).sampleJob],
+  ['eval', async () => (await import('./eval-job.js')).evalJob],
+  ['bench', async () => (await import('./bench-job.js')).benchJob],
+  ['tokenizer', async () => (await import('./tokenizer-job.js')).tokenizerJob],
+  ['serve', async () => (await import('./serve-job.js')).serveJob],
+  ['export', async () => (await import('./export-job.js')).exportJob],
 ]);
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,12 +30,12 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   try {
-    const command = COMMANDS.get(argv[0]);
-    if (command) return await command(argv.slice(1));
+    const load = COMMANDS.get(argv[0]);
+    if (load) return await (await load())(argv.slice(1));
     if (argv.length > 0 && !argv[0].startsWith('-')) {
       throw new UserError(`unknown command '${argv[0]}' (commands: ${[...COMMANDS.keys()].join(', ')}; see --help)`);
     }
-    await mainJob(argv);
+    await (await import('./main-job.js')).mainJob(argv);
     return 0;
   } catch (err) {
     const failure = knownFailure(err);

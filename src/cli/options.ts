@@ -8,8 +8,6 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
-import { dequantizeInt8, int8Bytes, quantizeInt8 } from '../core/contract/quantize.js';
-import type { Checkpoint } from '../core/checkpoint/checkpoint.js';
 import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
 import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
@@ -17,10 +15,8 @@ import { checkDocuments, parseDocuments } from '../core/data/documents.js';
 import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
-import { type Run, type RunOptions, documentsCut, runFromCheckpoint } from '../core/run/run.js';
-import { draftMismatch } from '../core/run/speculative.js';
+import { type Run, type RunOptions, documentsCut } from '../core/run/run.js';
 import { spawnNodeWorker } from '../node/kernel-thread.js';
-import { loadCheckpoint } from './checkpoint-files.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
 
@@ -203,61 +199,20 @@ export interface DataFile {
   text: string; // as the format reads it (line endings normalised for text)
   docs: string[]; // the documents, for 'lines'
   format: DataFormat;
-  crc32: string; // of the file's bytes
+  readonly crc32: string; // of the file's bytes
 }
 
 /** Reads `--data` (the bundled names when absent) as documents or as one text. */
 export async function readData(path: string | undefined, format: DataFormat, url?: string): Promise<DataFile> {
   const file = path ?? BUNDLED_DATA.names;
   const raw = await readDataset(file, url);
-  const crc = crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0');
-  if (format === 'text') return { path: file, text: normaliseText(raw), docs: [], format, crc32: crc };
+  // computed when asked (a checkpoint records it): the main job never needs it
+  let crc: string | undefined;
+  const checksum = { get crc32() { return crc ??= crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0'); } };
+  if (format === 'text') return Object.assign(checksum, { path: file, text: normaliseText(raw), docs: [], format });
   const docs = parseDocuments(raw);
   checkDocuments(docs, file);
-  return { path: file, text: raw, docs, format, crc32: crc };
-}
-
-/**
- * A run from the checkpoint at `--from`, to sample or evaluate: on the engine it was trained
- * on unless --engine says otherwise, with --threads for the float32 engine.
- */
-export function runFromFlags(v: FlagValues, given: Set<string>): { run: Run; checkpoint: Checkpoint; note?: string } {
-  const checkpoint = loadCheckpoint(v.from as string);
-  const engine = given.has('engine') ? v.engine as EngineName : checkpoint.engine;
-  const why = engineSpec(engine).unavailable();
-  if (why) throw new UserError(`${why}; add --engine tensor`);
-  const options = { ...engineOptions(engine, v, given), engine, blockSize: v['block-size'] as number | undefined, memory: machineMemory() };
-  if (v.quantize === 'int8') {
-    const q = quantizeInt8(checkpoint.config, checkpoint.weights);
-    const rounded = { ...checkpoint, weights: dequantizeInt8(checkpoint.config, q), optimizer: undefined };
-    const sizes = `${(int8Bytes(q) / 1024).toFixed(1)} KB int8 instead of ${(checkpoint.weights.length * 8 / 1024).toFixed(1)} KB float64`;
-    return { run: runFromCheckpoint(rounded, options), checkpoint: rounded, note: `weights rounded to int8 per row: ${sizes}` };
-  }
-  return { run: runFromCheckpoint(checkpoint, options), checkpoint };
-}
-
-/** Speculative decoding's flags, for the commands that decode (sample, serve). */
-export const DRAFT_FLAGS: FlagSpec[] = [
-  { name: 'draft', type: 'string', help: 'speculative decoding: a smaller checkpoint with the same tokenizer proposes tokens, this one checks them (same distribution; greedy gives the same text)' },
-  { name: 'speculate', type: 'int', help: 'tokens the draft proposes per check (1 to 16)', default: 4 },
-];
-
-/**
- * The draft model of speculative decoding from --draft (undefined without it): its own
- * checkpoint, on the tensor engine; refused unless it can propose for `target`.
- */
-export function draftRun(v: FlagValues, given: Set<string>, target: Run): Run | undefined {
-  const dir = v.draft as string | undefined;
-  if (dir === undefined) {
-    if (given.has('speculate')) throw new UserError('--speculate needs --draft DIR, the checkpoint that proposes the tokens');
-    return undefined;
-  }
-  // on float32 (one thread) when the target is, else tensor: a draft slower per token than the
-  // target would cost more than it saves
-  const draft = runFromCheckpoint(loadCheckpoint(dir), target.engine.name === 'float32' ? { engine: 'float32', threads: 1 } : { engine: 'tensor' });
-  const why = draftMismatch(target, draft);
-  if (why) throw new UserError(`the draft in ${dir} cannot propose tokens for this model: ${why}`);
-  return draft;
+  return Object.assign(checksum, { path: file, text: raw, docs, format });
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */

@@ -70,6 +70,34 @@ export function createProgress(out: NodeJS.WriteStream, quiet: boolean, logEvery
   };
 }
 
+/** Text gathered and written at most every `everyMs`: see batchedWriter. */
+export interface BatchedWriter {
+  write(text: string): void;
+  /** Writes what is gathered; call it before anything else writes to the stream, and at the end. */
+  flush(): void;
+}
+
+/**
+ * Gathers what is written and passes it on at most every `everyMs`: a write costs a system
+ * call and a trip through the stream (~20 ms for the main job's 1,000 step lines, written one
+ * by one); joined, the bytes are the same and a terminal still sees the progress move.
+ */
+export function batchedWriter(out: NodeJS.WritableStream, everyMs = 50): BatchedWriter {
+  let pending = '', last = performance.now();
+  const flush = () => {
+    if (pending) out.write(pending);
+    pending = '';
+    last = performance.now();
+  };
+  return {
+    write(text) {
+      pending += text;
+      if (performance.now() - last >= everyMs) flush();
+    },
+    flush,
+  };
+}
+
 /** With --metrics: how often the gradient flow is measured (it copies the weights twice and the gradients once). */
 export const FLOW_EVERY_FLAG: FlagSpec = {
   name: 'flow-every', type: 'int', default: 1,

@@ -7,7 +7,8 @@ import { decode } from '../core/contract/tokenizer.js';
 import { samplePlan, sampleText, validateSampleCount, validateSampleOptions } from '../core/run/generate.js';
 import { newSpeculativeStats, speculativeGenerate, speculativeSummary } from '../core/run/speculative.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { CHECKPOINT_ENGINE_FLAGS, DRAFT_FLAGS, draftRun, runFromFlags } from './options.js';
+import { DRAFT_FLAGS, draftRun, runFromFlags } from './checkpoint-run.js';
+import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
 
 export const SAMPLE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },

@@ -24,7 +24,8 @@ import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
 import { type SpeculativeSequence, type SpeculativeStats, createSpeculativeBatcher, newSpeculativeStats, speculativeSummary } from '../core/run/speculative.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
-import { CHECKPOINT_ENGINE_FLAGS, DRAFT_FLAGS, draftRun, runFromFlags } from './options.js';
+import { DRAFT_FLAGS, draftRun, runFromFlags } from './checkpoint-run.js';
+import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },

@@ -2,11 +2,11 @@
 // worker_thread, where it hands its first message to serveKernels, so the core stays free of
 // worker_threads; enableRelaxedSimd lets Node 20 run the fused multiply-add build.
 
-import { setFlagsFromString } from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SpawnWorker } from '../core/wasm/threads.js';
 import type { WorkerInit } from '../core/wasm/protocol.js';
-import { serveKernels } from '../core/wasm/worker.js';
+
+export { enableRelaxedSimd } from './relaxed-simd.js';
 
 const MARK = 'microgpt-kernels';
 
@@ -25,15 +25,9 @@ export const spawnNodeWorker: SpawnWorker = () => {
   };
 };
 
-/**
- * Node 20 validates relaxed SIMD only behind a V8 flag (V8 ships it from Node 21). The flag
- * is read when a module is validated, so call this before the first wasm engine is made.
- */
-export function enableRelaxedSimd(): void {
-  if (Number(process.versions.node.split('.')[0]) <= 20) setFlagsFromString('--experimental-wasm-relaxed-simd');
-}
-
 if (!isMainThread && workerData === MARK && parentPort) {
   const port = parentPort;
+  // the kernels' side is loaded here, in the thread, not by every importer of spawnNodeWorker
+  const { serveKernels } = await import('../core/wasm/worker.js');
   port.once('message', (init: WorkerInit) => serveKernels(init, (m) => port.postMessage(m)));
 }

@@ -70,8 +70,10 @@ export class PyRandom {
   private twist(): void {
     const mt = this.mt;
     for (let k = 0; k < N; k++) {
-      const y = (mt[k] & 0x80000000) | (mt[(k + 1) % N] & 0x7fffffff);
-      mt[k] = mt[(k + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+      // words k, k+1 and k+M, wrapping at N (without a remainder: this loop is hot at start-up)
+      const k1 = k + 1 < N ? k + 1 : 0, kM = k + M < N ? k + M : k + M - N;
+      const y = (mt[k] & 0x80000000) | (mt[k1] & 0x7fffffff);
+      mt[k] = mt[kM] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
     }
     this.index = 0;
   }
@@ -101,9 +103,10 @@ export class PyRandom {
 
   /** An integer in [0, n), by rejection on bit_length(n) bits as CPython's `_randbelow`. */
   randbelow(n: number): number {
-    const k = 32 - Math.clz32(n);
-    let r = this.getrandbits(k);
-    while (r >= n) r = this.getrandbits(k);
+    if (!(Number.isInteger(n) && n >= 1 && n < 0x100000000)) throw new Error(`randbelow supports 1..2^32-1, got ${n}`);
+    const shift = Math.clz32(n); // getrandbits(bit_length(n)), inlined: shuffle calls this once per item
+    let r = this.uint32() >>> shift;
+    while (r >= n) r = this.uint32() >>> shift;
     return r;
   }
 

@@ -21,11 +21,20 @@ export function pyStrip(s: string): string {
   return s.slice(start, end);
 }
 
+// isPySpace's set as a regex class, and a line that starts or ends with one of them (\n
+// excepted: it ends lines), so that one native scan can rule them all out
+const PY_SPACE = '[\\t\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const EDGE_SPACE = new RegExp(`(?:^|\\n)${PY_SPACE}|${PY_SPACE}(?:\\n|$)`);
+
 /** The documents of a text: one per non-blank line, surrounding whitespace removed. */
 export function parseDocuments(text: string): string[] {
-  const docs: string[] = [];
   // as Python iterates a text file: newlines translated to \n first, then split at \n
-  for (const line of normaliseText(text).split('\n')) {
+  const lines = normaliseText(text);
+  // when no line has a space at either end, stripping changes nothing and the documents are
+  // the non-empty lines: two native scans instead of a loop over every line (a cold start's 10 ms)
+  if (!EDGE_SPACE.test(lines)) return lines.match(/[^\n]+/g) ?? [];
+  const docs: string[] = [];
+  for (const line of lines.split('\n')) {
     const doc = pyStrip(line);
     if (doc.length > 0) docs.push(doc);
   }

@@ -86,12 +86,17 @@ export function createRun(documents: string[], options: RunOptions = {}): Run {
  */
 export function documentsCut(run: Pick<Run, 'docs' | 'valDocs' | 'config' | 'tokenizer'>): { count: number; total: number; longest: number } {
   let count = 0, longest = 0;
+  const bpe = run.tokenizer.bpe !== undefined, blockSize = run.config.blockSize;
   for (const list of [run.docs, run.valDocs]) {
-    for (const doc of list) {
+    for (let i = 0; i < list.length; i++) {
+      const doc = list[i];
+      // a document has at most doc.length characters (code points): count them only where
+      // that bound could be cut or be the longest (a cold start's loop over every character costs ms)
+      if (!bpe && doc.length + 1 <= blockSize && doc.length <= longest) continue;
       let n = 0;
-      if (run.tokenizer.bpe) n = encodeDocument(run.tokenizer, doc).length - 2;
+      if (bpe) n = encodeDocument(run.tokenizer, doc).length - 2;
       else for (const _ of doc) n++; // code points, as the tokenizer counts characters
-      if (n + 1 > run.config.blockSize) count++;
+      if (n + 1 > blockSize) count++;
       if (n > longest) longest = n;
     }
   }
