@@ -26,17 +26,50 @@ interface Active {
   pos: number;    // the cache position of feed[0]
 }
 
-export function createBatcher(decoder: BatchDecoder, blockSize: number, vocabSize: number) {
-  const waiting: BatchedSequence[] = [];
-  const active: Active[] = [];
-  const free = Array.from({ length: decoder.slots }, (_, i) => decoder.slots - 1 - i); // a stack of slot numbers
-  const slots = new Int32Array(decoder.slots), tokens = new Int32Array(decoder.slots), positions = new Int32Array(decoder.slots); // (slots,)
+/** What a scheduler's queue needs of a sequence: whether it is over, and how to end it. */
+interface Queued {
+  decoding: Decoding;
+  onEnd(): void;
+  cancelled?(): boolean;
+}
 
-  function finish(a: Active): void {
+/**
+ * The waiting queue and the cache slots both schedulers share (this batcher and speculative
+ * decoding's): sequences wait in arrival order, take a free slot between steps, and give it
+ * back when they end or their client goes away.
+ */
+export function createSlots<S extends Queued, A extends { seq: S; slot: number }>(count: number) {
+  const waiting: S[] = [];
+  const active: A[] = [];
+  const free = Array.from({ length: count }, (_, i) => count - 1 - i); // a stack of slot numbers
+  function finish(a: A): void {
     active.splice(active.indexOf(a), 1);
     free.push(a.slot);
     a.seq.onEnd();
   }
+  return {
+    waiting, active, free,
+    /** Ends an active sequence and frees its slot. */
+    finish,
+    /** Drops the cancelled, then moves waiting sequences into free slots (`start` makes each one's state). */
+    admit(start: (seq: S, slot: number) => A): void {
+      for (const a of active.slice()) if (a.seq.cancelled?.()) finish(a);
+      for (let i = 0; i < waiting.length;) {
+        if (waiting[i].cancelled?.()) { waiting.splice(i, 1)[0].onEnd(); continue; }
+        i++;
+      }
+      while (free.length > 0 && waiting.length > 0) {
+        const seq = waiting.shift()!;
+        if (seq.decoding.done) seq.onEnd();
+        else active.push(start(seq, free.pop()!));
+      }
+    },
+  };
+}
+
+export function createBatcher(decoder: BatchDecoder, blockSize: number, vocabSize: number) {
+  const queue = createSlots<BatchedSequence, Active>(decoder.slots), { waiting, active, free } = queue;
+  const slots = new Int32Array(decoder.slots), tokens = new Int32Array(decoder.slots), positions = new Int32Array(decoder.slots); // (slots,)
 
   return {
     get active() { return active.length; },
@@ -49,17 +82,10 @@ export function createBatcher(decoder: BatchDecoder, blockSize: number, vocabSiz
     },
     /** One decoding step over every active sequence; false when there was nothing to do. */
     step(): boolean {
-      for (const a of active.slice()) if (a.seq.cancelled?.()) finish(a);
-      for (let i = 0; i < waiting.length;) {
-        if (waiting[i].cancelled?.()) { waiting.splice(i, 1)[0].onEnd(); continue; }
-        i++;
-      }
-      while (free.length > 0 && waiting.length > 0) {
-        const seq = waiting.shift()!;
-        if (seq.decoding.done) { seq.onEnd(); continue; }
+      queue.admit((seq, slot) => {
         const { ids, pos } = nextFeed(seq.decoding, blockSize);
-        active.push({ seq, slot: free.pop()!, feed: ids, pos });
-      }
+        return { seq, slot, feed: ids, pos };
+      });
       if (active.length === 0) return false;
       const rows = active.slice(); // one token of each: the first still to feed
       rows.forEach((a, r) => { slots[r] = a.slot; tokens[r] = a.feed.shift()!; positions[r] = a.pos++; });
@@ -68,7 +94,7 @@ export function createBatcher(decoder: BatchDecoder, blockSize: number, vocabSiz
         if (a.feed.length > 0) return; // still feeding its prompt: no draw yet
         const d = a.seq.decoding;
         const drawn = drawNext(d, logits.subarray(r * vocabSize, (r + 1) * vocabSize), a.seq.rng);
-        if (!drawn || !a.seq.onToken(drawn) || d.done) { finish(a); return; }
+        if (!drawn || !a.seq.onToken(drawn) || d.done) { queue.finish(a); return; }
         const next = nextFeed(d, blockSize); // the drawn id, or a restart on the last blockSize ids
         a.feed = next.ids;
         a.pos = next.pos;

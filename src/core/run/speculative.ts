@@ -12,7 +12,7 @@ import type { Engine } from '../contract/engine.js';
 import { drawDistribution } from '../contract/sampling.js';
 import type { Tokenizer } from '../contract/tokenizer.js';
 import { UserError } from '../errors.js';
-import type { BatchedSequence } from './batching.js';
+import { type BatchedSequence, createSlots } from './batching.js';
 import { type GenerateOptions, nextFeed, startDecoding, takeToken } from './generate.js';
 import type { PyRandom } from '../contract/random.js';
 import type { Run } from './run.js';
@@ -99,16 +99,8 @@ export function createSpeculativeBatcher(target: Engine, draft: Engine, k: numbe
   const budget = Math.max(blockSize, slots * (k + 1));
   const verify = target.batchDecoder(slots, budget), proposer = draft.batchDecoder(slots, budget);
   const rowSlots = new Int32Array(budget), tokens = new Int32Array(budget), positions = new Int32Array(budget); // (budget,) a step's rows
-  const waiting: SpeculativeSequence[] = [];
-  const active: Active[] = [];
-  const free = Array.from({ length: slots }, (_, i) => slots - 1 - i); // a stack of slot numbers
+  const queue = createSlots<SpeculativeSequence, Active>(slots), { waiting, active, free } = queue;
   let turn = 0; // who goes first this step, so a long prompt cannot keep the others out
-
-  function finish(a: Active): void {
-    active.splice(active.indexOf(a), 1);
-    free.push(a.slot);
-    a.seq.onEnd();
-  }
 
   /** Rows of this step's target pass for `a`: what the target has not seen (a whole window on a restart), then the proposals. */
   function plan(a: Active): number {
@@ -189,16 +181,7 @@ export function createSpeculativeBatcher(target: Engine, draft: Engine, k: numbe
     },
     /** One round (one target pass) over the sequences that fit; false when there was nothing to do. */
     step(): boolean {
-      for (const a of active.slice()) if (a.seq.cancelled?.()) finish(a);
-      for (let i = 0; i < waiting.length;) {
-        if (waiting[i].cancelled?.()) { waiting.splice(i, 1)[0].onEnd(); continue; }
-        i++;
-      }
-      while (free.length > 0 && waiting.length > 0) {
-        const seq = waiting.shift()!;
-        if (seq.decoding.done) seq.onEnd();
-        else active.push({ seq, slot: free.pop()!, draftFed: 0, start: 0, n: 0, proposals: [], q: [], row: 0 });
-      }
+      queue.admit((seq, slot) => ({ seq, slot, draftFed: 0, start: 0, n: 0, proposals: [], q: [], row: 0 }));
       if (active.length === 0) return false;
       const order = [...active.slice(turn % active.length), ...active.slice(0, turn % active.length)];
       turn++;
@@ -217,7 +200,7 @@ export function createSpeculativeBatcher(target: Engine, draft: Engine, k: numbe
         a.row = count - a.proposals.length - 1;
       }
       const all = verify.step(rowSlots, tokens, positions, count); // (count, vocabSize)
-      for (const a of round) if (!settle(a, all)) finish(a);
+      for (const a of round) if (!settle(a, all)) queue.finish(a);
       return true;
     },
     /** Gives both decoders' buffers back to their engines (WebAssembly memory is never collected). */
