@@ -42,3 +42,17 @@ test('PCA: the axes are eigenvectors of the covariance, the largest first, and a
   fresh.points.forEach((p, r) => { worst = Math.max(worst, Math.abs(p[0] - warm.points[r][0]), Math.abs(p[1] - warm.points[r][1])); });
   assert.ok(worst < 1e-7, `the same points either way: worst difference ${worst}`);
 });
+
+test('PCA: a search capped at a few iterations per call, continued from the axes it returned, lands on the uncapped picture', () => {
+  const rows = 65, cols = 128, data = table(rows, cols, 2);
+  const whole = pca2(data, rows, cols);
+  assert.ok(whole.settled);
+  let part = pca2(data, rows, cols, undefined, 5), calls = 1;
+  assert.equal(part.settled, false, 'five iterations from scratch do not find the axes');
+  while (!part.settled && calls < 200) { part = pca2(data, rows, cols, part.axes, 5); calls++; }
+  assert.ok(part.settled && calls > 2, `settled after ${calls} calls`);
+  let worst = 0;
+  whole.points.forEach((p, r) => { worst = Math.max(worst, Math.abs(p[0] - part.points[r][0]), Math.abs(p[1] - part.points[r][1])); });
+  assert.ok(worst < 1e-7, `the same points: worst difference ${worst}`);
+  assert.deepEqual(part.explained.map((e) => e.toFixed(9)), whole.explained.map((e) => e.toFixed(9)));
+});

@@ -124,8 +124,9 @@ export class InspectPanel {
   private draw(view: View, snap: Snapshot): void {
     const el = byId(view);
     if (view === 'embedding') {
-      renderEmbedding(el, snap.config, snap.weights, snap.chars);
-      el.dataset.rendered = String(snap.step);
+      // a long search for the axes goes on in the next task
+      if (renderEmbedding(el, snap.config, snap.weights, snap.chars)) el.dataset.rendered = String(snap.step);
+      else this.stale.add('embedding');
       return;
     }
     if (!this.tokens) return; // the word is invalid: keep the last pictures beside the error

@@ -5,10 +5,16 @@
 import type { ModelConfig } from '../../../src/core/contract/config.js';
 import { paramViews } from '../../../src/core/contract/params.js';
 import { fmt, h, s, tip, tokenLabel } from '../dom.js';
-import { pca2 } from '../pca.js';
+import { MAX_ITERATIONS, pca2 } from '../pca.js';
 
 const W = 440, H = 340, PAD = 28;
-let lastAxes: Float64Array[] | undefined; // the last picture's, where the next snapshot's search starts
+// Power iterations per task. A search from scratch (the first picture, or a table whose top
+// axes are close in variance) can take all 200: one 30-60 ms task in a busy browser, beside
+// the attention view's. 8 at a time keep each task to a few milliseconds, even the first
+// call's, which runs before the JIT has compiled the loops.
+const CHUNK = 8;
+let lastAxes: Float64Array[] | undefined; // where the search stands: the next call (or snapshot) starts there
+let searched = 0; // iterations spent since the last picture
 
 function kind(label: string): string {
   if (label === 'BOS') return 'bos';
@@ -17,10 +23,17 @@ function kind(label: string): string {
   return 'other';
 }
 
-export function renderEmbedding(el: HTMLElement, config: ModelConfig, weights: Float64Array, chars: string[]): void {
+/**
+ * Draws the embedding table's picture once its principal axes are found. Returns false, leaving
+ * the last picture, while the search needs more iterations: call again in a later task.
+ */
+export function renderEmbedding(el: HTMLElement, config: ModelConfig, weights: Float64Array, chars: string[]): boolean {
   const wte = paramViews(config, weights).get('wte')!; // (vocabSize, nEmbd)
-  const { points, explained, axes } = pca2(wte, config.vocabSize, config.nEmbd, lastAxes);
+  const { points, explained, axes, settled } = pca2(wte, config.vocabSize, config.nEmbd, lastAxes, CHUNK);
   lastAxes = axes;
+  searched += CHUNK;
+  if (!settled && searched < MAX_ITERATIONS) return false; // as many iterations in all as one uncapped search
+  searched = 0;
   let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
   for (const [x, y] of points) {
     minX = Math.min(minX, x); maxX = Math.max(maxX, x);
@@ -45,4 +58,5 @@ export function renderEmbedding(el: HTMLElement, config: ModelConfig, weights: F
       h('span', { class: 'key vowel' }, 'vowels'), ' ', h('span', { class: 'key consonant' }, 'consonants'), ' ',
       h('span', { class: 'key other' }, 'other'), ' ', h('span', { class: 'key bos' }, 'BOS')),
     svg);
+  return true;
 }
