@@ -28,10 +28,11 @@ const DIST = join(ROOT, 'dist');
 // what each target compiles, and the folders whose files can change its output
 // (`compiled`: the folders its config includes, each file of which gets an output; `watched`
 // adds what those import from elsewhere: the web modules some tests check, global types;
-// `checks`: configs that only type-check, e.g. that the core uses no Node API)
+// `checks`: configs that only type-check, e.g. that the core uses no Node API, and the web
+// app's own config, which type-checks the page modules no test imports)
 const TARGETS = {
   cli: { config: 'tsconfig.cli.json', compiled: ['src'], watched: ['types'], checks: [] },
-  all: { config: 'tsconfig.json', compiled: ['src', 'test', 'bench'], watched: ['types', 'web/src'], checks: ['tsconfig.core.json'] },
+  all: { config: 'tsconfig.json', compiled: ['src', 'test', 'bench'], watched: ['types', 'web/src'], checks: ['tsconfig.core.json', 'web/tsconfig.json'] },
 };
 
 /** Every .ts file under `dir`, relative to the repository root. */
@@ -118,7 +119,7 @@ async function build(target, clean) {
   mkdirSync(DIST, { recursive: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   for (const config of [TARGETS[target].config, ...TARGETS[target].checks]) {
-    const info = config === TARGETS[target].config ? infoPath : join(DIST, `.tsbuildinfo-${config.replace(/\.json$/, '')}`);
+    const info = config === TARGETS[target].config ? infoPath : join(DIST, `.tsbuildinfo-${config.replace(/\.json$/, '').replace(/\//g, '-')}`);
     const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, config), '--incremental', '--tsBuildInfoFile', info], { stdio: 'inherit' });
     if (r.status !== 0) {
       rmSync(stampPath, { force: true });
