@@ -15,6 +15,7 @@ import OpenAI from 'openai';
 import { loadCheckpoint } from '../src/cli/checkpoint-files.js';
 import { createCompletionServer } from '../src/cli/serve-job.js';
 import { runFromCheckpoint } from '../src/core/run/run.js';
+import { sigtermDuringStream } from './serve-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-serve-spec-'));
@@ -176,21 +177,8 @@ test('with a draft, the timeout cuts the request holding the model and gives the
 });
 
 test('microgpt serve --draft: says so at start; SIGTERM finishes the request in flight and prints the acceptance', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', '--from', target, '--draft', draft, '--speculate', '2', '--port', '0']);
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  await new Promise<void>((ok) => child.stdout.on('data', () => { if (/on http:\/\/127\.0\.0\.1:\d+\/v1/.test(out)) ok(); }));
+  const { out } = await sigtermDuringStream(['--from', target, '--draft', draft, '--speculate', '2'], 'target');
   assert.match(out, /batching up to 32 sequences, speculative decoding with a [\d,]+-param draft proposing 2 tokens/);
-  const url = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out)![1];
-  const c = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
-  const stream = await c.completions.create({ model: 'target', prompt: 'A', max_tokens: 300, stream: true, seed: 1 });
-  const it = stream[Symbol.asyncIterator]();
-  await it.next();
-  child.kill('SIGTERM');
-  let rest = 0;
-  for (let n = await it.next(); !n.done; n = await it.next()) rest++;
-  assert.ok(rest > 10, `the stream went on to its end after SIGTERM (${rest} more pieces)`);
-  assert.equal(await new Promise<number | null>((ok) => child.on('exit', ok)), 0);
   assert.match(out, /speculative: \d+ of \d+ proposals accepted \(\d+%\), [\d.]+ tokens per pass of the target\n$/);
 });
 

@@ -15,6 +15,7 @@ import OpenAI from 'openai';
 import { loadCheckpoint } from '../src/cli/checkpoint-files.js';
 import { createCompletionServer } from '../src/cli/serve-job.js';
 import { runFromCheckpoint } from '../src/core/run/run.js';
+import { sigtermDuringStream } from './serve-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-serve-'));
@@ -255,21 +256,7 @@ test('a request that waits past the timeout for its turn gets a 503; the one hol
 });
 
 test('microgpt serve: listens on loopback, and SIGTERM lets the request in flight finish before it exits', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', '--from', text, '--port', '0']);
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  await new Promise<void>((ok) => child.stdout.on('data', () => { if (/on http:\/\/127\.0\.0\.1:\d+\/v1/.test(out)) ok(); }));
-  const url = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out)![1];
-  const c = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
-  const stream = await c.completions.create({ model: 'text', prompt: 'A', max_tokens: 300, stream: true, seed: 1 });
-  const it = stream[Symbol.asyncIterator]();
-  await it.next();
-  child.kill('SIGTERM');
-  let rest = 0;
-  for (let n = await it.next(); !n.done; n = await it.next()) rest++;
-  assert.ok(rest > 10, `the stream went on to its end after SIGTERM (${rest} more pieces)`);
-  const code = await new Promise<number | null>((ok) => child.on('exit', ok));
-  assert.equal(code, 0);
+  const { out, url } = await sigtermDuringStream(['--from', text], 'text');
   assert.match(out, /stopping: finishing the requests in flight/);
   await assert.rejects(fetch(`${url}/models`), 'no longer listening');
 });
