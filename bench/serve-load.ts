@@ -121,6 +121,7 @@ async function compareModes(clients: Clients, run: Run, label: string, perClient
     `(target >= 4x at 64: wall ${verdict(wall(64))}, CPU ${verdict(cpu(64))}); all ${checked} batched texts equal the same seeds' in turn`;
 }
 
+const SETUP = `${MAX_TOKENS} tokens per completion, loopback, clients in another process, the server on one thread (batched: up to ${MAX_BATCH} sequences a step)`;
 const HEADER = 'model, engine     mode      clients  requests  tokens/s  latency p50 ms  p95 ms  p99 ms  server CPU us/token';
 
 /**
@@ -142,8 +143,7 @@ async function smallModel(clients: Clients, text: string, quick: boolean, progre
   const trained = createTextRun(text, { model: SMALL, train: { steps: 50, batchSize: 8 } });
   for (let s = 0; s < 50; s++) trainStep(trained);
   const checkpoint = runCheckpoint(trained, { format: 'text', valFraction: 0.1 });
-  console.log(`\nserving load: a ${trained.numParams.toLocaleString('en-US')}-parameter Shakespeare model (2 layers x 48, trained 50 steps), ${MAX_TOKENS} tokens per completion, loopback, ` +
-    `clients in another process, the server on one thread (batched: up to ${MAX_BATCH} sequences a step)`);
+  console.log(`\nserving load: a ${trained.numParams.toLocaleString('en-US')}-parameter Shakespeare model (2 layers x 48, trained 50 steps), ${SETUP}`);
   console.log(HEADER);
   const gains: string[] = [];
   let float32: Run | undefined;
@@ -181,12 +181,12 @@ async function servedSize(clients: Clients, text: string, quick: boolean, progre
   progress('serving load: the served-size model, its weights drawn');
   const run = createTextRun(text, { engine: 'float32', model: SERVED });
   const { nLayer, nEmbd } = run.config, weightBytes = 4 * run.numParams, cache = lastLevelCache();
-  const why = cache
-    ? `${MB(weightBytes)} of float32 weights, ${weightBytes > cache.bytes ? 'more' : 'NOT more'} than this CPU's ${MB(cache.bytes)} L${cache.level} cache`
-    : `${MB(weightBytes)} of float32 weights (this system does not report its cache sizes)`;
+  const weights = `${MB(weightBytes)} of float32 weights`, bound = 'so one sequence\'s decode waits on reading the weights and a batch reads them once for all its rows';
+  const why = !cache ? `${weights} (this system does not report its cache sizes)`
+    : weightBytes > cache.bytes ? `${weights}, more than this CPU's ${MB(cache.bytes)} L${cache.level} cache, ${bound}`
+    : `${weights}, which fit this CPU's ${MB(cache.bytes)} L${cache.level} cache: here one sequence's decode need not wait on memory, and batching gains less`;
   console.log(`\nserving load, served size: a ${run.numParams.toLocaleString('en-US')}-parameter model (${nLayer} layers x ${nEmbd}, untrained: ` +
-    `throughput does not depend on the weights' values), ${why}, so one sequence's decode waits on reading the weights ` +
-    `and a batch reads them once for all its rows; float32 engine, one thread, otherwise as above`);
+    `throughput does not depend on the weights' values), ${why}; float32 engine, ${SETUP}`);
   console.log(HEADER);
   // in turn a request costs ~0.1 s here, so fewer requests than the small model's
   const perClient = (count: number) => quick ? Math.max(1, Math.round(8 / count)) : Math.max(2, Math.round(64 / count));
@@ -199,7 +199,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2), known = ['--quick', '--only'], models = ['small', 'served'];
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   for (const a of args) if (!known.includes(a) && a !== only) throw new Error(`unknown flag ${a} (${known.join(', ')})`);
-  if (only !== undefined && !models.includes(only)) throw new Error(`--only takes one of ${models.join(', ')}`);
+  if (args.includes('--only') && !models.includes(only!)) throw new Error(`--only takes one of ${models.join(', ')}`);
   const start = performance.now();
   await serveLoadBench(args.includes('--quick'), (what) => process.stderr.write(`[serve ${((performance.now() - start) / 1000).toFixed(0).padStart(4)} s] ${what}\n`),
     only as 'small' | 'served' | undefined);
