@@ -1,8 +1,8 @@
 // The benchmark: the reference run (1000 steps, batch 1, names) on the tensor engine, the
 // scalar engine and CPython side by side, then a larger model for throughput. Our engines
 // run through the library (createRun / train), so only the training loop is timed.
-// Then the BPE tokenizer (bench/tokenizer.ts) against CPython, serving under load
-// (bench/serve-load.ts), and the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
+// Then the BPE tokenizer (bench/tokenizer.ts) against CPython, serving under load on a small and a
+// served-size model (bench/serve-load.ts; alone: npm run bench:serve), and the scale run (bench/scale.ts): the float32 WebAssembly engine on one and two threads,
 // the float64 engine and PyTorch where installed, at the size of nanoGPT's CPU recipe; last the
 // speedrun presets' time to target, ours and the same recipe in PyTorch (bench/speedrun.ts).
 // Flags: --quick (fewer repetitions and steps, no CPython, a shortened names speedrun: a few minutes in all),
@@ -212,7 +212,7 @@ console.log(`  heap allocated per step once warm: ${fmt(bigHeap, 0)} bytes; heap
 // 5. the BPE tokenizer, and CPython on the same text where python3 is here
 tokenizerBench(quick, !quick && !args.includes('--no-python') && pythonUnavailable(SCRIPT, NAMES) === undefined, progress);
 
-// 6. serving under load: 1, 8 and 64 clients on loopback
+// 6. serving under load: 1, 8 and 64 clients on loopback, a small model and a served-size one
 await serveLoadBench(quick, progress);
 
 // 7. the scale run

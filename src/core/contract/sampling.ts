@@ -26,20 +26,26 @@ function argmax(values: Float64Array): number {
  * the draw is the most likely id, the limit of the distribution as T -> 0.
  */
 export function tokenProbabilities(logits: Float64Array, temperature: number, topK?: number): Float64Array | undefined {
+  const invT = libm.pow(temperature, -1); // the reference computes l / T as l * T**-1
+  // one buffer, overwritten in place: l * T**-1, then exp(l - max), then the probabilities;
+  // plain loops, not map(): the same operations in the same order, without three arrays and a closure call per id
+  const probs = new Float64Array(logits.length); // (vocabSize,)
   for (let i = 0; i < logits.length; i++) {
     if (Number.isNaN(logits[i])) throw new UserError('the model computed a NaN logit: its weights have diverged');
+    probs[i] = logits[i] * invT;
   }
-  const invT = libm.pow(temperature, -1); // the reference computes l / T as l * T**-1
-  const scaled = logits.map((l) => l * invT);
-  if (topK !== undefined) applyTopK(scaled, topK);
+  if (topK !== undefined) applyTopK(probs, topK);
   let max = -Infinity;
-  for (const l of scaled) if (l > max) max = l;
-  const exps = scaled.map((l) => libm.exp(l - max));
+  for (let i = 0; i < probs.length; i++) if (probs[i] > max) max = probs[i];
   let total = 0;
-  for (const e of exps) total += e;
+  for (let i = 0; i < probs.length; i++) {
+    probs[i] = libm.exp(probs[i] - max);
+    total += probs[i];
+  }
   if (!(total > 0 && total < Infinity)) return undefined;
   const inv = libm.pow(total, -1);
-  return exps.map((e) => e * inv);
+  for (let i = 0; i < probs.length; i++) probs[i] *= inv;
+  return probs;
 }
 
 /** One weighted draw from tokenProbabilities (in the overflow limit, the most likely id; it still takes one draw from the stream). */
