@@ -92,6 +92,21 @@ test('streamed pieces join to the whole text, greedy and sampled with a seed; n 
   }
 });
 
+test('a stream carries the speculative counts on its last finish, equal to the whole response\'s; with include_usage the usage follows', async () => {
+  const request = { model: 'target', prompt: 'ROMEO:', max_tokens: 30, temperature: 0.8, seed: 8, n: 2 };
+  const whole = await client.completions.create(request) as Speculative;
+  const chunks: OpenAI.Completion[] = [];
+  for await (const chunk of await client.completions.create({ ...request, stream: true, stream_options: { include_usage: true } })) chunks.push(chunk);
+  const usage = chunks.pop()!;
+  assert.deepEqual(usage.choices, []);
+  assert.deepEqual(usage.usage, (whole as { usage?: unknown }).usage);
+  const counted = chunks.filter((c) => (c as Speculative).speculative);
+  assert.deepEqual(counted, [chunks.at(-1)], 'only the last chunk before the usage');
+  assert.deepEqual([chunks.at(-1)!.choices[0].index, chunks.at(-1)!.choices[0].finish_reason], [1, 'length']);
+  assert.deepEqual((counted[0] as Speculative).speculative, whole.speculative);
+  assert.ok(whole.speculative!.proposed > 0);
+});
+
 test('batched with a draft: concurrent requests decode together, each exactly as alone; a full queue is 429', async () => {
   const settings = Array.from({ length: 12 }, (_, i) => ({ model: 'target', prompt: ['ROMEO:', 'A', 'KING HENRY:\nWhat', 'O'][i % 4],
     max_tokens: [20, 75, 9, 40][i % 4], temperature: i % 3 === 0 ? 0 : 0.9, seed: 100 + i }));
@@ -173,6 +188,28 @@ test('with a draft, the timeout cuts the request holding the model and gives the
     assert.equal(late.status, 503);
   } finally {
     await quick.close();
+  }
+});
+
+test('with a draft on float32, close() gives both decoders back: a second server on the same engines takes no more memory', async () => {
+  type Wasm = { memoryBytes: number; close?(): void };
+  const t = runFromCheckpoint(loadCheckpoint(target), { engine: 'float32' }), d = runFromCheckpoint(loadCheckpoint(draft), { engine: 'float32' }).engine;
+  const engines = [t.engine, d] as unknown as Wasm[], before = engines.map((e) => e.memoryBytes);
+  const options = { maxQueue: 4, timeoutMs: 20_000, maxBatch: 16, draft: { engine: d, k: 3 } };
+  const first = createCompletionServer(t, 'target', options);
+  const grown = engines.map((e) => e.memoryBytes);
+  assert.ok(grown.every((g, i) => g > before[i]), `both decoders take memory (${before} -> ${grown})`);
+  const request = { model: 'target', prompt: 'ROMEO:', max_tokens: 20, temperature: 0 };
+  const one = await new OpenAI({ baseURL: `${await listen(first)}/v1`, apiKey: 'x', maxRetries: 0 }).completions.create(request);
+  await first.close();
+  const second = createCompletionServer(t, 'target', options);
+  try {
+    assert.deepEqual(engines.map((e) => e.memoryBytes), grown);
+    const two = await new OpenAI({ baseURL: `${await listen(second)}/v1`, apiKey: 'x', maxRetries: 0 }).completions.create(request);
+    assert.equal(two.choices[0].text, one.choices[0].text);
+  } finally {
+    await second.close();
+    for (const e of engines) e.close?.();
   }
 });
 

@@ -83,6 +83,31 @@ test('a streamed completion joins to the same text as the whole one, and ends wi
   assert.ok(pieces > 4, `streamed in pieces (${pieces})`);
 });
 
+test('stream_options.include_usage: every chunk has usage null but the last, which has no choices and the usage of the whole response', async () => {
+  const request = { model: 'names', prompt: 'a', max_tokens: 15, temperature: 0.8, seed: 4, n: 2 };
+  const whole = await client.completions.create(request);
+  const chunks: OpenAI.Completion[] = [];
+  for await (const chunk of await client.completions.create({ ...request, stream: true, stream_options: { include_usage: true } })) chunks.push(chunk);
+  const last = chunks.pop()!;
+  assert.deepEqual(last.choices, []);
+  assert.deepEqual(last.usage, whole.usage);
+  assert.ok(chunks.length > 4 && chunks.every((c) => c.usage === null && c.choices.length === 1), 'the others: usage null, one choice each');
+  assert.deepEqual([0, 1].map((i) => chunks.filter((c) => c.choices[0].index === i).map((c) => c.choices[0].text).join('')), whole.choices.map((c) => c.text));
+  // without it, no chunk has a usage field (as OpenAI's API); and it needs stream
+  for await (const chunk of await client.completions.create({ ...request, stream: true })) assert.equal('usage' in chunk, false);
+  await assert.rejects(client.completions.create({ ...request, stream_options: { include_usage: true } }),
+    (e: { status?: number; message?: string }) => e.status === 400 && /stream_options is only allowed when stream is true/.test(e.message ?? ''));
+});
+
+test('the fields client libraries send with their defaults are accepted at them; GET /v1/models/ID', async () => {
+  const request = { model: 'names', prompt: 'ka', max_tokens: 10, temperature: 0.5, seed: 9 };
+  const plain = await client.completions.create(request);
+  const defaults = await client.completions.create({ ...request, top_p: 1, best_of: 1, frequency_penalty: 0, presence_penalty: 0, logit_bias: {}, echo: false, suffix: null, logprobs: null, user: 'u' });
+  assert.deepEqual(defaults.choices, plain.choices);
+  assert.deepEqual(await client.models.retrieve('names'), { id: 'names', object: 'model', created: (await client.models.list()).data[0].created, owned_by: 'microgpt-ts' });
+  await assert.rejects(client.models.retrieve('gpt-4'), (e: { status?: number; message?: string }) => e.status === 404 && /model "gpt-4" is not served here/.test(e.message ?? ''));
+});
+
 test('stop sequences cut the text before them; temperature 0 is the likeliest token every time; logprobs', async () => {
   const textClient = new OpenAI({ baseURL: `${textBase}/v1`, apiKey: 'x', maxRetries: 0 });
   const full = await textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 60, temperature: 0.8, seed: 11 });
@@ -126,6 +151,11 @@ test('bad requests get a JSON error with the right status, and the server keeps 
     ['{"prompt": "a", "stop": ["", "x"]}', 400, /stop must be a string or a list/, 'stop'],
     ['{"prompt": "a", "top_p": 0.5}', 400, /top_p other than 1 is not supported/, 'top_p'],
     ['{"prompt": "a", "stream": "yes"}', 400, /stream must be true or false/, 'stream'],
+    ['{"prompt": "a", "best_of": 2}', 400, /best_of other than 1 is not supported/, 'best_of'],
+    ['{"prompt": "a", "frequency_penalty": 0.5}', 400, /frequency_penalty other than 0 is not supported/, 'frequency_penalty'],
+    ['{"prompt": "a", "logit_bias": {"5": 10}}', 400, /logit_bias is not supported/, 'logit_bias'],
+    ['{"prompt": "a", "stream": true, "stream_options": {"include_usage": 1}}', 400, /stream_options.include_usage must be true or false/, 'stream_options'],
+    ['{"prompt": "a", "stream": true, "stream_options": {"usage": true}}', 400, /unknown field "stream_options.usage"/, 'stream_options'],
     ['{"prompt": "a", "model": "gpt-4"}', 404, /model "gpt-4" is not served here/, 'model'],
   ];
   for (const [body, status, message, param] of cases) {
@@ -201,6 +231,35 @@ test('float32 batched: a completion is what `microgpt sample --engine float32` p
   } finally {
     await f32.close();
     await f32Text.close();
+  }
+});
+
+test('close() lets the stream in flight finish, then gives the float32 decoder back: a second server on the engine reuses its memory', async () => {
+  const run = runFromCheckpoint(loadCheckpoint(names), { engine: 'float32' }), engine = run.engine as typeof run.engine & { memoryBytes: number };
+  const before = engine.memoryBytes;
+  const first = createCompletionServer(run, 'names', { maxQueue: 8, timeoutMs: 20_000, maxBatch: 64 });
+  const grown = engine.memoryBytes;
+  assert.ok(grown > before, `a 64-slot decoder takes WebAssembly memory (${before} -> ${grown} bytes)`);
+  try {
+    const c = new OpenAI({ baseURL: `${await listen(first)}/v1`, apiKey: 'x', maxRetries: 0 });
+    const request = { model: 'names', prompt: 'a', max_tokens: 12, temperature: 0.9, seed: 5, n: 16 };
+    const whole = await c.completions.create(request);
+    const it = (await c.completions.create({ ...request, stream: true }))[Symbol.asyncIterator]();
+    let texts = Array.from({ length: 16 }, () => ''), chunk = await it.next();
+    const closed = first.close(); // mid-stream: the stream goes on to its end before the decoder goes back
+    for (; !chunk.done; chunk = await it.next()) texts[chunk.value.choices[0].index] += chunk.value.choices[0].text;
+    assert.deepEqual(texts, whole.choices.map((ch) => ch.text));
+    await closed;
+    const second = createCompletionServer(run, 'names', { maxQueue: 8, timeoutMs: 20_000, maxBatch: 64 });
+    assert.equal(engine.memoryBytes, grown, 'the second server decodes in the first one\'s buffers');
+    const c2 = new OpenAI({ baseURL: `${await listen(second)}/v1`, apiKey: 'x', maxRetries: 0 });
+    texts = (await c2.completions.create(request)).choices.map((ch) => ch.text);
+    assert.deepEqual(texts, whole.choices.map((ch) => ch.text));
+    await second.close();
+    await second.close(); // twice is harmless
+  } finally {
+    await first.close();
+    engine.close?.();
   }
 });
 

@@ -19,7 +19,7 @@ import { UserError } from '../core/errors.js';
 import { createBatcher } from '../core/run/batching.js';
 import type { BatchDecoder, Engine } from '../core/contract/engine.js';
 import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogprob, choicePlan, choiceText, parseCompletionRequest,
-  promptTokens, requestRandom } from '../core/run/completion.js';
+  promptTokens, requestRandom, unknownModel } from '../core/run/completion.js';
 import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
 import { type SpeculativeSequence, type SpeculativeStats, createSpeculativeBatcher, newSpeculativeStats, speculativeSummary } from '../core/run/speculative.js';
@@ -118,12 +118,12 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   const created = Math.floor(Date.now() / 1000);
   const now = options.now ?? Date.now;
   let closing = false, inFlight = 0;
-  let drained: (() => void) | undefined;
+  let drained: (() => void) | undefined, stopped: Promise<void> | undefined;
   const { batcher, batching, speculative } = scheduler(run, options);
-  let driving = false;
+  let driving = false, idle: (() => void) | undefined;
   function drive(): void {
     if (batcher.step() || batcher.waiting > 0) setImmediate(drive); // one step per turn of the event loop: I/O flows between
-    else driving = false;
+    else { driving = false; idle?.(); }
   }
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -142,9 +142,10 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const rng = requestRandom(request, serverRng);
     const head = { id, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: modelId };
     // a stream's headers go out with its first piece, so a request that times out waiting still gets a 503
-    const stream = (body: unknown) => {
+    // with stream_options.include_usage every chunk has usage, null until the last
+    const stream = (body: object) => {
       if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      sse(res, body);
+      sse(res, request.includeUsage ? { usage: null, ...body } : body);
     };
     const choices: { index: number; text: string; logprobs: unknown; finish_reason: string }[] = [];
     let completionTokens = 0;
@@ -166,16 +167,17 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       // a later choice out of time before its first token: empty, cut
       const end: End = result === 'waited too long' ? { finishReason: 'length', tokens: 0 } : result;
       completionTokens += end.tokens;
-      if (request.stream) stream({ ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }] });
+      // a stream's last finish carries the request's speculative counts, as the whole response does
+      if (request.stream) stream({ ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }], ...(index === request.n - 1 && speculativeCounts(drafted)) });
       choices.push({ index, text, logprobs: logprobsOf(request, lp), finish_reason: end.finishReason });
     }
     const usage = { prompt_tokens: promptLength, completion_tokens: completionTokens, total_tokens: promptLength * request.n + completionTokens };
     if (request.stream) {
+      if (request.includeUsage) stream({ ...head, choices: [], usage });
       res.end('data: [DONE]\n\n');
       return;
     }
-    // a field OpenAI's API does not have, named for what it is; clients pass it through
-    sendJson(res, 200, { ...head, choices, usage, ...(drafted && { speculative: { proposed: drafted.proposed, accepted: drafted.accepted, target_passes: drafted.rounds } }) });
+    sendJson(res, 200, { ...head, choices, usage, ...speculativeCounts(drafted) });
   }
 
   type End = { finishReason: 'stop' | 'length'; tokens: number };
@@ -234,14 +236,18 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     if (path === '/health' && req.method === 'GET') {
       return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting, ...(speculative && { speculative: speculativeReport(speculative) }) });
     }
-    if (path === '/v1/models' && req.method === 'GET') {
-      return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'microgpt-ts' }] });
+    const model = { id: modelId, object: 'model', created, owned_by: 'microgpt-ts' };
+    if (path === '/v1/models' && req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [model] });
+    if (path.startsWith('/v1/models/') && req.method === 'GET') {
+      const id = decodedPath(path.slice('/v1/models/'.length));
+      if (id !== modelId) throw unknownModel(id, modelId);
+      return sendJson(res, 200, model);
     }
     if (path === '/v1/completions') {
       if (req.method !== 'POST') throw new RequestError(405, 'use POST for /v1/completions');
       return completions(req, res);
     }
-    throw new RequestError(404, `no route ${req.method} ${path.slice(0, 100)} (routes: POST /v1/completions, GET /v1/models, GET /health)`);
+    throw new RequestError(404, `no route ${req.method} ${path.slice(0, 100)} (routes: POST /v1/completions, GET /v1/models, GET /v1/models/ID, GET /health)`);
   }
 
   return {
@@ -250,12 +256,20 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     batching,
     /** Speculative decoding's counts over every request so far (undefined without a draft). */
     speculative,
-    /** Stops accepting connections, lets the requests in flight finish, then resolves. */
+    /**
+     * Stops accepting connections, lets the requests in flight finish, then gives the decoders
+     * it made back to their engines (the engines are the caller's to close) and resolves.
+     */
     close(): Promise<void> {
-      closing = true;
-      http.close();
-      http.closeIdleConnections();
-      return inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => { drained = done; });
+      stopped ??= (async () => {
+        closing = true;
+        http.close();
+        http.closeIdleConnections();
+        if (inFlight > 0) await new Promise<void>((done) => { drained = done; });
+        if (driving) await new Promise<void>((done) => { idle = done; }); // a client that left is dropped at the next step
+        batcher.close();
+      })();
+      return stopped;
     },
   };
 }
@@ -275,6 +289,11 @@ function scheduler(run: Run, options: ServerOptions) {
   return { batcher: createBatcher(decoder, run.config.blockSize, run.config.vocabSize), batching: decoder.slots > 1 || decoder.rows > 1, speculative: undefined };
 }
 
+/** A request's share of speculative decoding, as a field of its response OpenAI's API does not have (clients pass it through). */
+function speculativeCounts(s: SpeculativeStats | undefined) {
+  return s && { speculative: { proposed: s.proposed, accepted: s.accepted, target_passes: s.rounds } };
+}
+
 /** Speculative decoding's counts as /health shows them. */
 function speculativeReport(s: SpeculativeStats) {
   return { target_passes: s.rounds, proposed: s.proposed, accepted: s.accepted, tokens: s.tokens,
@@ -284,6 +303,15 @@ function speculativeReport(s: SpeculativeStats) {
 /** An engine's feed() as a decoder of one sequence at a time (slot 0, one token a step). */
 function oneAtATime(engine: Engine): BatchDecoder {
   return { slots: 1, rows: 1, step: (_slots, tokens, positions) => engine.feed([tokens[0]], positions[0]) };
+}
+
+/** A path segment's percent-escapes decoded (left as they are when malformed: no such model either way). */
+function decodedPath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function logprobsOf(request: CompletionRequest, lp: TokenLogprob[]): unknown {
@@ -315,6 +343,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sse(res: ServerResponse, body: unknown): void {
+function sse(res: ServerResponse, body: object): void {
   res.write(`data: ${JSON.stringify(body)}\n\n`);
 }

@@ -101,5 +101,9 @@ export function createBatcher(decoder: BatchDecoder, blockSize: number, vocabSiz
       });
       return true;
     },
+    /** Gives the decoder's buffers back to its engine (WebAssembly memory is never collected). */
+    close(): void {
+      decoder.close?.();
+    },
   };
 }

@@ -30,12 +30,26 @@ export interface CompletionRequest {
   stop: string[];
   n: number;
   stream: boolean;
+  includeUsage: boolean; // a stream ends with a chunk holding the usage (stream_options.include_usage)
   logprobs?: number;   // how many alternatives to list per token (0-5)
 }
 
 export const COMPLETION_LIMITS = { maxTokens: 4096, n: 16, stops: 4, stopLength: 64, promptLength: 100_000, logprobs: 5 };
 
-const FIELDS = new Set(['model', 'prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'n', 'stream', 'logprobs', 'echo', 'user']);
+const FIELDS = new Set(['model', 'prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'n', 'stream', 'stream_options', 'logprobs',
+  'echo', 'user', 'best_of', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'suffix']);
+
+// Fields this server has no use for, accepted at the value that asks for nothing (client
+// libraries send them with their defaults); any other value is a 400 naming the field.
+const NEUTRAL: Record<string, { ok: (v: unknown) => boolean; why: string }> = {
+  top_p: { ok: (v) => v === 1, why: 'other than 1 is not supported; use top_k' },
+  echo: { ok: (v) => v === false, why: 'is not supported (the prompt is not repeated in the text)' },
+  best_of: { ok: (v) => v === 1, why: 'other than 1 is not supported' },
+  frequency_penalty: { ok: (v) => v === 0, why: 'other than 0 is not supported' },
+  presence_penalty: { ok: (v) => v === 0, why: 'other than 0 is not supported' },
+  logit_bias: { ok: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0, why: 'is not supported (only {})' },
+  suffix: { ok: (v) => v === '', why: 'is not supported (only "")' },
+};
 
 /** The request body, checked: unknown fields, wrong types and values out of range are a 400 naming the field. */
 export function parseCompletionRequest(body: unknown, modelId: string): CompletionRequest {
@@ -49,27 +63,45 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(param, `must be an integer from ${min} to ${max}`);
     return v as number;
   };
-  if (b.model !== undefined && b.model !== modelId) throw new RequestError(404, `model "${String(b.model).slice(0, 80)}" is not served here; this server has "${modelId}"`, 'model');
+  if (b.model !== undefined && b.model !== modelId) throw unknownModel(String(b.model), modelId);
   if (typeof b.prompt !== 'string') bad('prompt', Array.isArray(b.prompt) ? 'must be one string (a list of prompts is not supported)' : 'must be a string');
   const prompt = b.prompt as string;
   if (prompt.length > COMPLETION_LIMITS.promptLength) bad('prompt', `is longer than ${COMPLETION_LIMITS.promptLength} characters`);
   const temperature = b.temperature ?? 1;
   if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) bad('temperature', 'must be a number from 0 to 2');
-  if (b.top_p !== undefined && b.top_p !== null && b.top_p !== 1) bad('top_p', 'other than 1 is not supported; use top_k');
-  if (b.echo !== undefined && b.echo !== null && b.echo !== false) bad('echo', 'is not supported (the prompt is not repeated in the text)');
+  for (const [param, { ok, why }] of Object.entries(NEUTRAL)) if (b[param] !== undefined && b[param] !== null && !ok(b[param])) bad(param, why);
   if (b.user !== undefined && typeof b.user !== 'string') bad('user', 'must be a string');
   if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') bad('stream', 'must be true or false');
+  const includeUsage = streamOptions(b.stream_options, b.stream === true);
   const stopField = b.stop ?? [];
   const stop = typeof stopField === 'string' ? [stopField] : stopField;
   if (!Array.isArray(stop) || stop.length > COMPLETION_LIMITS.stops || !stop.every((s) => typeof s === 'string' && s.length > 0 && s.length <= COMPLETION_LIMITS.stopLength)) {
     bad('stop', `must be a string or a list of up to ${COMPLETION_LIMITS.stops} non-empty strings of at most ${COMPLETION_LIMITS.stopLength} characters`);
   }
   return {
-    prompt, temperature: temperature as number, stop: stop as string[], stream: b.stream === true,
+    prompt, temperature: temperature as number, stop: stop as string[], stream: b.stream === true, includeUsage,
     maxTokens: int('max_tokens', 1, COMPLETION_LIMITS.maxTokens, 16)!, topK: int('top_k', 1, 1_000_000),
     seed: int('seed', -(2 ** 53) + 1, 2 ** 53 - 1), n: int('n', 1, COMPLETION_LIMITS.n, 1)!,
     logprobs: int('logprobs', 0, COMPLETION_LIMITS.logprobs),
   };
+}
+
+/** The 404 for a model name this server does not have. */
+export function unknownModel(name: string, modelId: string): RequestError {
+  return new RequestError(404, `model "${name.slice(0, 80)}" is not served here; this server has "${modelId}"`, 'model');
+}
+
+/** Whether a stream ends with a usage chunk: stream_options, checked as OpenAI checks it (only with stream). */
+function streamOptions(options: unknown, stream: boolean): boolean {
+  if (options === undefined || options === null) return false;
+  const bad = (message: string): never => { throw new RequestError(400, message, 'stream_options'); };
+  if (!stream) bad('stream_options is only allowed when stream is true');
+  if (typeof options !== 'object' || Array.isArray(options)) bad('stream_options must be an object');
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (key !== 'include_usage' && key !== 'include_obfuscation') bad(`unknown field "stream_options.${key}"`);
+  for (const key of ['include_usage', 'include_obfuscation']) if (o[key] !== undefined && o[key] !== null && typeof o[key] !== 'boolean') bad(`stream_options.${key} must be true or false`);
+  if (o.include_obfuscation === true) bad('stream_options.include_obfuscation is not supported (chunks are sent as they are)');
+  return o.include_usage === true;
 }
 
 /** One token's log-probabilities, as OpenAI's completions report them. */
