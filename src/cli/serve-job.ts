@@ -43,11 +43,11 @@ const USAGE = `Usage: microgpt serve --from DIR [--host 127.0.0.1] [--port 8080]
 
 Serves a checkpoint over HTTP with OpenAI's completions API, so OpenAI's client libraries
 (or curl) can call it: POST /v1/completions (prompt, max_tokens, temperature, top_k, seed,
-stop, n, stream, logprobs), GET /v1/models, GET /health. With the same seed and settings a
-completion is the text \`microgpt sample\` prints after the prompt. Concurrent requests decode
-together (continuous batching), fastest on --engine float32. With --draft DIR2 a smaller
-checkpoint proposes tokens that this one checks (speculative decoding): the same
-distribution, the same greedy text.`;
+stop, n, stream, stream_options, logprobs), GET /v1/models[/ID], GET /health. With the same
+seed and settings a completion is the text \`microgpt sample\` prints after the prompt.
+Concurrent requests decode together (continuous batching), fastest on --engine float32. With
+--draft DIR2 a smaller checkpoint proposes tokens that this one checks (speculative
+decoding): the same distribution, the same greedy text.`;
 
 const MAX_BODY = 1 << 20; // bytes of JSON a request may send
 
