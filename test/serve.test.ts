@@ -62,6 +62,7 @@ test('a completion is the text `microgpt sample` prints after the prompt, with t
   assert.ok(r.choices.every((c) => c.finish_reason === 'stop' || c.finish_reason === 'length'));
   assert.equal(r.usage?.prompt_tokens, 3, 'BOS, k, a');
   assert.equal(r.usage?.completion_tokens, r.choices.reduce((n, c) => n + [...c.text].length, 0), 'one token per character');
+  assert.equal(r.usage?.total_tokens, r.usage!.prompt_tokens + r.usage!.completion_tokens, 'the prompt counted once, as OpenAI counts it');
   const models = await client.models.list();
   assert.deepEqual(models.data.map((m) => m.id), ['names']);
 });
@@ -108,6 +109,21 @@ test('the fields client libraries send with their defaults are accepted at them;
   await assert.rejects(client.models.retrieve('gpt-4'), (e: { status?: number; message?: string }) => e.status === 404 && /model "gpt-4" is not served here/.test(e.message ?? ''));
 });
 
+test('a list of prompts: prompt i\'s n choices are indices i * n to i * n + n - 1, the stream continuing from one to the next; usage counts each prompt', async () => {
+  const request = { model: 'names', max_tokens: 10, temperature: 0.7, seed: 6, n: 2 };
+  const alone = await Promise.all(['ka', 'mar'].map((prompt) => client.completions.create({ ...request, prompt })));
+  const both = await client.completions.create({ ...request, prompt: ['ka', 'mar'] });
+  assert.deepEqual(both.choices.map((c) => c.index), [0, 1, 2, 3]);
+  assert.deepEqual(both.choices.slice(0, 2), alone[0].choices, 'the first prompt\'s choices, as alone');
+  assert.deepEqual(both.usage, { prompt_tokens: 3 + 4, completion_tokens: both.choices.reduce((n, c) => n + c.text.length, 0), total_tokens: 7 + both.usage!.completion_tokens });
+  const greedy = { ...request, temperature: 0 };
+  const g = await client.completions.create({ ...greedy, prompt: ['ka', 'mar'] }), gMar = await client.completions.create({ ...greedy, prompt: 'mar' });
+  assert.deepEqual(g.choices.slice(2).map((c) => c.text), gMar.choices.map((c) => c.text), 'greedy: the second prompt\'s choices, as alone');
+  const streamed = ['', '', '', ''];
+  for await (const chunk of await client.completions.create({ ...request, prompt: ['ka', 'mar'], stream: true })) streamed[chunk.choices[0].index] += chunk.choices[0].text;
+  assert.deepEqual(streamed, both.choices.map((c) => c.text));
+});
+
 test('stop sequences cut the text before them; temperature 0 is the likeliest token every time; logprobs', async () => {
   const textClient = new OpenAI({ baseURL: `${textBase}/v1`, apiKey: 'x', maxRetries: 0 });
   const full = await textClient.completions.create({ model: 'text', prompt: 'ROMEO:', max_tokens: 60, temperature: 0.8, seed: 11 });
@@ -141,7 +157,9 @@ test('bad requests get a JSON error with the right status, and the server keeps 
     ['[1, 2]', 400, /must be a JSON object/],
     ['{"prompt": "a", "max_tokenz": 3}', 400, /unknown field "max_tokenz"/, 'max_tokenz'],
     ['{"prompt": 3}', 400, /prompt must be a string/, 'prompt'],
-    ['{"prompt": ["a", "b"]}', 400, /a list of prompts is not supported/, 'prompt'],
+    ['{"prompt": [[1, 2]]}', 400, /prompt must be a string or a list of strings \(lists of token ids are not supported\)/, 'prompt'],
+    ['{"prompt": []}', 400, /prompt must be a string or a list of strings/, 'prompt'],
+    ['{"prompt": ["a", "b"], "n": 9}', 400, /n times the number of prompts must be at most 16, got 9 x 2/, 'n'],
     ['{"prompt": "QX"}', 400, /character "Q" \(U\+0051\) is not in the model's vocabulary/, 'prompt'],
     ['{"prompt": "a", "max_tokens": 0}', 400, /max_tokens must be an integer from 1 to 4096/, 'max_tokens'],
     ['{"prompt": "a", "max_tokens": 1e9}', 400, /max_tokens must be an integer/, 'max_tokens'],

@@ -129,12 +129,12 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const deadline = now() + options.timeoutMs;
     const request = parseCompletionRequest(await readJson(req), modelId);
-    const prompt = promptTokens(run, request); // a prompt the model cannot read fails before waiting
+    const promptLength = request.prompts.reduce((sum, p) => sum + promptTokens(run, request, p).length, 0); // a prompt the model cannot read fails before waiting
     let gone = false;
     res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
     const queued = batcher.waiting - batcher.freeSlots; // the first waiting ones join at the next step
     if (queued >= options.maxQueue) throw new RequestError(429, `the server is busy (${queued} sequences waiting for a slot); try again shortly`);
-    return generateAll(request, prompt.length, res, deadline, () => gone);
+    return generateAll(request, promptLength, res, deadline, () => gone);
   }
 
   async function generateAll(request: CompletionRequest, promptLength: number, res: ServerResponse, deadline: number, gone: () => boolean): Promise<void> {
@@ -150,7 +150,9 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const choices: { index: number; text: string; logprobs: unknown; finish_reason: string }[] = [];
     let completionTokens = 0;
     const drafted = speculative && newSpeculativeStats(); // this request's share, in its response
-    for (let index = 0; index < request.n; index++) {
+    const count = request.prompts.length * request.n;
+    for (let index = 0; index < count; index++) {
+      const prompt = request.prompts[Math.floor(index / request.n)];
       let text = '';
       const lp: TokenLogprob[] = [];
       const emit = (e: ChoiceEvent) => {
@@ -159,7 +161,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
         lp.push(...e.logprobs);
         if (request.stream && !gone()) stream({ ...head, choices: [{ index, text: e.text, logprobs: logprobsOf(request, e.logprobs), finish_reason: null }] });
       };
-      const result = await choice(request, rng, deadline, gone, emit, drafted);
+      const result = await choice(request, prompt, rng, deadline, gone, emit, drafted);
       if (gone()) return;
       if (result === 'waited too long' && index === 0 && !res.headersSent) {
         throw new RequestError(503, `the request waited longer than the server's timeout (${options.timeoutMs / 1000} s)`);
@@ -168,10 +170,10 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       const end: End = result === 'waited too long' ? { finishReason: 'length', tokens: 0 } : result;
       completionTokens += end.tokens;
       // a stream's last finish carries the request's speculative counts, as the whole response does
-      if (request.stream) stream({ ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }], ...(index === request.n - 1 && speculativeCounts(drafted)) });
+      if (request.stream) stream({ ...head, choices: [{ index, text: '', logprobs: null, finish_reason: end.finishReason }], ...(index === count - 1 && speculativeCounts(drafted)) });
       choices.push({ index, text, logprobs: logprobsOf(request, lp), finish_reason: end.finishReason });
     }
-    const usage = { prompt_tokens: promptLength, completion_tokens: completionTokens, total_tokens: promptLength * request.n + completionTokens };
+    const usage = { prompt_tokens: promptLength, completion_tokens: completionTokens, total_tokens: promptLength + completionTokens }; // as OpenAI counts: the prompt once, whatever n
     if (request.stream) {
       if (request.includeUsage) stream({ ...head, choices: [], usage });
       res.end('data: [DONE]\n\n');
@@ -182,10 +184,10 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 
   type End = { finishReason: 'stop' | 'length'; tokens: number };
 
-  /** One choice as a sequence of the batcher: its tokens arrive a step at a time, beside everyone else's. */
-  function choice(request: CompletionRequest, rng: PyRandom, deadline: number, gone: () => boolean,
+  /** One choice (of one prompt) as a sequence of the batcher: its tokens arrive a step at a time, beside everyone else's. */
+  function choice(request: CompletionRequest, prompt: string, rng: PyRandom, deadline: number, gone: () => boolean,
                   emit: (e: ChoiceEvent) => void, stats?: SpeculativeStats): Promise<End | 'waited too long'> {
-    const plan = choicePlan(run, request), text = choiceText(run, request);
+    const plan = choicePlan(run, request, prompt), text = choiceText(run, request);
     let made = 0, end: End | undefined;
     const finishWith = (events: ChoiceEvent[]) => {
       for (const e of events) if (e.type === 'end') end = e; else emit(e);

@@ -22,7 +22,7 @@ export class RequestError extends Error {
 }
 
 export interface CompletionRequest {
-  prompt: string;
+  prompts: string[];   // one or more; choice i * n + j is prompt i's j-th
   maxTokens: number;
   temperature: number; // 0: always the likeliest token
   topK?: number;
@@ -34,7 +34,7 @@ export interface CompletionRequest {
   logprobs?: number;   // how many alternatives to list per token (0-5)
 }
 
-export const COMPLETION_LIMITS = { maxTokens: 4096, n: 16, stops: 4, stopLength: 64, promptLength: 100_000, logprobs: 5 };
+export const COMPLETION_LIMITS = { maxTokens: 4096, n: 16, choices: 16, stops: 4, stopLength: 64, promptLength: 100_000, logprobs: 5 };
 
 const FIELDS = new Set(['model', 'prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'n', 'stream', 'stream_options', 'logprobs',
   'echo', 'user', 'best_of', 'frequency_penalty', 'presence_penalty', 'logit_bias', 'suffix']);
@@ -64,9 +64,12 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
     return v as number;
   };
   if (b.model !== undefined && b.model !== modelId) throw unknownModel(String(b.model), modelId);
-  if (typeof b.prompt !== 'string') bad('prompt', Array.isArray(b.prompt) ? 'must be one string (a list of prompts is not supported)' : 'must be a string');
-  const prompt = b.prompt as string;
-  if (prompt.length > COMPLETION_LIMITS.promptLength) bad('prompt', `is longer than ${COMPLETION_LIMITS.promptLength} characters`);
+  const given = typeof b.prompt === 'string' ? [b.prompt] : b.prompt;
+  if (!Array.isArray(given) || given.length === 0 || !given.every((p) => typeof p === 'string')) {
+    bad('prompt', 'must be a string or a list of strings (lists of token ids are not supported)');
+  }
+  const prompts = given as string[];
+  if (prompts.some((p) => p.length > COMPLETION_LIMITS.promptLength)) bad('prompt', `is longer than ${COMPLETION_LIMITS.promptLength} characters`);
   const temperature = b.temperature ?? 1;
   if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) bad('temperature', 'must be a number from 0 to 2');
   for (const [param, { ok, why }] of Object.entries(NEUTRAL)) if (b[param] !== undefined && b[param] !== null && !ok(b[param])) bad(param, why);
@@ -78,10 +81,12 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
   if (!Array.isArray(stop) || stop.length > COMPLETION_LIMITS.stops || !stop.every((s) => typeof s === 'string' && s.length > 0 && s.length <= COMPLETION_LIMITS.stopLength)) {
     bad('stop', `must be a string or a list of up to ${COMPLETION_LIMITS.stops} non-empty strings of at most ${COMPLETION_LIMITS.stopLength} characters`);
   }
+  const n = int('n', 1, COMPLETION_LIMITS.n, 1)!;
+  if (prompts.length * n > COMPLETION_LIMITS.choices) bad('n', `times the number of prompts must be at most ${COMPLETION_LIMITS.choices}, got ${n} x ${prompts.length}`);
   return {
-    prompt, temperature: temperature as number, stop: stop as string[], stream: b.stream === true, includeUsage,
+    prompts, temperature: temperature as number, stop: stop as string[], stream: b.stream === true, includeUsage,
     maxTokens: int('max_tokens', 1, COMPLETION_LIMITS.maxTokens, 16)!, topK: int('top_k', 1, 1_000_000),
-    seed: int('seed', -(2 ** 53) + 1, 2 ** 53 - 1), n: int('n', 1, COMPLETION_LIMITS.n, 1)!,
+    seed: int('seed', -(2 ** 53) + 1, 2 ** 53 - 1), n,
     logprobs: int('logprobs', 0, COMPLETION_LIMITS.logprobs),
   };
 }
@@ -116,10 +121,10 @@ export type ChoiceEvent =
   | { type: 'text'; text: string; logprobs: TokenLogprob[] }
   | { type: 'end'; finishReason: 'stop' | 'length'; tokens: number };
 
-/** The prompt's tokens as the model sees them (BOS first for a lines model); a character outside the vocabulary is a 400. */
-export function promptTokens(run: Run, request: CompletionRequest): number[] {
+/** A prompt's tokens as the model sees them (BOS first for a lines model); a character outside the vocabulary is a 400. */
+export function promptTokens(run: Run, request: CompletionRequest, prompt: string): number[] {
   try {
-    return samplePlan(run, { temperature: 1, prompt: request.prompt, maxTokens: request.maxTokens }).prompt;
+    return samplePlan(run, { temperature: 1, prompt, maxTokens: request.maxTokens }).prompt;
   } catch (e) {
     if (e instanceof UserError) throw new RequestError(400, e.message, 'prompt');
     throw e;
@@ -163,9 +168,9 @@ export function choiceText(run: Run, request: CompletionRequest) {
 }
 
 /** How a choice is generated: samplePlan with temperature 0 read as greedy (the likeliest token, i.e. top-k 1). */
-export function choicePlan(run: Run, request: CompletionRequest): GenerateOptions {
+export function choicePlan(run: Run, request: CompletionRequest, prompt: string): GenerateOptions {
   const greedy = request.temperature === 0;
-  return samplePlan(run, { temperature: greedy ? 1 : request.temperature, topK: greedy ? 1 : request.topK, prompt: request.prompt, maxTokens: request.maxTokens });
+  return samplePlan(run, { temperature: greedy ? 1 : request.temperature, topK: greedy ? 1 : request.topK, prompt, maxTokens: request.maxTokens });
 }
 
 function firstStop(text: string, stops: string[], from: number): number {
