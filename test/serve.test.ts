@@ -281,6 +281,28 @@ test('close() lets the stream in flight finish, then gives the float32 decoder b
   }
 });
 
+test('with an API key, a request without it is a 401 in OpenAI\'s error shape, with it served; /health stays open', async () => {
+  const keyed = createCompletionServer(runFromCheckpoint(loadCheckpoint(names)), 'names', { maxQueue: 2, timeoutMs: 20_000, apiKey: 'sk-test-1' });
+  try {
+    const base = await listen(keyed);
+    const unauthorized = (e: { status?: number; message?: string }) => e.status === 401 && /needs an API key: send it as Authorization: Bearer KEY/.test(e.message ?? '');
+    for (const key of ['sk-test-2', 'sk-test-12', 'sk-test-']) {
+      const wrong = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
+      await assert.rejects(wrong.completions.create({ model: 'names', prompt: 'a', max_tokens: 3 }), unauthorized, key);
+      await assert.rejects(wrong.models.list(), unauthorized, key);
+    }
+    const none = await fetch(`${base}/v1/completions`, { method: 'POST', body: '{"prompt": "a"}' });
+    assert.equal(none.status, 401);
+    assert.equal(((await none.json()) as { error: { param: null; code: number } }).error.code, 401);
+    const right = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-test-1', maxRetries: 0 });
+    const r = await right.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7 });
+    assert.equal(r.choices[0].text, (await client.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7 })).choices[0].text);
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+  } finally {
+    await keyed.close();
+  }
+});
+
 test('a full queue is 429; a client that leaves frees the model at once', async () => {
   const textClient = new OpenAI({ baseURL: `${textBase}/v1`, apiKey: 'x', maxRetries: 0 });
   // one long stream holds the model; the queue (1) takes one more; the next is refused
@@ -349,6 +371,7 @@ test('microgpt serve: settings it cannot use are one line and exit code 2', () =
     [['--from', names, '--host', 'host.invalid', '--port', '0'], /cannot listen on host\.invalid:0: host host\.invalid was not found/],
     [['--from', names, '--host', '192.0.2.1', '--port', '0'], /cannot listen on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this machine/],
     [['--from', names, '--quantize', 'int4'], /--quantize must be one of none, int8/],
+    [['--from', names, '--api-key', 'two words'], /--api-key must be printable ASCII without spaces, and not empty/],
   ];
   for (const [args, pattern] of cases) {
     const r = serve(...args);

@@ -11,6 +11,7 @@
 // and finishes what is in flight. With --draft the scheduler is speculative decoding's
 // (core/run/speculative.ts), which has the batcher's shape: the same queue, limits and events.
 
+import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, resolve } from 'node:path';
@@ -34,6 +35,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'max-queue', type: 'int', help: 'requests that may wait for the model; more get 429', default: 64 },
   { name: 'max-batch', type: 'int', help: 'sequences decoded together in one forward pass (continuous batching; tensor and float32 engines)', default: 32 },
   { name: 'timeout', type: 'number', help: 'seconds a request may take, waiting included; then 503 (or the stream ends)', default: 60 },
+  { name: 'api-key', type: 'string', help: 'a key every request but GET /health must send (Authorization: Bearer KEY; else 401); default: none asked' },
   ...DRAFT_FLAGS,
   ...CHECKPOINT_ENGINE_FLAGS,
   { name: 'help', type: 'boolean', help: 'show this help' },
@@ -63,11 +65,13 @@ export async function serveJob(argv: string[]): Promise<number> {
   if (!(port >= 0 && port <= 65535)) throw new UserError(`--port must be from 0 to 65535, got ${port}`);
   if (!(maxQueue >= 0)) throw new UserError(`--max-queue must be >= 0, got ${maxQueue}`);
   if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
+  const apiKey = v['api-key'] as string | undefined;
+  if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) throw new UserError('--api-key must be printable ASCII without spaces, and not empty');
   const { run, note } = runFromFlags(v, given);
   if (note) process.stdout.write(`note: ${note}\n`);
   const draft = draftRun(v, given, run);
   const modelId = basename(resolve(v.from as string));
-  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch, draft: draft && { engine: draft.engine, k: v.speculate as number } });
+  const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch, apiKey, draft: draft && { engine: draft.engine, k: v.speculate as number } });
   await new Promise<void>((ok, fail) => {
     server.http.once('error', (e: NodeJS.ErrnoException) => fail(listenError(e, v.host as string, port)));
     server.http.listen(port, v.host as string, () => ok());
@@ -107,6 +111,7 @@ interface ServerOptions {
   maxQueue: number;
   timeoutMs: number;
   maxBatch?: number;
+  apiKey?: string; // requests but GET /health must send it as a bearer token
   draft?: { engine: Engine; k: number }; // speculative decoding: this engine proposes k tokens per target pass
   now?: () => number; // the clock deadlines are kept by, in ms (tests stop it; default Date.now)
 }
@@ -235,6 +240,10 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (closing) throw new RequestError(503, 'the server is shutting down');
+    const open = path === '/health' && req.method === 'GET'; // for load balancers and probes
+    if (options.apiKey !== undefined && !open && !bearerIs(req.headers.authorization, options.apiKey)) {
+      throw new RequestError(401, 'this server needs an API key: send it as Authorization: Bearer KEY');
+    }
     if (path === '/health' && req.method === 'GET') {
       return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting, ...(speculative && { speculative: speculativeReport(speculative) }) });
     }
@@ -305,6 +314,12 @@ function speculativeReport(s: SpeculativeStats) {
 /** An engine's feed() as a decoder of one sequence at a time (slot 0, one token a step). */
 function oneAtATime(engine: Engine): BatchDecoder {
   return { slots: 1, rows: 1, step: (_slots, tokens, positions) => engine.feed([tokens[0]], positions[0]) };
+}
+
+/** Whether an Authorization header carries this key, compared in constant time. */
+function bearerIs(header: string | undefined, key: string): boolean {
+  const given = Buffer.from(header ?? ''), want = Buffer.from(`Bearer ${key}`);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /** A path segment's percent-escapes decoded (left as they are when malformed: no such model either way). */
