@@ -109,6 +109,35 @@ test('float32 engine: two threads train exactly as one', { skip: !support.thread
   }
 });
 
+test('float32 engine: two threads decode exactly as one (the attention over each cached row on either thread)', { skip: !support.threads && 'no shared memory' }, async () => {
+  const big: ModelConfig = { ...config, nEmbd: 64, blockSize: 16 };
+  const w = initParams(big, new PyRandom(4));
+  const one = createWasmEngine(big, w, train);
+  const two = createWasmEngine(big, w, train, 1, { threads: 2, spawn: spawnNodeWorker, minFlops: 0, minFloats: 0, adaptive: false });
+  await two.ready;
+  try {
+    const [d1, d2] = [one.batchDecoder!(4, 16), two.batchDecoder!(4, 16)]; // 4 slots, a whole window a step
+    const rng = new PyRandom(5);
+    // four slots filled to different lengths, then steps of one row per slot at their next positions
+    const fill = [16, 9, 3, 12], pos = [0, 0, 0, 0];
+    for (let slot = 0; slot < 4; slot++) {
+      const ids = Int32Array.from({ length: fill[slot] }, () => rng.randbelow(big.vocabSize));
+      const args = [new Int32Array(fill[slot]).fill(slot), ids, Int32Array.from({ length: fill[slot] }, (_, p) => p), fill[slot]] as const;
+      assert.deepEqual(d2.step(...args), d1.step(...args), `slot ${slot}'s prompt`);
+      pos[slot] = fill[slot] % 16;
+    }
+    for (let step = 0; step < 5; step++) {
+      const slots = Int32Array.from([0, 1, 2, 3]), ids = Int32Array.from({ length: 4 }, () => rng.randbelow(big.vocabSize));
+      const positions = Int32Array.from(pos.map((p) => p));
+      assert.deepEqual(d2.step(slots, ids, positions, 4), d1.step(slots, ids, positions, 4), `step ${step}`);
+      for (let s = 0; s < 4; s++) pos[s] = (pos[s] + 1) % 16;
+    }
+    assert.deepEqual(two.feed([1, 2, 3, 4, 5], 0), one.feed([1, 2, 3, 4, 5], 0), 'feed');
+  } finally {
+    two.close();
+  }
+});
+
 test('autoThreads: two threads only where a step has products worth splitting and a second core', () => {
   const recipe: ModelConfig = { ...config, nLayer: 4, nEmbd: 128, nHead: 4, blockSize: 64 };
   assert.equal(autoThreads(recipe, { ...train, batchSize: 12 }, 2), 2);

@@ -80,6 +80,22 @@ test('two threads compute exactly what one does: products, attention, row-wise k
     expectSame(`attention out, lengths ${lengths}`, view(y1, N * C), view(y2, N * C));
     expectSame(`attention dqkv, lengths ${lengths}`, view(d1, N * 3 * C), view(d2, N * 3 * C));
   }
+  { // decoding: each row one query over its cache slot's first T[r] rows, slots and lengths mixed
+    const C = 32, NH = 4, A = 64, slots = 5, N = 9;
+    const alloc = (name: string, n: number) => {
+      const t = arena.alloc(name, n);
+      arena.f32(t).set(Float32Array.from({ length: n }, () => rng.random() - 0.5));
+      return t.ptr;
+    };
+    const T = Array.from({ length: N }, (_, r) => 1 + ((r * 23) % A)), seqs = arena.alloc('decode.seqs', 3 * N);
+    arena.i32(seqs).set(T.flatMap((t, r) => [(r % slots) * A, t - 1, t]));
+    const cache = alloc('cache', slots * A * 3 * C), [y1, y2] = [alloc('dy1', N * C), alloc('dy2', N * C)];
+    const [a1, a2] = [alloc('da1', N * NH * A), alloc('da2', N * NH * A)];
+    k.attentionDecode(y1, a1, cache, seqs.ptr, 0, N * NH, C, NH, A);
+    threads.attentionDecode(y2, a2, cache, seqs.ptr, N, C, NH, A, T);
+    const view = (p: number, n: number) => new Float32Array(kernels.memory.buffer, p, n);
+    expectSame('attention decode out', view(y1, N * C), view(y2, N * C));
+  }
   // row-wise and elementwise kernels cut by rows
   const n = 5003, C = 36, T = 70;
   const buf = (name: string) => {

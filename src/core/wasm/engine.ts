@@ -180,7 +180,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
       pos[r] = p;
       seqs[3 * r] = slot * A; // the slot's first cache row
       seqs[3 * r + 1] = p;
-      seqs[3 * r + 2] = p + 1;
+      seqs[3 * r + 2] = d.packed.seqLen[r] = p + 1; // the threads split rows by it
     }
     gptForward(model, d.acts, d.packed, 0, count, undefined, d.kv);
     return d.acts.logits;

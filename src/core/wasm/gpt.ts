@@ -292,7 +292,7 @@ export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number,
     if (KV < NH) mm.rows('kvExpandForward', [row(L.qkvx, 3 * C), row(L.qkv, Q)], [3 * C, Q], n, [C, NH, KV]);
     if (cache) {
       k.kvStore(cache[l], L.qkvx, p.seqs, n, 3 * C);
-      k.attentionDecode(L.atty, L.att, cache[l], p.seqs, 0, n * NH, C, NH, A);
+      mm.attentionDecode(L.atty, L.att, cache[l], p.seqs, n, C, NH, A, p.seqLen);
     } else {
       mm.attentionForward(L.atty, L.att, L.qkvx, p.seqs, p.B, C, NH, A, p.seqLen);
     }

@@ -17,7 +17,7 @@ export const OPS = ['matmulForward', 'matmulInputGradient', 'matmulWeightGradien
   'attentionGradient', 'layernormForward', 'layernormBackward', 'rmsnormForward', 'rmsnormBackward',
   'reluForward', 'reluGradient', 'relu2Forward', 'relu2Gradient', 'geluForward', 'geluGradient',
   'residualForward', 'adamUpdate', 'gainForward', 'swigluForward', 'swigluGradient', 'ropeForward', 'ropeGradient',
-  'kvExpandForward', 'kvExpandGradient'] as const satisfies readonly (keyof KernelExports)[];
+  'kvExpandForward', 'kvExpandGradient', 'attentionDecode'] as const satisfies readonly (keyof KernelExports)[];
 
 export type Op = (typeof OPS)[number];
 

@@ -51,6 +51,9 @@ export interface Threads {
                    T: ArrayLike<number>): void;
   attentionGradient(dqkv: number, datt: number, dout: number, qkv: number, att: number, seqs: number, B: number,
                     C: number, NH: number, A: number, T: ArrayLike<number>): void;
+  /** Attention of N decoding rows, each one query over T[r] cached positions (see attentionDecode). */
+  attentionDecode(out: number, att: number, cache: number, seqs: number, N: number, C: number, NH: number, A: number,
+                  T: ArrayLike<number>): void;
   /**
    * jobs[0] runs here, jobs[i] on worker i - 1, all at once; returns when all are done. A job
    * no worker has started by then runs here too, unless `steal` is false. A job that traps on
@@ -92,10 +95,10 @@ function rowJob(pointers: number[], widths: number[], r0: number, r1: number, re
   return [...pointers.map((p, i) => p + 4 * r0 * widths[i]), r1 - r0, ...rest];
 }
 
-/** The per-head cost T^2 of each unit u = b * NH + h of an attention call. */
-function unitCosts(T: ArrayLike<number>, B: number, NH: number): Float64Array {
+/** The per-head cost of each unit u = b * NH + h of an attention call: T^2 over whole sequences, T for one decoding row. */
+function unitCosts(T: ArrayLike<number>, B: number, NH: number, power: number): Float64Array {
   const costs = new Float64Array(B * NH);
-  for (let u = 0; u < costs.length; u++) costs[u] = T[Math.floor(u / NH)] ** 2;
+  for (let u = 0; u < costs.length; u++) costs[u] = T[Math.floor(u / NH)] ** power;
   return costs;
 }
 
@@ -114,6 +117,7 @@ export function singleThread(kernels: Kernels): Threads {
     attentionForward: (out, att, qkv, seqs, B, C, NH, A) => k.attentionForward(out, att, qkv, seqs, 0, B * NH, C, NH, A),
     attentionGradient: (dqkv, datt, dout, qkv, att, seqs, B, C, NH, A) =>
       k.attentionGradient(dqkv, datt, dout, qkv, att, seqs, 0, B * NH, C, NH, A),
+    attentionDecode: (out, att, cache, seqs, N, C, NH, A) => k.attentionDecode(out, att, cache, seqs, 0, N * NH, C, NH, A),
     run(op, jobs) {
       for (const job of jobs) call(op, job);
     },
@@ -182,9 +186,9 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
   }
 
   const big = (BT: number, C: number, OC: number) => 2 * BT * C * OC >= minFlops;
-  function attention(op: 'attentionForward' | 'attentionGradient', front: number[], B: number, tail: number[],
-                     NH: number, T: ArrayLike<number>, flopsPerCost: number): void {
-    const costs = unitCosts(T, B, NH);
+  function attention(op: 'attentionForward' | 'attentionGradient' | 'attentionDecode', front: number[], B: number, tail: number[],
+                     NH: number, T: ArrayLike<number>, flopsPerCost: number, power = 2): void {
+    const costs = unitCosts(T, B, NH, power);
     let total = 0;
     for (const c of costs) total += c;
     const cut = costShares(costs, n);
@@ -220,6 +224,11 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     },
     attentionGradient(dqkv, datt, dout, qkv, att, seqs, B, C, NH, A, T) {
       attention('attentionGradient', [dqkv, datt, dout, qkv, att, seqs], B, [C, NH, A], NH, T, (4 * C) / NH);
+    },
+    attentionDecode(out, att, cache, seqs, N, C, NH, A, T) {
+      // q.k and the weighted sum: 4C/NH flops per position and head, counted 4 times over because
+      // one query row a head runs at about a quarter of a product's rate (measured 8-14 GFLOPS vs ~50)
+      attention('attentionDecode', [out, att, cache, seqs], N, [C, NH, A], NH, T, (16 * C) / NH, 1);
     },
     run,
     close() {
