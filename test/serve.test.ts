@@ -150,7 +150,7 @@ test('stop sequences cut the text before them; temperature 0 is the likeliest to
 test('bad requests get a JSON error with the right status, and the server keeps serving', async () => {
   const post = async (body: string, headers: Record<string, string> = {}, path = '/v1/completions', method = 'POST') => {
     const r = await fetch(`${base}${path}`, { method, body: method === 'POST' ? body : undefined, headers: { 'content-type': 'application/json', ...headers } });
-    return { status: r.status, body: await r.json() as { error?: { message: string; param: string | null } } };
+    return { status: r.status, body: await r.json() as { error?: { message: string; param: string | null; code: string | null } } };
   };
   const cases: [string, number, RegExp, string?][] = [
     ['{bad json', 400, /not valid JSON/],
@@ -181,6 +181,7 @@ test('bad requests get a JSON error with the right status, and the server keeps 
     assert.equal(r.status, status, body);
     assert.match(r.body.error!.message, message, body);
     if (param) assert.equal(r.body.error!.param, param);
+    assert.equal(r.body.error!.code, status === 404 ? 'model_not_found' : null, body); // OpenAI's: a string or null
   }
   // a body over 1 MiB: refused from its declared length, or, sent in chunks without one, as it arrives
   const big = await fetch(`${base}/v1/completions`, { method: 'POST', body: 'x'.repeat(100 * 2 ** 20) });
@@ -206,6 +207,7 @@ test('batched: concurrent requests decode together, each exactly as alone; a ful
   const results = await Promise.allSettled(settings.map((s) => client.completions.create(s)));
   const refused = results.filter((r) => r.status === 'rejected');
   assert.ok(refused.every((r) => (r as PromiseRejectedResult).reason.status === 429), 'only 429s');
+  assert.ok(refused.every((r) => (r as PromiseRejectedResult).reason.code === 'rate_limit_exceeded'), 'with OpenAI\'s code');
   assert.ok(refused.length > 0 && refused.length < 12, `some refused (${refused.length} of 12)`);
   results.forEach((r, i) => {
     if (r.status === 'fulfilled' && i < 4) assert.equal(r.value.choices[0].text, alone[i], `request ${i}`);
@@ -293,7 +295,7 @@ test('with an API key, a request without it is a 401 in OpenAI\'s error shape, w
     }
     const none = await fetch(`${base}/v1/completions`, { method: 'POST', body: '{"prompt": "a"}' });
     assert.equal(none.status, 401);
-    assert.equal(((await none.json()) as { error: { param: null; code: number } }).error.code, 401);
+    assert.equal(((await none.json()) as { error: { param: null; code: string } }).error.code, 'invalid_api_key');
     const right = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-test-1', maxRetries: 0 });
     const r = await right.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7 });
     assert.equal(r.choices[0].text, (await client.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7 })).choices[0].text);

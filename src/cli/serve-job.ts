@@ -138,7 +138,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     let gone = false;
     res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
     const queued = batcher.waiting - batcher.freeSlots; // the first waiting ones join at the next step
-    if (queued >= options.maxQueue) throw new RequestError(429, `the server is busy (${queued} sequences waiting for a slot); try again shortly`);
+    if (queued >= options.maxQueue) throw new RequestError(429, `the server is busy (${queued} sequences waiting for a slot); try again shortly`, null, 'rate_limit_exceeded');
     return generateAll(request, promptLength, res, deadline, () => gone);
   }
 
@@ -230,7 +230,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       if (!error) console.error(e); // a bug: its stack for whoever runs the server
       if (res.headersSent) { res.end(); return; }
       const status = error?.status ?? 500;
-      sendJson(res, status, { error: { message: error?.message ?? 'internal error', type: status >= 500 ? 'server_error' : 'invalid_request_error', param: error?.param ?? null, code: status } });
+      sendJson(res, status, { error: { message: error?.message ?? 'internal error', type: status >= 500 ? 'server_error' : 'invalid_request_error', param: error?.param ?? null, code: error?.code ?? null } });
       if (status === 413) req.destroy(); // stop reading an oversized body
     });
   });
@@ -242,7 +242,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     if (closing) throw new RequestError(503, 'the server is shutting down');
     const open = path === '/health' && req.method === 'GET'; // for load balancers and probes
     if (options.apiKey !== undefined && !open && !bearerIs(req.headers.authorization, options.apiKey)) {
-      throw new RequestError(401, 'this server needs an API key: send it as Authorization: Bearer KEY');
+      throw new RequestError(401, 'this server needs an API key: send it as Authorization: Bearer KEY', null, 'invalid_api_key');
     }
     if (path === '/health' && req.method === 'GET') {
       return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting, ...(speculative && { speculative: speculativeReport(speculative) }) });

@@ -14,10 +14,12 @@ import type { Run } from './run.js';
 export class RequestError extends Error {
   readonly status: number;
   readonly param: string | null;
-  constructor(status: number, message: string, param: string | null = null) {
+  readonly code: string | null; // OpenAI's machine-readable reason ('model_not_found', ...), null where it has none
+  constructor(status: number, message: string, param: string | null = null, code: string | null = null) {
     super(message);
     this.status = status;
     this.param = param;
+    this.code = code;
   }
 }
 
@@ -93,7 +95,7 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
 
 /** The 404 for a model name this server does not have. */
 export function unknownModel(name: string, modelId: string): RequestError {
-  return new RequestError(404, `model "${name.slice(0, 80)}" is not served here; this server has "${modelId}"`, 'model');
+  return new RequestError(404, `model "${name.slice(0, 80)}" is not served here; this server has "${modelId}"`, 'model', 'model_not_found');
 }
 
 /** Whether a stream ends with a usage chunk: stream_options, checked as OpenAI checks it (only with stream). */
