@@ -1,6 +1,6 @@
 // The tensor engine's WebAssembly kernels (wasm/float64/) against the TypeScript ones they
-// twin: every product, every Adam step and whole training runs, reference and beyond, must
-// give the same bits, not merely close numbers.
+// twin: every product, Adam step, loss, attention and norm, and whole training runs, reference
+// and beyond, must give the same bits, not merely close numbers.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -81,6 +81,63 @@ test('wasm Adam: the same parameters, moments and cleared gradients as the TS lo
       assertSameBits(`v (${what}, step ${step})`, wv, v);
       assertSameBits(`grads (${what}, step ${step})`, wg, grads);
     }
+  }
+});
+
+test('wasm cross-entropy forward: the same probabilities and losses as the TS kernel, odd vocabularies', (t) => {
+  const k = createWasmKernels(1 << 16);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  for (const [N, V] of [[1, 27], [7, 27], [5, 1], [3, 2], [9, 101]]) {
+    const what = `N ${N}, V ${V}`, z = values(N + V, N * V).map((x, i) => (i % 5 === 0 ? 30 * x : x)); // some rows far from uniform
+    const targets = Int32Array.from({ length: N }, (_, t) => (t * 7 + 3) % V);
+    const probs = new Float64Array(N * V), losses = new Float64Array(N);
+    const wp = k.alloc(N * V), wl = k.alloc(N), wz = filled(k, z), wt = k.allocInts(N);
+    wt.set(targets);
+    assert.ok(wt.buffer === wz.buffer, 'the targets are in the module\'s memory, so the wasm kernel runs');
+    k.crossentropyForward(wp, wl, wz, wt, N, V);
+    TS_KERNELS.crossentropyForward(probs, losses, z, targets, N, V);
+    assertSameBits(`crossentropyForward probs (${what})`, wp, probs);
+    assertSameBits(`crossentropyForward losses (${what})`, wl, losses);
+  }
+});
+
+test('wasm attention forward and backward: the same bits as the TS kernels, packed sequences, grouped heads, decoding', (t) => {
+  const k = createWasmKernels(1 << 18);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  // [rows before the sequence, its length, queries from t0, C, NH, KV, A]
+  const cases = [[0, 7, 0, 16, 4, 4, 16], [3, 5, 0, 15, 3, 3, 9], [2, 6, 0, 24, 4, 2, 8], [0, 1, 0, 8, 2, 1, 4], [4, 9, 8, 12, 6, 3, 9], [1, 5, 2, 10, 1, 1, 5]];
+  for (const [row0, T, t0, C, NH, KV, A] of cases) {
+    const what = `row0 ${row0}, T ${T}, t0 ${t0}, C ${C}, NH ${NH}, KV ${KV}, A ${A}`, N = row0 + T, W = C + 2 * KV * (C / NH);
+    const qkv = values(N * W, N * W).map((x) => 2 * x), out0 = values(1, N * C), att0 = values(2, N * NH * A);
+    const out = out0.slice(), att = att0.slice(), wout = filled(k, out0), watt = filled(k, att0), wqkv = filled(k, qkv);
+    k.attentionForward(wout, watt, wqkv, row0, t0, T, C, NH, A, KV);
+    TS_KERNELS.attentionForward(out, att, qkv, row0, t0, T, C, NH, A, KV);
+    assertSameBits(`attentionForward out (${what})`, wout, out);
+    assertSameBits(`attentionForward att (${what})`, watt, att);
+    const dqkv0 = values(3, N * W), datt0 = values(4, N * NH * A), dout = values(5, N * C);
+    const dqkv = dqkv0.slice(), datt = datt0.slice(), wdqkv = filled(k, dqkv0), wdatt = filled(k, datt0), wdout = filled(k, dout);
+    k.attentionBackward(wdqkv, wdatt, wdout, wqkv, watt, row0, T, C, NH, A, KV);
+    TS_KERNELS.attentionBackward(dqkv, datt, dout, qkv, att, row0, T, C, NH, A, KV);
+    assertSameBits(`attentionBackward dqkv (${what})`, wdqkv, dqkv);
+    assertSameBits(`attentionBackward datt (${what})`, wdatt, datt);
+  }
+});
+
+test('wasm RMSNorm forward and backward: the same bits as the TS kernels, odd widths', (t) => {
+  const k = createWasmKernels(1 << 16);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  for (const [N, C] of [[1, 16], [7, 16], [3, 15], [5, 1], [2, 37]]) {
+    const what = `N ${N}, C ${C}`, x = values(N * 10 + C, N * C), dy = values(6, N * C), dx0 = values(8, N * C);
+    x.fill(0, 0, C); // a row of zeros: its scale is eps^-1/2
+    const y = new Float64Array(N * C), rstd = new Float64Array(N), dx = dx0.slice();
+    const wx = filled(k, x), wy = k.alloc(N * C), wr = k.alloc(N), wdy = filled(k, dy), wdx = filled(k, dx0);
+    k.rmsnormForward(wy, wr, wx, N, C);
+    TS_KERNELS.rmsnormForward(y, rstd, x, N, C);
+    assertSameBits(`rmsnormForward out (${what})`, wy, y);
+    assertSameBits(`rmsnormForward rstd (${what})`, wr, rstd);
+    k.rmsnormBackward(wdx, wdy, wx, wr, N, C);
+    TS_KERNELS.rmsnormBackward(dx, dy, x, rstd, N, C);
+    assertSameBits(`rmsnormBackward dinp (${what})`, wdx, dx);
   }
 });
 

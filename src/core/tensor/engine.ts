@@ -69,13 +69,14 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
 /**
  * About how many bytes a tensor engine holds: weights, gradients, Adam's two moments and a
  * copy in flight (5 x n floats), a pass's activations and their gradients over a step's
- * batchSize x blockSize rows, the decoder's (blockSize rows and its KV cache) and rope's table.
+ * batchSize x blockSize rows (and the rows' packed token ids, 5 ints or under 3 floats each),
+ * the decoder's (blockSize rows and its KV cache) and rope's table.
  */
 export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): number {
   const { nLayer: L, nEmbd: C, nHead: NH, blockSize: A } = config, perRow = activationFloatsPerRow(config);
   const decoder = perRow + L * A * qkvWidth(config) + A * C + A * NH * A;
   const rope = config.pos === 'rope' ? A * (C / NH) : 0; // its cos and sin table
-  return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder + rope);
+  return 8 * (5 * paramCount(config) + train.batchSize * A * (2 * perRow + 3) + decoder + rope);
 }
 
 /** The engine's default kernels: WebAssembly with room for all tensorMemoryBytes counts (and alignment), else TS. */

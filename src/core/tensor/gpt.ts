@@ -6,8 +6,7 @@ import { DEFAULT_MODEL, type ModelConfig, kvHeads, mlpHidden, qkvWidth } from '.
 import { batchTokens, predictedTokens } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
 import { type Activations, type Packed, createActivations, createPacked, zeroActivations } from './activations.js';
-import { attentionBackward, attentionForward } from './attention.js';
-import { crossentropyBackward, crossentropyForward } from './crossentropy.js';
+import { crossentropyBackward } from './crossentropy.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
@@ -41,7 +40,7 @@ export function createTensorModel(config: ModelConfig, weights: Float64Array, ro
   rows = Math.max(rows, config.blockSize); // any one sequence fits
   return { config, params, grads, w: weightViews(config, params), dw: weightViews(config, grads), kernels,
     acts: createActivations(config, rows, kernels.alloc), dacts: createActivations(config, rows, kernels.alloc),
-    packed: createPacked(rows), dropped: false,
+    packed: createPacked(rows, kernels.allocInts), dropped: false,
     rope: config.pos === 'rope' ? ropeTable(config.ropeTheta ?? DEFAULT_MODEL.ropeTheta, config.blockSize, config.nEmbd / config.nHead) : undefined };
 }
 
@@ -50,7 +49,7 @@ export function ensureRows(m: TensorModel, rows: number): void {
   if (rows <= m.acts.rows) return;
   m.acts = createActivations(m.config, rows, m.kernels.alloc);
   m.dacts = createActivations(m.config, rows, m.kernels.alloc);
-  m.packed = createPacked(rows);
+  m.packed = createPacked(rows, m.kernels.allocInts);
 }
 
 /** Packs sequences first, first+1, ... while they fit; returns the index after the last one. */
@@ -96,7 +95,7 @@ export function gptForward(m: TensorModel, rand?: () => number): void {
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V, dropout = 0 } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
   const { w, acts: a, rope, kernels: k } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
-  const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
+  const norm = normKernels(c.norm, k).forward, mlp = mlpActivation(c.activation, H);
   const drop = rand !== undefined && dropout > 0;
   m.dropped = drop;
   embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, N, C);
@@ -107,7 +106,7 @@ export function gptForward(m: TensorModel, rand?: () => number): void {
     const h1 = normGainForward(norm, L.ln1, L.ln1g, L.rstd1, x, W.attnNorm, N, C);
     k.matmulForward(L.qkv, h1, W.qkv, N, C, QW);
     if (rope) ropeForward(L.qkv, positions, rope, N, NH, KV);
-    for (let b = 0; b < B; b++) attentionForward(L.atty, L.att, L.qkv, seqStart[b], 0, seqLen[b], C, NH, A, KV);
+    for (let b = 0; b < B; b++) k.attentionForward(L.atty, L.att, L.qkv, seqStart[b], 0, seqLen[b], C, NH, A, KV);
     k.matmulForward(L.attproj, L.atty, W.wo, N, C, C);
     if (drop) dropoutForward(L.attdrop, L.mask1, L.attproj, dropout, rand, N * C);
     residualForward(L.res1, drop ? L.attdrop : L.attproj, x, N * C);
@@ -121,7 +120,7 @@ export function gptForward(m: TensorModel, rand?: () => number): void {
   }
   if (c.finalNorm) normGainForward(norm, a.xf, a.xfg, a.rstdf, x, w.normF, N, C);
   k.matmulForward(a.logits, headInput(c, a, w), w.lmHead, N, C, V);
-  crossentropyForward(a.probs, a.losses, a.logits, targets, N, V);
+  k.crossentropyForward(a.probs, a.losses, a.logits, targets, N, V);
 }
 
 /** Accumulates into grads the gradient of sum(losses) * dloss; the forward read bottom-up. */
@@ -129,7 +128,7 @@ export function gptBackward(m: TensorModel, dloss: number): void {
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
   const { w, dw, acts: a, dacts: d, dropped, rope, kernels: k } = m, { N, B, tokens, targets, positions, seqStart, seqLen } = m.packed;
-  const norm = normKernels(c.norm).backward, mlp = mlpActivation(c.activation, H);
+  const norm = normKernels(c.norm, k).backward, mlp = mlpActivation(c.activation, H);
   const last = nLayer - 1;
   zeroActivations(d, N);
   crossentropyBackward(d.logits, a.probs, targets, dloss, N, V);
@@ -148,7 +147,7 @@ export function gptBackward(m: TensorModel, dloss: number): void {
     residualBackward(dropped ? dL.attdrop : dL.attproj, dxin, dL.res1, N * C);
     if (dropped) dropoutBackward(dL.attproj, dL.attdrop, L.mask1, N * C);
     k.matmulBackward(dL.atty, dW.wo, dL.attproj, L.atty, W.wo, N, C, C);
-    for (let b = 0; b < B; b++) attentionBackward(dL.qkv, dL.att, dL.atty, L.qkv, L.att, seqStart[b], seqLen[b], C, NH, A, KV);
+    for (let b = 0; b < B; b++) k.attentionBackward(dL.qkv, dL.att, dL.atty, L.qkv, L.att, seqStart[b], seqLen[b], C, NH, A, KV);
     if (rope) ropeBackward(dL.qkv, positions, rope, N, NH, KV);
     k.matmulBackward(gained(dL.ln1, dL.ln1g, W.attnNorm), dW.qkv, dL.qkv, gained(L.ln1, L.ln1g, W.attnNorm), W.qkv, N, C, QW);
     normGainBackward(norm, dxin, dL.ln1, dW.attnNorm, dL.ln1g, xin, L.ln1, L.rstd1, W.attnNorm, N, C);

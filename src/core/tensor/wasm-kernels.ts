@@ -1,6 +1,6 @@
 // The WebAssembly twins of the tensor engine's hottest kernels (wasm/float64/: the matrix
 // products and Adam, two independent sums per f64x2 instruction, each in the TS kernel's
-// order), over a memory sized once for the engine. The memory never grows, because growing
+// order; the loss, attention and RMSNorm with libm ported), over a memory sized once for the engine. The memory never grows, because growing
 // would detach every view of it; a buffer that does not fit goes on the JS heap, and a call
 // that touches one runs the TS kernel instead: the same numbers, only slower.
 
@@ -14,9 +14,25 @@ interface Float64Exports {
   matmulBackward(dinp: number, dweight: number, dout: number, inp: number, weight: number, N: number, C: number, OC: number): void;
   adamUpdate(params: number, grads: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
              k1: number, k2: number, c1: number, c2: number, eps: number, decay: number, decayOn: boolean): void;
+  crossentropyForward(probs: number, losses: number, logits: number, targets: number, N: number, V: number): void;
+  attentionForward(out: number, att: number, qkv: number, row0: number, t0: number, T: number, C: number, NH: number, A: number, KV: number): void;
+  attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, row0: number, T: number, C: number,
+                    NH: number, A: number, KV: number): void;
+  rmsnormForward(out: number, rstd: number, inp: number, N: number, C: number): void;
+  rmsnormBackward(dinp: number, dout: number, inp: number, rstd: number, N: number, C: number): void;
 }
 
-const PAGE = 65536, BASE = 64; // nothing below BASE: the module has no static data, and 0 stays unused
+/** wasm/float64/libm.ts, exported for the tests. */
+interface LibmExports {
+  exp(x: number): number;
+  expExact(x: number): number;
+  log(x: number): number;
+  logExact(x: number): number;
+  pow(x: number, y: number): number;
+  powExact(x: number, y: number): number;
+}
+
+const PAGE = 65536, BASE = PAGE; // below BASE: the module's static data (libm's tables)
 let module: WasmModule | null | undefined;
 
 /** The compiled module, once; null where WebAssembly SIMD is missing. */
@@ -26,6 +42,14 @@ function compiled(): WasmModule | null {
     module = wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
   }
   return module;
+}
+
+/** libm's functions as the module computes them (which tests hold to src/core/libm's), or undefined without SIMD. */
+export function wasmLibm(): LibmExports | undefined {
+  const mod = compiled();
+  if (!mod || !wasmApi) return undefined;
+  const memory = new wasmApi.Memory({ initial: 1, maximum: 1 }); // the tables, nothing else
+  return new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as LibmExports;
 }
 
 /**
@@ -45,15 +69,22 @@ export function createWasmKernels(floats: number): TensorKernels | undefined {
   const k = new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as Float64Exports;
   const buffer = memory.buffer, size = buffer.byteLength;
   let end = BASE;
-  const mine = (a: Float64Array) => a.buffer === buffer;
+  const mine = (a: Float64Array | Int32Array) => a.buffer === buffer;
+  /** The next `bytes` (a multiple of 16, so each buffer starts on a 16-byte line), or -1 if they do not fit. */
+  const take = (bytes: number): number => {
+    if (end + bytes > size) return -1;
+    end += bytes;
+    return end - bytes;
+  };
   return {
     name: 'wasm',
     alloc(length) {
-      const bytes = Math.ceil(length / 2) * 16; // each buffer on a 16-byte line
-      if (end + bytes > size) return new Float64Array(length);
-      const a = new Float64Array(buffer, end, length);
-      end += bytes;
-      return a;
+      const at = take(Math.ceil(length / 2) * 16);
+      return at < 0 ? new Float64Array(length) : new Float64Array(buffer, at, length);
+    },
+    allocInts(length) {
+      const at = take(Math.ceil(length / 4) * 16);
+      return at < 0 ? new Int32Array(length) : new Int32Array(buffer, at, length);
     },
     matmulForward(out, inp, weight, N, C, OC) {
       if (mine(out) && mine(inp) && mine(weight)) k.matmulForward(out.byteOffset, inp.byteOffset, weight.byteOffset, N, C, OC);
@@ -69,6 +100,28 @@ export function createWasmKernels(floats: number): TensorKernels | undefined {
       const s = adamScalars(cfg, step, lr);
       k.adamUpdate(params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset, n,
         s.lr, s.beta1, s.beta2, s.k1, s.k2, s.c1, s.c2, s.eps, s.decay, s.decayOn);
+    },
+    crossentropyForward(probs, losses, logits, targets, N, V) {
+      if (mine(probs) && mine(losses) && mine(logits) && mine(targets)) {
+        k.crossentropyForward(probs.byteOffset, losses.byteOffset, logits.byteOffset, targets.byteOffset, N, V);
+      } else TS_KERNELS.crossentropyForward(probs, losses, logits, targets, N, V);
+    },
+    attentionForward(out, att, qkv, row0, t0, T, C, NH, A, KV = NH) {
+      if (mine(out) && mine(att) && mine(qkv)) k.attentionForward(out.byteOffset, att.byteOffset, qkv.byteOffset, row0, t0, T, C, NH, A, KV);
+      else TS_KERNELS.attentionForward(out, att, qkv, row0, t0, T, C, NH, A, KV);
+    },
+    attentionBackward(dqkv, datt, dout, qkv, att, row0, T, C, NH, A, KV = NH) {
+      if (mine(dqkv) && mine(datt) && mine(dout) && mine(qkv) && mine(att)) {
+        k.attentionBackward(dqkv.byteOffset, datt.byteOffset, dout.byteOffset, qkv.byteOffset, att.byteOffset, row0, T, C, NH, A, KV);
+      } else TS_KERNELS.attentionBackward(dqkv, datt, dout, qkv, att, row0, T, C, NH, A, KV);
+    },
+    rmsnormForward(out, rstd, inp, N, C) {
+      if (mine(out) && mine(rstd) && mine(inp)) k.rmsnormForward(out.byteOffset, rstd.byteOffset, inp.byteOffset, N, C);
+      else TS_KERNELS.rmsnormForward(out, rstd, inp, N, C);
+    },
+    rmsnormBackward(dinp, dout, inp, rstd, N, C) {
+      if (mine(dinp) && mine(dout) && mine(inp) && mine(rstd)) k.rmsnormBackward(dinp.byteOffset, dout.byteOffset, inp.byteOffset, rstd.byteOffset, N, C);
+      else TS_KERNELS.rmsnormBackward(dinp, dout, inp, rstd, N, C);
     },
   };
 }
