@@ -4,7 +4,6 @@
 
 import { kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { type Activations, createActivations } from './activations.js';
-import { attentionForward } from './attention.js';
 import { embeddingForward } from './embedding.js';
 import { type TensorModel, headInput, streamStart } from './gpt.js';
 import { normKernels } from './layernorm.js';
@@ -28,8 +27,8 @@ export function createBatchDecodeState(m: TensorModel, slots: number, rows = slo
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = m.config;
   return {
     slots, acts: createActivations(m.config, rows, m.kernels.alloc),
-    kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * qkvWidth(m.config))),
-    atty: new Float64Array(A * C), att: new Float64Array(A * NH * A),
+    kv: Array.from({ length: nLayer }, () => m.kernels.alloc(slots * A * qkvWidth(m.config))),
+    atty: m.kernels.alloc(A * C), att: m.kernels.alloc(A * NH * A),
   };
 }
 
@@ -44,7 +43,7 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
   const { w, rope, kernels: k } = m, a = s.acts, slotSize = A * QW;
-  const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
+  const norm = normKernels(c.norm, k).forward, mlp = mlpActivation(c.activation, H);
   embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, B, C);
   if (c.embedNorm !== false) normGainForward(norm, a.x0, a.x0g, a.rstd0, a.encoded, w.embedNorm, B, C);
   let x = streamStart(c, a, w);
@@ -56,7 +55,7 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
     for (let r = 0; r < B; r++) kv.set(L.qkv.subarray(r * QW, (r + 1) * QW), slots[r] * slotSize + positions[r] * QW);
     for (let r = 0; r < B; r++) {
       const pos = positions[r];
-      attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A, KV);
+      k.attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A, KV);
       L.atty.set(s.atty.subarray(pos * C, (pos + 1) * C), r * C);
     }
     k.matmulForward(L.attproj, L.atty, W.wo, B, C, C);
