@@ -7,7 +7,7 @@
 import { adamScalars } from './adam.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { FLOAT64 } from './wasm-kernels.generated.js';
-import { type WasmModule, wasmApi } from '../wasm/webassembly.js';
+import { type WasmModule, moduleBytes, wasmApi } from '../wasm/webassembly.js';
 
 interface Float64Exports {
   matmulForward(out: number, inp: number, weight: number, N: number, C: number, OC: number): void;
@@ -38,7 +38,7 @@ let module: WasmModule | null | undefined;
 /** The compiled module, once; null where WebAssembly SIMD is missing. */
 function compiled(): WasmModule | null {
   if (module === undefined) {
-    const bytes = Uint8Array.from(atob(FLOAT64), (ch) => ch.charCodeAt(0));
+    const bytes = moduleBytes(FLOAT64);
     module = wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
   }
   return module;
