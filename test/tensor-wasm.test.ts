@@ -141,6 +141,50 @@ test('wasm RMSNorm forward and backward: the same bits as the TS kernels, odd wi
   }
 });
 
+test('wasm cross-entropy backward, ReLU, residual adds and embeddings: the same bits as the TS kernels', (t) => {
+  const k = createWasmKernels(1 << 16);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  const ints = (values: number[]) => { const a = k.allocInts(values.length); a.set(values); return a; };
+  for (const [N, V, C] of [[1, 27, 16], [7, 27, 16], [5, 3, 15], [2, 1, 1]]) {
+    const what = `N ${N}, V ${V}, C ${C}`, targets = Array.from({ length: N }, (_, i) => (i * 5 + 1) % V);
+    const probs = values(1, N * V).map(Math.abs), dz0 = values(2, N * V), dz = dz0.slice(), wdz = filled(k, dz0);
+    k.crossentropyBackward(wdz, filled(k, probs), ints(targets), 1 / 7, N, V);
+    TS_KERNELS.crossentropyBackward(dz, probs, Int32Array.from(targets), 1 / 7, N, V);
+    assertSameBits(`crossentropyBackward (${what})`, wdz, dz);
+    const n = N * C, x = values(3, n), y0 = values(4, n), dy = values(5, n), dx0 = values(6, n);
+    x[0] = -0; // ReLU passes no -0 and no gradient through 0
+    const [wx, wdy] = [filled(k, x), filled(k, dy)];
+    for (const name of ['reluForward', 'residualForward'] as const) {
+      const y = y0.slice(), wy = filled(k, y0);
+      if (name === 'reluForward') { k.reluForward(wy, wx, n); TS_KERNELS.reluForward(y, x, n); }
+      else { k.residualForward(wy, wx, wdy, n); TS_KERNELS.residualForward(y, x, dy, n); }
+      assertSameBits(`${name} (${what})`, wy, y);
+    }
+    const dx = dx0.slice(), dx2 = y0.slice(), wdx = filled(k, dx0), wdx2 = filled(k, y0);
+    k.reluBackward(wdx, wdy, wx, n);
+    TS_KERNELS.reluBackward(dx, dy, x, n);
+    assertSameBits(`reluBackward (${what})`, wdx, dx);
+    k.residualBackward(wdx, wdx2, wdy, n);
+    TS_KERNELS.residualBackward(dx, dx2, dy, n);
+    assertSameBits(`residualBackward dinp1 (${what})`, wdx, dx);
+    assertSameBits(`residualBackward dinp2 (${what})`, wdx2, dx2);
+    // a token or position twice: the backward adds both rows' gradients into one
+    const tokens = Array.from({ length: N }, (_, i) => (i * 3) % V), positions = Array.from({ length: N }, (_, i) => i % 3);
+    const wte = values(7, V * C), wpe = values(8, 3 * C);
+    for (const pos of [true, false]) { // learned positions, or none (rotary)
+      const out = new Float64Array(n), wout = k.alloc(n), dwte = values(9, V * C), dwpe = values(10, 3 * C);
+      const [wdwte, wdwpe] = [filled(k, dwte), filled(k, dwpe)];
+      k.embeddingForward(wout, ints(tokens), ints(positions), filled(k, wte), pos ? filled(k, wpe) : undefined, N, C);
+      TS_KERNELS.embeddingForward(out, Int32Array.from(tokens), Int32Array.from(positions), wte, pos ? wpe : undefined, N, C);
+      assertSameBits(`embeddingForward (${what}, positions ${pos})`, wout, out);
+      k.embeddingBackward(wdwte, pos ? wdwpe : undefined, wdy, ints(tokens), ints(positions), N, C);
+      TS_KERNELS.embeddingBackward(dwte, pos ? dwpe : undefined, dy, Int32Array.from(tokens), Int32Array.from(positions), N, C);
+      assertSameBits(`embeddingBackward dwte (${what}, positions ${pos})`, wdwte, dwte);
+      assertSameBits(`embeddingBackward dwpe (${what}, positions ${pos})`, wdwpe, dwpe);
+    }
+  }
+});
+
 /** Trains the same run on the wasm and the TS kernels; every loss, weight and moment must agree. */
 function assertSameRun(name: string, model: Partial<ModelConfig>, trainCfg: Partial<TrainConfig>, docs = DOCS.slice(0, 2000)): void {
   const runs = [0, 1].map(() => createRun(docs, { engine: 'tensor', model, train: trainCfg, seed: 5 }));

@@ -6,7 +6,9 @@
 
 export { matmulForward, matmulBackward } from './matmul';
 export { adamUpdate } from './adam';
-export { crossentropyForward } from './crossentropy';
+export { crossentropyForward, crossentropyBackward } from './crossentropy';
+export { reluForward, reluBackward, residualForward, residualBackward } from './pointwise';
+export { embeddingForward, embeddingBackward } from './embedding';
 export { attentionForward, attentionBackward } from './attention';
 export { rmsnormForward, rmsnormBackward } from './rmsnorm';
 export { exp, expExact, log, logExact, pow, powExact } from './libm';

@@ -5,8 +5,10 @@
 
 import { adamUpdate } from './adam.js';
 import { attentionBackward, attentionForward } from './attention.js';
-import { crossentropyForward } from './crossentropy.js';
+import { crossentropyBackward, crossentropyForward } from './crossentropy.js';
+import { embeddingBackward, embeddingForward } from './embedding.js';
 import { matmulBackward, matmulForward } from './matmul.js';
+import { reluBackward, reluForward, residualBackward, residualForward } from './pointwise.js';
 import { rmsnormBackward, rmsnormForward } from './rmsnorm.js';
 
 export interface TensorKernels {
@@ -25,9 +27,18 @@ export interface TensorKernels {
   attentionBackward: typeof attentionBackward;
   rmsnormForward: typeof rmsnormForward;
   rmsnormBackward: typeof rmsnormBackward;
+  // and the rest of a reference step's float loops, so that none of it runs cold in JavaScript
+  crossentropyBackward: typeof crossentropyBackward;
+  embeddingForward: typeof embeddingForward;
+  embeddingBackward: typeof embeddingBackward;
+  reluForward: typeof reluForward;
+  reluBackward: typeof reluBackward;
+  residualForward: typeof residualForward;
+  residualBackward: typeof residualBackward;
 }
 
 export const TS_KERNELS: TensorKernels = {
   name: 'typescript', alloc: (length) => new Float64Array(length), allocInts: (length) => new Int32Array(length),
   matmulForward, matmulBackward, adamUpdate, crossentropyForward, attentionForward, attentionBackward, rmsnormForward, rmsnormBackward,
+  crossentropyBackward, embeddingForward, embeddingBackward, reluForward, reluBackward, residualForward, residualBackward,
 };

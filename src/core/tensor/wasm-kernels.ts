@@ -1,8 +1,10 @@
-// The WebAssembly twins of the tensor engine's hottest kernels (wasm/float64/: the matrix
-// products and Adam, two independent sums per f64x2 instruction, each in the TS kernel's
-// order; the loss, attention and RMSNorm with libm ported), over a memory sized once for the engine. The memory never grows, because growing
-// would detach every view of it; a buffer that does not fit goes on the JS heap, and a call
-// that touches one runs the TS kernel instead: the same numbers, only slower.
+// The WebAssembly twins of the tensor engine's kernels (wasm/float64/): the matrix products
+// and Adam, two independent sums per f64x2 instruction, each in the TS kernel's order, and
+// every other float loop of a reference step, statement for statement, libm ported with them
+// (so a cold one-shot run boxes no float in JavaScript). Over a memory sized once for the
+// engine, which never grows, because growing would detach every view of it; a buffer that
+// does not fit goes on the JS heap, and a call that touches one runs the TS kernel instead:
+// the same numbers, only slower.
 
 import { adamScalars } from './adam.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
@@ -20,6 +22,13 @@ interface Float64Exports {
                     NH: number, A: number, KV: number): void;
   rmsnormForward(out: number, rstd: number, inp: number, N: number, C: number): void;
   rmsnormBackward(dinp: number, dout: number, inp: number, rstd: number, N: number, C: number): void;
+  crossentropyBackward(dlogits: number, probs: number, targets: number, dloss: number, N: number, V: number): void;
+  embeddingForward(out: number, tokens: number, positions: number, wte: number, wpe: number, N: number, C: number): void;
+  embeddingBackward(dwte: number, dwpe: number, dout: number, tokens: number, positions: number, N: number, C: number): void;
+  reluForward(out: number, inp: number, n: number): void;
+  reluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  residualForward(out: number, inp1: number, inp2: number, n: number): void;
+  residualBackward(dinp1: number, dinp2: number, dout: number, n: number): void;
 }
 
 /** wasm/float64/libm.ts, exported for the tests. */
@@ -122,6 +131,36 @@ export function createWasmKernels(floats: number): TensorKernels | undefined {
     rmsnormBackward(dinp, dout, inp, rstd, N, C) {
       if (mine(dinp) && mine(dout) && mine(inp) && mine(rstd)) k.rmsnormBackward(dinp.byteOffset, dout.byteOffset, inp.byteOffset, rstd.byteOffset, N, C);
       else TS_KERNELS.rmsnormBackward(dinp, dout, inp, rstd, N, C);
+    },
+    crossentropyBackward(dlogits, probs, targets, dloss, N, V) {
+      if (mine(dlogits) && mine(probs) && mine(targets)) k.crossentropyBackward(dlogits.byteOffset, probs.byteOffset, targets.byteOffset, dloss, N, V);
+      else TS_KERNELS.crossentropyBackward(dlogits, probs, targets, dloss, N, V);
+    },
+    embeddingForward(out, tokens, positions, wte, wpe, N, C) {
+      if (mine(out) && mine(tokens) && mine(positions) && mine(wte) && (wpe === undefined || mine(wpe))) {
+        k.embeddingForward(out.byteOffset, tokens.byteOffset, positions.byteOffset, wte.byteOffset, wpe?.byteOffset ?? 0, N, C);
+      } else TS_KERNELS.embeddingForward(out, tokens, positions, wte, wpe, N, C);
+    },
+    embeddingBackward(dwte, dwpe, dout, tokens, positions, N, C) {
+      if (mine(dwte) && mine(dout) && mine(tokens) && mine(positions) && (dwpe === undefined || mine(dwpe))) {
+        k.embeddingBackward(dwte.byteOffset, dwpe?.byteOffset ?? 0, dout.byteOffset, tokens.byteOffset, positions.byteOffset, N, C);
+      } else TS_KERNELS.embeddingBackward(dwte, dwpe, dout, tokens, positions, N, C);
+    },
+    reluForward(out, inp, n) {
+      if (mine(out) && mine(inp)) k.reluForward(out.byteOffset, inp.byteOffset, n);
+      else TS_KERNELS.reluForward(out, inp, n);
+    },
+    reluBackward(dinp, dout, inp, n) {
+      if (mine(dinp) && mine(dout) && mine(inp)) k.reluBackward(dinp.byteOffset, dout.byteOffset, inp.byteOffset, n);
+      else TS_KERNELS.reluBackward(dinp, dout, inp, n);
+    },
+    residualForward(out, inp1, inp2, n) {
+      if (mine(out) && mine(inp1) && mine(inp2)) k.residualForward(out.byteOffset, inp1.byteOffset, inp2.byteOffset, n);
+      else TS_KERNELS.residualForward(out, inp1, inp2, n);
+    },
+    residualBackward(dinp1, dinp2, dout, n) {
+      if (mine(dinp1) && mine(dinp2) && mine(dout)) k.residualBackward(dinp1.byteOffset, dinp2.byteOffset, dout.byteOffset, n);
+      else TS_KERNELS.residualBackward(dinp1, dinp2, dout, n);
     },
   };
 }
