@@ -41,3 +41,16 @@ test('getState/setState resumes the exact stream, including a cached gauss', () 
   b.setState(JSON.parse(JSON.stringify(a.getState())));
   assert.deepEqual([a.gauss(), a.random(), a.uint32()], [b.gauss(), b.random(), b.uint32()]);
 });
+
+test('gaussFill gives what as many gauss() calls give, and leaves the same state, with or without a cached value', () => {
+  for (const cached of [false, true]) {
+    for (const n of [0, 1, 2, 3, 10, 4193]) {
+      const a = new PyRandom(7), b = new PyRandom(7);
+      if (cached) { a.gauss(); b.gauss(); } // leaves a pair's second value for the next call
+      const want = Float64Array.from({ length: n }, () => a.gauss(0.5, 0.08)), got = new Float64Array(n);
+      b.gaussFill(got, 0.5, 0.08);
+      assert.deepEqual(got, want, `${n} values${cached ? ' after a cached one' : ''}`);
+      assert.deepEqual(b.getState(), a.getState(), `the state after ${n} values${cached ? ' after a cached one' : ''}`);
+    }
+  }
+});

@@ -1,6 +1,7 @@
 // wasm/float64/libm.ts, the port of src/core/libm/ the WebAssembly kernels call, must return
 // the TS functions' bits on every input: CPython's fixture cases, C99's special values, and
 // random inputs over the whole range, where about one in twenty takes the exact fallback.
+// Likewise box-muller.ts's transform (fdlibm's sin and cos up to 2^20 pi/2) and the TS one.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { exp, log, pow } from '../src/core/libm/index.js';
 import { expExact } from '../src/core/libm/exp.js';
 import { logExact } from '../src/core/libm/log.js';
 import { powExact } from '../src/core/libm/pow.js';
-import { wasmLibm } from '../src/core/tensor/wasm-kernels.js';
+import { cos, sin } from '../src/core/libm/sin-cos.js';
+import { boxMuller } from '../src/core/contract/random.js';
+import { wasmBoxMuller, wasmLibm } from '../src/core/tensor/wasm-kernels.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/libm.json', import.meta.url), 'utf8')) as
   Record<'exp' | 'log' | 'pow', string[][]>;
@@ -71,5 +74,35 @@ test('the wasm exp, log and pow: the TS bits on CPython\'s cases, special values
     check2(sign * x, y);
     check2(1 + (fine() - 0.5) * 2 ** -40, y); // log(x) near 0: y*log(x) below the fast path's range
   }
+  assert.deepEqual(failures.slice(0, 20), [], `${failures.length} mismatches`);
+});
+
+test('the wasm Box-Muller transform and its sin and cos: the TS bits, on 200,000 random pairs and the angles near multiples of pi/2', (t) => {
+  const w = wasmLibm(), transform = wasmBoxMuller();
+  if (!w || !transform) return t.skip('no WebAssembly SIMD here');
+  const { failures, same } = comparer();
+  let seed = 99;
+  const random = (): number => { // mulberry32, 53 bits
+    seed = seed + 0x6d2b79f5 | 0;
+    let r = Math.imul(seed ^ seed >>> 15, seed | 1);
+    r ^= r + Math.imul(r ^ r >>> 7, r | 61);
+    return ((r ^ r >>> 14) >>> 0) / 4294967296;
+  };
+  const fine = () => random() + random() * 2 ** -32;
+  // near a multiple of pi/2 the reduction cancels and takes its refining steps
+  const angles = [0, -0, 1e-300, 2 ** -28, 0.5, Math.PI / 4, Math.PI / 2, Math.PI, 3 * Math.PI / 2, 2 * Math.PI, 2 ** 20 * Math.PI / 2];
+  for (let k = 1; k < 200; k++) for (const d of [-2, -1, 0, 1, 2]) angles.push(k * Math.PI / 2 + d * 2 ** -40 * k, (k * Math.PI / 2) * (1 + d * Number.EPSILON));
+  for (let i = 0; i < 100000; i++) angles.push(fine() * 2 * Math.PI, (fine() - 0.5) * 2 ** (21 * random()));
+  for (const a of angles) {
+    if (Math.abs(a) > 2 ** 20 * Math.PI / 2) continue;
+    same('sin', [a], w.boxMullerSin(a), sin(a));
+    same('cos', [a], w.boxMullerCos(a), cos(a));
+  }
+  const pairs = 100000, u = new Float64Array(2 * pairs);
+  for (let i = 0; i < u.length; i++) u[i] = i < 8 ? [0, 0, 1 - 2 ** -53, 1 - 2 ** -53, 0.25, 0.5, 0.75, 2 ** -53][i] : fine() % 1;
+  const want = new Float64Array(2 * pairs), got = new Float64Array(2 * pairs);
+  boxMuller(want, u, pairs);
+  transform(got, u, pairs);
+  for (let i = 0; i < got.length; i++) same('boxMuller', [u[i - (i % 2)], u[i - (i % 2) + 1]], got[i], want[i]);
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} mismatches`);
 });

@@ -11,4 +11,5 @@ export { reluForward, reluBackward, residualForward, residualBackward } from './
 export { embeddingForward, embeddingBackward } from './embedding';
 export { attentionForward, attentionBackward } from './attention';
 export { rmsnormForward, rmsnormBackward } from './rmsnorm';
+export { boxMuller, boxMullerSin, boxMullerCos } from './box-muller';
 export { exp, expExact, log, logExact, pow, powExact } from './libm';

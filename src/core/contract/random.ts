@@ -14,11 +14,29 @@ export interface RandomState {
   gaussNext: number | null;
 }
 
+/**
+ * Box-Muller's transform as gauss() applies it: for each pair of uniforms u[2p], u[2p+1] in
+ * [0, 1), z[2p] = cos(a) r and z[2p+1] = sin(a) r with a = 2 pi u[2p], r = sqrt(-2 log(1 - u[2p+1])).
+ */
+export type BoxMuller = (z: Float64Array, uniforms: Float64Array, pairs: number) => void;
+
+/** The TS transform (tensor/wasm-kernels.ts has a WebAssembly twin, the same bits). */
+export const boxMuller: BoxMuller = (z, u, pairs) => {
+  for (let p = 0; p < 2 * pairs; p += 2) {
+    const x2pi = u[p] * TWO_PI;
+    const g2rad = Math.sqrt(-2 * libm.log(1 - u[p + 1]));
+    // libm's cos and sin (fdlibm's) differ from glibc's in the last bit for ~3% of angles
+    z[p] = libm.cos(x2pi) * g2rad;
+    z[p + 1] = libm.sin(x2pi) * g2rad;
+  }
+};
+
 /** A seedable generator with the draws the reference uses: random, gauss, shuffle, choices. */
 export class PyRandom {
   private mt = new Uint32Array(N);
   private index = N;
   private gaussNext: number | null = null;
+  private pair = new Float64Array(2); // (2,) one pair's uniforms, then its two values
 
   constructor(seed: number) {
     this.seed(seed);
@@ -115,13 +133,28 @@ export class PyRandom {
     let z = this.gaussNext;
     this.gaussNext = null;
     if (z === null) {
-      const x2pi = this.random() * TWO_PI;
-      const g2rad = Math.sqrt(-2 * libm.log(1 - this.random()));
-      // libm's cos and sin (fdlibm's) differ from glibc's in the last bit for ~3% of angles
-      z = libm.cos(x2pi) * g2rad;
-      this.gaussNext = libm.sin(x2pi) * g2rad;
+      const pair = this.pair;
+      pair[0] = this.random();
+      pair[1] = this.random();
+      boxMuller(pair, pair, 1); // each uniform is read before its slot is written
+      z = pair[0];
+      this.gaussNext = pair[1];
     }
     return mu + z * sigma;
+  }
+
+  /**
+   * out[i] = gauss(mu, sigma) for i = 0, 1, ... in turn, the same draws and the same values,
+   * with the pairs' transform done in one call of `transform` (a faster twin may take it).
+   */
+  gaussFill(out: Float64Array, mu: number, sigma: number, transform: BoxMuller = boxMuller): void {
+    const first = this.gaussNext !== null && out.length > 0 ? 1 : 0; // the value a last gauss() left
+    if (first) out[0] = this.gauss(mu, sigma);
+    const pairs = Math.ceil((out.length - first) / 2), u = new Float64Array(2 * pairs), z = new Float64Array(2 * pairs); // (2 pairs,)
+    for (let k = 0; k < u.length; k++) u[k] = this.random();
+    transform(z, u, pairs);
+    for (let i = first; i < out.length; i++) out[i] = mu + z[i - first] * sigma;
+    if ((out.length - first) % 2 === 1) this.gaussNext = z[z.length - 1]; // an odd count leaves a pair's second value
   }
 
   /** `random.shuffle(items)` in place: Fisher-Yates from the end. */

@@ -6,6 +6,7 @@
 // does not fit goes on the JS heap, and a call that touches one runs the TS kernel instead:
 // the same numbers, only slower.
 
+import type { BoxMuller } from '../contract/random.js';
 import { adamScalars } from './adam.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { FLOAT64 } from './wasm-kernels.generated.js';
@@ -31,7 +32,7 @@ interface Float64Exports {
   residualBackward(dinp1: number, dinp2: number, dout: number, n: number): void;
 }
 
-/** wasm/float64/libm.ts, exported for the tests. */
+/** wasm/float64/libm.ts (and box-muller.ts's sin and cos), exported for the tests. */
 interface LibmExports {
   exp(x: number): number;
   expExact(x: number): number;
@@ -39,6 +40,8 @@ interface LibmExports {
   logExact(x: number): number;
   pow(x: number, y: number): number;
   powExact(x: number, y: number): number;
+  boxMullerSin(x: number): number; // fdlibm's, for |x| <= 2^20 pi/2
+  boxMullerCos(x: number): number;
 }
 
 const PAGE = 65536, BASE = PAGE; // below BASE: the module's static data (libm's tables)
@@ -59,6 +62,22 @@ export function wasmLibm(): LibmExports | undefined {
   if (!mod || !wasmApi) return undefined;
   const memory = new wasmApi.Memory({ initial: 1, maximum: 1 }); // the tables, nothing else
   return new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as LibmExports;
+}
+
+/** Box-Muller's transform as wasm/float64/box-muller.ts computes it (PyRandom.gaussFill's), or undefined without SIMD. */
+export function wasmBoxMuller(): BoxMuller | undefined {
+  const mod = compiled();
+  if (!mod || !wasmApi) return undefined;
+  const api = wasmApi;
+  return (z, uniforms, pairs) => {
+    const floats = 4 * pairs; // uniforms, then z
+    const pages = Math.ceil((BASE + 8 * floats) / PAGE), memory = new api.Memory({ initial: pages, maximum: pages });
+    const k = new api.Instance(mod, { env: { memory } }).exports as unknown as { boxMuller(z: number, u: number, pairs: number): void };
+    const all = new Float64Array(memory.buffer, BASE, floats);
+    all.set(uniforms.subarray(0, 2 * pairs));
+    k.boxMuller(BASE + 16 * pairs, BASE, pairs);
+    z.set(all.subarray(2 * pairs));
+  };
 }
 
 /**
