@@ -7,7 +7,6 @@
 // the same numbers, only slower.
 
 import type { BoxMuller } from '../contract/random.js';
-import { adamScalars } from './adam.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { FLOAT64 } from './wasm-kernels.generated.js';
 import { type WasmModule, moduleBytes, wasmApi } from '../wasm/webassembly.js';
@@ -16,7 +15,7 @@ interface Float64Exports {
   matmulForward(out: number, inp: number, weight: number, N: number, C: number, OC: number): void;
   matmulBackward(dinp: number, dweight: number, dout: number, inp: number, weight: number, N: number, C: number, OC: number): void;
   adamUpdate(params: number, grads: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-             k1: number, k2: number, c1: number, c2: number, eps: number, decay: number, decayOn: boolean): void;
+             eps: number, weightDecay: number, step: number): void;
   crossentropyForward(probs: number, losses: number, logits: number, targets: number, N: number, V: number): void;
   attentionForward(out: number, att: number, qkv: number, row0: number, t0: number, T: number, C: number, NH: number, A: number, KV: number): void;
   attentionBackward(dqkv: number, datt: number, dout: number, qkv: number, att: number, row0: number, T: number, C: number,
@@ -125,9 +124,8 @@ export function createWasmKernels(floats: number): TensorKernels | undefined {
     },
     adamUpdate(params, grads, m, v, cfg, step, lr, n) {
       if (!(mine(params) && mine(grads) && mine(m) && mine(v))) return TS_KERNELS.adamUpdate(params, grads, m, v, cfg, step, lr, n);
-      const s = adamScalars(cfg, step, lr);
-      k.adamUpdate(params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset, n,
-        s.lr, s.beta1, s.beta2, s.k1, s.k2, s.c1, s.c2, s.eps, s.decay, s.decayOn);
+      k.adamUpdate(params.byteOffset, grads.byteOffset, m.byteOffset, v.byteOffset, n, lr, cfg.beta1, cfg.beta2, cfg.epsAdam,
+        cfg.weightDecay ?? 0, step);
     },
     crossentropyForward(probs, losses, logits, targets, N, V) {
       if (mine(probs) && mine(losses) && mine(logits) && mine(targets)) {
