@@ -12,4 +12,5 @@ export { embeddingForward, embeddingBackward } from './embedding';
 export { attentionForward, attentionBackward } from './attention';
 export { rmsnormForward, rmsnormBackward } from './rmsnorm';
 export { boxMuller, boxMullerSin, boxMullerCos } from './box-muller';
+export { shuffleDraws } from './shuffle';
 export { exp, expExact, log, logExact, pow, powExact } from './libm';

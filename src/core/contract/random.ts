@@ -31,6 +31,13 @@ export const boxMuller: BoxMuller = (z, u, pairs) => {
   }
 };
 
+/**
+ * random.shuffle's draws on a state: js[i] = randbelow(i + 1) for i = n-1 down to 1, from the
+ * word mt[index] on; returns the index after the last word drawn. PyRandom.shuffle's own are
+ * its randbelow calls; tensor/wasm-kernels.ts has a WebAssembly twin (the same words and draws).
+ */
+export type ShuffleDraws = (mt: Uint32Array, index: number, js: Int32Array, n: number) => number;
+
 /** A seedable generator with the draws the reference uses: random, gauss, shuffle, choices. */
 export class PyRandom {
   private mt = new Uint32Array(N);
@@ -157,10 +164,13 @@ export class PyRandom {
     if ((out.length - first) % 2 === 1) this.gaussNext = z[z.length - 1]; // an odd count leaves a pair's second value
   }
 
-  /** `random.shuffle(items)` in place: Fisher-Yates from the end. */
-  shuffle<T>(items: T[]): void {
+  /** `random.shuffle(items)` in place: Fisher-Yates from the end, its draws from `draws` if given. */
+  shuffle<T>(items: T[], draws?: ShuffleDraws): void {
+    const js = new Int32Array(items.length); // (n,) the item each position swaps with
+    if (draws) this.index = draws(this.mt, this.index, js, items.length);
+    else for (let i = items.length - 1; i > 0; i--) js[i] = this.randbelow(i + 1);
     for (let i = items.length - 1; i > 0; i--) {
-      const j = this.randbelow(i + 1);
+      const j = js[i];
       const t = items[i]; items[i] = items[j]; items[j] = t;
     }
   }

@@ -6,7 +6,7 @@
 // does not fit goes on the JS heap, and a call that touches one runs the TS kernel instead:
 // the same numbers, only slower.
 
-import type { BoxMuller } from '../contract/random.js';
+import type { BoxMuller, ShuffleDraws } from '../contract/random.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { FLOAT64 } from './wasm-kernels.generated.js';
 import { type WasmModule, moduleBytes, wasmApi } from '../wasm/webassembly.js';
@@ -63,19 +63,37 @@ export function wasmLibm(): LibmExports | undefined {
   return new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as LibmExports;
 }
 
-/** Box-Muller's transform as wasm/float64/box-muller.ts computes it (PyRandom.gaussFill's), or undefined without SIMD. */
-export function wasmBoxMuller(): BoxMuller | undefined {
+/** An instance over a memory of its own with room for `bytes` from BASE, for a one-off call. */
+function scratch<T>(bytes: number): { k: T; buffer: ArrayBuffer } | undefined {
   const mod = compiled();
   if (!mod || !wasmApi) return undefined;
-  const api = wasmApi;
+  const pages = Math.ceil((BASE + bytes) / PAGE), memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+  return { k: new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as T, buffer: memory.buffer as ArrayBuffer };
+}
+
+/** Box-Muller's transform as wasm/float64/box-muller.ts computes it (PyRandom.gaussFill's), or undefined without SIMD. */
+export function wasmBoxMuller(): BoxMuller | undefined {
+  if (!compiled()) return undefined;
   return (z, uniforms, pairs) => {
-    const floats = 4 * pairs; // uniforms, then z
-    const pages = Math.ceil((BASE + 8 * floats) / PAGE), memory = new api.Memory({ initial: pages, maximum: pages });
-    const k = new api.Instance(mod, { env: { memory } }).exports as unknown as { boxMuller(z: number, u: number, pairs: number): void };
-    const all = new Float64Array(memory.buffer, BASE, floats);
+    const s = scratch<{ boxMuller(z: number, u: number, pairs: number): void }>(32 * pairs)!;
+    const all = new Float64Array(s.buffer, BASE, 4 * pairs); // (2 pairs,) uniforms, then (2 pairs,) z
     all.set(uniforms.subarray(0, 2 * pairs));
-    k.boxMuller(BASE + 16 * pairs, BASE, pairs);
+    s.k.boxMuller(BASE + 16 * pairs, BASE, pairs);
     z.set(all.subarray(2 * pairs));
+  };
+}
+
+/** random.shuffle's draws as wasm/float64/shuffle.ts makes them (PyRandom.shuffle's), or undefined without SIMD. */
+export function wasmShuffleDraws(): ShuffleDraws | undefined {
+  if (!compiled()) return undefined;
+  return (mt, index, js, n) => {
+    const s = scratch<{ shuffleDraws(mt: number, index: number, js: number, n: number): number }>(4 * mt.length + 4 * n)!;
+    const words = new Uint32Array(s.buffer, BASE, mt.length), out = new Int32Array(s.buffer, BASE + 4 * mt.length, n);
+    words.set(mt);
+    const next = s.k.shuffleDraws(BASE, index, out.byteOffset, n);
+    mt.set(words);
+    js.set(out);
+    return next;
   };
 }
 
