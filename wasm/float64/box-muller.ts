@@ -1,9 +1,10 @@
-// Box-Muller's pairs for PyRandom.gaussFill: src/core/contract/random.ts's boxMuller with
-// src/core/libm's log and its fdlibm sin and cos (sin-cos.ts, rem-pio2.ts) ported statement
-// for statement. The angles are 2 pi u for u in [0, 1), so the argument reduction needs only
-// fdlibm's Cody-Waite steps; a larger angle (never drawn) gives NaN.
+// Box-Muller's pairs for PyRandom.gaussFill: src/core/contract/random.ts's draws and
+// boxMuller, with src/core/libm's log and its fdlibm sin and cos (sin-cos.ts, rem-pio2.ts)
+// ported statement for statement. The angles are 2 pi u for u in [0, 1), so the argument
+// reduction needs only fdlibm's Cody-Waite steps; a larger angle (never drawn) gives NaN.
 
 import { log } from './libm';
+import { index, random, setIndex } from './mersenne';
 
 const TWO_PI: f64 = 2 * Math.PI;
 
@@ -131,16 +132,18 @@ function cos(x: f64): f64 {
   }
 }
 
-// z (2 pairs) <- uniforms (2 pairs): for each (u1, u2), cos(a) r and sin(a) r with
-// a = u1 * 2 pi and r = sqrt(-2 log(1 - u2)), as PyRandom.gauss computes a pair
-export function boxMuller(z: usize, uniforms: usize, pairs: i32): void {
+// z (2 pairs) <- for each pair, u1 and u2 drawn in turn by random() from the state mt (624,)
+// u32 at `at`: cos(a) r and sin(a) r with a = u1 * 2 pi and r = sqrt(-2 log(1 - u2)), as
+// PyRandom.gauss computes a pair; returns the index after the last word drawn
+export function gaussPairs(mt: usize, at: i32, z: usize, pairs: i32): i32 {
+  setIndex(at);
   for (let p = 0; p < pairs; p++) {
-    const at = <usize>p << 4;
-    const x2pi = load<f64>(uniforms + at) * TWO_PI;
-    const g2rad = Math.sqrt(-2 * log(1 - load<f64>(uniforms + at, 8)));
-    store<f64>(z + at, cos(x2pi) * g2rad);
-    store<f64>(z + at, sin(x2pi) * g2rad, 8);
+    const x2pi = random(mt) * TWO_PI;
+    const g2rad = Math.sqrt(-2 * log(1 - random(mt)));
+    store<f64>(z + (<usize>p << 4), cos(x2pi) * g2rad);
+    store<f64>(z + (<usize>p << 4), sin(x2pi) * g2rad, 8);
   }
+  return index;
 }
 
 export { sin as boxMullerSin, cos as boxMullerCos };

@@ -11,6 +11,6 @@ export { reluForward, reluBackward, residualForward, residualBackward } from './
 export { embeddingForward, embeddingBackward } from './embedding';
 export { attentionForward, attentionBackward } from './attention';
 export { rmsnormForward, rmsnormBackward } from './rmsnorm';
-export { boxMuller, boxMullerSin, boxMullerCos } from './box-muller';
+export { gaussPairs, boxMullerSin, boxMullerCos } from './box-muller';
 export { shuffleDraws } from './shuffle';
 export { exp, expExact, log, logExact, pow, powExact } from './libm';

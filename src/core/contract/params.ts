@@ -4,7 +4,7 @@
 // settings beyond it drop some (wpe with rope, lm_head when tied) and add norm gains.
 
 import { type ModelConfig, kvHeads, mlpHidden } from './config.js';
-import type { BoxMuller, PyRandom } from './random.js';
+import type { GaussPairs, PyRandom } from './random.js';
 
 /** One weight matrix: `rows x cols`, row-major, at `offset` in the flat buffer. */
 export interface ParamSpec {
@@ -58,13 +58,13 @@ export function paramCount(c: ModelConfig): number {
 
 /**
  * Fresh weights: one gauss(0, initStd) draw per entry, in layout order, row by row; gains 1.
- * `transform` may be a faster twin of the TS Box-Muller (it gives the same bits).
+ * `pairs` may be a faster twin of gauss()'s draws (it gives the same bits).
  */
-export function initParams(c: ModelConfig, rng: PyRandom, transform?: BoxMuller): Float64Array {
+export function initParams(c: ModelConfig, rng: PyRandom, pairs?: GaussPairs): Float64Array {
   const weights = new Float64Array(paramCount(c)); // (numParams,)
   const layout = paramLayout(c);
   const draws = new Float64Array(layout.reduce((n, p) => (p.init === 'ones' ? n : n + p.size), 0)); // every drawn entry, in order
-  rng.gaussFill(draws, 0, c.initStd, transform);
+  rng.gaussFill(draws, 0, c.initStd, pairs);
   let d = 0;
   for (const p of layout) {
     if (p.init === 'ones') weights.fill(1, p.offset, p.offset + p.size);

@@ -18,10 +18,17 @@ export interface RandomState {
  * Box-Muller's transform as gauss() applies it: for each pair of uniforms u[2p], u[2p+1] in
  * [0, 1), z[2p] = cos(a) r and z[2p+1] = sin(a) r with a = 2 pi u[2p], r = sqrt(-2 log(1 - u[2p+1])).
  */
-export type BoxMuller = (z: Float64Array, uniforms: Float64Array, pairs: number) => void;
+type BoxMuller = (z: Float64Array, uniforms: Float64Array, pairs: number) => void;
 
-/** The TS transform (tensor/wasm-kernels.ts has a WebAssembly twin, the same bits). */
-export const boxMuller: BoxMuller = (z, u, pairs) => {
+/**
+ * gauss()'s pairs on a state: for each, two uniforms drawn by random() from the word mt[index]
+ * on, then Box-Muller's transform into z[2p], z[2p+1]; returns the index after the last word
+ * drawn. PyRandom.gaussFill's own are its random() calls and boxMuller; tensor/wasm-kernels.ts
+ * has a WebAssembly twin (the same words and bits).
+ */
+export type GaussPairs = (mt: Uint32Array, index: number, z: Float64Array, pairs: number) => number;
+
+const boxMuller: BoxMuller = (z, u, pairs) => {
   for (let p = 0; p < 2 * pairs; p += 2) {
     const x2pi = u[p] * TWO_PI;
     const g2rad = Math.sqrt(-2 * libm.log(1 - u[p + 1]));
@@ -152,14 +159,18 @@ export class PyRandom {
 
   /**
    * out[i] = gauss(mu, sigma) for i = 0, 1, ... in turn, the same draws and the same values,
-   * with the pairs' transform done in one call of `transform` (a faster twin may take it).
+   * the pairs drawn and transformed by `pairs` if given.
    */
-  gaussFill(out: Float64Array, mu: number, sigma: number, transform: BoxMuller = boxMuller): void {
+  gaussFill(out: Float64Array, mu: number, sigma: number, pairs?: GaussPairs): void {
     const first = this.gaussNext !== null && out.length > 0 ? 1 : 0; // the value a last gauss() left
     if (first) out[0] = this.gauss(mu, sigma);
-    const pairs = Math.ceil((out.length - first) / 2), u = new Float64Array(2 * pairs), z = new Float64Array(2 * pairs); // (2 pairs,)
-    for (let k = 0; k < u.length; k++) u[k] = this.random();
-    transform(z, u, pairs);
+    const count = Math.ceil((out.length - first) / 2), z = new Float64Array(2 * count); // (2 count,)
+    if (pairs) this.index = pairs(this.mt, this.index, z, count);
+    else {
+      const u = new Float64Array(2 * count); // (2 count,) each pair's two uniforms
+      for (let k = 0; k < u.length; k++) u[k] = this.random();
+      boxMuller(z, u, count);
+    }
     for (let i = first; i < out.length; i++) out[i] = mu + z[i - first] * sigma;
     if ((out.length - first) % 2 === 1) this.gaussNext = z[z.length - 1]; // an odd count leaves a pair's second value
   }

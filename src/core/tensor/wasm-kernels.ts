@@ -6,7 +6,7 @@
 // does not fit goes on the JS heap, and a call that touches one runs the TS kernel instead:
 // the same numbers, only slower.
 
-import type { BoxMuller, ShuffleDraws } from '../contract/random.js';
+import type { GaussPairs, ShuffleDraws } from '../contract/random.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { FLOAT64 } from './wasm-kernels.generated.js';
 import { type WasmModule, moduleBytes, wasmApi } from '../wasm/webassembly.js';
@@ -71,15 +71,17 @@ function scratch<T>(bytes: number): { k: T; buffer: ArrayBuffer } | undefined {
   return { k: new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as T, buffer: memory.buffer as ArrayBuffer };
 }
 
-/** Box-Muller's transform as wasm/float64/box-muller.ts computes it (PyRandom.gaussFill's), or undefined without SIMD. */
-export function wasmBoxMuller(): BoxMuller | undefined {
+/** gauss()'s pairs as wasm/float64/box-muller.ts makes them (PyRandom.gaussFill's), or undefined without SIMD. */
+export function wasmGaussPairs(): GaussPairs | undefined {
   if (!compiled()) return undefined;
-  return (z, uniforms, pairs) => {
-    const s = scratch<{ boxMuller(z: number, u: number, pairs: number): void }>(32 * pairs)!;
-    const all = new Float64Array(s.buffer, BASE, 4 * pairs); // (2 pairs,) uniforms, then (2 pairs,) z
-    all.set(uniforms.subarray(0, 2 * pairs));
-    s.k.boxMuller(BASE + 16 * pairs, BASE, pairs);
-    z.set(all.subarray(2 * pairs));
+  return (mt, index, z, pairs) => {
+    const s = scratch<{ gaussPairs(mt: number, index: number, z: number, pairs: number): number }>(4 * mt.length + 16 * pairs)!;
+    const words = new Uint32Array(s.buffer, BASE, mt.length), out = new Float64Array(s.buffer, BASE + 4 * mt.length, 2 * pairs);
+    words.set(mt);
+    const next = s.k.gaussPairs(BASE, index, out.byteOffset, pairs);
+    mt.set(words);
+    z.set(out);
+    return next;
   };
 }
 
