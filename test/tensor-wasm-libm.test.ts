@@ -12,6 +12,7 @@ import { logExact } from '../src/core/libm/log.js';
 import { powExact } from '../src/core/libm/pow.js';
 import { cos, sin } from '../src/core/libm/sin-cos.js';
 import { wasmLibm } from '../src/core/tensor/wasm-kernels.js';
+import { uniforms } from './uniform.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/libm.json', import.meta.url), 'utf8')) as
   Record<'exp' | 'log' | 'pow', string[][]>;
@@ -57,14 +58,7 @@ test('the wasm exp, log and pow: the TS bits on CPython\'s cases, special values
     check1(x);
     for (const y of SPECIAL) check2(x, y);
   }
-  let seed = 2024;
-  const random = (): number => { // mulberry32
-    seed = seed + 0x6d2b79f5 | 0;
-    let r = Math.imul(seed ^ seed >>> 15, seed | 1);
-    r ^= r + Math.imul(r ^ r >>> 7, r | 61);
-    return ((r ^ r >>> 14) >>> 0) / 4294967296;
-  };
-  const fine = (): number => random() + random() * 2 ** -32;
+  const { random, fine } = uniforms(2024);
   for (let i = 0; i < 100000; i++) {
     check1(i % 2 ? -745 + 1455 * fine() : (fine() - 0.5) * 40);
     check1(i % 2 ? (1 + fine()) * 2 ** Math.floor(-1074 + 2097 * random()) : 0.9 + 0.2 * fine());
@@ -80,14 +74,7 @@ test('the wasm Box-Muller\'s sin and cos: libm\'s bits on 200,000 angles and on 
   const w = wasmLibm();
   if (!w) return t.skip('no WebAssembly SIMD here');
   const { failures, same } = comparer();
-  let seed = 99;
-  const random = (): number => { // mulberry32
-    seed = seed + 0x6d2b79f5 | 0;
-    let r = Math.imul(seed ^ seed >>> 15, seed | 1);
-    r ^= r + Math.imul(r ^ r >>> 7, r | 61);
-    return ((r ^ r >>> 14) >>> 0) / 4294967296;
-  };
-  const fine = () => random() + random() * 2 ** -32;
+  const { random, fine } = uniforms(99);
   // near a multiple of pi/2 the reduction cancels and takes its refining steps
   const angles = [0, -0, 1e-300, 2 ** -28, 0.5, Math.PI / 4, Math.PI / 2, Math.PI, 3 * Math.PI / 2, 2 * Math.PI, 2 ** 20 * Math.PI / 2];
   for (let k = 1; k < 200; k++) for (const d of [-2, -1, 0, 1, 2]) angles.push(k * Math.PI / 2 + d * 2 ** -40 * k, (k * Math.PI / 2) * (1 + d * Number.EPSILON));
