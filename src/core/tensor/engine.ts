@@ -23,7 +23,7 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
   const n = model.params.length;
   const m = kernels.alloc(n), v = kernels.alloc(n); // (numParams,) Adam moments
   const decode = createBatchDecodeState(model, 1); // feed(): one sequence, in slot 0
-  const slot0 = new Int32Array(1), token = new Int32Array(1), position = new Int32Array(1); // (1,)
+  const slot0 = kernels.allocInts(1), token = kernels.allocInts(1), position = kernels.allocInts(1); // (1,) in the kernels' memory, as the embedding reads them
   let masks: (() => number) | undefined, maskStep = -1;
   return {
     name: 'tensor',
