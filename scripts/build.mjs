@@ -84,6 +84,9 @@ async function bundleCli() {
       return (isResolved || importer === undefined ? id : join(dirname(importer), id)) === kernelThread;
     },
     logLevel: 'warn',
+    // no constant inlined where it is used: the float32 kernels' base64 strings (~40 KB each)
+    // stood twice in the bundle, once more inside wasmSupport's `&&`s, for every process to parse
+    optimization: { inlineConst: false },
   });
   // what the main job imports, past what main.js already holds, is one chunk ('common', which
   // the other jobs share), not the ~7 that splitting by importer makes: each costs a default run ~0.7 ms
