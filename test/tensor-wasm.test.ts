@@ -11,7 +11,8 @@ import { train } from '../src/core/run/loop.js';
 import { createRun } from '../src/core/run/run.js';
 import { createTensorEngine, tensorKernels } from '../src/core/tensor/engine.js';
 import { type TensorKernels, TS_KERNELS } from '../src/core/tensor/kernels.js';
-import { createWasmKernels } from '../src/core/tensor/wasm-kernels.js';
+import { createWasmKernels, wasmTokenProbabilities } from '../src/core/tensor/wasm-kernels.js';
+import { tokenProbabilities } from '../src/core/contract/sampling.js';
 import { newRng } from './tensor-helpers.js';
 
 const NAMES = fileURLToPath(new URL('../../data/names.txt', import.meta.url));
@@ -183,6 +184,24 @@ test('wasm cross-entropy backward, ReLU, residual adds and embeddings: the same 
       assertSameBits(`embeddingBackward dwpe (${what}, positions ${pos})`, wdwpe, dwpe);
     }
   }
+});
+
+test('wasm token probabilities: the same bits as tokenProbabilities, its overflow limit and its NaN error', (t) => {
+  const probabilities = wasmTokenProbabilities();
+  if (!probabilities) return t.skip('no WebAssembly SIMD here');
+  for (const n of [1, 2, 27, 100, 300]) { // 300 makes its memory again
+    for (const temperature of [1, 0.5, 2, 0.013, 1e-300]) { // the last overflows: the limit T -> 0
+      const logits = values(n + 7, n).map((x, i) => (i % 9 === 4 ? 40 * x : x));
+      if (n > 2) logits[1] = -Infinity; // as top-k leaves them
+      const want = tokenProbabilities(logits, temperature), got = probabilities(logits, temperature);
+      if (want === undefined) assert.equal(got, undefined, `n ${n}, T ${temperature}: the overflow limit`);
+      else assertSameBits(`probabilities (n ${n}, T ${temperature})`, got!, want);
+    }
+  }
+  const logits = values(3, 27);
+  assertSameBits('with top-k (the TS kernel)', probabilities(logits, 0.7, 5)!, tokenProbabilities(logits, 0.7, 5)!);
+  logits[3] = NaN;
+  assert.throws(() => probabilities(logits, 1), /NaN logit/);
 });
 
 /** Trains the same run on the wasm and the TS kernels; every loss, weight and moment must agree. */

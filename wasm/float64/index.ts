@@ -12,5 +12,6 @@ export { embeddingForward, embeddingBackward } from './embedding';
 export { attentionForward, attentionBackward } from './attention';
 export { rmsnormForward, rmsnormBackward } from './rmsnorm';
 export { gaussPairs, boxMullerSin, boxMullerCos } from './box-muller';
+export { tokenProbabilities } from './sampling';
 export { shuffleDraws } from './shuffle';
 export { exp, expExact, log, logExact, pow, powExact } from './libm';

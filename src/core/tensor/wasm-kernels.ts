@@ -7,6 +7,7 @@
 // the same numbers, only slower.
 
 import type { GaussPairs, ShuffleDraws } from '../contract/random.js';
+import { type TokenProbabilities, tokenProbabilities } from '../contract/sampling.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
 import { FLOAT64 } from './wasm-kernels.generated.js';
 import { type WasmModule, moduleBytes, wasmApi } from '../wasm/webassembly.js';
@@ -96,6 +97,23 @@ export function wasmShuffleDraws(): ShuffleDraws | undefined {
     mt.set(words);
     js.set(out);
     return next;
+  };
+}
+
+/** tokenProbabilities as wasm/float64/sampling.ts computes it (top-k by the TS one), or undefined without SIMD. */
+export function wasmTokenProbabilities(): TokenProbabilities | undefined {
+  if (!compiled()) return undefined;
+  type Exports = { tokenProbabilities(probs: number, logits: number, n: number, temperature: number): number };
+  let s: { k: Exports; buffer: ArrayBuffer } | undefined, room = 0; // one instance, made again for a larger vocabulary
+  return (logits, temperature, topK) => {
+    const n = logits.length;
+    if (topK !== undefined) return tokenProbabilities(logits, temperature, topK);
+    if (!s || n > room) { s = scratch<Exports>(16 * n)!; room = n; }
+    const both = new Float64Array(s.buffer, BASE, 2 * n); // (n,) logits, then (n,) probabilities
+    both.set(logits);
+    const done = s.k.tokenProbabilities(BASE + 8 * n, BASE, n, temperature);
+    if (done < 0) return tokenProbabilities(logits, temperature, topK); // a NaN logit: the TS one says so
+    return done === 0 ? undefined : both.slice(n);
   };
 }
 
