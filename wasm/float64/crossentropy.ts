@@ -1,23 +1,15 @@
 // Softmax over the vocabulary and the loss -log p[target], and its gradient:
 // src/core/tensor/crossentropy.ts's kernels, statement for statement, through the same libm.
 
-import { exp, log, pow } from './libm';
+import { log } from './libm';
+import { softmaxRow } from './softmax';
 
 // probs (N, V), losses (N,) <- logits (N, V), targets (N,) i32
 export function crossentropyForward(probs: usize, losses: usize, logits: usize, targets: usize, N: i32, V: i32): void {
-  const rowBytes = <usize>V << 3, end = rowBytes;
+  const rowBytes = <usize>V << 3;
   for (let t = 0; t < N; t++) {
-    const z = logits + <usize>t * rowBytes, p = probs + <usize>t * rowBytes;
-    let max = -Infinity;
-    for (let i: usize = 0; i < end; i += 8) if (load<f64>(z + i) > max) max = load<f64>(z + i);
-    let total: f64 = 0;
-    for (let i: usize = 0; i < end; i += 8) {
-      const e = exp(load<f64>(z + i) - max);
-      store<f64>(p + i, e);
-      total += e;
-    }
-    const inv = pow(total, -1);
-    for (let i: usize = 0; i < end; i += 8) store<f64>(p + i, load<f64>(p + i) * inv);
+    const p = probs + <usize>t * rowBytes;
+    softmaxRow(p, logits + <usize>t * rowBytes, rowBytes);
     const target = <usize>load<i32>(targets + (<usize>t << 2));
     store<f64>(losses + (<usize>t << 3), -log(load<f64>(p + (target << 3))));
   }

@@ -72,32 +72,38 @@ function scratch<T>(bytes: number): { k: T; buffer: ArrayBuffer } | undefined {
   return { k: new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as T, buffer: memory.buffer as ArrayBuffer };
 }
 
+/**
+ * Runs `draw` on PyRandom's state (624 words) copied into a scratch memory with `bytes` more
+ * after it (from `at`), then copies the state back; returns the index after the words drawn.
+ */
+function drawOnState<E>(mt: Uint32Array, bytes: number, draw: (k: E, at: number, buffer: ArrayBuffer) => number): number {
+  const s = scratch<E>(4 * mt.length + bytes)!, words = new Uint32Array(s.buffer, BASE, mt.length);
+  words.set(mt);
+  const next = draw(s.k, BASE + 4 * mt.length, s.buffer);
+  mt.set(words);
+  return next;
+}
+
 /** gauss()'s pairs as wasm/float64/box-muller.ts makes them (PyRandom.gaussFill's), or undefined without SIMD. */
 export function wasmGaussPairs(): GaussPairs | undefined {
   if (!compiled()) return undefined;
-  return (mt, index, z, pairs) => {
-    const s = scratch<{ gaussPairs(mt: number, index: number, z: number, pairs: number): number }>(4 * mt.length + 16 * pairs)!;
-    const words = new Uint32Array(s.buffer, BASE, mt.length), out = new Float64Array(s.buffer, BASE + 4 * mt.length, 2 * pairs);
-    words.set(mt);
-    const next = s.k.gaussPairs(BASE, index, out.byteOffset, pairs);
-    mt.set(words);
-    z.set(out);
+  type Exports = { gaussPairs(mt: number, index: number, z: number, pairs: number): number };
+  return (mt, index, z, pairs) => drawOnState<Exports>(mt, 16 * pairs, (k, at, buffer) => {
+    const next = k.gaussPairs(BASE, index, at, pairs);
+    z.set(new Float64Array(buffer, at, 2 * pairs));
     return next;
-  };
+  });
 }
 
 /** random.shuffle's draws as wasm/float64/shuffle.ts makes them (PyRandom.shuffle's), or undefined without SIMD. */
 export function wasmShuffleDraws(): ShuffleDraws | undefined {
   if (!compiled()) return undefined;
-  return (mt, index, js, n) => {
-    const s = scratch<{ shuffleDraws(mt: number, index: number, js: number, n: number): number }>(4 * mt.length + 4 * n)!;
-    const words = new Uint32Array(s.buffer, BASE, mt.length), out = new Int32Array(s.buffer, BASE + 4 * mt.length, n);
-    words.set(mt);
-    const next = s.k.shuffleDraws(BASE, index, out.byteOffset, n);
-    mt.set(words);
-    js.set(out);
+  type Exports = { shuffleDraws(mt: number, index: number, js: number, n: number): number };
+  return (mt, index, js, n) => drawOnState<Exports>(mt, 4 * n, (k, at, buffer) => {
+    const next = k.shuffleDraws(BASE, index, at, n);
+    js.set(new Int32Array(buffer, at, n));
     return next;
-  };
+  });
 }
 
 /** tokenProbabilities as wasm/float64/sampling.ts computes it (top-k by the TS one), or undefined without SIMD. */
