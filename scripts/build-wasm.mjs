@@ -35,10 +35,22 @@ const builds = [
     about: 'The float64 kernels, plain SIMD.' },
 ];
 
+// wasm/float64/libm.ts reads glibc's tables from src/core/libm/tables.ts, the one copy of them,
+// rewritten from Float64Arrays into static data
+const VIRTUAL = {
+  'wasm/float64/libm-tables.ts': () => readFileSync(join(root, 'src/core/libm/tables.ts'), 'utf8')
+    .replace(/export const (\w+) = new Float64Array\(\[/g, 'export const $1: StaticArray<f64> = [')
+    .replace(/^\]\);$/gm, '];'),
+};
+
 async function compile(entry, flags) {
   const out = {};
   const { error, stderr } = await asc.main([entry, ...common, ...flags, '-o', 'out.wasm', '-t', 'out.wat'], {
-    readFile: (name, baseDir) => { try { return readFileSync(join(baseDir, name), 'utf8'); } catch { return null; } },
+    readFile: (name, baseDir) => {
+      const virtual = VIRTUAL[join(baseDir, name).replace(/\\/g, '/')];
+      if (virtual) return virtual();
+      try { return readFileSync(join(baseDir, name), 'utf8'); } catch { return null; }
+    },
     writeFile: (name, contents) => { out[name] = contents; },
     listFiles: () => [],
   });

@@ -111,6 +111,13 @@ test('parseDocuments and buildTokenizer: their native fast paths equal the per-l
     assert.deepEqual(docs, slowDocs(raw), `documents of ${JSON.stringify(raw)}`);
     assert.deepEqual(buildTokenizer(docs).chars, slowChars(docs), `vocabulary of ${JSON.stringify(docs)}`);
   }
+  // the few-characters search builds a regex class of the characters found: ] \\ ^ - [ among
+  // them; past 128 distinct characters the table loop takes over
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String.fromCharCode(from + i));
+  for (const chars of [range(0x20, 0x7f), range(0x20, 0x7f).reverse(), range(0x20, 0xa0), range(0x5b, 0x5f), range(0x100, 0x181)]) {
+    const docs = [chars.join(''), chars.slice(3, 9).join('')];
+    assert.deepEqual(buildTokenizer(docs).chars, slowChars(docs), `vocabulary of ${chars.length} characters from ${JSON.stringify(chars[0])}`);
+  }
 });
 
 test('pyStrip takes linear time on a long run of inner spaces', () => {

@@ -9,6 +9,7 @@ import { fma } from '../src/core/libm/exact.js';
 import { expExact } from '../src/core/libm/exp.js';
 import { logExact } from '../src/core/libm/log.js';
 import { powExact } from '../src/core/libm/pow.js';
+import { uniforms } from './uniform.js';
 
 type Fixture = Record<'exp' | 'log' | 'pow', string[][]>;
 
@@ -110,14 +111,7 @@ test('fma rounds once, even when only the low part of the product breaks a tie',
 });
 
 test('fast paths agree with the exact emulation on random inputs', () => {
-  let seed = 12345;
-  const random = (): number => { // mulberry32
-    seed = seed + 0x6d2b79f5 | 0;
-    let t = Math.imul(seed ^ seed >>> 15, seed | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-  const fine = (): number => random() + random() * 2 ** -32;
+  const { random, fine } = uniforms(12345);
   const n = 100000;
   const failures: string[] = [];
   const check = (label: string, got: number, want: number): void => {

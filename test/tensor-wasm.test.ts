@@ -1,6 +1,6 @@
 // The tensor engine's WebAssembly kernels (wasm/float64/) against the TypeScript ones they
-// twin: every product, every Adam step and whole training runs, reference and beyond, must
-// give the same bits, not merely close numbers.
+// twin: every product, Adam step, loss, attention and norm, and whole training runs, reference
+// and beyond, must give the same bits, not merely close numbers.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { train } from '../src/core/run/loop.js';
 import { createRun } from '../src/core/run/run.js';
 import { createTensorEngine, tensorKernels } from '../src/core/tensor/engine.js';
 import { type TensorKernels, TS_KERNELS } from '../src/core/tensor/kernels.js';
-import { createWasmKernels } from '../src/core/tensor/wasm-kernels.js';
+import { createWasmKernels, wasmTokenProbabilities } from '../src/core/tensor/wasm-kernels.js';
+import { tokenProbabilities } from '../src/core/contract/sampling.js';
 import { newRng } from './tensor-helpers.js';
 
 const NAMES = fileURLToPath(new URL('../../data/names.txt', import.meta.url));
@@ -82,6 +83,125 @@ test('wasm Adam: the same parameters, moments and cleared gradients as the TS lo
       assertSameBits(`grads (${what}, step ${step})`, wg, grads);
     }
   }
+});
+
+test('wasm cross-entropy forward: the same probabilities and losses as the TS kernel, odd vocabularies', (t) => {
+  const k = createWasmKernels(1 << 16);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  for (const [N, V] of [[1, 27], [7, 27], [5, 1], [3, 2], [9, 101]]) {
+    const what = `N ${N}, V ${V}`, z = values(N + V, N * V).map((x, i) => (i % 5 === 0 ? 30 * x : x)); // some rows far from uniform
+    const targets = Int32Array.from({ length: N }, (_, t) => (t * 7 + 3) % V);
+    const probs = new Float64Array(N * V), losses = new Float64Array(N);
+    const wp = k.alloc(N * V), wl = k.alloc(N), wz = filled(k, z), wt = k.allocInts(N);
+    wt.set(targets);
+    assert.ok(wt.buffer === wz.buffer, 'the targets are in the module\'s memory, so the wasm kernel runs');
+    k.crossentropyForward(wp, wl, wz, wt, N, V);
+    TS_KERNELS.crossentropyForward(probs, losses, z, targets, N, V);
+    assertSameBits(`crossentropyForward probs (${what})`, wp, probs);
+    assertSameBits(`crossentropyForward losses (${what})`, wl, losses);
+  }
+});
+
+test('wasm attention forward and backward: the same bits as the TS kernels, packed sequences, grouped heads, decoding', (t) => {
+  const k = createWasmKernels(1 << 18);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  // [rows before the sequence, its length, queries from t0, C, NH, KV, A]
+  const cases = [[0, 7, 0, 16, 4, 4, 16], [3, 5, 0, 15, 3, 3, 9], [2, 6, 0, 24, 4, 2, 8], [0, 1, 0, 8, 2, 1, 4], [4, 9, 8, 12, 6, 3, 9], [1, 5, 2, 10, 1, 1, 5]];
+  for (const [row0, T, t0, C, NH, KV, A] of cases) {
+    const what = `row0 ${row0}, T ${T}, t0 ${t0}, C ${C}, NH ${NH}, KV ${KV}, A ${A}`, N = row0 + T, W = C + 2 * KV * (C / NH);
+    const qkv = values(N * W, N * W).map((x) => 2 * x), out0 = values(1, N * C), att0 = values(2, N * NH * A);
+    const out = out0.slice(), att = att0.slice(), wout = filled(k, out0), watt = filled(k, att0), wqkv = filled(k, qkv);
+    k.attentionForward(wout, watt, wqkv, row0, t0, T, C, NH, A, KV);
+    TS_KERNELS.attentionForward(out, att, qkv, row0, t0, T, C, NH, A, KV);
+    assertSameBits(`attentionForward out (${what})`, wout, out);
+    assertSameBits(`attentionForward att (${what})`, watt, att);
+    const dqkv0 = values(3, N * W), datt0 = values(4, N * NH * A), dout = values(5, N * C);
+    const dqkv = dqkv0.slice(), datt = datt0.slice(), wdqkv = filled(k, dqkv0), wdatt = filled(k, datt0), wdout = filled(k, dout);
+    k.attentionBackward(wdqkv, wdatt, wdout, wqkv, watt, row0, T, C, NH, A, KV);
+    TS_KERNELS.attentionBackward(dqkv, datt, dout, qkv, att, row0, T, C, NH, A, KV);
+    assertSameBits(`attentionBackward dqkv (${what})`, wdqkv, dqkv);
+    assertSameBits(`attentionBackward datt (${what})`, wdatt, datt);
+  }
+});
+
+test('wasm RMSNorm forward and backward: the same bits as the TS kernels, odd widths', (t) => {
+  const k = createWasmKernels(1 << 16);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  for (const [N, C] of [[1, 16], [7, 16], [3, 15], [5, 1], [2, 37]]) {
+    const what = `N ${N}, C ${C}`, x = values(N * 10 + C, N * C), dy = values(6, N * C), dx0 = values(8, N * C);
+    x.fill(0, 0, C); // a row of zeros: its scale is eps^-1/2
+    const y = new Float64Array(N * C), rstd = new Float64Array(N), dx = dx0.slice();
+    const wx = filled(k, x), wy = k.alloc(N * C), wr = k.alloc(N), wdy = filled(k, dy), wdx = filled(k, dx0);
+    k.rmsnormForward(wy, wr, wx, N, C);
+    TS_KERNELS.rmsnormForward(y, rstd, x, N, C);
+    assertSameBits(`rmsnormForward out (${what})`, wy, y);
+    assertSameBits(`rmsnormForward rstd (${what})`, wr, rstd);
+    k.rmsnormBackward(wdx, wdy, wx, wr, N, C);
+    TS_KERNELS.rmsnormBackward(dx, dy, x, rstd, N, C);
+    assertSameBits(`rmsnormBackward dinp (${what})`, wdx, dx);
+  }
+});
+
+test('wasm cross-entropy backward, ReLU, residual adds and embeddings: the same bits as the TS kernels', (t) => {
+  const k = createWasmKernels(1 << 16);
+  if (!k) return t.skip('no WebAssembly SIMD here');
+  const ints = (values: number[]) => { const a = k.allocInts(values.length); a.set(values); return a; };
+  for (const [N, V, C] of [[1, 27, 16], [7, 27, 16], [5, 3, 15], [2, 1, 1]]) {
+    const what = `N ${N}, V ${V}, C ${C}`, targets = Array.from({ length: N }, (_, i) => (i * 5 + 1) % V);
+    const probs = values(1, N * V).map(Math.abs), dz0 = values(2, N * V), dz = dz0.slice(), wdz = filled(k, dz0);
+    k.crossentropyBackward(wdz, filled(k, probs), ints(targets), 1 / 7, N, V);
+    TS_KERNELS.crossentropyBackward(dz, probs, Int32Array.from(targets), 1 / 7, N, V);
+    assertSameBits(`crossentropyBackward (${what})`, wdz, dz);
+    const n = N * C, x = values(3, n), y0 = values(4, n), dy = values(5, n), dx0 = values(6, n);
+    x[0] = -0; // ReLU passes no -0 and no gradient through 0
+    const [wx, wdy] = [filled(k, x), filled(k, dy)];
+    for (const name of ['reluForward', 'residualForward'] as const) {
+      const y = y0.slice(), wy = filled(k, y0);
+      if (name === 'reluForward') { k.reluForward(wy, wx, n); TS_KERNELS.reluForward(y, x, n); }
+      else { k.residualForward(wy, wx, wdy, n); TS_KERNELS.residualForward(y, x, dy, n); }
+      assertSameBits(`${name} (${what})`, wy, y);
+    }
+    const dx = dx0.slice(), dx2 = y0.slice(), wdx = filled(k, dx0), wdx2 = filled(k, y0);
+    k.reluBackward(wdx, wdy, wx, n);
+    TS_KERNELS.reluBackward(dx, dy, x, n);
+    assertSameBits(`reluBackward (${what})`, wdx, dx);
+    k.residualBackward(wdx, wdx2, wdy, n);
+    TS_KERNELS.residualBackward(dx, dx2, dy, n);
+    assertSameBits(`residualBackward dinp1 (${what})`, wdx, dx);
+    assertSameBits(`residualBackward dinp2 (${what})`, wdx2, dx2);
+    // a token or position twice: the backward adds both rows' gradients into one
+    const tokens = Array.from({ length: N }, (_, i) => (i * 3) % V), positions = Array.from({ length: N }, (_, i) => i % 3);
+    const wte = values(7, V * C), wpe = values(8, 3 * C);
+    for (const pos of [true, false]) { // learned positions, or none (rotary)
+      const out = new Float64Array(n), wout = k.alloc(n), dwte = values(9, V * C), dwpe = values(10, 3 * C);
+      const [wdwte, wdwpe] = [filled(k, dwte), filled(k, dwpe)];
+      k.embeddingForward(wout, ints(tokens), ints(positions), filled(k, wte), pos ? filled(k, wpe) : undefined, N, C);
+      TS_KERNELS.embeddingForward(out, Int32Array.from(tokens), Int32Array.from(positions), wte, pos ? wpe : undefined, N, C);
+      assertSameBits(`embeddingForward (${what}, positions ${pos})`, wout, out);
+      k.embeddingBackward(wdwte, pos ? wdwpe : undefined, wdy, ints(tokens), ints(positions), N, C);
+      TS_KERNELS.embeddingBackward(dwte, pos ? dwpe : undefined, dy, Int32Array.from(tokens), Int32Array.from(positions), N, C);
+      assertSameBits(`embeddingBackward dwte (${what}, positions ${pos})`, wdwte, dwte);
+      assertSameBits(`embeddingBackward dwpe (${what}, positions ${pos})`, wdwpe, dwpe);
+    }
+  }
+});
+
+test('wasm token probabilities: the same bits as tokenProbabilities, its overflow limit and its NaN error', (t) => {
+  const probabilities = wasmTokenProbabilities();
+  if (!probabilities) return t.skip('no WebAssembly SIMD here');
+  for (const n of [1, 2, 27, 100, 300]) { // 300 makes its memory again
+    for (const temperature of [1, 0.5, 2, 0.013, 1e-300]) { // the last overflows: the limit T -> 0
+      const logits = values(n + 7, n).map((x, i) => (i % 9 === 4 ? 40 * x : x));
+      if (n > 2) logits[1] = -Infinity; // as top-k leaves them
+      const want = tokenProbabilities(logits, temperature), got = probabilities(logits, temperature);
+      if (want === undefined) assert.equal(got, undefined, `n ${n}, T ${temperature}: the overflow limit`);
+      else assertSameBits(`probabilities (n ${n}, T ${temperature})`, got!, want);
+    }
+  }
+  const logits = values(3, 27);
+  assertSameBits('with top-k (the TS kernel)', probabilities(logits, 0.7, 5)!, tokenProbabilities(logits, 0.7, 5)!);
+  logits[3] = NaN;
+  assert.throws(() => probabilities(logits, 1), /NaN logit/);
 });
 
 /** Trains the same run on the wasm and the TS kernels; every loss, weight and moment must agree. */

@@ -1,6 +1,9 @@
 // Adam over the flat parameter buffer: src/core/tensor/adam.ts's loop two parameters at a
-// time. f64x2.div and f64x2.sqrt round correctly, as / and Math.sqrt do, so every lane
-// computes what the scalar loop computes.
+// time, its step's scalars (libm.pow's bias corrections) computed here too. f64x2.div and
+// f64x2.sqrt round correctly, as / and Math.sqrt do, so every lane computes what the scalar
+// loop computes.
+
+import { pow } from './libm';
 
 /** The pairs of parameters below `bytes`; `unbiased` (c1 is 1) skips the divide by c1. */
 @inline function adamPairs(params: usize, grads: usize, m: usize, v: usize, bytes: usize, lr: f64, beta1: f64, beta2: f64,
@@ -23,9 +26,15 @@
   }
 }
 
-/** m, v, params (n,) updated in place from grads (n,), which are then cleared; `decay` only when decayOn. */
+/**
+ * m, v, params (n,) updated in place from grads (n,), which are then cleared, at 0-based
+ * `step`; the step's scalars as src/core/tensor/adam.ts's adamScalars computes them.
+ */
 export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64,
-                           k1: f64, k2: f64, c1: f64, c2: f64, eps: f64, decay: f64, decayOn: bool): void {
+                           eps: f64, weightDecay: f64, step: i32): void {
+  const k1 = 1 - beta1, k2 = 1 - beta2;
+  const c1 = 1 - pow(beta1, <f64>(step + 1)), c2 = 1 - pow(beta2, <f64>(step + 1)); // bias corrections
+  const decay = 1 - lr * weightDecay, decayOn = weightDecay > 0;
   const pairs = <usize>(n >> 1) << 4, end = <usize>n << 3;
   // once beta1^(step+1) < 2^-53, c1 rounds to 1 and m / c1 is m exactly: one divide fewer
   // (after ~230 of the reference's 1,000 steps)

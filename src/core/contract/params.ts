@@ -4,7 +4,7 @@
 // settings beyond it drop some (wpe with rope, lm_head when tied) and add norm gains.
 
 import { type ModelConfig, kvHeads, mlpHidden } from './config.js';
-import type { PyRandom } from './random.js';
+import type { GaussPairs, PyRandom } from './random.js';
 
 /** One weight matrix: `rows x cols`, row-major, at `offset` in the flat buffer. */
 export interface ParamSpec {
@@ -56,11 +56,22 @@ export function paramCount(c: ModelConfig): number {
   return paramLayout(c).reduce((n, p) => n + p.size, 0);
 }
 
-/** Fresh weights: one gauss(0, initStd) draw per entry, in layout order, row by row; gains 1. */
-export function initParams(c: ModelConfig, rng: PyRandom): Float64Array {
+/**
+ * Fresh weights: one gauss(0, initStd) draw per entry, in layout order, row by row; gains 1.
+ * `pairs` may be a faster twin of gauss()'s draws (it gives the same bits).
+ */
+export function initParams(c: ModelConfig, rng: PyRandom, pairs?: GaussPairs): Float64Array {
   const weights = new Float64Array(paramCount(c)); // (numParams,)
-  for (const p of paramLayout(c)) {
-    for (let i = p.offset; i < p.offset + p.size; i++) weights[i] = p.init === 'ones' ? 1 : rng.gauss(0, c.initStd);
+  const layout = paramLayout(c);
+  const draws = new Float64Array(layout.reduce((n, p) => (p.init === 'ones' ? n : n + p.size), 0)); // every drawn entry, in order
+  rng.gaussFill(draws, 0, c.initStd, pairs);
+  let d = 0;
+  for (const p of layout) {
+    if (p.init === 'ones') weights.fill(1, p.offset, p.offset + p.size);
+    else {
+      weights.set(draws.subarray(d, d + p.size), p.offset);
+      d += p.size;
+    }
   }
   return weights;
 }

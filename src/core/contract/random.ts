@@ -14,11 +14,43 @@ export interface RandomState {
   gaussNext: number | null;
 }
 
+/**
+ * Box-Muller's transform as gauss() applies it: for each pair of uniforms u[2p], u[2p+1] in
+ * [0, 1), z[2p] = cos(a) r and z[2p+1] = sin(a) r with a = 2 pi u[2p], r = sqrt(-2 log(1 - u[2p+1])).
+ */
+type BoxMuller = (z: Float64Array, uniforms: Float64Array, pairs: number) => void;
+
+/**
+ * gauss()'s pairs on a state: for each, two uniforms drawn by random() from the word mt[index]
+ * on, then Box-Muller's transform into z[2p], z[2p+1]; returns the index after the last word
+ * drawn. PyRandom.gaussFill's own are its random() calls and boxMuller; tensor/wasm-kernels.ts
+ * has a WebAssembly twin (the same words and bits).
+ */
+export type GaussPairs = (mt: Uint32Array, index: number, z: Float64Array, pairs: number) => number;
+
+const boxMuller: BoxMuller = (z, u, pairs) => {
+  for (let p = 0; p < 2 * pairs; p += 2) {
+    const x2pi = u[p] * TWO_PI;
+    const g2rad = Math.sqrt(-2 * libm.log(1 - u[p + 1]));
+    // libm's cos and sin (fdlibm's) differ from glibc's in the last bit for ~3% of angles
+    z[p] = libm.cos(x2pi) * g2rad;
+    z[p + 1] = libm.sin(x2pi) * g2rad;
+  }
+};
+
+/**
+ * random.shuffle's draws on a state: js[i] = randbelow(i + 1) for i = n-1 down to 1, from the
+ * word mt[index] on; returns the index after the last word drawn. PyRandom.shuffle's own are
+ * its randbelow calls; tensor/wasm-kernels.ts has a WebAssembly twin (the same words and draws).
+ */
+export type ShuffleDraws = (mt: Uint32Array, index: number, js: Int32Array, n: number) => number;
+
 /** A seedable generator with the draws the reference uses: random, gauss, shuffle, choices. */
 export class PyRandom {
   private mt = new Uint32Array(N);
   private index = N;
   private gaussNext: number | null = null;
+  private pair = new Float64Array(2); // (2,) one pair's uniforms, then its two values
 
   constructor(seed: number) {
     this.seed(seed);
@@ -115,19 +147,41 @@ export class PyRandom {
     let z = this.gaussNext;
     this.gaussNext = null;
     if (z === null) {
-      const x2pi = this.random() * TWO_PI;
-      const g2rad = Math.sqrt(-2 * libm.log(1 - this.random()));
-      // libm's cos and sin (fdlibm's) differ from glibc's in the last bit for ~3% of angles
-      z = libm.cos(x2pi) * g2rad;
-      this.gaussNext = libm.sin(x2pi) * g2rad;
+      const pair = this.pair;
+      pair[0] = this.random();
+      pair[1] = this.random();
+      boxMuller(pair, pair, 1); // each uniform is read before its slot is written
+      z = pair[0];
+      this.gaussNext = pair[1];
     }
     return mu + z * sigma;
   }
 
-  /** `random.shuffle(items)` in place: Fisher-Yates from the end. */
-  shuffle<T>(items: T[]): void {
+  /**
+   * out[i] = gauss(mu, sigma) for i = 0, 1, ... in turn, the same draws and the same values,
+   * the pairs drawn and transformed by `pairs` if given.
+   */
+  gaussFill(out: Float64Array, mu: number, sigma: number, pairs?: GaussPairs): void {
+    const first = this.gaussNext !== null && out.length > 0 ? 1 : 0; // the value a last gauss() left
+    if (first) out[0] = this.gauss(mu, sigma);
+    const count = Math.ceil((out.length - first) / 2), z = new Float64Array(2 * count); // (2 count,)
+    if (pairs) this.index = pairs(this.mt, this.index, z, count);
+    else {
+      const u = new Float64Array(2 * count); // (2 count,) each pair's two uniforms
+      for (let k = 0; k < u.length; k++) u[k] = this.random();
+      boxMuller(z, u, count);
+    }
+    for (let i = first; i < out.length; i++) out[i] = mu + z[i - first] * sigma;
+    if ((out.length - first) % 2 === 1) this.gaussNext = z[z.length - 1]; // an odd count leaves a pair's second value
+  }
+
+  /** `random.shuffle(items)` in place: Fisher-Yates from the end, its draws from `draws` if given. */
+  shuffle<T>(items: T[], draws?: ShuffleDraws): void {
+    const js = new Int32Array(items.length); // (n,) the item each position swaps with
+    if (draws) this.index = draws(this.mt, this.index, js, items.length);
+    else for (let i = items.length - 1; i > 0; i--) js[i] = this.randbelow(i + 1);
     for (let i = items.length - 1; i > 0; i--) {
-      const j = this.randbelow(i + 1);
+      const j = js[i];
       const t = items[i]; items[i] = items[j]; items[j] = t;
     }
   }

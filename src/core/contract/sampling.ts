@@ -48,9 +48,16 @@ export function tokenProbabilities(logits: Float64Array, temperature: number, to
   return probs;
 }
 
-/** One weighted draw from tokenProbabilities (in the overflow limit, the most likely id; it still takes one draw from the stream). */
-export function drawToken(logits: Float64Array, temperature: number, rng: PyRandom, topK?: number): number {
-  const probs = tokenProbabilities(logits, temperature, topK);
+/** tokenProbabilities or a faster twin of it (tensor/wasm-kernels.ts's: the same bits). */
+export type TokenProbabilities = typeof tokenProbabilities;
+
+/**
+ * One weighted draw from tokenProbabilities, or from `probabilities` given (in the overflow
+ * limit, the most likely id; it still takes one draw from the stream).
+ */
+export function drawToken(logits: Float64Array, temperature: number, rng: PyRandom, topK?: number,
+                          probabilities: TokenProbabilities = tokenProbabilities): number {
+  const probs = probabilities(logits, temperature, topK);
   if (probs) return rng.choice(probs);
   rng.random();
   return argmax(logits); // top-k always keeps it

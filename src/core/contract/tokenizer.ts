@@ -33,20 +33,44 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /** The tokenizer of a dataset: its unique characters in code-point order. */
 export function buildTokenizer(docs: string[]): Tokenizer {
   const all = docs.join('');
-  if (!SURROGATE.test(all)) {
-    // every character is one UTF-16 unit: mark each in a table, then read the table in order,
-    // which is code-point order (a plain loop: a cold start's for-of over 200k characters costs ms)
-    const seen = new Uint8Array(0x10000);
-    for (let i = 0; i < all.length; i++) seen[all.charCodeAt(i)] = 1;
-    const chars: string[] = [];
-    for (let c = 0; c < seen.length; c++) if (seen[c]) chars.push(String.fromCharCode(c));
-    return tokenizerFromChars(chars);
-  }
-  const unique = new Set<string>();
-  for (const doc of docs) for (const ch of doc) unique.add(ch);
+  let chars: string[];
+  if (SURROGATE.test(all)) {
+    const unique = new Set<string>();
+    for (const doc of docs) for (const ch of doc) unique.add(ch);
+    chars = [...unique];
+  } else chars = fewCharacters(all) ?? everyCharacter(all); // every character is one UTF-16 unit
   // default JS sort compares UTF-16 units; Python compares code points
-  const chars = [...unique].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
-  return tokenizerFromChars(chars);
+  return tokenizerFromChars(chars.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+}
+
+/** Up to this many distinct characters, fewCharacters finds them; a larger alphabet takes the loop. */
+const FEW = 128;
+
+/**
+ * The distinct characters of `text` (no surrogates) if there are at most FEW, else undefined:
+ * each search is a native scan for a character not found yet, from where the last one was,
+ * so the text is read once without a JavaScript loop over it (a cold start's ms).
+ */
+function fewCharacters(text: string): string[] | undefined {
+  const found: string[] = [];
+  for (let at = 0; found.length <= FEW;) {
+    const unseen = new RegExp(`[^${found.map((ch) => `\\u{${ch.charCodeAt(0).toString(16)}}`).join('')}]`, 'gu');
+    unseen.lastIndex = at;
+    const match = unseen.exec(text);
+    if (match === null) return found;
+    found.push(match[0]);
+    at = unseen.lastIndex;
+  }
+  return undefined;
+}
+
+/** The distinct characters of `text` (no surrogates): each marked in a table, then the table read. */
+function everyCharacter(text: string): string[] {
+  const seen = new Uint8Array(0x10000);
+  for (let i = 0; i < text.length; i++) seen[text.charCodeAt(i)] = 1;
+  const chars: string[] = [];
+  for (let c = seen.indexOf(1); c >= 0; c = seen.indexOf(1, c + 1)) chars.push(String.fromCharCode(c));
+  return chars;
 }
 
 /**

@@ -42,6 +42,9 @@ function checkint(y: number): number {
  * both be decided within them, else the exact path decides.
  */
 export function pow(x: number, y: number): number {
+  // 1 for every y, NaN too (C99); the general path would reach it only through the exact one
+  // (log(1) = 0 makes y*log(x) too small), and softmax over one logit asks for 1**-1 often
+  if (x === 1) return 1;
   const ay = Math.abs(y);
   if (!(x >= TWO_M1022 && x < Infinity) || !(ay >= TWO_M65 && ay < TWO_63)) return powExact(x, y);
   const tmp = highWord(x) - 0x3fe69555 | 0;

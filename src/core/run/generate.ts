@@ -5,9 +5,10 @@
 import { validateTemperature } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
-import { drawToken } from '../contract/sampling.js';
+import { type TokenProbabilities, drawToken } from '../contract/sampling.js';
 import { decode, encode } from '../contract/tokenizer.js';
 import { UserError } from '../errors.js';
+import { wasmTokenProbabilities } from '../tensor/wasm-kernels.js';
 import type { Run } from './run.js';
 
 export interface GenerateOptions {
@@ -16,6 +17,7 @@ export interface GenerateOptions {
   temperature: number;  // > 0; logits are divided by it
   topK?: number;        // keep only the k most likely ids before drawing
   stopAt?: number;      // stop when this id is drawn (it is not returned)
+  probabilities?: TokenProbabilities; // a faster twin of tokenProbabilities (the same bits)
 }
 
 /** One drawn id and the logits it was drawn from (reused by the next step: copy to keep). */
@@ -53,8 +55,8 @@ export function nextFeed(d: Decoding, blockSize: number): { ids: number[]; pos: 
 
 /** Draws the next id from the logits after the fed ids; undefined when the sequence ends (its stop id, or maxTokens). */
 export function drawNext(d: Decoding, logits: Float64Array, rng: PyRandom): DrawnToken | undefined {
-  const { temperature, topK } = d.options;
-  const id = drawToken(logits, temperature, rng, topK);
+  const { temperature, topK, probabilities } = d.options;
+  const id = drawToken(logits, temperature, rng, topK, probabilities);
   return takeToken(d, id) ? { id, logits } : undefined;
 }
 
@@ -94,8 +96,10 @@ export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions
 export function sample(run: Run, count: number, temperature: number): string[] {
   validateTemperature(temperature);
   const { bos } = run.tokenizer, out: string[] = [];
+  const probabilities = wasmTokenProbabilities(); // WebAssembly's softmax where there is one: the same bits, no cold JavaScript
   for (let i = 0; i < count; i++) {
-    out.push(decode(run.tokenizer, generate(run.engine, run.rng, { prompt: [bos], maxTokens: run.config.blockSize, temperature, stopAt: bos })));
+    out.push(decode(run.tokenizer, generate(run.engine, run.rng, { prompt: [bos], maxTokens: run.config.blockSize, temperature, stopAt: bos,
+      probabilities })));
   }
   return out;
 }

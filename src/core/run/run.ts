@@ -13,6 +13,7 @@ import { PyRandom } from '../contract/random.js';
 import { type Tokenizer, buildTokenizer, encodeDocument, tokenizerFromBpe, tokenizerFromChars } from '../contract/tokenizer.js';
 import type { BpeTokenizer } from '../bpe/bpe-tokenizer.js';
 import { formatModelFile, parseModelFile } from '../bpe/model-file.js';
+import { wasmGaussPairs, wasmShuffleDraws } from '../tensor/wasm-kernels.js';
 import { checkDocuments } from '../data/documents.js';
 import { type DataFormat, type TextSplit, randomWindows, splitText } from '../data/text.js';
 import { UserError } from '../errors.js';
@@ -66,7 +67,7 @@ export function splitDocuments(documents: string[], seed: number, valFraction: n
   checkDocuments(documents, 'dataset');
   const rng = new PyRandom(seed);
   const docs = documents.slice();
-  rng.shuffle(docs);
+  rng.shuffle(docs, wasmShuffleDraws()); // WebAssembly's draws where there are: the same ones, no cold JavaScript
   const tokenizer = bpe ? tokenizerFromBpe(bpe) : buildTokenizer(docs);
   const valDocs = docs.splice(docs.length - heldOutCount(docs.length, valFraction));
   return { rng, docs, valDocs, tokenizer };
@@ -121,7 +122,7 @@ function initRun(tokenizer: Tokenizer, rng: PyRandom, seed: number, options: Run
   const config: ModelConfig = { ...DEFAULT_MODEL, ...options.model, vocabSize: tokenizer.vocabSize };
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
   const engine = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
-  const weights = initParams(config, rng);
+  const weights = initParams(config, rng, wasmGaussPairs()); // WebAssembly's transform where there is one: the same bits, no cold JavaScript
   return { tokenizer, config, train, rng, seed, engine: engine(weights), step: 0, numParams: paramCount(config) };
 }
 

@@ -107,7 +107,7 @@ export interface Packed {
   seqLen: Int32Array;    // (rows,)
 }
 
-export function createPacked(rows: number): Packed {
-  const ints = () => new Int32Array(rows);
+export function createPacked(rows: number, allocInts: (n: number) => Int32Array = (n) => new Int32Array(n)): Packed {
+  const ints = () => allocInts(rows);
   return { N: 0, B: 0, tokens: ints(), targets: ints(), positions: ints(), seqStart: ints(), seqLen: ints() };
 }

@@ -6,7 +6,7 @@
 import type { TrainConfig } from '../contract/config.js';
 import * as libm from '../libm/index.js';
 
-/** The step's scalars, computed once in float64 for every kernel that runs Adam's loop. */
+/** The step's scalars, computed once in float64 before Adam's loop (wasm/float64/adam.ts computes the same). */
 export function adamScalars(cfg: TrainConfig, step: number, lr: number) {
   const { beta1, beta2, epsAdam, weightDecay = 0 } = cfg;
   return {

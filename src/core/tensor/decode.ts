@@ -4,12 +4,10 @@
 
 import { kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { type Activations, createActivations } from './activations.js';
-import { attentionForward } from './attention.js';
-import { embeddingForward } from './embedding.js';
 import { type TensorModel, headInput, streamStart } from './gpt.js';
 import { normKernels } from './layernorm.js';
 import { normGainForward } from './norm-gain.js';
-import { mlpActivation, residualForward } from './pointwise.js';
+import { mlpActivation } from './pointwise.js';
 import { ropeForward } from './rope.js';
 
 /**
@@ -28,8 +26,8 @@ export function createBatchDecodeState(m: TensorModel, slots: number, rows = slo
   const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = m.config;
   return {
     slots, acts: createActivations(m.config, rows, m.kernels.alloc),
-    kv: Array.from({ length: nLayer }, () => new Float64Array(slots * A * qkvWidth(m.config))),
-    atty: new Float64Array(A * C), att: new Float64Array(A * NH * A),
+    kv: Array.from({ length: nLayer }, () => m.kernels.alloc(slots * A * qkvWidth(m.config))),
+    atty: m.kernels.alloc(A * C), att: m.kernels.alloc(A * NH * A),
   };
 }
 
@@ -44,8 +42,8 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
   const c = m.config, { nLayer, nEmbd: C, nHead: NH, blockSize: A, vocabSize: V } = c;
   const KV = kvHeads(c), QW = qkvWidth(c), H = mlpHidden(c);
   const { w, rope, kernels: k } = m, a = s.acts, slotSize = A * QW;
-  const norm = normKernels(c.norm).forward, mlp = mlpActivation(c.activation, H);
-  embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, B, C);
+  const norm = normKernels(c.norm, k).forward, mlp = mlpActivation(c.activation, H, k);
+  k.embeddingForward(a.encoded, tokens, positions, w.wte, w.wpe, B, C);
   if (c.embedNorm !== false) normGainForward(norm, a.x0, a.x0g, a.rstd0, a.encoded, w.embedNorm, B, C);
   let x = streamStart(c, a, w);
   for (let l = 0; l < nLayer; l++) {
@@ -56,16 +54,16 @@ export function decodeBatchStep(m: TensorModel, s: BatchDecodeState, slots: Int3
     for (let r = 0; r < B; r++) kv.set(L.qkv.subarray(r * QW, (r + 1) * QW), slots[r] * slotSize + positions[r] * QW);
     for (let r = 0; r < B; r++) {
       const pos = positions[r];
-      attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A, KV);
+      k.attentionForward(s.atty, s.att, kv.subarray(slots[r] * slotSize, (slots[r] + 1) * slotSize), 0, pos, pos + 1, C, NH, A, KV);
       L.atty.set(s.atty.subarray(pos * C, (pos + 1) * C), r * C);
     }
     k.matmulForward(L.attproj, L.atty, W.wo, B, C, C);
-    residualForward(L.res1, L.attproj, x, B * C);
+    k.residualForward(L.res1, L.attproj, x, B * C);
     const h2 = normGainForward(norm, L.ln2, L.ln2g, L.rstd2, L.res1, W.mlpNorm, B, C);
     k.matmulForward(L.fch, h2, W.fc1, B, C, mlp.inWidth);
     mlp.forward(L.fcr, L.fch, B, H);
     k.matmulForward(L.fcproj, L.fcr, W.fc2, B, H, C);
-    residualForward(L.res2, L.fcproj, L.res1, B * C);
+    k.residualForward(L.res2, L.fcproj, L.res1, B * C);
     x = L.res2;
   }
   if (c.finalNorm) normGainForward(norm, a.xf, a.xfg, a.rstdf, x, w.normF, B, C);

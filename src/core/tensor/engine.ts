@@ -23,7 +23,7 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
   const n = model.params.length;
   const m = kernels.alloc(n), v = kernels.alloc(n); // (numParams,) Adam moments
   const decode = createBatchDecodeState(model, 1); // feed(): one sequence, in slot 0
-  const slot0 = new Int32Array(1), token = new Int32Array(1), position = new Int32Array(1); // (1,)
+  const slot0 = kernels.allocInts(1), token = kernels.allocInts(1), position = kernels.allocInts(1); // (1,) in the kernels' memory, as the embedding reads them
   let masks: (() => number) | undefined, maskStep = -1;
   return {
     name: 'tensor',
@@ -69,13 +69,14 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
 /**
  * About how many bytes a tensor engine holds: weights, gradients, Adam's two moments and a
  * copy in flight (5 x n floats), a pass's activations and their gradients over a step's
- * batchSize x blockSize rows, the decoder's (blockSize rows and its KV cache) and rope's table.
+ * batchSize x blockSize rows (and the rows' packed token ids, 5 ints or under 3 floats each),
+ * the decoder's (blockSize rows and its KV cache) and rope's table.
  */
 export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): number {
   const { nLayer: L, nEmbd: C, nHead: NH, blockSize: A } = config, perRow = activationFloatsPerRow(config);
   const decoder = perRow + L * A * qkvWidth(config) + A * C + A * NH * A;
   const rope = config.pos === 'rope' ? A * (C / NH) : 0; // its cos and sin table
-  return 8 * (5 * paramCount(config) + 2 * train.batchSize * A * perRow + decoder + rope);
+  return 8 * (5 * paramCount(config) + train.batchSize * A * (2 * perRow + 3) + decoder + rope);
 }
 
 /** The engine's default kernels: WebAssembly with room for all tensorMemoryBytes counts (and alignment), else TS. */

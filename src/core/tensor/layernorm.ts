@@ -1,7 +1,7 @@
 // LayerNorm without a gain or bias (like the reference's RMSNorm): y = (x - mean) * s,
 // s = (var + 1e-5)^-1/2. Only s is kept; the backward recomputes the mean from the input.
 
-import { rmsnormBackward, rmsnormForward } from './rmsnorm.js';
+import { type TensorKernels, TS_KERNELS } from './kernels.js';
 
 const EPS = 1e-5;
 
@@ -42,8 +42,12 @@ export function layernormBackward(dinp: Float64Array, dout: Float64Array, inp: F
 export type Norm = (out: Float64Array, rstd: Float64Array, inp: Float64Array, N: number, C: number) => void;
 export type NormBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Array, rstd: Float64Array, N: number, C: number) => void;
 
-/** The forward/backward pair of a norm by its config name; absent is the reference's RMSNorm. */
-export function normKernels(name: string | undefined): { forward: Norm; backward: NormBackward } {
+/**
+ * The forward/backward pair of a norm by its config name; absent is the reference's RMSNorm,
+ * from `kernels` (the TS ones by default).
+ */
+export function normKernels(name: string | undefined, kernels: Pick<TensorKernels, 'rmsnormForward' | 'rmsnormBackward'> = TS_KERNELS):
+  { forward: Norm; backward: NormBackward } {
   return name === 'layernorm' ? { forward: layernormForward, backward: layernormBackward }
-    : { forward: rmsnormForward, backward: rmsnormBackward };
+    : { forward: kernels.rmsnormForward, backward: kernels.rmsnormBackward };
 }

@@ -2,6 +2,7 @@
 // GELU, or SwiGLU, which gates one half of its input by the other), and the residual adds.
 
 import * as libm from '../libm/index.js';
+import type { TensorKernels } from './kernels.js';
 
 // out (n,) <- inp (n,)
 export function reluForward(out: Float64Array, inp: Float64Array, n: number): void {
@@ -46,12 +47,16 @@ export function geluBackward(dinp: Float64Array, dout: Float64Array, inp: Float6
 type Pointwise = (out: Float64Array, inp: Float64Array, n: number) => void;
 type PointwiseBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Array, n: number) => void;
 
-/** The forward/backward pair of an activation by its config name; absent is the reference's ReLU. */
-export function activationKernels(name: string | undefined): { forward: Pointwise; backward: PointwiseBackward } {
+/** Where the reference's ReLU comes from: the TS kernels, or a kernel set's (TensorKernels). */
+type Relu = Pick<TensorKernels, 'reluForward' | 'reluBackward'>;
+const TS_RELU: Relu = { reluForward, reluBackward };
+
+/** The forward/backward pair of an activation by its config name; absent is the reference's ReLU (from `relu`). */
+export function activationKernels(name: string | undefined, relu = TS_RELU): { forward: Pointwise; backward: PointwiseBackward } {
   if (name === 'swiglu') throw new Error('swiglu is not elementwise (it gates half its input by the other half): use mlpActivation');
   if (name === 'relu2') return { forward: relu2Forward, backward: relu2Backward };
   if (name === 'gelu') return { forward: geluForward, backward: geluBackward };
-  return { forward: reluForward, backward: reluBackward };
+  return { forward: relu.reluForward, backward: relu.reluBackward };
 }
 
 // out (N, H) <- inp (N, 2H): gate | up per row; silu(z) = z / (1 + exp(-z))
@@ -84,9 +89,9 @@ type RowKernelBackward = (dinp: Float64Array, dout: Float64Array, inp: Float64Ar
  * The MLP's activation as a kernel over N rows of H outputs, whose input rows are `inWidth`
  * wide: H for the elementwise ones, 2H for swiglu.
  */
-export function mlpActivation(name: string | undefined, H: number): { forward: RowKernel; backward: RowKernelBackward; inWidth: number } {
+export function mlpActivation(name: string | undefined, H: number, relu = TS_RELU): { forward: RowKernel; backward: RowKernelBackward; inWidth: number } {
   if (name === 'swiglu') return { forward: swigluForward, backward: swigluBackward, inWidth: 2 * H };
-  const { forward, backward } = activationKernels(name);
+  const { forward, backward } = activationKernels(name, relu);
   return {
     forward: (out, inp, N) => forward(out, inp, N * H),
     backward: (dinp, dout, inp, N) => backward(dinp, dout, inp, N * H),

@@ -2,7 +2,7 @@
 // between threads. Picks the relaxed-SIMD (fused multiply-add) build when the runtime takes it.
 
 import { RELAXED, RELAXED_SHARED, SIMD, SIMD_SHARED } from './kernels.generated.js';
-import { type WasmApi, type WasmMemory, type WasmModule, wasmApi } from './webassembly.js';
+import { type WasmApi, type WasmMemory, type WasmModule, moduleBytes, wasmApi } from './webassembly.js';
 
 /** The module's exports; every pointer is a byte offset into the memory. */
 export interface KernelExports {
@@ -83,7 +83,7 @@ const moduleCache = new Map<string, WasmModule>();
 function bytes(base64: string): Uint8Array {
   let b = bytesCache.get(base64);
   if (!b) {
-    b = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    b = moduleBytes(base64);
     bytesCache.set(base64, b);
   }
   return b;
