@@ -16,7 +16,7 @@ import { layernormBackward, layernormForward } from '../src/core/tensor/layernor
 import { matmulBackward, matmulForward } from '../src/core/tensor/matmul.js';
 import { activationKernels, residualForward } from '../src/core/tensor/pointwise.js';
 import { rmsnormBackward, rmsnormForward } from '../src/core/tensor/rmsnorm.js';
-import { type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
+import { ARENA_BASE, type KernelTimings, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 import { harness } from './wasm-helpers.js';
 
 type F64 = Float64Array;
@@ -269,3 +269,21 @@ test('this runtime runs WebAssembly SIMD, relaxed too', () => {
 });
 if (support.simd) kernelTests(createKernels({ relaxed: false }), 'simd');
 if (support.relaxed) kernelTests(createKernels(), 'relaxed simd');
+
+test('timed kernels count each call and compute the same', () => {
+  if (!support.simd) return;
+  const timings: KernelTimings = new Map();
+  const plain = createKernels(), timed = createKernels({ timings });
+  const x = rand(37), y = rand(37), n = x.length, bytes = 4 * n;
+  const outputs = [plain, timed].map((kernels) => {
+    kernels.memory.grow(1); // one page past the static data
+    new Float32Array(kernels.memory.buffer, ARENA_BASE, 2 * n).set([...x, ...y]);
+    kernels.exports.residualForward(ARENA_BASE + 2 * bytes, ARENA_BASE, ARENA_BASE + bytes, n);
+    kernels.exports.residualForward(ARENA_BASE + 2 * bytes, ARENA_BASE, ARENA_BASE + bytes, n);
+    return Array.from(new Float32Array(kernels.memory.buffer, ARENA_BASE + 2 * bytes, n));
+  });
+  assert.deepEqual(outputs[1], outputs[0]);
+  assert.equal(timings.get('residualForward')?.calls, 2);
+  assert.ok(timings.get('residualForward')!.ms >= 0);
+  assert.equal(timings.get('adamUpdate')?.calls, 0);
+});
