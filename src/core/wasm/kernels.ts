@@ -28,8 +28,8 @@ export interface KernelExports {
   reluGradient(dinp: number, dout: number, inp: number, n: number): void;
   relu2Forward(out: number, inp: number, n: number): void;
   relu2Gradient(dinp: number, dout: number, inp: number, n: number): void;
-  geluForward(out: number, inp: number, n: number): void;
-  geluGradient(dinp: number, dout: number, inp: number, n: number): void;
+  geluForward(out: number, gate: number, inp: number, n: number): void;
+  geluGradient(dinp: number, dout: number, inp: number, gate: number, n: number): void;
   swigluForward(out: number, inp: number, T: number, H: number): void;
   swigluGradient(dinp: number, dout: number, inp: number, T: number, H: number): void;
   ropeForward(out: number, inp: number, positions: number, cos: number, sin: number,
