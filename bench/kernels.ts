@@ -69,8 +69,8 @@ function rows(k: Kernels, arena: Arena): Row[] {
   out.push({ name: 'rmsnorm bwd', flops: 6 * BT * C, run: () => e.rmsnormBackward(c, b, a, r, BT, C) });
   out.push({ name: 'relu fwd (768 x 512)', flops: BT * 4 * C, run: () => e.reluForward(b, a, BT * 4 * C) });
   out.push({ name: 'relu bwd', flops: BT * 4 * C, run: () => e.reluGradient(c, b, a, BT * 4 * C) });
-  out.push({ name: 'gelu fwd (768 x 512)', flops: 20 * BT * 4 * C, run: () => e.geluForward(b, a, BT * 4 * C) });
-  out.push({ name: 'gelu bwd', flops: 30 * BT * 4 * C, run: () => e.geluGradient(c, b, a, BT * 4 * C) });
+  out.push({ name: 'gelu fwd (768 x 512)', flops: 20 * BT * 4 * C, run: () => e.geluForward(b, c, a, BT * 4 * C) });
+  out.push({ name: 'gelu bwd (its gate kept)', flops: 8 * BT * 4 * C, run: () => e.geluGradient(b, b, a, c, BT * 4 * C) });
   out.push({ name: 'residual fwd (768 x 128)', flops: BT * C, run: () => e.residualForward(c, a, b, BT * C) });
   out.push({ name: 'cross-entropy fwd (768 x 65)', flops: 5 * BT * V, run: () => e.crossEntropyForward(r, b, a, tg.ptr, BT, V) });
   out.push({ name: 'cross-entropy bwd', flops: 2 * BT * V, run: () => e.crossEntropyGradient(c, b, tg.ptr, 1 / BT, BT, V) });

@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
 import { trainStep } from '../src/core/run/loop.js';
 import { type RunOptions, createTextRun } from '../src/core/run/run.js';
-import { wasmSupport } from '../src/core/wasm/kernels.js';
+import { type KernelTimings, wasmSupport } from '../src/core/wasm/kernels.js';
 import { enableRelaxedSimd, spawnNodeWorker } from '../src/node/kernel-thread.js';
 
 const root = new URL('../../', import.meta.url);
@@ -49,6 +49,38 @@ async function timeEngine(engine: RunOptions, warmup: number, iters: number): Pr
   }
   run.engine.close?.();
   return { ms: median(times), params: run.numParams };
+}
+
+// What each float32 kernel counts as in the breakdown (the first matching prefix; the rest are 'other')
+const CATEGORIES: [string, string[]][] = [
+  ['products', ['matmul']], ['attention', ['attention']], ['norms', ['layernorm', 'rmsnorm', 'gain']],
+  ['activation', ['gelu', 'relu', 'swiglu']], ['cross-entropy', ['crossEntropy']], ['Adam', ['adam', 'sumOfSquares', 'scale']],
+];
+
+/**
+ * The float32 engine's iteration on one thread by kind of kernel: ms per iteration, mean over
+ * `iters` steps timed call by call (a separate run: the timers cost a little), and what is left
+ * outside the kernels (JavaScript between them, the batch, the loss sum).
+ */
+async function breakdown(iters: number): Promise<string> {
+  const timings: KernelTimings = new Map(), ms = new Map<string, number>();
+  const engine: RunOptions = { engine: 'float32', threads: 1, tuning: { adaptive: false, timings } };
+  const run = createTextRun(readFileSync(TEXT, 'utf8'), { ...engine, model: MODEL, train: TRAIN });
+  for (let i = 0; i < 5; i++) trainStep(run);
+  for (const entry of timings.values()) { entry.ms = 0; entry.calls = 0; }
+  const start = performance.now();
+  for (let i = 0; i < iters; i++) trainStep(run);
+  const total = (performance.now() - start) / iters;
+  run.engine.close?.();
+  for (const [name, { ms: spent }] of timings) {
+    const category = CATEGORIES.find(([, prefixes]) => prefixes.some((p) => name.startsWith(p)))?.[0] ?? 'other';
+    ms.set(category, (ms.get(category) ?? 0) + spent / iters);
+  }
+  let inKernels = 0;
+  for (const v of ms.values()) inKernels += v;
+  const parts = [...CATEGORIES.map(([c]) => c), 'other'].map((c) => `${c} ${(ms.get(c) ?? 0).toFixed(1)}`);
+  return `float32 on 1 thread, ms per iteration by kernel (mean of ${iters}, timed call by call): ${parts.join(', ')}, ` +
+    `outside the kernels ${(total - inKernels).toFixed(1)}; in all ${total.toFixed(1)}`;
 }
 
 /** A python3 that imports torch, or why there is none. */
@@ -106,5 +138,11 @@ export async function scaleBench(quick: boolean, withTorch: boolean): Promise<Sc
   }
   if (!('python' in torch)) console.log(`PyTorch skipped: ${torch.why}`);
   console.log('GFLOP/s counts 6 x params x tokens (the usual estimate: products only, attention scores left out)');
+  if (support.simd) console.log(await breakdown(quick ? 10 : 30));
   return rows;
+}
+
+// alone: node dist/bench/scale.js [--quick] [--no-torch]
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await scaleBench(process.argv.includes('--quick'), !process.argv.includes('--no-torch'));
 }

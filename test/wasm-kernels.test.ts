@@ -16,7 +16,7 @@ import { layernormBackward, layernormForward } from '../src/core/tensor/layernor
 import { matmulBackward, matmulForward } from '../src/core/tensor/matmul.js';
 import { activationKernels, residualForward } from '../src/core/tensor/pointwise.js';
 import { rmsnormBackward, rmsnormForward } from '../src/core/tensor/rmsnorm.js';
-import { type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
+import { ARENA_BASE, type KernelTimings, type Kernels, createKernels, wasmSupport } from '../src/core/wasm/kernels.js';
 import { harness } from './wasm-helpers.js';
 
 type F64 = Float64Array;
@@ -160,6 +160,7 @@ function kernelTests(kernels: Kernels, label: string): void {
       const x = f32(rand(n, 4)), b = f32(rand(n)), dout = f32(rand(n)), d0 = f32(rand(n)); // d0: garbage to overwrite
       const X = put('x', x), B = put('b', b), DY = put('dy', dout);
       const R = put('relu', new Float64Array(n)), G = put('gelu', new Float64Array(n)), S = put('sum', new Float64Array(n));
+      const GATE = put('gelu gate', d0);
       const DR = put('drelu', d0), DG = put('dgelu', d0), DR2 = put('drelu2', d0), R2 = put('relu2', new Float64Array(n));
       k.relu2Forward(R2.ptr, X.ptr, n);
       k.relu2Gradient(DR2.ptr, DY.ptr, X.ptr, n);
@@ -174,19 +175,21 @@ function kernelTests(kernels: Kernels, label: string): void {
       expectClose('relu2Gradient', get(DR2), relu2.dx);
       k.reluForward(R.ptr, X.ptr, n);
       k.reluGradient(DR.ptr, DY.ptr, X.ptr, n);
-      k.geluForward(G.ptr, X.ptr, n);
-      k.geluGradient(DG.ptr, DY.ptr, X.ptr, n);
+      k.geluForward(G.ptr, GATE.ptr, X.ptr, n);
+      k.geluGradient(DG.ptr, DY.ptr, X.ptr, GATE.ptr, n);
       k.residualForward(S.ptr, X.ptr, B.ptr, n);
       expectClose('reluForward', get(R), relu.y);
       expectClose('reluGradient', get(DR), relu.dx);
       expectClose('geluForward', get(G), gelu.y);
+      expectClose('geluForward gate', get(GATE), Array.from(x, (v, i) => (v === 0 ? 0.5 : gelu.y[i] / v)), 2e-6);
       expectClose('geluGradient', get(DG), gelu.dx, 2e-6); // worst measured 5.1e-7
       const sum = new Float64Array(n);
       residualForward(sum, x, b, n);
       expectClose('residualForward', get(S), sum);
       // in place, as the engine calls them: the gradient of the output becomes that of the input
+      const geluInPlace = (dinp: number, d: number, inp: number, n: number) => k.geluGradient(dinp, d, inp, GATE.ptr, n);
       for (const [name, backward, want] of [['relu', k.reluGradient, relu.dx], ['relu2', k.relu2Gradient, relu2.dx],
-        ['gelu', k.geluGradient, gelu.dx]] as const) {
+        ['gelu', geluInPlace, gelu.dx]] as const) {
         const D = put(`${name} in place`, dout);
         backward(D.ptr, D.ptr, X.ptr, n);
         expectClose(`${name}Gradient in place`, get(D), want, name === 'gelu' ? 2e-6 : undefined);
@@ -269,3 +272,21 @@ test('this runtime runs WebAssembly SIMD, relaxed too', () => {
 });
 if (support.simd) kernelTests(createKernels({ relaxed: false }), 'simd');
 if (support.relaxed) kernelTests(createKernels(), 'relaxed simd');
+
+test('timed kernels count each call and compute the same', () => {
+  if (!support.simd) return;
+  const timings: KernelTimings = new Map();
+  const plain = createKernels(), timed = createKernels({ timings });
+  const x = rand(37), y = rand(37), n = x.length, bytes = 4 * n;
+  const outputs = [plain, timed].map((kernels) => {
+    kernels.memory.grow(1); // one page past the static data
+    new Float32Array(kernels.memory.buffer, ARENA_BASE, 2 * n).set([...x, ...y]);
+    kernels.exports.residualForward(ARENA_BASE + 2 * bytes, ARENA_BASE, ARENA_BASE + bytes, n);
+    kernels.exports.residualForward(ARENA_BASE + 2 * bytes, ARENA_BASE, ARENA_BASE + bytes, n);
+    return Array.from(new Float32Array(kernels.memory.buffer, ARENA_BASE + 2 * bytes, n));
+  });
+  assert.deepEqual(outputs[1], outputs[0]);
+  assert.equal(timings.get('residualForward')?.calls, 2);
+  assert.ok(timings.get('residualForward')!.ms >= 0);
+  assert.equal(timings.get('adamUpdate')?.calls, 0);
+});

@@ -104,9 +104,10 @@ test('two threads compute exactly what one does: products, attention, row-wise k
     return t;
   };
   const x = buf('x'), dy = buf('dy'), [o1, o2, r1, r2] = ['o1', 'o2', 'r1', 'r2'].map(buf);
-  k.geluForward(o1.ptr, x.ptr, n);
-  threads.rows('geluForward', [o2.ptr, x.ptr], [1, 1], n, []);
+  k.geluForward(o1.ptr, r1.ptr, x.ptr, n);
+  threads.rows('geluForward', [o2.ptr, r2.ptr, x.ptr], [1, 1, 1], n, []);
   expectSame('gelu', arena.f32(o1), arena.f32(o2));
+  expectSame('gelu gate', arena.f32(r1), arena.f32(r2));
   k.layernormForward(o1.ptr, r1.ptr, x.ptr, T, C);
   threads.rows('layernormForward', [o2.ptr, r2.ptr, x.ptr], [C, 1, C], T, [C]);
   expectSame('layernorm', arena.f32(o1).subarray(0, T * C), arena.f32(o2).subarray(0, T * C));

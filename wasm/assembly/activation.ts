@@ -48,31 +48,40 @@ const GELU_B: f32 = 0.044715;
   return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(minus2u)));
 }
 
-@inline function gelu4(x: v128): v128 {
-  return f32x4.mul(x, gate4(x, f32x4.mul(x, x)));
-}
-
-// y = x s, s = sigmoid(2u)  =>  dy/dx = s + x s (1 - s) 2 du/dx, du/dx = a (1 + 3 b x^2)
-@inline function geluGrad4(x: v128): v128 {
-  const x2 = f32x4.mul(x, x), s = gate4(x, x2);
-  const du2 = f32x4.mul(f32x4.splat(2 * GELU_A), madd(f32x4.splat(3 * GELU_B), x2, f32x4.splat(1)));
+// y = x s, s = sigmoid(2u)  =>  dy/dx = s + x s (1 - s) 2 du/dx, du/dx = a (1 + 3 b x^2). The
+// forward keeps s (its exponential and division are most of the work), so the backward need not
+// compute it again: the same operations on the same x, so the same bits.
+@inline function geluGrad4(x: v128, s: v128): v128 {
+  const du2 = f32x4.mul(f32x4.splat(2 * GELU_A), madd(f32x4.splat(3 * GELU_B), f32x4.mul(x, x), f32x4.splat(1)));
   return madd(f32x4.mul(f32x4.mul(x, s), f32x4.sub(f32x4.splat(1), s)), du2, s);
 }
 
-/** out = gelu(inp). */
-export function geluForward(out: usize, inp: usize, n: i32): void {
+/** out = gelu(inp) = inp * gate, and the gate sigmoid(2u) for the backward. */
+export function geluForward(out: usize, gate: usize, inp: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
   let j: usize = 0;
-  for (; j < full; j += 16) v128.store(out + j, gelu4(v128.load(inp + j)));
-  for (; j < end; j += 4) store<f32>(out + j, f32x4.extract_lane(gelu4(f32x4.splat(load<f32>(inp + j))), 0));
+  for (; j < full; j += 16) {
+    const x = v128.load(inp + j), s = gate4(x, f32x4.mul(x, x));
+    v128.store(gate + j, s);
+    v128.store(out + j, f32x4.mul(x, s));
+  }
+  for (; j < end; j += 4) {
+    const x = f32x4.splat(load<f32>(inp + j)), s = gate4(x, f32x4.mul(x, x));
+    store<f32>(gate + j, f32x4.extract_lane(s, 0));
+    store<f32>(out + j, f32x4.extract_lane(f32x4.mul(x, s), 0));
+  }
 }
 
-export function geluGradient(dinp: usize, dout: usize, inp: usize, n: i32): void {
+/** dinp = gelu'(inp) dout, with the forward's gate (dinp may be dout). */
+export function geluGradient(dinp: usize, dout: usize, inp: usize, gate: usize, n: i32): void {
   const full = <usize>(n & ~3) << 2, end = <usize>n << 2;
   let j: usize = 0;
-  for (; j < full; j += 16) v128.store(dinp + j, f32x4.mul(geluGrad4(v128.load(inp + j)), v128.load(dout + j)));
+  for (; j < full; j += 16) {
+    v128.store(dinp + j, f32x4.mul(geluGrad4(v128.load(inp + j), v128.load(gate + j)), v128.load(dout + j)));
+  }
   for (; j < end; j += 4) {
-    store<f32>(dinp + j, f32x4.extract_lane(geluGrad4(f32x4.splat(load<f32>(inp + j))), 0) * load<f32>(dout + j));
+    const d = geluGrad4(f32x4.splat(load<f32>(inp + j)), f32x4.splat(load<f32>(gate + j)));
+    store<f32>(dinp + j, f32x4.extract_lane(d, 0) * load<f32>(dout + j));
   }
 }
 

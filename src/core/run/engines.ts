@@ -27,7 +27,7 @@ export interface EngineOptions {
   /** Cores of the machine, for threads 'auto' (default 1). */
   cores?: number;
   /** The float32 engine's internals, for tests and benchmarks. */
-  tuning?: Pick<WasmEngineOptions, 'relaxed' | 'minFlops' | 'minFloats' | 'adaptive'>;
+  tuning?: Pick<WasmEngineOptions, 'relaxed' | 'minFlops' | 'minFloats' | 'adaptive' | 'timings'>;
 }
 
 export interface EngineSpec {

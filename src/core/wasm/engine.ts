@@ -12,7 +12,7 @@ import { ropeTable } from '../tensor/rope.js';
 import { type Arena, createArena } from './arena.js';
 import { type Acts, type Packed, allocActs, allocGradActs, createModel, gptBackward, gptForward, lossForward, modelDims,
   transposeLinears } from './gpt.js';
-import { ARENA_BASE, createKernels, wasmSupport } from './kernels.js';
+import { ARENA_BASE, type KernelTimings, createKernels, wasmSupport } from './kernels.js';
 import { createThreadProbe } from './thread-probe.js';
 import { DEFAULT_MIN_FLOPS, type SpawnWorker, createThreads, singleThread } from './threads.js';
 
@@ -23,6 +23,7 @@ export interface WasmEngineOptions {
   minFlops?: number;    // products below this stay on one thread
   minFloats?: number;   // row-wise kernels over fewer floats stay on one thread
   adaptive?: boolean;   // with threads, keep checking that they pay off (thread-probe.ts); default true
+  timings?: KernelTimings; // adds up each kernel call's time on this thread (benchmarks; see createKernels)
 }
 
 export interface WasmEngine extends Engine {
@@ -54,7 +55,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   const n = paramCount(config);
   if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
 
-  const kernels = createKernels({ shared: threads > 1, relaxed: options.relaxed });
+  const kernels = createKernels({ shared: threads > 1, relaxed: options.relaxed, timings: options.timings });
   const arena = createArena(kernels.memory, ARENA_BASE), k = kernels.exports;
   const { params, grads, m1, m2, accum, acts, dacts, packed, feeder, rope } = layoutBuffers(arena, config, train);
   const mm = threads > 1

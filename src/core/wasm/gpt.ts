@@ -34,6 +34,7 @@ interface LayerActs {
   rstd2: number;   // (N,)
   fch: number;     // (N, F)
   fcr: number;     // (N, H) after the activation
+  gate: number;    // (N, H) GELU's gate, fcr = fch * gate, kept for the backward (0 for the other activations)
   fcproj: number;  // (N, C)
   res2: number;    // (N, C) after the MLP residual: the block's output
   mask1: number;   // (N, C) dropout masks of attproj and fcproj, applied in place (0 without dropout)
@@ -116,7 +117,7 @@ export function allocActs(arena: Arena, c: ModelConfig, rows: number, prefix: st
     layers.push({
       ln1, nrm1, rstd1: b('rstd1', 1), qkv, qkvx, att: b('att', NH * A),
       atty: b('atty', C), attproj: b('attproj', C), res1: b('res1', C), ln2, nrm2, rstd2: b('rstd2', 1),
-      fch: b('fch', F), fcr: b('fcr', H), fcproj: b('fcproj', C), res2: b('res2', C),
+      fch: b('fch', F), fcr: b('fcr', H), gate: c.activation === 'gelu' ? b('gate', H) : 0, fcproj: b('fcproj', C), res2: b('res2', C),
       mask1: masks ? b('mask1', C) : 0, mask2: masks ? b('mask2', C) : 0,
     });
   }
@@ -215,7 +216,7 @@ export interface Packed {
   positions: number;    // (rows,) i32
 }
 
-type Pointwise = (out: number, inp: number, n: number) => void;
+type Pointwise = (out: number, gate: number, inp: number, n: number) => void; // gate: GELU's, see LayerActs
 type Norm = (out: number, rstd: number, inp: number, T: number) => void; // rows of width nEmbd
 type Backward<Args extends unknown[]> = (dinp: number, dout: number, ...rest: Args) => void;
 
@@ -228,7 +229,7 @@ export interface Model {
   w: WeightPtrs;
   dw: WeightPtrs;
   norm: { forward: Norm; backward: Backward<[inp: number, rstd: number, T: number]> };
-  act: { forward: Pointwise; backward: Backward<[inp: number, n: number]> };
+  act: { forward: Pointwise; backward: Backward<[inp: number, gate: number, n: number]> };
 }
 
 /**
@@ -241,16 +242,20 @@ export function createModel(config: ModelConfig, k: KernelExports, mm: Threads, 
   const C = config.nEmbd;
   const [normF, normB] = config.norm === 'layernorm' ? ['layernormForward', 'layernormBackward'] as const
     : ['rmsnormForward', 'rmsnormBackward'] as const;
-  const [actF, actB] = config.activation === 'gelu' ? ['geluForward', 'geluGradient'] as const
-    : config.activation === 'relu2' ? ['relu2Forward', 'relu2Gradient'] as const : ['reluForward', 'reluGradient'] as const;
+  const [actF, actB] = config.activation === 'relu2' ? ['relu2Forward', 'relu2Gradient'] as const
+    : ['reluForward', 'reluGradient'] as const;
   const norm = {
     forward: (out: number, rstd: number, inp: number, T: number) => mm.rows(normF, [out, rstd, inp], [C, 1, C], T, [C]),
     backward: (dinp: number, dout: number, inp: number, rstd: number, T: number) =>
       mm.rows(normB, [dinp, dout, inp, rstd], [C, C, C, 1], T, [C]),
   };
-  const act = {
-    forward: (out: number, inp: number, n: number) => mm.rows(actF, [out, inp], [1, 1], n, []),
-    backward: (dinp: number, dout: number, inp: number, n: number) => mm.rows(actB, [dinp, dout, inp], [1, 1, 1], n, []),
+  const act = config.activation === 'gelu' ? {
+    forward: (out: number, gate: number, inp: number, n: number) => mm.rows('geluForward', [out, gate, inp], [1, 1, 1], n, []),
+    backward: (dinp: number, dout: number, inp: number, gate: number, n: number) =>
+      mm.rows('geluGradient', [dinp, dout, inp, gate], [1, 1, 1, 1], n, []),
+  } : {
+    forward: (out: number, _gate: number, inp: number, n: number) => mm.rows(actF, [out, inp], [1, 1], n, []),
+    backward: (dinp: number, dout: number, inp: number, _gate: number, n: number) => mm.rows(actB, [dinp, dout, inp], [1, 1, 1], n, []),
   };
   return { config, dims: modelDims(config), rope, k, mm, w: weightPtrs(config, params), dw: weightPtrs(config, grads), norm, act };
 }
@@ -302,7 +307,7 @@ export function gptForward(m: Model, a: Acts, p: Packed, r0: number, r1: number,
     normForward(L.ln2, L.nrm2, L.rstd2, L.res1, W.mlpNorm);
     mm.matmulForward(row(L.fch, F), row(L.ln2, C), W.fc1, n, C, F);
     if (swiglu) mm.rows('swigluForward', [row(L.fcr, H), row(L.fch, F)], [H, F], n, [H]);
-    else act.forward(row(L.fcr, H), row(L.fch, H), n * H);
+    else act.forward(row(L.fcr, H), row(L.gate, H), row(L.fch, H), n * H);
     mm.matmulForward(row(L.fcproj, C), row(L.fcr, H), W.fc2, n, H, C);
     if (dropout) dropout.state = k.dropoutForward(row(L.fcproj, C), row(L.mask2, C), dropout.p, dropout.state, n * C);
     mm.rows('residualForward', [row(L.res2, C), row(L.fcproj, C), row(L.res1, C)], [1, 1, 1], n * C, []);
@@ -353,7 +358,7 @@ export function gptBackward(m: Model, a: Acts, d: GradActs, p: Packed, N: number
     if (dropped) k.dropoutGradient(d.proj, d.residual, L.mask2, N * C);
     matmulBackward(d.fcr, dW.fc2, dfcproj, L.fcr, W.fc2, H, C);
     if (swiglu) mm.rows('swigluGradient', [d.fc, d.fcr, L.fch], [F, H, F], N, [H]);
-    else act.backward(d.fc, d.fcr, L.fch, N * H); // in place: d fcr becomes d fch
+    else act.backward(d.fc, d.fcr, L.fch, L.gate, N * H); // in place: d fcr becomes d fch
     matmulBackward(d.ln, dW.fc1, d.fc, L.ln2, W.fc1, C, F);
     normBackward(d.residual, d.ln, L.res1, L.nrm2, L.rstd2, W.mlpNorm, dW.mlpNorm); // now d res1 = d attproj (after its mask)
     const dattproj = dropped ? d.proj : d.residual;

@@ -28,8 +28,8 @@ export interface KernelExports {
   reluGradient(dinp: number, dout: number, inp: number, n: number): void;
   relu2Forward(out: number, inp: number, n: number): void;
   relu2Gradient(dinp: number, dout: number, inp: number, n: number): void;
-  geluForward(out: number, inp: number, n: number): void;
-  geluGradient(dinp: number, dout: number, inp: number, n: number): void;
+  geluForward(out: number, gate: number, inp: number, n: number): void;
+  geluGradient(dinp: number, dout: number, inp: number, gate: number, n: number): void;
   swigluForward(out: number, inp: number, T: number, H: number): void;
   swigluGradient(dinp: number, dout: number, inp: number, T: number, H: number): void;
   ropeForward(out: number, inp: number, positions: number, cos: number, sin: number,
@@ -71,6 +71,28 @@ export interface KernelOptions {
   shared?: boolean;  // a SharedArrayBuffer memory, for threads
   relaxed?: boolean; // false forces the plain SIMD build
   maxPages?: number; // the memory's ceiling in 64 KiB pages (default 65536: 4 GiB)
+  timings?: KernelTimings; // time every call made through these exports (benchmarks)
+}
+
+/** Wall milliseconds and calls per kernel, by name, of the calls made through timed exports. */
+export type KernelTimings = Map<string, { ms: number; calls: number }>;
+
+/** The same exports, each call's time added to its kernel's entry in `into` (a worker's calls are not seen). */
+function timedExports(exports: KernelExports, into: KernelTimings): KernelExports {
+  const timed: Record<string, unknown> = {};
+  for (const [name, kernel] of Object.entries(exports)) {
+    if (typeof kernel !== 'function') continue;
+    const entry = { ms: 0, calls: 0 };
+    into.set(name, entry);
+    timed[name] = (...args: number[]) => {
+      const start = performance.now();
+      const result = (kernel as (...a: number[]) => unknown)(...args);
+      entry.ms += performance.now() - start;
+      entry.calls++;
+      return result;
+    };
+  }
+  return timed as unknown as KernelExports;
 }
 
 /** Bytes below this belong to the module's own static data. */
@@ -141,5 +163,6 @@ export function createKernels(options: KernelOptions = {}): Kernels {
   }
   const memory = newMemory(wasm, options.maxPages ?? 65536, shared);
   const instance = new wasm.Instance(module, { env: { memory } });
-  return { exports: instance.exports as unknown as KernelExports, memory, module, relaxed, shared };
+  const exports = instance.exports as unknown as KernelExports;
+  return { exports: options.timings ? timedExports(exports, options.timings) : exports, memory, module, relaxed, shared };
 }
