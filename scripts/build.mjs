@@ -126,7 +126,10 @@ function removeOrphans() {
 
 async function build(target, clean) {
   const stampPath = join(DIST, `.build-${target}.json`);
-  const infoPath = join(DIST, `.tsbuildinfo-${target}`);
+  // one build info for both targets: they emit the same src/ outputs into dist/, and with one
+  // each, a file edited, built by one target and reverted looked unchanged to the other, whose
+  // stale output stayed (tsc's state holds what it last emitted, not what is in dist/ now)
+  const infoPath = join(DIST, '.tsbuildinfo');
   if (clean) rmSync(DIST, { recursive: true, force: true });
   const now = fingerprint(target);
   const stamp = existsSync(stampPath) ? JSON.parse(readFileSync(stampPath, 'utf8')) : [];
