@@ -123,7 +123,7 @@ export async function scaleBench(quick: boolean, withTorch: boolean): Promise<Sc
   }
   const f64 = await timeEngine({ engine: 'tensor' }, 1, quick ? 2 : 4);
   params = f64.params;
-  rows.push({ engine: 'tensor', dtype: 'float64', threads: 1, msPerIter: f64.ms, note: 'TypeScript loops' });
+  rows.push({ engine: 'tensor', dtype: 'float64', threads: 1, msPerIter: f64.ms, note: 'exact; f64x2 WebAssembly kernels' });
   const torch = withTorch ? findTorch() : { why: '--no-torch' };
   if ('python' in torch) for (const threads of [1, 2] as const) rows.push(runTorch(torch.python, iters + 5, threads));
 
