@@ -11,6 +11,7 @@ import type { ModelConfig, TrainConfig } from '../src/core/contract/config.js';
 import { trainStep } from '../src/core/run/loop.js';
 import { type RunOptions, createTextRun } from '../src/core/run/run.js';
 import { type KernelTimings, wasmSupport } from '../src/core/wasm/kernels.js';
+import { WAITING } from '../src/core/wasm/threads.js';
 import { enableRelaxedSimd, spawnNodeWorker } from '../src/node/kernel-thread.js';
 
 const root = new URL('../../', import.meta.url);
@@ -55,17 +56,21 @@ async function timeEngine(engine: RunOptions, warmup: number, iters: number): Pr
 const CATEGORIES: [string, string[]][] = [
   ['products', ['matmul']], ['attention', ['attention']], ['norms', ['layernorm', 'rmsnorm', 'gain']],
   ['activation', ['gelu', 'relu', 'swiglu']], ['cross-entropy', ['crossEntropy']], ['Adam', ['adam', 'sumOfSquares', 'scale']],
+  ['waiting at hand-offs', [WAITING]],
 ];
 
 /**
- * The float32 engine's iteration on one thread by kind of kernel: ms per iteration, mean over
- * `iters` steps timed call by call (a separate run: the timers cost a little), and what is left
- * outside the kernels (JavaScript between them, the batch, the loss sum).
+ * The float32 engine's iteration on `threads` threads by kind of kernel: ms per iteration of
+ * the calling thread, mean over `iters` steps timed call by call (a separate run: the timers
+ * cost a little). With two threads a split kernel counts the calling thread's share only,
+ * and the time it then spins until the worker's share is done counts as waiting. What is
+ * left is outside the kernels (JavaScript between them, the batch, the loss sum).
  */
-async function breakdown(iters: number): Promise<string> {
+async function breakdown(threads: number, iters: number): Promise<string> {
   const timings: KernelTimings = new Map(), ms = new Map<string, number>();
-  const engine: RunOptions = { engine: 'float32', threads: 1, tuning: { adaptive: false, timings } };
+  const engine: RunOptions = { engine: 'float32', threads, spawn: spawnNodeWorker, tuning: { adaptive: false, timings } };
   const run = createTextRun(readFileSync(TEXT, 'utf8'), { ...engine, model: MODEL, train: TRAIN });
+  await (run.engine as { ready?: Promise<void> }).ready;
   for (let i = 0; i < 5; i++) trainStep(run);
   for (const entry of timings.values()) { entry.ms = 0; entry.calls = 0; }
   const start = performance.now();
@@ -78,9 +83,10 @@ async function breakdown(iters: number): Promise<string> {
   }
   let inKernels = 0;
   for (const v of ms.values()) inKernels += v;
-  const parts = [...CATEGORIES.map(([c]) => c), 'other'].map((c) => `${c} ${(ms.get(c) ?? 0).toFixed(1)}`);
-  return `float32 on 1 thread, ms per iteration by kernel (mean of ${iters}, timed call by call): ${parts.join(', ')}, ` +
-    `outside the kernels ${(total - inKernels).toFixed(1)}; in all ${total.toFixed(1)}`;
+  const parts = [...CATEGORIES.map(([c]) => c), 'other'].filter((c) => threads > 1 || c !== CATEGORIES.at(-1)![0])
+    .map((c) => `${c} ${(ms.get(c) ?? 0).toFixed(1)}`);
+  return `float32 on ${threads} thread${threads > 1 ? 's' : ''}, ms per iteration by kernel (mean of ${iters}, timed call by call): ` +
+    `${parts.join(', ')}, outside the kernels ${(total - inKernels).toFixed(1)}; in all ${total.toFixed(1)}`;
 }
 
 /** A python3 that imports torch, or why there is none. */
@@ -138,7 +144,7 @@ export async function scaleBench(quick: boolean, withTorch: boolean): Promise<Sc
   }
   if (!('python' in torch)) console.log(`PyTorch skipped: ${torch.why}`);
   console.log('GFLOP/s counts 6 x params x tokens (the usual estimate: products only, attention scores left out)');
-  if (support.simd) console.log(await breakdown(quick ? 10 : 30));
+  if (support.simd) for (const r of rows.filter((r) => r.engine === 'float32')) console.log(await breakdown(r.threads, quick ? 10 : 30));
   return rows;
 }
 

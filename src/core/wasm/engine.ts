@@ -23,7 +23,7 @@ export interface WasmEngineOptions {
   minFlops?: number;    // products below this stay on one thread
   minFloats?: number;   // row-wise kernels over fewer floats stay on one thread
   adaptive?: boolean;   // with threads, keep checking that they pay off (thread-probe.ts); default true
-  timings?: KernelTimings; // adds up each kernel call's time on this thread (benchmarks; see createKernels)
+  timings?: KernelTimings; // adds up each kernel call's time on this thread, and with threads its waits (benchmarks)
 }
 
 export interface WasmEngine extends Engine {
@@ -59,7 +59,8 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
   const arena = createArena(kernels.memory, ARENA_BASE), k = kernels.exports;
   const { params, grads, m1, m2, accum, acts, dacts, packed, feeder, rope } = layoutBuffers(arena, config, train);
   const mm = threads > 1
-    ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops, minFloats: options.minFloats })
+    ? createThreads(kernels, arena, { threads, spawn: options.spawn!, minFlops: options.minFlops, minFloats: options.minFloats,
+      timings: options.timings })
     : singleThread(kernels);
   const model = createModel(config, k, mm, params, grads, rope);
   const probe = mm.count > 1 && options.adaptive !== false ? createThreadProbe(mm) : undefined;

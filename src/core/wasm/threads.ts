@@ -6,7 +6,7 @@
 // on the thread count.
 
 import type { Arena } from './arena.js';
-import type { Kernels } from './kernels.js';
+import type { KernelTimings, Kernels } from './kernels.js';
 import { KernelThreadError } from '../errors.js';
 import { CONTROL, OPS, type Op, type WorkerInit, readReason } from './protocol.js';
 
@@ -28,7 +28,11 @@ export interface ThreadOptions {
   minFlops?: number;  // smaller products run on one thread
   minFloats?: number; // smaller elementwise and row-wise calls run on one thread
   spinMs?: number;    // how long an idle worker spins before it sleeps
+  timings?: KernelTimings; // adds this thread's time waiting for workers' shares, under WAITING (benchmarks)
 }
+
+/** The entry of a thread pool's timings that counts the calling thread's waits for workers' shares. */
+export const WAITING = 'waiting for workers';
 
 /** Kernel calls, split between threads or not. Pointers are byte offsets into the memory. */
 export interface Threads {
@@ -136,6 +140,8 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
   const control = blocks.map((b) => new Int32Array(kernels.memory.buffer, b.ptr, CONTROL.INTS));
   const args = blocks.map((b) => new Float64Array(kernels.memory.buffer, b.ptr, CONTROL.ARGS_F64 + CONTROL.MAX_ARGS));
   const seq = control.map(() => 0);
+  const waits = options.timings && { ms: 0, calls: 0 };
+  if (waits) options.timings!.set(WAITING, waits);
   const workers: WorkerPort[] = [];
   const started = blocks.map((block, i) => new Promise<void>((resolve, reject) => {
     const worker = options.spawn();
@@ -169,7 +175,9 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
     for (let w = 0; w < jobs.length; w++) {
       const ctl = control[w - 1];
       if (!handed[w] || (steal && Atomics.compareExchange(ctl, CONTROL.CLAIM, 1, 0) === 1)) { local(op, jobs[w]); continue; }
+      const start = waits ? performance.now() : 0;
       while (Atomics.load(ctl, CONTROL.DONE) !== seq[w - 1]) { /* spin: a wake-up would cost more */ }
+      if (waits) { waits.ms += performance.now() - start; waits.calls++; }
       if (Atomics.load(ctl, CONTROL.FAILED) === 1) failure ??= new KernelThreadError(w, name, readReason(ctl));
     }
     if (failure) { // only now: the other workers' shares are finished, none still writes
