@@ -61,7 +61,7 @@ function kernelTests(kernels: Kernels, label: string): void {
       const DX = put('dx', dx0), DWt = put('dwt', dw0);
       k.matmulForward(Y.ptr, X.ptr, Wt.ptr, BT, C, OC);
       k.matmulInputGradient(DX.ptr, DY.ptr, Wt.ptr, BT, C, OC);
-      k.matmulWeightGradient(DWt.ptr, DY.ptr, X.ptr, BT, C, OC, 0, C, 0, OC);
+      k.matmulWeightGradient(DWt.ptr, DY.ptr, X.ptr, BT, C, OC, 0, C);
       const y = new Float64Array(BT * OC), dx = new Float64Array(BT * C), dw = new Float64Array(OC * C);
       matmulForward(y, x, w, BT, C, OC);
       matmulBackward(dx, dw, dy, x, w, BT, C, OC);

@@ -1,7 +1,6 @@
 // Two threads over one shared memory compute exactly what one thread does: each output row,
-// row or 16-column block of dW, or attention head is computed whole by one thread, in the
-// same order. The relaxed-SIMD build where it runs: its fused multiply-adds round unlike the
-// scalar tail columns' multiply then add, so there a column moved to another kind of tile shows.
+// row of dW or attention head is computed whole by one thread, in the same order. On the
+// relaxed-SIMD (fused multiply-add) build where it runs: the one training uses.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -40,7 +39,7 @@ test('two threads compute exactly what one does: products, attention, row-wise k
   await threads.ready;
   const rng = new PyRandom(3);
   const k = kernels.exports;
-  // dW is cut by rows where C >= OC, else by columns (the last two: leftover columns in 4- and 1-wide tiles)
+  // the last two leave columns to the 4- and 1-wide tiles
   for (const [BT, C, OC] of [[768, 128, 512], [37, 20, 9], [3, 8, 5], [1, 16, 16], [300, 24, 150], [5, 3, 40]]) {
     const alloc = (name: string, n: number, fill = true) => {
       const t = arena.alloc(name, n);
@@ -54,7 +53,7 @@ test('two threads compute exactly what one does: products, attention, row-wise k
     for (let i = 0; i < 3; i++) arena.f32(two[i]).set(arena.f32(one[i])); // the same garbage to overwrite
     k.matmulForward(one[0].ptr, x.ptr, w.ptr, BT, C, OC);
     k.matmulInputGradient(one[1].ptr, dy.ptr, w.ptr, BT, C, OC);
-    k.matmulWeightGradient(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, C, 0, OC); // all C rows of the transposed gradient
+    k.matmulWeightGradient(one[2].ptr, dy.ptr, x.ptr, BT, C, OC, 0, C); // all C rows of the transposed gradient
     threads.matmulForward(two[0].ptr, x.ptr, w.ptr, BT, C, OC);
     threads.matmulInputGradient(two[1].ptr, dy.ptr, w.ptr, BT, C, OC);
     threads.matmulWeightGradient(two[2].ptr, dy.ptr, x.ptr, BT, C, OC);

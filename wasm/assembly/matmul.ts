@@ -94,13 +94,12 @@ const M_BLOCK: i32 = 32;
 }
 
 /**
- * c (M, N) = a (M, K) b (K, N), b and c row-major with rows `ld` floats apart (N when whole),
- * a[m, k] at a + (m * aRow + k * aCol) floats, so a can be read transposed. Tiles of 2 rows
- * by 16, then 4, then 1 columns; the first block of k overwrites c, so c needs no zeroing
- * (K = 0 leaves it untouched).
+ * c (M, N) = a (M, K) b (K, N), b and c row-major, a[m, k] at a + (m * aRow + k * aCol)
+ * floats, so a can be read transposed. Tiles of 2 rows by 16, then 4, then 1 columns; the
+ * first block of k overwrites c, so c needs no zeroing (K = 0 leaves it untouched).
  */
-function product(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, aRow: i32, aCol: i32, ld: i32 = N): void {
-  const rowB = <usize>ld << 2, stepA = <usize>aCol << 2, rowA = <usize>aRow << 2;
+function product(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, aRow: i32, aCol: i32): void {
+  const rowB = <usize>N << 2, stepA = <usize>aCol << 2, rowA = <usize>aRow << 2;
   for (let k0 = 0; k0 < K; k0 += K_BLOCK) {
     const count = min(K_BLOCK, K - k0), add = k0 > 0;
     const ak = a + (<usize>k0 * stepA), bk = b + <usize>k0 * rowB;
@@ -145,9 +144,8 @@ export function matmulInputGradient(dinp: usize, dout: usize, weightT: usize, BT
 }
 
 // y = x Wt  =>  dWt = x^T dy: (C, BT) by (BT, OC), reading x transposed. Only rows c0..c1-1
-// and columns o0..o1-1 of dWt, so that threads can split it; o0 a multiple of 16 keeps each
-// column in the tile it has in the whole product (the last columns' tiles round differently).
+// of dWt, so that threads can split it.
 export function matmulWeightGradient(dweightT: usize, dout: usize, inp: usize, BT: i32, C: i32, OC: i32,
-                                     c0: i32, c1: i32, o0: i32, o1: i32): void {
-  product(dweightT + ((<usize>c0 * OC + o0) << 2), inp + (<usize>c0 << 2), dout + (<usize>o0 << 2), c1 - c0, o1 - o0, BT, 1, C, OC);
+                                     c0: i32, c1: i32): void {
+  product(dweightT + (<usize>c0 * OC << 2), inp + (<usize>c0 << 2), dout, c1 - c0, OC, BT, 1, C);
 }

@@ -10,7 +10,7 @@ export interface KernelExports {
   matmulForward(out: number, inp: number, weightT: number, BT: number, C: number, OC: number): void;
   matmulInputGradient(dinp: number, dout: number, weightT: number, BT: number, C: number, OC: number): void;
   matmulWeightGradient(dweightT: number, dout: number, inp: number, BT: number, C: number, OC: number,
-                       c0: number, c1: number, o0: number, o1: number): void;
+                       c0: number, c1: number): void;
   attentionForward(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,
                    C: number, NH: number, A: number): void;
   attentionDecode(out: number, att: number, qkv: number, seqs: number, u0: number, u1: number,

@@ -117,7 +117,7 @@ export function singleThread(kernels: Kernels): Threads {
     rows: (op, pointers, _widths, rows, rest) => call(op, [...pointers, rows, ...rest]),
     matmulForward: (...a) => k.matmulForward(...a),
     matmulInputGradient: (...a) => k.matmulInputGradient(...a),
-    matmulWeightGradient: (dw, dout, inp, BT, C, OC) => k.matmulWeightGradient(dw, dout, inp, BT, C, OC, 0, C, 0, OC),
+    matmulWeightGradient: (dw, dout, inp, BT, C, OC) => k.matmulWeightGradient(dw, dout, inp, BT, C, OC, 0, C),
     attentionForward: (out, att, qkv, seqs, B, C, NH, A) => k.attentionForward(out, att, qkv, seqs, 0, B * NH, C, NH, A),
     attentionGradient: (dqkv, datt, dout, qkv, att, seqs, B, C, NH, A) =>
       k.attentionGradient(dqkv, datt, dout, qkv, att, seqs, 0, B * NH, C, NH, A),
@@ -223,13 +223,9 @@ export function createThreads(kernels: Kernels, arena: Arena, options: ThreadOpt
       splitRows('matmulInputGradient', [dinp, dout, weight], [C, OC, 0], BT, [C, OC], 2, big(BT, C, OC));
     },
     matmulWeightGradient(dweight, dout, inp, BT, C, OC) {
-      if (!big(BT, C, OC)) return k.matmulWeightGradient(dweight, dout, inp, BT, C, OC, 0, C, 0, OC);
-      // dWt (C, OC) = inp^T dout: a thread reads its share of one operand's columns and all of
-      // the other, so cut the wider one: rows of dWt (columns of inp), or columns (of dout),
-      // by 16 so that every column keeps the tile it has in the whole product
-      const byRows = C > OC, cut = byRows ? shares(C, n, 2) : shares(OC, n, 16);
-      run('matmulWeightGradient', cut.slice(0, -1).map((x, i) =>
-        [dweight, dout, inp, BT, C, OC, ...(byRows ? [x, cut[i + 1], 0, OC] : [0, C, x, cut[i + 1]])]));
+      if (!big(BT, C, OC)) return k.matmulWeightGradient(dweight, dout, inp, BT, C, OC, 0, C);
+      const cut = shares(C, n, 2); // rows of the transposed gradient
+      run('matmulWeightGradient', cut.slice(0, -1).map((c, i) => [dweight, dout, inp, BT, C, OC, c, cut[i + 1]]));
     },
     attentionForward(out, att, qkv, seqs, B, C, NH, A, T) {
       attention('attentionForward', [out, att, qkv, seqs], B, [C, NH, A], NH, T, (2 * C) / NH);
