@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Entry point of the installed command: the CLI as scripts/build.mjs compiles and bundles it.
-import { main } from '../dist/src/cli-bundle/main.js';
+const { main } = require('../dist/src/cli-bundle/main.cjs');
 
-process.exitCode = await main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

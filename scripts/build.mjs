@@ -13,9 +13,11 @@
 //
 // Then the command's modules (dist/src/cli/main.js and what it imports) are bundled into
 // dist/src/cli-bundle/, which bin/microgpt.js runs: Node 20 spends ~0.4 ms resolving and
-// loading each ES module, and the default job imports ~75 of them. The bundle is the same
-// code, unminified; each job stays a chunk of its own, loaded when it runs. The library and
-// the tests use dist/src/ as compiled.
+// loading each ES module, and the default job imports ~75 of them. The bundle is CommonJS
+// (.cjs), required by a CommonJS bin/ (bin/package.json): a process that loads no ES module
+// never starts Node 20's ES module loader, a few ms of every run. It is the same code,
+// unminified; each job stays a chunk of its own, loaded when it runs. The library and the
+// tests use dist/src/ as compiled (ES modules).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -63,26 +65,21 @@ const BUNDLE = join(DIST, 'src', 'cli-bundle');
 
 /** True when a compiled source's JavaScript is not in dist/ (someone deleted it), or the bundle is not. */
 function outputsMissing(target) {
-  return !existsSync(join(BUNDLE, 'main.js')) || TARGETS[target].compiled.flatMap((root) => sources(root))
+  return !existsSync(join(BUNDLE, 'main.cjs')) || TARGETS[target].compiled.flatMap((root) => sources(root))
     .some((f) => !f.endsWith('.d.ts') && !existsSync(join(DIST, f.replace(/\.ts$/, '.js'))));
 }
 
 /**
  * dist/src/cli/main.js and its imports as one file (plus a chunk per job it imports on demand),
- * at the same depth as dist/src/cli/ so that paths relative to a module (data/, presets/) still
- * hold. Left out: packages (protobufjs) and the kernel thread's module, which starts a worker
- * on its own file and so must stay that file.
+ * at the same depth as dist/src/cli/ so that paths relative to a module (data/, presets/, the
+ * kernel thread's file that a worker starts) still hold. Left out: packages (protobufjs).
  */
 async function bundleCli() {
   const { rolldown } = await import('rolldown');
-  const kernelThread = join(DIST, 'src', 'node', 'kernel-thread.js');
   const bundle = await rolldown({
     input: join(DIST, 'src', 'cli', 'main.js'),
     platform: 'node',
-    external(id, importer, isResolved) {
-      if (!id.startsWith('.') && !id.startsWith('/')) return true; // a package or a node: builtin
-      return (isResolved || importer === undefined ? id : join(dirname(importer), id)) === kernelThread;
-    },
+    external: (id) => !id.startsWith('.') && !id.startsWith('/'), // a package or a node: builtin
     logLevel: 'warn',
     // no constant inlined where it is used: the float32 kernels' base64 strings (~40 KB each)
     // stood twice in the bundle, once more inside wasmSupport's `&&`s, for every process to parse
@@ -103,7 +100,7 @@ async function bundleCli() {
     }
     return common.has(id) ? 'common' : null;
   } }] };
-  const { output } = await bundle.write({ dir: BUNDLE, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name].js', codeSplitting });
+  const { output } = await bundle.write({ dir: BUNDLE, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name].cjs', codeSplitting });
   await bundle.close();
   // written over the old files, then the chunks no longer made removed: a run that starts meanwhile finds a bundle
   const made = new Set(output.map((o) => o.fileName));

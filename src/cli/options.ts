@@ -16,7 +16,7 @@ import { type DataFormat, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
 import { type Run, type RunOptions, documentsCut } from '../core/run/run.js';
-import { spawnNodeWorker } from '../node/kernel-thread.js';
+import { spawnNodeWorker } from '../node/spawn-worker.js';
 import { BUNDLED_DATA, readDataset } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
 
