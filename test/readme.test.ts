@@ -86,6 +86,15 @@ test('the tokenizer walkthrough prints what the README shows, but for its time',
   assert.equal(printed, shown.trimEnd());
 });
 
+test('the bundled data/tinyshakespeare-512 tokenizer is what the command the README names makes', () => {
+  const made = /made by\s+`(microgpt tokenizer train [^`]*)`/.exec(readme)?.[1].replace(/\s+/g, ' ');
+  assert.ok(made, 'the README names the command');
+  sh(`node bin/microgpt.js ${made!.replace('microgpt ', '').replace('--out data/', '--out ')}`);
+  for (const ext of ['model', 'vocab']) {
+    assert.equal(readFileSync(join(CLONE, `tinyshakespeare-512.${ext}`), 'utf8'), readFileSync(join(ROOT, `data/tinyshakespeare-512.${ext}`), 'utf8'), ext);
+  }
+});
+
 test('the Shakespeare walkthrough: its header and first validation, as the README shows them', () => {
   const shown = outputAfter('npm install        # also compiles, once').split('\n');
   const printed = sh('node bin/microgpt.js train --preset shakespeare --out runs/shakespeare --stop-at 250 --quiet');
