@@ -21,7 +21,7 @@ after(() => rmSync(CLONE, { recursive: true, force: true }));
 
 /** The first fenced block whose text starts with `start`, without its fences. */
 function block(start: string): string {
-  const at = readme.indexOf('```\n' + start) >= 0 ? readme.indexOf('```\n' + start) : readme.indexOf('```sh\n' + start);
+  const at = ['```\n', '```sh\n'].map((fence) => readme.indexOf(fence + start)).find((i) => i >= 0) ?? -1;
   assert.ok(at >= 0, `the README has a block starting ${JSON.stringify(start)}`);
   const body = readme.indexOf('\n', at) + 1;
   return readme.slice(body, readme.indexOf('```\n', body));
@@ -104,8 +104,8 @@ test('the Shakespeare walkthrough: its header and first validation, as the READM
 test('the parameter counts the README quotes are the models\' (the presets and the scale run)', () => {
   const scale = block('node bin/microgpt.js train --preset shakespeare --n-layer 4').replace(/\\\n\s*/g, '');
   const cases: [args: string, quoted: string][] = [
-    ['--preset shakespeare', '| characters (66 + BOS) | 3,000 | 2m57s | 64,704 |'],
-    ['--preset shakespeare --tokenizer data/tinyshakespeare-512.model', '| BPE, 512 tokens (+ BOS) | 2,300 | 2m47s | 107,616 |'],
+    ['--preset shakespeare', '| 64,704 | 1.8508 per character |'],
+    ['--preset shakespeare --tokenizer data/tinyshakespeare-512.model', '| 107,616 | 3.4481 per token |'],
     ['--preset llama', 'about equal parameters (64,704 and 64,176)'],
     ['--preset shakespeare --pos rope', 'rope 1.8148 (61,632 parameters'],
     ['--preset shakespeare --n-kv-head 2', 'two key/value heads 1.8452 (60,096)'],
