@@ -119,3 +119,16 @@ test('the parameter counts the README quotes are the models\' (the presets and t
     assert.ok(quoted.includes(params.toLocaleString('en-US')), `${args}: ${params} params, README: ${quoted}`);
   }
 });
+
+test('the Library section names only what the package exports', async () => {
+  const exported = new Set([
+    ...Object.keys(await import('../src/core/index.js')),
+    ...Object.keys(await import('../src/node/kernel-thread.js')),
+  ]);
+  const library = readme.slice(readme.indexOf('## Library'), readme.indexOf('## Reading order'));
+  const prose = library.replace(/```[\s\S]*?```/g, '');
+  const named = [...prose.matchAll(/`([a-z]+[A-Z]\w*|[A-Z][A-Z_]{2,})(?:\([^`]*\))?`/g)].map((m) => m[1]);
+  const imported = [...library.matchAll(/^import \{([^}]*)\} from 'microgpt-ts(?:\/node)?';$/gm)].flatMap((m) => m[1].split(',').map((s) => s.trim()));
+  assert.ok(named.length >= 4 && imported.length >= 10, `${named} / ${imported}`);
+  assert.deepEqual([...named, ...imported].filter((name) => !exported.has(name)), []);
+});
