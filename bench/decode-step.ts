@@ -1,7 +1,8 @@
 // One step of the float32 batch decoder, timed: 64 rows, one per cache slot, at positions
 // spread over the context (attention over ~half of it) or all at position 0 (attention nearly
 // free), so the difference is attention's share; per token, the median of 9 rounds.
-// node dist/bench/decode-step.js --layers 4 --width 128 [--threads 2] [--at spread|start] [--steps 50]
+// node dist/bench/decode-step.js --layers 4 --width 128 [--threads 2] [--at spread|start] [--steps 50] [--adaptive]
+// (--adaptive: the engine's thread probe may run steps on this thread alone, as serve does)
 
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL, DEFAULT_TRAIN, type ModelConfig } from '../src/core/contract/config.js';
@@ -14,11 +15,12 @@ import { median } from './scale.js';
 const { values } = parseArgs({ options: {
   layers: { type: 'string', default: '2' }, width: { type: 'string', default: '48' }, threads: { type: 'string', default: '1' },
   at: { type: 'string', default: 'spread' }, steps: { type: 'string', default: '50' },
+  adaptive: { type: 'boolean', default: false },
 } });
 const threads = Number(values.threads), steps = Number(values.steps), spread = values.at === 'spread';
 const config: ModelConfig = { ...DEFAULT_MODEL, nLayer: Number(values.layers), nEmbd: Number(values.width), nHead: 4, blockSize: 64, vocabSize: 65 };
 const rng = new PyRandom(1), weights = Float64Array.from({ length: paramCount(config) }, () => (rng.random() - 0.5) * 0.2);
-const engine = createWasmEngine(config, weights, { ...DEFAULT_TRAIN, batchSize: 1 }, 42, { threads, spawn: spawnNodeWorker });
+const engine = createWasmEngine(config, weights, { ...DEFAULT_TRAIN, batchSize: 1 }, 42, { threads, spawn: spawnNodeWorker, adaptive: values.adaptive });
 await engine.ready;
 const R = 64, decoder = engine.batchDecoder!(R);
 const slots = Int32Array.from({ length: R }, (_, r) => r), tokens = slots.map((r) => r % 65), positions = new Int32Array(R); // (R,)
@@ -32,6 +34,6 @@ for (let round = 0; round < 9; round++) {
   }
   rounds.push(((performance.now() - start) * 1000) / (steps * R));
 }
-console.log(`${values.layers}x${values.width}, threads ${engine.threads}, rows at ${spread ? 'positions 0-63' : 'position 0'}: ` +
+console.log(`${values.layers}x${values.width}, threads ${engine.threads}${values.adaptive ? ' (adaptive)' : ''}, rows at ${spread ? 'positions 0-63' : 'position 0'}: ` +
   `${median(rounds).toFixed(2)} µs a token (median of 9 rounds; ${Math.min(...rounds).toFixed(2)}-${Math.max(...rounds).toFixed(2)})`);
 engine.close();

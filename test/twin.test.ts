@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,20 @@ function bpeFlags(name: string, data: string, ...flags: string[]): string[] {
   cli('tokenizer', 'train', '--data', data, '--vocab-size', '300', '--special', '<|end|>', '--out', model, ...flags);
   return ['--data', data, '--tokenizer', `${model}.model`, '--batch-size', '2'];
 }
+
+test('without torch, the twin says so in one line and exits 1 (no traceback)', () => {
+  // a torch package that fails to import stands in for a python3 without torch, on any machine
+  const shadow = join(tmp, 'no-torch');
+  mkdirSync(join(shadow, 'torch'), { recursive: true });
+  writeFileSync(join(shadow, 'torch', '__init__.py'), 'raise ImportError("No module named \'torch\'")\n');
+  const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', '0']).status === 0);
+  if (!python) return; // no python3 at all: nothing to run the twin with
+  const r = spawnSync(python, [TWIN, 'eval', '--from', tmp], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: shadow } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /Traceback/);
+  assert.match(r.stderr, /^the PyTorch twin needs torch, which .* cannot import: install it \(Debian: apt-get install python3-torch/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
 
 test('the twin\'s held-out loss equals `microgpt eval` (reference model, lines; a text run with gelu and layernorm; BPE)', { skip }, async () => {
   const bpeText = ours('bpe-text', 5, 20, '--format', 'text', ...bpeFlags('tok-text', BPE_TEXT));

@@ -138,6 +138,27 @@ test('float32 engine: two threads decode exactly as one (the attention over each
   }
 });
 
+test('float32 engine: decoding with the thread probe on (as serve runs) gives one thread\'s logits across its trial steps', { skip: !support.threads && 'no shared memory' }, async () => {
+  // the probe runs trial steps on the calling thread alone from the 9th decode step on, every
+  // 64 steps, and may keep that way: the cache rows written by either way must read the same
+  const big: ModelConfig = { ...config, nEmbd: 64, blockSize: 16 };
+  const w = initParams(big, new PyRandom(6));
+  const one = createWasmEngine(big, w, train);
+  const two = createWasmEngine(big, w, train, 1, { threads: 2, spawn: spawnNodeWorker, minFlops: 0, minFloats: 0 });
+  await two.ready;
+  try {
+    const [d1, d2] = [one.batchDecoder!(4), two.batchDecoder!(4)];
+    const rng = new PyRandom(7), slots = Int32Array.from([0, 1, 2, 3]);
+    for (let step = 0; step < 150; step++) { // trials at steps 8-11, 72-75, 136-139
+      const ids = Int32Array.from({ length: 4 }, () => rng.randbelow(big.vocabSize));
+      const positions = Int32Array.from(slots, (s) => (step + 5 * s) % 16);
+      assert.deepEqual(d2.step(slots, ids, positions, 4), d1.step(slots, ids, positions, 4), `step ${step}`);
+    }
+  } finally {
+    two.close();
+  }
+});
+
 test('autoThreads: two threads only where a step has products worth splitting and a second core', () => {
   const recipe: ModelConfig = { ...config, nLayer: 4, nEmbd: 128, nHead: 4, blockSize: 64 };
   assert.equal(autoThreads(recipe, { ...train, batchSize: 12 }, 2), 2);

@@ -21,7 +21,11 @@ import random
 import sys
 import time
 
-import torch
+try:
+    import torch
+except ImportError:  # one line, not a traceback: the usual cause is a python3 other than the one torch is installed for
+    sys.exit(f'the PyTorch twin needs torch, which {sys.executable} cannot import: install it (Debian: '
+             'apt-get install python3-torch, for /usr/bin/python3; elsewhere: pip install torch) or run the python3 that has it')
 import torch.nn.functional as F
 
 from bpe import Bpe

@@ -63,7 +63,10 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
       timings: options.timings })
     : singleThread(kernels);
   const model = createModel(config, k, mm, params, grads, rope);
-  const probe = mm.count > 1 && options.adaptive !== false ? createThreadProbe(mm) : undefined;
+  // one probe for training steps, one for decode steps (serve, sample): their times differ
+  const adaptive = mm.count > 1 && options.adaptive !== false;
+  const probe = adaptive ? createThreadProbe(mm) : undefined;
+  const decodeProbe = adaptive ? createThreadProbe(mm) : undefined;
 
   // views are made when needed: a memory that grows replaces its buffer
   const f32 = (ptr: number, length: number) => new Float32Array(kernels.memory.buffer, ptr, length);
@@ -184,7 +187,10 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
       seqs[3 * r + 1] = p;
       seqs[3 * r + 2] = d.packed.seqLen[r] = p + 1; // the threads split rows by it
     }
+    decodeProbe?.beforeStep();
+    const start = performance.now();
     gptForward(model, d.acts, d.packed, 0, count, undefined, d.kv);
+    decodeProbe?.afterStep((performance.now() - start) / count); // per row: steps hold 1 to d.rows rows
     return d.acts.logits;
   }
 
