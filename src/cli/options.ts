@@ -76,10 +76,16 @@ export const CHECKPOINT_ENGINE_FLAGS: FlagSpec[] = [...ENGINE_FLAGS.map((f) => (
   : { ...f, defaultText: "the checkpoint's, for a float32 checkpoint" })),
 { name: 'quantize', type: 'string', help: 'int8: round every weight row to 8-bit integers with one scale (an eighth of the size), to see what that costs', choices: ['none', 'int8'], default: 'none' }];
 
+const isPresetPath = (preset: string) => preset.includes('/') || preset.endsWith('.json');
+
+/** The file `--preset` reads: presets/NAME.json for a name, else the path given. */
+export function presetPath(preset: string): string {
+  return isPresetPath(preset) ? resolve(preset) : `${PRESETS_DIR}${preset}.json`;
+}
+
 /** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
 export function applyPreset(preset: string, values: FlagValues, given: Set<string>, specs: FlagSpec[]): void {
-  const isPath = preset.includes('/') || preset.endsWith('.json');
-  const path = isPath ? resolve(preset) : `${PRESETS_DIR}${preset}.json`;
+  const isPath = isPresetPath(preset), path = presetPath(preset);
   if (!existsSync(path)) {
     if (isPath) throw new UserError(`preset file not found: ${preset}`);
     const known = listPresets();

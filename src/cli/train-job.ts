@@ -14,7 +14,8 @@ import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, res
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
-import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, readData,
+import { BUNDLED_DATA } from './dataset.js';
+import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, presetPath, readData,
   runOptions } from './options.js';
 import { loadTokenizerModel } from './tokenizer-job.js';
 import { FLOW_EVERY_FLAG, type MetricsFile, type StepReport, createProgress, flowEvery, formatDuration, openMetrics } from './progress.js';
@@ -153,7 +154,9 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
                      { saveEvery, evalEvery, evalSize, logEvery }: Cadence): Promise<number> {
   const out = v.out as string | undefined, resumeDir = v.resume as string | undefined;
   const flowSteps = flowEvery(v);
-  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
+  const inputs = { data: v.data as string | undefined ?? BUNDLED_DATA.names, tokenizer: resumed || v.tokenizer === 'char' ? undefined : v.tokenizer as string,
+    preset: resumed || v.preset === undefined ? undefined : presetPath(v.preset as string) };
+  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true, inputs) : undefined;
 
   // data and run: the same draws as an uninterrupted run, then the checkpoint's state on top
   const format = v.format as 'lines' | 'text';

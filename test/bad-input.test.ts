@@ -1,0 +1,74 @@
+// Inputs an audit found mishandled: each one, as a user meets it, must be one clear line and
+// exit code 2, before any work, leaving the user's files as they were: never a stack trace, a
+// wait without end, an allocation without bound, or a file of theirs overwritten.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseModelFile } from '../src/core/bpe/model-file.js';
+import { UserError } from '../src/core/errors.js';
+import { download } from '../src/cli/download.js';
+import { assertCleanError } from './cli-helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
+const DIR = mkdtempSync(join(tmpdir(), 'microgpt-bad-input-'));
+after(() => rmSync(DIR, { recursive: true, force: true }));
+const NAMES = join(DIR, 'names.txt');
+const NAMES_TEXT = 'emma\nolivia\nava\nisabella\nsophia\nmia\namelia\nharper\n';
+writeFileSync(NAMES, NAMES_TEXT);
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', BIN, ...args], { encoding: 'utf8', cwd: DIR, timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+async function cliAsync(...args: string[]) {
+  const child = spawn(process.execPath, ['--max-old-space-size=512', BIN, ...args], { cwd: DIR, timeout: 30_000 });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, out, err };
+}
+
+test('--metrics naming the --data file is refused, and the data is left as it was', () => {
+  const data = join(DIR, 'victim.txt');
+  for (const [job, metrics] of [[[], data], [['train', '--quiet'], data], [[], join(DIR, '.', 'victim.txt')]] as const) {
+    writeFileSync(data, NAMES_TEXT);
+    const r = cli(...job, '--data', data, '--steps', '2', '--metrics', metrics);
+    assertCleanError(r, /--metrics .*victim\.txt is the file this run reads as --data/);
+    assert.equal(readFileSync(data, 'utf8'), NAMES_TEXT, 'the dataset is untouched');
+  }
+  // through a symbolic link: the same file by another name
+  const link = join(DIR, 'victim-link.jsonl');
+  symlinkSync(data, link);
+  assertCleanError(cli('--data', data, '--steps', '2', '--metrics', link), /is the file this run reads as --data/);
+  assert.equal(readFileSync(data, 'utf8'), NAMES_TEXT);
+});
+
+test('--metrics naming the tokenizer model or the preset is refused before either is overwritten', () => {
+  const model = join(DIR, 'tok');
+  writeFileSync(join(DIR, 'shk.txt'), 'First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(20));
+  assert.equal(cli('tokenizer', 'train', '--data', join(DIR, 'shk.txt'), '--vocab-size', '260', '--out', model).code, 0);
+  const before = readFileSync(`${model}.model`, 'utf8');
+  assertCleanError(cli('train', '--data', join(DIR, 'shk.txt'), '--format', 'text', '--tokenizer', `${model}.model`, '--steps', '2',
+    '--metrics', `${model}.model`, '--quiet'), /is the file this run reads as --tokenizer/);
+  assert.equal(readFileSync(`${model}.model`, 'utf8'), before);
+  const preset = join(DIR, 'p.json');
+  writeFileSync(preset, '{"steps": 2}\n');
+  assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--metrics', preset, '--quiet'), /is the file this run reads as --preset/);
+  assert.equal(readFileSync(preset, 'utf8'), '{"steps": 2}\n');
+});
+
+test('a --metrics file that cannot be written (a full disk) is one clear line, not a stack trace', { skip: !existsSync('/dev/full') && 'no /dev/full' }, () => {
+  assertCleanError(cli('--data', NAMES, '--steps', '3', '--metrics', '/dev/full'), /could not write the --metrics file \/dev\/full \(ENOSPC/);
+  const out = join(DIR, 'full-run');
+  const r = cli('train', '--data', NAMES, '--steps', '3', '--metrics', '/dev/full', '--out', out, '--quiet');
+  assertCleanError({ ...r, err: r.err }, /could not write the --metrics file \/dev\/full \(ENOSPC/);
+});
