@@ -72,3 +72,32 @@ test('a --metrics file that cannot be written (a full disk) is one clear line, n
   const r = cli('train', '--data', NAMES, '--steps', '3', '--metrics', '/dev/full', '--out', out, '--quiet');
   assertCleanError({ ...r, err: r.err }, /could not write the --metrics file \/dev\/full \(ENOSPC/);
 });
+
+test('--data-url: a body larger than the dataset limit, or a server that stops sending, is one clear error', async () => {
+  const server = createServer((req, res) => {
+    if (req.url === '/declared') { res.writeHead(200, { 'content-length': String(2 ** 40) }); res.write('abc\n'); return; }
+    if (req.url === '/silent') return; // never answers
+    if (req.url === '/stalls') { res.writeHead(200); res.write('abc\n'); return; } // then nothing
+    res.writeHead(200); // without end
+    const chunk = Buffer.alloc(1 << 16, 'abc\n');
+    const pump = () => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', pump); };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const declared = await cliAsync('--data', join(DIR, 'declared.txt'), '--data-url', `${base}/declared`);
+    assertCleanError(declared, /could not download .*\/declared: it is 1099511627776 bytes; the limit is 104857600 bytes \(100 MiB\)/);
+    const expectRefusal = async (path: string, options: { idleMs?: number; maxBytes?: number }, message: RegExp) => {
+      const target = join(DIR, `${path.slice(1)}.txt`);
+      await assert.rejects(download(`${base}${path}`, target, options), (e: unknown) => e instanceof UserError && message.test(e.message));
+      assert.ok(!existsSync(target), 'nothing saved');
+    };
+    await expectRefusal('/endless', { maxBytes: 1 << 20 }, /could not download .*\/endless: it is more than 1048576 bytes; the limit is 1048576 bytes/);
+    await expectRefusal('/silent', { idleMs: 300 }, /could not download .*\/silent: no data for 0\.3 s/);
+    await expectRefusal('/stalls', { idleMs: 300 }, /could not download .*\/stalls: no data for 0\.3 s/);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
