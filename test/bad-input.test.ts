@@ -73,6 +73,14 @@ test('a --metrics file that cannot be written (a full disk) is one clear line, n
   assertCleanError({ ...r, err: r.err }, /could not write the --metrics file \/dev\/full \(ENOSPC/);
 });
 
+test('a preset that is a FIFO or a device is refused at once, not waited on or read without end', { skip: process.platform === 'win32' }, () => {
+  const fifo = join(DIR, 'preset-fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  assertCleanError(cli('train', '--preset', fifo), /preset is a FIFO \(named pipe\), not a regular file/);
+  assertCleanError(cli('train', '--preset', '/dev/zero'), /preset is a character device, not a regular file/);
+  assertCleanError(cli('bench', '--preset', fifo), /preset is a FIFO/);
+});
+
 test('--data-url: a body larger than the dataset limit, or a server that stops sending, is one clear error', async () => {
   const server = createServer((req, res) => {
     if (req.url === '/declared') { res.writeHead(200, { 'content-length': String(2 ** 40) }); res.write('abc\n'); return; }

@@ -2,7 +2,7 @@
 // them, and their translation into the library's RunOptions, checked in full before any data
 // is read or any weight is drawn. Precedence: defaults < preset < flags.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
 import { type Run, type RunOptions, documentsCut } from '../core/run/run.js';
 import { spawnNodeWorker } from '../node/kernel-thread.js';
-import { BUNDLED_DATA, readDataset } from './dataset.js';
+import { BUNDLED_DATA, readDataset, readRegularFile } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
 
 const PRESETS_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
@@ -91,9 +91,10 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     const known = listPresets();
     throw new UserError(`unknown preset '${preset}'${known.length ? `; available: ${known.join(', ')}` : ''}`);
   }
+  const bytes = readRegularFile(path, 'preset'); // a FIFO is refused, not waited on; /dev/zero not read without end
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
     throw new UserError(`preset ${path} is not valid JSON: ${(err as Error).message}`);
   }
@@ -108,7 +109,7 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     }
     const ok = spec.type === 'int' ? Number.isSafeInteger(value) : spec.type === 'number' ? Number.isFinite(value)
       : typeof value === spec.type;
-    if (!ok) throw new UserError(`preset ${path}: "${key}" must be ${spec.type === 'int' ? 'an integer' : `a ${spec.type}`}, got ${JSON.stringify(value)}`);
+    if (!ok) throw new UserError(`preset ${path}: "${key}" must be ${spec.type === 'int' ? 'an integer' : `a ${spec.type}`}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`); // 1e400 parses as Infinity, which JSON shows as null
     if (spec.type === 'string') convert(spec, value as string); // checks choices
     if (given.has(key)) continue;
     given.add(key); // from here on it counts as set, e.g. for the engine flags' checks
