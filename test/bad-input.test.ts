@@ -81,6 +81,11 @@ test('a preset that is a FIFO or a device is refused at once, not waited on or r
   assertCleanError(cli('bench', '--preset', fifo), /preset is a FIFO/);
 });
 
+test('an output directory where the lock cannot be created is one clear line, not a stack trace', { skip: process.platform !== 'linux' }, () => {
+  // /proc exists and takes no new files, for root too (as a read-only or full file system would refuse)
+  assertCleanError(cli('train', '--data', NAMES, '--steps', '2', '--out', '/proc', '--quiet'), /cannot write checkpoints to \/proc \(ENOENT/);
+});
+
 test('--data-url: a body larger than the dataset limit, or a server that stops sending, is one clear error', async () => {
   const server = createServer((req, res) => {
     if (req.url === '/declared') { res.writeHead(200, { 'content-length': String(2 ** 40) }); res.write('abc\n'); return; }

@@ -33,7 +33,14 @@ export function prepareOutputDir(dir: string): () => void {
   } catch (err) {
     throw new UserError(`cannot write checkpoints to ${dir} (${describe(err)})`);
   }
-  const release = lockDirectory(dir);
+  let release: () => void;
+  try {
+    release = lockDirectory(dir);
+  } catch (err) {
+    // a read-only or full file system refuses the lock file itself
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot write checkpoints to ${dir} (${describe(err)})`);
+  }
   try {
     const probe = join(dir, '.write-test');
     writeFileAtomic(probe, '');
