@@ -70,7 +70,7 @@ test('a --metrics file that cannot be written (a full disk) is one clear line, n
   assertCleanError(cli('--data', NAMES, '--steps', '3', '--metrics', '/dev/full'), /could not write the --metrics file \/dev\/full \(ENOSPC/);
   const out = join(DIR, 'full-run');
   const r = cli('train', '--data', NAMES, '--steps', '3', '--metrics', '/dev/full', '--out', out, '--quiet');
-  assertCleanError({ ...r, err: r.err }, /could not write the --metrics file \/dev\/full \(ENOSPC/);
+  assertCleanError(r, /could not write the --metrics file \/dev\/full \(ENOSPC/);
 });
 
 test('a preset that is a FIFO or a device is refused at once, not waited on or read without end', { skip: process.platform === 'win32' }, () => {
@@ -84,6 +84,17 @@ test('a preset that is a FIFO or a device is refused at once, not waited on or r
 test('an output directory where the lock cannot be created is one clear line, not a stack trace', { skip: process.platform !== 'linux' }, () => {
   // /proc exists and takes no new files, for root too (as a read-only or full file system would refuse)
   assertCleanError(cli('train', '--data', NAMES, '--steps', '2', '--out', '/proc', '--quiet'), /cannot write checkpoints to \/proc \(ENOENT/);
+});
+
+test('tokenizer train: an output it cannot write is one clear line, found before the training', () => {
+  const data = join(DIR, 'tok-data.txt');
+  writeFileSync(data, 'hello world, hello there\n'.repeat(50));
+  mkdirSync(join(DIR, 'taken.model'));
+  assertCleanError(cli('tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', join(DIR, 'taken')),
+    /--out .*taken: .*taken\.model is a directory/);
+  assertCleanError(cli('tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', ''), /--out needs a name/);
+  assertCleanError(cli('tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', `${DIR}/`), /--out needs a name/);
+  assert.ok(!existsSync(join(DIR, '.model')), 'no hidden .model written');
 });
 
 test('--data-url: a body larger than the dataset limit, or a server that stops sending, is one clear error', async () => {

@@ -6,6 +6,7 @@ import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { StepInfo } from '../core/run/loop.js';
+import { fileErrorReason } from './file-error.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { formatFixed } from './format.js';
 
@@ -165,8 +166,7 @@ export function openMetrics(path: string, append: boolean, inputs: Record<string
       try {
         writeSync(fd, JSON.stringify(record) + '\n');
       } catch (err) { // a full disk, a file system gone read-only
-        const e = err as NodeJS.ErrnoException;
-        throw new UserError(`could not write the --metrics file ${path} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')})`);
+        throw new UserError(`could not write the --metrics file ${path} (${fileErrorReason(err)})`);
       }
     },
     close: () => closeSync(fd),
