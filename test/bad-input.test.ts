@@ -97,6 +97,20 @@ test('tokenizer train: an output it cannot write is one clear line, found before
   assert.ok(!existsSync(join(DIR, '.model')), 'no hidden .model written');
 });
 
+test('a .model file whose merges would build enormous tokens is refused before it allocates them', () => {
+  const pattern = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
+  const file = (merges: string[]) => ['minbpe v1', pattern, '0', ...merges, ''].join('\n');
+  const refused = (text: string) => assert.throws(() => parseModelFile(text, 'x.model'),
+    (e: unknown) => e instanceof UserError && /x\.model: merge \d+ .*tokens would hold more than 256 MiB/.test(e.message), 'refused by name');
+  // each merge doubles the last token: 41 of them, in 460 bytes, ask for 2^41 bytes
+  refused(file(['97 97', ...Array.from({ length: 40 }, (_, i) => `${256 + i} ${256 + i}`)]));
+  // each merge adds a byte to the last token: n merges hold n^2/2 bytes
+  refused(file(Array.from({ length: 40_000 }, (_, i) => (i === 0 ? '97 97' : `${255 + i} 97`))));
+  // and through the command line, as one line
+  writeFileSync(join(DIR, 'doubling.model'), file(['97 97', ...Array.from({ length: 40 }, (_, i) => `${256 + i} ${256 + i}`)]));
+  assertCleanError(cli('tokenizer', 'show', '--model', join(DIR, 'doubling.model')), /tokens would hold more than 256 MiB/);
+});
+
 test('--data-url: a body larger than the dataset limit, or a server that stops sending, is one clear error', async () => {
   const server = createServer((req, res) => {
     if (req.url === '/declared') { res.writeHead(200, { 'content-length': String(2 ** 40) }); res.write('abc\n'); return; }
