@@ -139,3 +139,41 @@ test('--data-url: a body larger than the dataset limit, or a server that stops s
     server.close();
   }
 });
+
+/** `train` with its stdout in a pipe: resolves once it has printed `lines` lines, with the child. */
+function trainUntil(lines: number, ...args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'train', '--data', NAMES, '--steps', '100000', '--log-every', '1', '--quiet', ...args], { cwd: DIR });
+  let out = '', err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const started = new Promise<void>((resolve) => {
+    child.stdout.on('data', (d) => { out += d; if (out.split('\n').length > lines) resolve(); });
+  });
+  const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, started, ended, out: () => out, err: () => err };
+}
+
+const savedStep = (dir: string) => (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { step: number }).step;
+
+test('train stopped by SIGTERM (kill, docker stop) saves at the step it reached, as Ctrl-C does: exit 143', async () => {
+  const out = join(DIR, 'sigterm-run');
+  const t = trainUntil(12, '--out', out, '--save-every', '0');
+  await t.started;
+  t.child.kill('SIGTERM');
+  assert.equal(await t.ended, 143, t.err());
+  const step = Number(t.out().match(/interrupted at step (\d+) of 100000/)?.[1]);
+  assert.ok(step > 0, t.out());
+  assert.equal(savedStep(out), step, 'the checkpoint is the step it stopped at');
+  assert.ok(!existsSync(join(out, '.microgpt.lock')), 'the lock is released');
+});
+
+test('train whose output reader goes away (| head) saves and says so on stderr, exit 141, not a silent 0', async () => {
+  const out = join(DIR, 'closed-pipe-run');
+  const t = trainUntil(12, '--out', out, '--save-every', '0');
+  await t.started;
+  t.child.stdout.destroy(); // as head does after its lines
+  assert.equal(await t.ended, 141, t.err());
+  const step = Number(t.err().match(/the output's reader went away \(a closed pipe\): interrupted at step (\d+) of 100000 .*; saved to .*continue with: microgpt train --resume/)?.[1]);
+  assert.ok(step > 0, t.err());
+  assert.equal(savedStep(out), step);
+  assert.ok(!existsSync(join(out, '.microgpt.lock')));
+});
