@@ -12,6 +12,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseModelFile } from '../src/core/bpe/model-file.js';
+import { DEFAULT_MODEL } from '../src/core/contract/config.js';
+import { paramCount } from '../src/core/contract/params.js';
+import { checkDecoderMemory, engineSpec } from '../src/core/run/engines.js';
+import { batchDecodeFloats, createBatchDecodeState } from '../src/core/tensor/decode.js';
+import { createTensorModel } from '../src/core/tensor/gpt.js';
+import { TS_KERNELS } from '../src/core/tensor/kernels.js';
 import { UserError } from '../src/core/errors.js';
 import { download } from '../src/cli/download.js';
 import { assertCleanError } from './cli-helpers.js';
@@ -176,4 +182,25 @@ test('train whose output reader goes away (| head) saves and says so on stderr, 
   assert.ok(step > 0, t.err());
   assert.equal(savedStep(out), step);
   assert.ok(!existsSync(join(out, '.microgpt.lock')));
+});
+
+test('serve --max-batch: the key/value caches of the batch are checked against the memory before any is allocated', () => {
+  const config = { ...DEFAULT_MODEL, vocabSize: 27, nLayer: 4, nEmbd: 64, nHead: 4, blockSize: 4096 };
+  // the estimate is what createBatchDecodeState allocates
+  let floats = 0;
+  const counting = { ...TS_KERNELS, alloc: (n: number) => { floats += n; return new Float64Array(n); } };
+  const model = createTensorModel(config, new Float64Array(paramCount(config)), 1, TS_KERNELS);
+  createBatchDecodeState({ ...model, kernels: counting }, 3, 5);
+  assert.equal(batchDecodeFloats(config, 3, 5), floats);
+  const limits = { bytes: 2 ** 30, heapBytes: 2 ** 30, where: "the test's 1 GiB" };
+  const tensor = { spec: engineSpec('tensor'), config, rows: (slots: number) => slots };
+  let fit = 0;
+  assert.throws(() => checkDecoderMemory([tensor], 1024, limits), (e: unknown) => {
+    const m = e instanceof UserError && /^decoding 1024 sequences at once needs about 25\.\d GiB for their key\/value caches, more than the test's 1 GiB; at most (\d+) fit$/.exec(e.message);
+    fit = m ? Number(m[1]) : 0;
+    return fit > 0;
+  });
+  checkDecoderMemory([tensor], fit, limits); // as many as it says fit
+  assert.throws(() => checkDecoderMemory([tensor], fit + 1, limits), UserError);
+  checkDecoderMemory([{ ...tensor, spec: engineSpec('scalar') }], 1024, limits); // one at a time: no batch decoder
 });
