@@ -204,3 +204,14 @@ test('serve --max-batch: the key/value caches of the batch are checked against t
   assert.throws(() => checkDecoderMemory([tensor], fit + 1, limits), UserError);
   checkDecoderMemory([{ ...tensor, spec: engineSpec('scalar') }], 1024, limits); // one at a time: no batch decoder
 });
+
+test('a flag left without its value does not swallow the next flag as its value', () => {
+  const r = cli('train', '--data', NAMES, '--steps', '2', '--out', '--overwrite', '--quiet');
+  assertCleanError(r, /--out needs a value, but --overwrite is a flag \(to give it as the value, write --out=--overwrite\)/);
+  assert.ok(!existsSync(join(DIR, '--overwrite')), 'no directory named --overwrite');
+  assertCleanError(cli('train', '--data', NAMES, '--metrics', '--quiet=true'), /--metrics needs a value, but --quiet=true is a flag/);
+  // text that only looks like a flag is still a value: here a prompt, refused for its characters
+  const ck = join(DIR, 'flag-value-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  assertCleanError(cli('sample', '--from', ck, '--prompt', '--emma'), /character "-" \(U\+002D\) is not in the model's vocabulary/);
+});
