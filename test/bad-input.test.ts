@@ -20,7 +20,7 @@ import { createTensorModel } from '../src/core/tensor/gpt.js';
 import { TS_KERNELS } from '../src/core/tensor/kernels.js';
 import { UserError } from '../src/core/errors.js';
 import { download } from '../src/cli/download.js';
-import { assertCleanError } from './cli-helpers.js';
+import { assertCleanError, cliAsync } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const DIR = mkdtempSync(join(tmpdir(), 'microgpt-bad-input-'));
@@ -32,15 +32,6 @@ writeFileSync(NAMES, NAMES_TEXT);
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--max-old-space-size=512', BIN, ...args], { encoding: 'utf8', cwd: DIR, timeout: 30_000 });
   return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
-}
-
-async function cliAsync(...args: string[]) {
-  const child = spawn(process.execPath, ['--max-old-space-size=512', BIN, ...args], { cwd: DIR, timeout: 30_000 });
-  let out = '', err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, out, err };
 }
 
 test('--metrics naming the --data file is refused, and the data is left as it was', () => {
@@ -130,7 +121,7 @@ test('--data-url: a body larger than the dataset limit, or a server that stops s
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    const declared = await cliAsync('--data', join(DIR, 'declared.txt'), '--data-url', `${base}/declared`);
+    const declared = await cliAsync(['--data', join(DIR, 'declared.txt'), '--data-url', `${base}/declared`], { nodeArgs: ['--max-old-space-size=512'], cwd: DIR });
     assertCleanError(declared, /could not download .*\/declared: it is 1099511627776 bytes; the limit is 104857600 bytes \(100 MiB\)/);
     const expectRefusal = async (path: string, options: { idleMs?: number; maxBytes?: number }, message: RegExp) => {
       const target = join(DIR, `${path.slice(1)}.txt`);
