@@ -206,3 +206,15 @@ test('a flag left without its value does not swallow the next flag as its value'
   assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
   assertCleanError(cli('sample', '--from', ck, '--prompt', '--emma'), /character "-" \(U\+002D\) is not in the model's vocabulary/);
 });
+
+test('a dataset the JavaScript heap cannot hold is refused with the heap it needs, not V8\'s out-of-memory abort', () => {
+  const file = join(DIR, 'many-short-lines.txt');
+  writeFileSync(file, 'ab\ncd\nef\n'.repeat(932_067)); // 8 MiB: 2.8 million documents, which abort a 128 MiB heap
+  const run = (heap: number) => spawnSync(process.execPath, [`--max-old-space-size=${heap}`, BIN, '--data', file, '--steps', '2', '--samples', '1'],
+    { encoding: 'utf8', timeout: 60_000 });
+  const small = run(128);
+  assertCleanError({ code: small.status, err: small.stderr },
+    /many-short-lines\.txt: reading it as 2,796,201 documents needs about \d+ MiB of JavaScript heap, more than this Node's \d+ MiB; give Node more \(NODE_OPTIONS=--max-old-space-size=\d+\) or use a smaller file/);
+  const suggested = Number(small.stderr.match(/--max-old-space-size=(\d+)/)![1]);
+  assert.equal(run(suggested).status, 0, 'the heap it suggests is enough');
+});

@@ -213,6 +213,7 @@ export interface DataFile {
 export async function readData(path: string | undefined, format: DataFormat, url?: string): Promise<DataFile> {
   const file = path ?? BUNDLED_DATA.names;
   const raw = await readDataset(file, url);
+  checkHeap(raw, format, file);
   // computed when asked (a checkpoint records it): the main job never needs it
   let crc: string | undefined;
   const checksum = { get crc32() { return crc ??= crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0'); } };
@@ -220,6 +221,32 @@ export async function readData(path: string | undefined, format: DataFormat, url
   const docs = parseDocuments(raw);
   checkDocuments(docs, file);
   return Object.assign(checksum, { path: file, text: raw, docs, format });
+}
+
+/**
+ * The JavaScript heap reading a dataset takes, measured on Node 20 (train, 2 steps; a smaller
+ * heap aborts the process): a text's ids and windows ~16 bytes per character, a lines file's
+ * documents ~44 bytes each (their strings, the shuffled and encoded copies) and 1.9 per character;
+ * besides, 80 MiB: the process's own, and the young generation that heap_size_limit includes.
+ */
+const HEAP_PER_TEXT_CHAR = 16, HEAP_PER_DOCUMENT = 44, HEAP_PER_LINES_CHAR = 1.9, HEAP_BASE = 80 * 2 ** 20;
+
+/** Refuses a dataset the heap cannot hold, which would otherwise end the process in V8's out-of-memory abort. */
+function checkHeap(raw: string, format: DataFormat, path: string): void {
+  const limit = getHeapStatistics().heap_size_limit;
+  const need = (docs: number) => HEAP_BASE + (format === 'text' ? HEAP_PER_TEXT_CHAR * raw.length : HEAP_PER_LINES_CHAR * raw.length + HEAP_PER_DOCUMENT * docs);
+  if (need((raw.length + 1) / 2) <= limit) return; // even a document per two characters fits: no need to count
+  let docs = 0; // non-empty lines, the most documents there can be
+  for (let i = 0, inLine = false; i < raw.length; i++) {
+    const c = raw.charCodeAt(i), newline = c === 10 || c === 13;
+    if (!newline && !inLine) docs++;
+    inLine = !newline;
+  }
+  if (need(docs) <= limit) return;
+  const mib = (b: number) => Math.ceil(b / 2 ** 20);
+  throw new UserError(`${path}: reading it as ${format === 'text' ? 'one text' : `${docs.toLocaleString('en-US')} documents`} needs about ` +
+    `${mib(need(docs))} MiB of JavaScript heap, more than this Node's ${mib(limit)} MiB; give Node more ` +
+    `(NODE_OPTIONS=--max-old-space-size=${Math.ceil((mib(need(docs)) * 1.25) / 256) * 256}) or use a smaller file`);
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */
