@@ -218,3 +218,14 @@ test('a dataset the JavaScript heap cannot hold is refused with the heap it need
   const suggested = Number(small.stderr.match(/--max-old-space-size=(\d+)/)![1]);
   assert.equal(run(suggested).status, 0, 'the heap it suggests is enough');
 });
+
+test('train with stdout and stderr in one closed pipe (2>&1 | head) still saves and exits 141, not 1', async () => {
+  const out = join(DIR, 'closed-both-run');
+  const t = trainUntil(12, '--out', out, '--save-every', '0');
+  await t.started;
+  t.child.stderr.destroy(); // stderr gone first, so the line about the closed stdout has no reader either
+  t.child.stdout.destroy();
+  assert.equal(await t.ended, 141);
+  assert.ok(savedStep(out) > 0);
+  assert.ok(!existsSync(join(out, '.microgpt.lock')));
+});

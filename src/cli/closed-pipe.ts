@@ -4,11 +4,18 @@
 
 let onClosed: () => void = () => process.exit(0);
 
-/** Installs the one listener for stdout's errors: a closed pipe goes to the current handler, anything else is thrown. */
+/**
+ * Installs the one listener for stdout's errors: a closed pipe goes to the current handler,
+ * anything else is thrown. On stderr a closed pipe (`2>&1 | head`) is ignored: there is no one
+ * left to tell, and the job, which may be saving its work, goes on to its end.
+ */
 export function watchStdout(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') onClosed();
     else throw err;
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
   });
 }
 
