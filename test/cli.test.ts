@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { loadFixture } from './reference-helpers.js';
-import { assertCleanError } from './cli-helpers.js';
+import { assertCleanError, cliAsync } from './cli-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'microgpt-cli-'));
@@ -18,16 +18,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'microgpt-cli-'));
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--max-semi-space-size=64', BIN, ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-async function cliAsync(...args: string[]) {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [BIN, ...args]);
-  let out = '', err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, out, err };
 }
 
 test('with no flags the output equals the Python reference, line for line', () => {
@@ -86,11 +76,11 @@ test('a missing dataset with --data-url is downloaded first (local server)', asy
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     const path = join(tmp, 'downloaded.txt');
-    const ok = await cliAsync('--data', path, '--data-url', `${base}/names.txt`, '--steps', '2', '--samples', '1');
+    const ok = await cliAsync(['--data', path, '--data-url', `${base}/names.txt`, '--steps', '2', '--samples', '1']);
     assert.equal(ok.code, 0, ok.err);
     assert.equal(readFileSync(path, 'utf8'), 'anna\nbob\n');
     assert.match(ok.out, /num docs: 2/);
-    const missing = await cliAsync('--data', join(tmp, 'x.txt'), '--data-url', `${base}/missing.txt`);
+    const missing = await cliAsync(['--data', join(tmp, 'x.txt'), '--data-url', `${base}/missing.txt`]);
     assertCleanError(missing, /could not download .*HTTP 404/);
     assert.ok(!existsSync(join(tmp, 'x.txt')), 'no partial file left behind');
   } finally {

@@ -12,16 +12,12 @@ import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJso
 import { UserError } from '../core/errors.js';
 import { syncDirectory, tempPath, writeFileAtomic } from './atomic.js';
 import { lockDirectory } from './dir-lock.js';
+import { fileErrorReason } from './file-error.js';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 const WEIGHTS_FILE = /^model-\d+(-[0-9a-f]{8})?\.safetensors$/;
 const LEFTOVER = /^(checkpoint\.json|model-[\w-]+\.safetensors|\.write-test)\.\d+\.tmp$/;
 const MAX_JSON_BYTES = 512 * 2 ** 20; // about V8's longest string; the moments take ~21 bytes a parameter
-
-function describe(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ? `${e.code}: ${e.message.replace(/^\w+: /, '')}` : String(e.message ?? err);
-}
 
 /**
  * Creates `dir` (and parents), takes its lock (one writer at a time), checks a file can be
@@ -31,9 +27,16 @@ export function prepareOutputDir(dir: string): () => void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UserError(`cannot write checkpoints to ${dir} (${describe(err)})`);
+    throw new UserError(`cannot write checkpoints to ${dir} (${fileErrorReason(err)})`);
   }
-  const release = lockDirectory(dir);
+  let release: () => void;
+  try {
+    release = lockDirectory(dir);
+  } catch (err) {
+    // a read-only or full file system refuses the lock file itself
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot write checkpoints to ${dir} (${fileErrorReason(err)})`);
+  }
   try {
     const probe = join(dir, '.write-test');
     writeFileAtomic(probe, '');
@@ -41,7 +44,7 @@ export function prepareOutputDir(dir: string): () => void {
     for (const d of [dir, join(dir, 'best')]) removeLeftovers(d);
   } catch (err) {
     release();
-    throw new UserError(`cannot write checkpoints to ${dir} (${describe(err)})`);
+    throw new UserError(`cannot write checkpoints to ${dir} (${fileErrorReason(err)})`);
   }
   return release;
 }
@@ -81,7 +84,7 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
   } catch (err) {
     if (!existed) rmSync(weightsPath, { force: true }); // no orphan: the old JSON still names the old weights
     rmSync(tempPath(weightsPath), { force: true });
-    throw new UserError(`could not save the checkpoint to ${dir} (${describe(err)}); the previous checkpoint there is intact`);
+    throw new UserError(`could not save the checkpoint to ${dir} (${fileErrorReason(err)}); the previous checkpoint there is intact`);
   }
   try {
     for (const name of readdirSync(dir)) {
@@ -134,6 +137,6 @@ export function loadCheckpoint(path: string): Checkpoint {
     }
   } catch (err) {
     if (err instanceof UserError) throw new UserError(`checkpoint ${dir}: ${err.message}`);
-    throw new UserError(`cannot read the checkpoint in ${dir} (${describe(err)})`);
+    throw new UserError(`cannot read the checkpoint in ${dir} (${fileErrorReason(err)})`);
   }
 }

@@ -12,6 +12,7 @@ import { UserError } from '../core/errors.js';
 import { checkpointTokenizer } from '../core/run/run.js';
 import { writeDirectoryAtomic } from './atomic.js';
 import { loadCheckpoint } from './checkpoint-files.js';
+import { fileErrorReason } from './file-error.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { encodeOnnx } from './onnx-file.js';
 
@@ -66,9 +67,7 @@ export async function exportJob(argv: string[]): Promise<number> {
   try {
     writeDirectoryAtomic(out, files);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    // Node's message names the system call and the temporary path; the code and its reason are what helps
-    throw new UserError(`cannot write ${v.out} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})`);
+    throw new UserError(`cannot write ${v.out} (${fileErrorReason(err)})`);
   }
   process.stdout.write(`exported step ${c.step} of ${v.from} (${paramCount(c.config).toLocaleString('en-US')} parameters) ` +
     `as ${format === 'hf' ? 'a Hugging Face Llama' : 'ONNX'} to ${v.out}: ${[...files.keys()].join(', ')}\n`);

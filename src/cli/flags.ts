@@ -73,6 +73,13 @@ export function convert(spec: FlagSpec, raw: string): number | string | boolean 
   }
 }
 
+/** Whether `arg` is one of these flags (`--name` or `--name=value`), so not the value of the flag before it. */
+function isFlag(arg: string, byName: Map<string, FlagSpec>): boolean {
+  if (!arg.startsWith('--')) return false;
+  const eq = arg.indexOf('=');
+  return byName.has(arg.slice(2, eq < 0 ? undefined : eq));
+}
+
 /** Parses `--name value`, `--name=value` and boolean `--name` (or `--name true|false`); defaults fill the rest. */
 export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
   return parseArgs(argv, specs).values;
@@ -98,8 +105,11 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValu
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
     else if (spec.type === 'boolean') raw = argv[i + 1] === 'true' || argv[i + 1] === 'false' ? argv[++i] : 'true';
-    else if (i + 1 < argv.length) raw = argv[++i];
-    else throw new UserError(`--${name} needs a value`);
+    else if (i + 1 < argv.length && !isFlag(argv[i + 1], byName)) raw = argv[++i];
+    else if (i + 1 < argv.length) {
+      // `--out --overwrite` would make a directory named --overwrite and never overwrite
+      throw new UserError(`--${name} needs a value, but ${argv[i + 1]} is a flag (to give it as the value, write --${name}=${argv[i + 1]})`);
+    } else throw new UserError(`--${name} needs a value`);
     values[spec.name] = convert(spec, raw);
     given.add(spec.name);
   }

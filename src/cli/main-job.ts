@@ -65,7 +65,7 @@ export async function mainJob(argv: string[]): Promise<void> {
   const cut = cutWarning(run); // on stderr: stdout stays the reference's, which cuts silently
   if (cut) process.stderr.write(`microgpt: warning: ${cut}\n`);
   const flowSteps = flowEvery(v);
-  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, false) : undefined;
+  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, false, { data: data.path }) : undefined;
   const out = process.stdout;
   out.write(`num docs: ${data.docs.length}\nvocab size: ${run.tokenizer.vocabSize}\nnum params: ${run.numParams}\n`);
 

@@ -6,6 +6,7 @@
 
 import { KernelThreadError, UserError } from '../core/errors.js';
 import { enableRelaxedSimd } from '../node/relaxed-simd.js';
+import { watchStdout } from './closed-pipe.js';
 
 type Job = (argv: string[]) => Promise<number>;
 
@@ -24,11 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   // before anything validates a WebAssembly module: every run of this process, a fresh one or
   // a resumed one, then gets the same (fused multiply-add) build of the float32 kernels
   enableRelaxedSimd();
-  // `microgpt sample | head` closes the pipe early: that is the reader's choice, not an error
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
+  watchStdout();
   try {
     const load = COMMANDS.get(argv[0]);
     if (load) return await (await load())(argv.slice(1));

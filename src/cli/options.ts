@@ -2,7 +2,7 @@
 // them, and their translation into the library's RunOptions, checked in full before any data
 // is read or any weight is drawn. Precedence: defaults < preset < flags.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { UserError } from '../core/errors.js';
 import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, ENGINES, MAX_THREADS, checkEngineSettings, engineSpec } from '../core/run/engines.js';
 import { type Run, type RunOptions, documentsCut } from '../core/run/run.js';
 import { spawnNodeWorker } from '../node/spawn-worker.js';
-import { BUNDLED_DATA, readDataset } from './dataset.js';
+import { BUNDLED_DATA, readDataset, readRegularFile } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
 
 const PRESETS_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
@@ -76,18 +76,25 @@ export const CHECKPOINT_ENGINE_FLAGS: FlagSpec[] = [...ENGINE_FLAGS.map((f) => (
   : { ...f, defaultText: "the checkpoint's, for a float32 checkpoint" })),
 { name: 'quantize', type: 'string', help: 'int8: round every weight row to 8-bit integers with one scale (an eighth of the size), to see what that costs', choices: ['none', 'int8'], default: 'none' }];
 
+const isPresetPath = (preset: string) => preset.includes('/') || preset.endsWith('.json');
+
+/** The file `--preset` reads: presets/NAME.json for a name, else the path given. */
+export function presetPath(preset: string): string {
+  return isPresetPath(preset) ? resolve(preset) : `${PRESETS_DIR}${preset}.json`;
+}
+
 /** Reads `--preset NAME` (presets/NAME.json) or `--preset FILE.json` into the flags not given. */
 export function applyPreset(preset: string, values: FlagValues, given: Set<string>, specs: FlagSpec[]): void {
-  const isPath = preset.includes('/') || preset.endsWith('.json');
-  const path = isPath ? resolve(preset) : `${PRESETS_DIR}${preset}.json`;
+  const isPath = isPresetPath(preset), path = presetPath(preset);
   if (!existsSync(path)) {
     if (isPath) throw new UserError(`preset file not found: ${preset}`);
     const known = listPresets();
     throw new UserError(`unknown preset '${preset}'${known.length ? `; available: ${known.join(', ')}` : ''}`);
   }
+  const bytes = readRegularFile(path, 'preset'); // a FIFO is refused, not waited on; /dev/zero not read without end
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
     throw new UserError(`preset ${path} is not valid JSON: ${(err as Error).message}`);
   }
@@ -102,7 +109,7 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     }
     const ok = spec.type === 'int' ? Number.isSafeInteger(value) : spec.type === 'number' ? Number.isFinite(value)
       : typeof value === spec.type;
-    if (!ok) throw new UserError(`preset ${path}: "${key}" must be ${spec.type === 'int' ? 'an integer' : `a ${spec.type}`}, got ${JSON.stringify(value)}`);
+    if (!ok) throw new UserError(`preset ${path}: "${key}" must be ${spec.type === 'int' ? 'an integer' : `a ${spec.type}`}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`); // 1e400 parses as Infinity, which JSON shows as null
     if (spec.type === 'string') convert(spec, value as string); // checks choices
     if (given.has(key)) continue;
     given.add(key); // from here on it counts as set, e.g. for the engine flags' checks
@@ -206,6 +213,7 @@ export interface DataFile {
 export async function readData(path: string | undefined, format: DataFormat, url?: string): Promise<DataFile> {
   const file = path ?? BUNDLED_DATA.names;
   const raw = await readDataset(file, url);
+  checkHeap(raw, format, file);
   // computed when asked (a checkpoint records it): the main job never needs it
   let crc: string | undefined;
   const checksum = { get crc32() { return crc ??= crc32(new TextEncoder().encode(raw)).toString(16).padStart(8, '0'); } };
@@ -213,6 +221,32 @@ export async function readData(path: string | undefined, format: DataFormat, url
   const docs = parseDocuments(raw);
   checkDocuments(docs, file);
   return Object.assign(checksum, { path: file, text: raw, docs, format });
+}
+
+/**
+ * The JavaScript heap reading a dataset takes, measured on Node 20 (train, 2 steps; a smaller
+ * heap aborts the process): a text's ids and windows ~16 bytes per character, a lines file's
+ * documents ~44 bytes each (their strings, the shuffled and encoded copies) and 1.9 per character;
+ * besides, 80 MiB: the process's own, and the young generation that heap_size_limit includes.
+ */
+const HEAP_PER_TEXT_CHAR = 16, HEAP_PER_DOCUMENT = 44, HEAP_PER_LINES_CHAR = 1.9, HEAP_BASE = 80 * 2 ** 20;
+
+/** Refuses a dataset the heap cannot hold, which would otherwise end the process in V8's out-of-memory abort. */
+function checkHeap(raw: string, format: DataFormat, path: string): void {
+  const limit = getHeapStatistics().heap_size_limit;
+  const need = (docs: number) => HEAP_BASE + (format === 'text' ? HEAP_PER_TEXT_CHAR * raw.length : HEAP_PER_LINES_CHAR * raw.length + HEAP_PER_DOCUMENT * docs);
+  if (need((raw.length + 1) / 2) <= limit) return; // even a document per two characters fits: no need to count
+  let docs = 0; // non-empty lines, the most documents there can be
+  for (let i = 0, inLine = false; i < raw.length; i++) {
+    const c = raw.charCodeAt(i), newline = c === 10 || c === 13;
+    if (!newline && !inLine) docs++;
+    inLine = !newline;
+  }
+  if (need(docs) <= limit) return;
+  const mib = (b: number) => Math.ceil(b / 2 ** 20);
+  throw new UserError(`${path}: reading it as ${format === 'text' ? 'one text' : `${docs.toLocaleString('en-US')} documents`} needs about ` +
+    `${mib(need(docs))} MiB of JavaScript heap, more than this Node's ${mib(limit)} MiB; give Node more ` +
+    `(NODE_OPTIONS=--max-old-space-size=${Math.ceil((mib(need(docs)) * 1.25) / 256) * 256}) or use a smaller file`);
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */

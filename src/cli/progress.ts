@@ -2,9 +2,11 @@
 // a pipe (or with --quiet) a plain line every few steps; lasting events get lines of their
 // own either way. The metrics file gets one JSON line per step.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { StepInfo } from '../core/run/loop.js';
+import { fileErrorReason } from './file-error.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { formatFixed } from './format.js';
 
@@ -116,13 +118,31 @@ export interface MetricsFile {
   close(): void;
 }
 
+/** Whether two paths name one file: the same path, or the same inode by another name (a link, `./`). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a), y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // one of them does not exist (yet): not the same file
+  }
+}
+
 /**
  * `--metrics FILE`: one JSON object per step and line (step, loss, lr, tokens_per_s,
  * elapsed_ms, val_loss where measured, and on the steps that measure the gradient flow:
  * grad_norm and update_ratio per tensor, dead_units per layer for relu MLPs). `append` continues the file, as a resumed run
- * does; otherwise it starts afresh. Opened before training, so a bad path fails at once.
+ * does; otherwise it starts afresh. Opened before training, so a bad path fails at once; `inputs`
+ * are the files the run reads, by flag, which the metrics must not overwrite (a slip of the
+ * shell's completion would otherwise truncate the dataset).
  */
-export function openMetrics(path: string, append: boolean): MetricsFile {
+export function openMetrics(path: string, append: boolean, inputs: Record<string, string | undefined> = {}): MetricsFile {
+  for (const [flag, input] of Object.entries(inputs)) {
+    if (input !== undefined && sameFile(path, input)) {
+      throw new UserError(`--metrics ${path} is the file this run reads as --${flag}; writing to it would destroy it: choose another file`);
+    }
+  }
   let fd: number;
   try {
     fd = openSync(path, append ? 'a' : 'w');
@@ -143,7 +163,11 @@ export function openMetrics(path: string, append: boolean): MetricsFile {
         record.update_ratio = Object.fromEntries(r.flow.tensors.map((t) => [t.name, t.update]));
         if (r.flow.deadUnits) record.dead_units = r.flow.deadUnits.map((d) => d.dead);
       }
-      writeSync(fd, JSON.stringify(record) + '\n');
+      try {
+        writeSync(fd, JSON.stringify(record) + '\n');
+      } catch (err) { // a full disk, a file system gone read-only
+        throw new UserError(`could not write the --metrics file ${path} (${fileErrorReason(err)})`);
+      }
     },
     close: () => closeSync(fd),
   };

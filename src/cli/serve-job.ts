@@ -23,10 +23,11 @@ import { type ChoiceEvent, type CompletionRequest, RequestError, type TokenLogpr
   promptTokens, requestRandom, unknownModel } from '../core/run/completion.js';
 import { startDecoding } from '../core/run/generate.js';
 import type { Run } from '../core/run/run.js';
-import { type SpeculativeSequence, type SpeculativeStats, createSpeculativeBatcher, newSpeculativeStats, speculativeSummary } from '../core/run/speculative.js';
+import { checkDecoderMemory, engineSpec } from '../core/run/engines.js';
+import { type SpeculativeSequence, type SpeculativeStats, createSpeculativeBatcher, newSpeculativeStats, speculativeRows, speculativeSummary } from '../core/run/speculative.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { DRAFT_FLAGS, draftRun, runFromFlags } from './checkpoint-run.js';
-import { CHECKPOINT_ENGINE_FLAGS } from './options.js';
+import { CHECKPOINT_ENGINE_FLAGS, machineMemory } from './options.js';
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
@@ -70,6 +71,11 @@ export async function serveJob(argv: string[]): Promise<number> {
   const { run, note } = runFromFlags(v, given);
   if (note) process.stdout.write(`note: ${note}\n`);
   const draft = draftRun(v, given, run);
+  // the batch's key/value caches, before any is allocated: --max-batch 1024 of a long context is many GiB
+  const k = v.speculate as number;
+  checkDecoderMemory((draft ? [run, draft] : [run]).map((r) => ({
+    spec: engineSpec(r.engine.name), config: r.config, rows: (slots: number) => (draft ? speculativeRows(run.config.blockSize, slots, k) : slots),
+  })), maxBatch, machineMemory());
   const modelId = basename(resolve(v.from as string));
   const server = createCompletionServer(run, modelId, { maxQueue, timeoutMs, maxBatch, apiKey, draft: draft && { engine: draft.engine, k: v.speculate as number } });
   await new Promise<void>((ok, fail) => {

@@ -3,7 +3,7 @@
 // commands chain: `... | microgpt tokenizer encode --model m.model | microgpt tokenizer decode --model m.model`.
 
 import { accessSync, constants, readSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { type BpeTokenizer, type SpecialPolicy, createBpeTokenizer, decodeBpeBytes, encodeBpe } from '../core/bpe/bpe-tokenizer.js';
 import { formatModelFile, formatVocabFile, parseModelFile, renderToken } from '../core/bpe/model-file.js';
 import { SPLIT_PATTERN_NAMES, type SplitPatternName } from '../core/bpe/split-patterns.js';
@@ -12,6 +12,7 @@ import { heldOutTail, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
+import { fileErrorReason } from './file-error.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
 
 const HELP: FlagSpec = { name: 'help', type: 'boolean', help: 'show this help' };
@@ -107,7 +108,7 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
   if (!(fraction >= 0 && fraction < 1)) throw new UserError(`--val-fraction must be in [0, 1), got ${fraction}`);
   for (const s of special) if (/\s/u.test(s)) throw new UserError(`--special: a special token cannot contain spaces: ${JSON.stringify(s)}`);
   if (new Set(special).size !== special.length) throw new UserError('--special names a token twice');
-  checkWritableFolder(out);
+  checkOutput(out);
   const whole = normaliseText(await readDataset(data));
   const tail = heldOutTail(whole, fraction), text = whole.slice(0, tail.cut);
   // on a terminal a status line rewritten in place; in a pipe a line every 5 s of a long run
@@ -124,8 +125,13 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
   const { tokenizer, counts } = trainBpe(text, vocabSize, v.pattern as SplitPatternName, { onProgress: progress, progressEvery: 10 });
   const seconds = (performance.now() - started) / 1000;
   const withSpecial = createBpeTokenizer(tokenizer.pattern, tokenizer.merges, new Map(special.map((s, i) => [s, vocabSize + i])));
-  writeFileAtomic(`${out}.model`, formatModelFile(withSpecial));
-  writeFileAtomic(`${out}.vocab`, formatVocabFile(withSpecial));
+  for (const [path, text] of [[`${out}.model`, formatModelFile(withSpecial)], [`${out}.vocab`, formatVocabFile(withSpecial)]]) {
+    try {
+      writeFileAtomic(path, text);
+    } catch (err) { // a full disk, or the file system changed since checkOutput
+      throw new UserError(`cannot write ${path} (${fileErrorReason(err)})`);
+    }
+  }
   const merges = tokenizer.merges.length;
   const rate = merges > 0 ? `, ${Math.round(merges / Math.max(seconds, 1e-6)).toLocaleString('en-US')} merges/s` : '';
   const ids = encodeBpe(withSpecial, text, 'none').length;
@@ -136,13 +142,18 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
     `wrote ${out}.model and ${out}.vocab\n`);
 }
 
-/** Fails before any work if the folder NAME would be written in is missing or read-only. */
-function checkWritableFolder(out: string): void {
+/** Fails before any work if NAME.model and NAME.vocab cannot be written: no name, a missing or read-only folder, a directory in their place. */
+function checkOutput(out: string): void {
+  if (out === '' || out.endsWith('/') || out.endsWith(sep)) throw new UserError(`--out needs a name: NAME writes NAME.model and NAME.vocab, got '${out}'`);
   const folder = dirname(resolve(out));
   let isFolder = false;
   try { isFolder = statSync(folder).isDirectory(); } catch { /* reported below */ }
   if (!isFolder) throw new UserError(`--out ${out}: the folder ${folder} does not exist`);
   try { accessSync(folder, constants.W_OK); } catch { throw new UserError(`--out ${out}: the folder ${folder} is not writable`); }
+  for (const path of [`${out}.model`, `${out}.vocab`]) {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats && !stats.isFile()) throw new UserError(`--out ${out}: ${path} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}, which a file cannot replace`);
+  }
 }
 
 /** The tokenizer in a `.model` file; a missing, oversized or malformed file is a UserError. */

@@ -1,6 +1,7 @@
 // `microgpt train`: drives the one training loop (core/run/loop.ts) with validation,
-// progress, checkpoints, resume and a clean stop on Ctrl-C. It awaits between steps, so a
-// SIGINT is seen at a step boundary; every flag is checked before the data is read.
+// progress, checkpoints, resume and a clean stop on Ctrl-C, SIGTERM (kill, docker stop) or a
+// reader of its output going away (| head): it awaits between steps, so each is seen at a step
+// boundary, and the run saves there. Every flag is checked before the data is read.
 
 import { join, resolve } from 'node:path';
 import type { Checkpoint, DataInfo } from '../core/checkpoint/checkpoint.js';
@@ -14,9 +15,11 @@ import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, res
 import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
-import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, readData,
+import { BUNDLED_DATA } from './dataset.js';
+import { DATA_FLAGS, ENGINE_FLAGS, MODEL_FLAGS, OPTIM_FLAGS, applyPreset, cutWarning, engineOptions, listPresets, machineMemory, presetPath, readData,
   runOptions } from './options.js';
 import { loadTokenizerModel } from './tokenizer-job.js';
+import { whenStdoutCloses } from './closed-pipe.js';
 import { FLOW_EVERY_FLAG, type MetricsFile, type StepReport, createProgress, flowEvery, formatDuration, openMetrics } from './progress.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
@@ -153,7 +156,9 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
                      { saveEvery, evalEvery, evalSize, logEvery }: Cadence): Promise<number> {
   const out = v.out as string | undefined, resumeDir = v.resume as string | undefined;
   const flowSteps = flowEvery(v);
-  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true) : undefined;
+  const inputs = { data: v.data as string | undefined ?? BUNDLED_DATA.names, tokenizer: resumed || v.tokenizer === 'char' ? undefined : v.tokenizer as string,
+    preset: resumed || v.preset === undefined ? undefined : presetPath(v.preset as string) };
+  const metrics: MetricsFile | undefined = v.metrics !== undefined ? openMetrics(v.metrics as string, true, inputs) : undefined;
 
   // data and run: the same draws as an uninterrupted run, then the checkpoint's state on top
   const format = v.format as 'lines' | 'text';
@@ -193,9 +198,14 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
     lastSaved = run.step;
   };
 
-  let interrupted = false;
-  const onSigint = (): void => { interrupted = true; };
+  // what asked the run to stop, and the exit code that says so (128 + the signal's number)
+  let stop: { why: 'SIGINT' | 'SIGTERM' | 'closed stdout'; code: number } | undefined;
+  const onSigint = (): void => { stop ??= { why: 'SIGINT', code: 130 }; };
+  const onSigterm = (): void => { stop ??= { why: 'SIGTERM', code: 143 }; };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  // to the end of the process: the save after the loop must not be cut short by an exit
+  whenStdoutCloses(() => { stop ??= { why: 'closed stdout', code: 141 }; });
   const start = performance.now();
   let end: LoopEnd | undefined, pending: StepReport | undefined, lastBits: number | undefined;
   try {
@@ -204,7 +214,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
       if (pending) { progress.step(pending); metrics?.write(pending); }
       pending = undefined;
     };
-    const loop = trainingLoop(run, { stopAt, shouldStop: () => interrupted, evalEvery, evalSize, saveEvery, best, flowEvery: flowSteps });
+    const loop = trainingLoop(run, { stopAt, shouldStop: () => stop !== undefined, evalEvery, evalSize, saveEvery, best, flowEvery: flowSteps });
     let next = loop.next();
     for (; !next.done; next = loop.next()) {
       const e = next.value;
@@ -236,6 +246,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
     throw new UserError(`${err.message}. Try a lower --lr${run.train.schedule === 'constant' ? '' : ' or --warmup-steps'}${kept}`);
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     run.engine.close?.(); // its worker threads; a save below only reads the weights
     metrics?.close();
     progress.done();
@@ -244,9 +255,15 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
   const elapsed = formatDuration(performance.now() - start);
   const where = out !== undefined ? `; saved to ${out}` : ' (nothing saved: no --out)';
   if (!end!.finished) {
-    progress.line(`${interrupted ? 'interrupted' : 'stopped'} at step ${run.step} of ${steps} after ${elapsed}${where}`);
-    if (out !== undefined) progress.line(`continue with: microgpt train --resume ${out}`);
-    return interrupted ? 130 : 0;
+    const said = `${stop ? 'interrupted' : 'stopped'} at step ${run.step} of ${steps} after ${elapsed}${where}`;
+    const next = out !== undefined ? `continue with: microgpt train --resume ${out}` : undefined;
+    if (stop?.why === 'closed stdout') { // nobody reads stdout now: say it where someone may
+      process.stderr.write(`microgpt: the output's reader went away (a closed pipe): ${said}${next ? `; ${next}` : ''}\n`);
+    } else {
+      progress.line(said);
+      if (next) progress.line(next);
+    }
+    return stop?.code ?? 0;
   }
   const val = end!.lastEval !== undefined ? ` | val loss ${valLoss(run, end!.lastEval, lastBits!)}` : '';
   const session = resumed ? ` (this session: ${steps - resumed.step} steps in ${elapsed})` : '';

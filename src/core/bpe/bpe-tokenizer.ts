@@ -9,6 +9,13 @@ import { type SplitPatternName, splitChunks } from './split-patterns.js';
 /** The largest vocabulary: ids must fit the 21 bits a pair key gives each side. */
 export const MAX_BPE_VOCAB = 1 << 21;
 
+/**
+ * The most bytes a vocabulary's tokens may hold between them: 256 MiB, 200 times o200k's (1.3 MiB,
+ * none longer than 128 bytes). Merges can build long tokens from short files (each doubling
+ * the last: 41 lines ask for 2^41 bytes), so this is checked before a token is allocated.
+ */
+export const MAX_VOCAB_BYTES = 256 * 2 ** 20;
+
 /** A merge: tokens `left` and `right`, side by side, become token `id`. */
 export interface Merge { left: number; right: number; id: number }
 
@@ -49,6 +56,7 @@ export function createBpeTokenizer(pattern: SplitPatternName, merges: Merge[], s
   };
   bytes.forEach((id, b) => { taken(id, `byte ${b}`); vocab[id] = Uint8Array.of(b); });
   const mergeIds = new Map<number, number>();
+  let held = 256; // bytes in all the tokens so far
   merges.forEach((m, i) => {
     const what = `merge ${i + 1} (${m.left} ${m.right})`;
     if (i > 0 && m.id <= merges[i - 1].id) throw new UserError(`${what}: merges must come in increasing id order`);
@@ -56,7 +64,13 @@ export function createBpeTokenizer(pattern: SplitPatternName, merges: Merge[], s
       if (vocab[part] === undefined || part >= m.id) throw new UserError(`${what}: refers to id ${part}, which is not a token made before it`);
     }
     taken(m.id, what);
-    const joined = new Uint8Array(vocab[m.left].length + vocab[m.right].length);
+    const length = vocab[m.left].length + vocab[m.right].length;
+    held += length;
+    if (held > MAX_VOCAB_BYTES) {
+      throw new UserError(`${what}: the tokens would hold more than ${MAX_VOCAB_BYTES / 2 ** 20} MiB between them (this one ${length} bytes); ` +
+        'no vocabulary comes near that, so these merges are not a real tokenizer');
+    }
+    const joined = new Uint8Array(length);
     joined.set(vocab[m.left]);
     joined.set(vocab[m.right], vocab[m.left].length);
     vocab[m.id] = joined;

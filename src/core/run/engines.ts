@@ -7,6 +7,7 @@ import { type ModelConfig, type TrainConfig, beyondReference } from '../contract
 import { type Engine, type EngineName, ENGINE_NAMES, MAX_THREADS, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
+import { batchDecodeFloats } from '../tensor/decode.js';
 import { createTensorEngine, tensorMemoryBytes } from '../tensor/engine.js';
 import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes } from '../wasm/engine.js';
 import { wasmSupport } from '../wasm/kernels.js';
@@ -45,6 +46,8 @@ export interface EngineSpec {
   unavailable(): string | undefined;
   /** About how many bytes a run of this shape holds. */
   memoryBytes(config: ModelConfig, train: TrainConfig): number;
+  /** The bytes a batch decoder of `slots` sequences and `rows` rows a step adds, where the engine does not bound them itself (float32's WebAssembly memory does). */
+  decoderBytes?(config: ModelConfig, slots: number, rows: number): number;
   create(config: ModelConfig, weights: Float64Array, train: TrainConfig, seed: number, options: EngineOptions): Engine;
 }
 
@@ -64,6 +67,7 @@ const SPECS: readonly EngineSpec[] = [
     features: [...BEYOND_REFERENCE, ...LLAMA], takesThreads: false, onHeap: false,
     unavailable: () => undefined,
     memoryBytes: tensorMemoryBytes,
+    decoderBytes: (config, slots, rows) => 8 * batchDecodeFloats(config, slots, rows),
     create: (config, weights, train, seed) => createTensorEngine(config, weights, train, seed),
   },
   {
@@ -121,10 +125,11 @@ export interface MemoryLimits {
   where: string;      // how to name it in a message, e.g. "this machine's 23.4 GiB"
 }
 
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
+
 /** Throws a UserError when a run of this shape cannot fit, naming the estimate and the limit. */
 export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainConfig, limits: MemoryLimits): void {
   const need = spec.memoryBytes(config, train);
-  const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
   const [limit, what] = spec.maxBytes !== undefined && spec.maxBytes < limits.bytes
     ? [spec.maxBytes, `the ${gib(spec.maxBytes)} a WebAssembly memory can address`]
     : spec.onHeap ? [limits.heapBytes, `the JavaScript heap's ${gib(limits.heapBytes)}`] : [limits.bytes, limits.where];
@@ -132,4 +137,21 @@ export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainC
     throw new UserError(`this model needs about ${gib(need)} on the ${spec.name} engine, more than ${what}; ` +
       'make it smaller (n-layer, n-embd, block-size, batch-size)');
   }
+}
+
+/** A batch decoder a server will make: its engine, model, and rows a step for a number of slots. */
+export interface DecoderPlan { spec: EngineSpec; config: ModelConfig; rows: (slots: number) => number }
+
+/**
+ * Throws a UserError when `slots` sequences decoded together (a server's batch) cannot fit
+ * beside the models: each slot holds a key/value cache of every layer over the whole context,
+ * so a wide batch of a long-context model asks for more than the model itself. Names how many fit.
+ */
+export function checkDecoderMemory(decoders: DecoderPlan[], slots: number, limits: MemoryLimits): void {
+  const need = (n: number) => decoders.reduce((sum, d) => sum + (d.spec.decoderBytes?.(d.config, n, d.rows(n)) ?? 0), 0);
+  if (need(slots) <= limits.bytes) return;
+  let fit = 0;
+  while (fit < slots && need(fit + 1) <= limits.bytes) fit++;
+  throw new UserError(`decoding ${slots} sequences at once needs about ${gib(need(slots))} for their key/value caches, more than ${limits.where}; ` +
+    (fit > 0 ? `at most ${fit} fit` : 'not even one fits'));
 }

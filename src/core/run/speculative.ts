@@ -87,6 +87,15 @@ interface Active {
  * its own stream in the order it would alone, so a sequence's tokens do not depend on the
  * others. Both engines need a batch decoder.
  */
+/**
+ * The rows a step of speculative decoding feeds each engine: k + 1 per sequence, or a whole
+ * window for one (a prompt, a restart); a sequence that does not fit sits the step out, and
+ * the first always fits.
+ */
+export function speculativeRows(blockSize: number, slots: number, k: number): number {
+  return Math.max(blockSize, slots * (k + 1));
+}
+
 export function createSpeculativeBatcher(target: Engine, draft: Engine, k: number, stats: SpeculativeStats = newSpeculativeStats(), slots = 1) {
   const { blockSize, vocabSize } = target.config;
   if (!target.batchDecoder) throw new UserError(`speculative decoding needs a target engine that scores several tokens at once (tensor, float32), not ${target.name}`);
@@ -94,9 +103,7 @@ export function createSpeculativeBatcher(target: Engine, draft: Engine, k: numbe
   if (draft.config.vocabSize !== vocabSize) throw new UserError(`the draft model has ${draft.config.vocabSize} tokens, the target ${vocabSize}: they need the same tokenizer`);
   if (!(Number.isInteger(k) && k >= 1 && k <= 16)) throw new UserError(`speculate must be an integer from 1 to 16, got ${k}`);
   const room = Math.min(blockSize, draft.config.blockSize); // proposals stop where either context ends
-  // a step's rows: k + 1 per sequence, or a whole window for one (a prompt, a restart); a
-  // sequence that does not fit sits this step out, and the first always fits
-  const budget = Math.max(blockSize, slots * (k + 1));
+  const budget = speculativeRows(blockSize, slots, k);
   const verify = target.batchDecoder(slots, budget), proposer = draft.batchDecoder(slots, budget);
   const rowSlots = new Int32Array(budget), tokens = new Int32Array(budget), positions = new Int32Array(budget); // (budget,) a step's rows
   const queue = createSlots<SpeculativeSequence, Active>(slots), { waiting, active, free } = queue;

@@ -2,8 +2,8 @@
 // training kernels with N = B rows, keeping every token's q|k|v row in its sequence's cache
 // slot so attention never recomputes a past position. One sequence alone is B = 1. No gradients.
 
-import { kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
-import { type Activations, createActivations } from './activations.js';
+import { type ModelConfig, kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
+import { type Activations, activationFloatsPerRow, createActivations } from './activations.js';
 import { type TensorModel, headInput, streamStart } from './gpt.js';
 import { normKernels } from './layernorm.js';
 import { normGainForward } from './norm-gain.js';
@@ -29,6 +29,12 @@ export function createBatchDecodeState(m: TensorModel, slots: number, rows = slo
     kv: Array.from({ length: nLayer }, () => m.kernels.alloc(slots * A * qkvWidth(m.config))),
     atty: m.kernels.alloc(A * C), att: m.kernels.alloc(A * NH * A),
   };
+}
+
+/** The floats createBatchDecodeState allocates: activations of `rows`, each slot's KV cache, one row's attention. */
+export function batchDecodeFloats(c: ModelConfig, slots: number, rows = slots): number {
+  const { nLayer, nEmbd: C, nHead: NH, blockSize: A } = c;
+  return rows * activationFloatsPerRow(c) + nLayer * slots * A * qkvWidth(c) + A * C + A * NH * A;
 }
 
 /**

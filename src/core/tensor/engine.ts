@@ -2,12 +2,12 @@
 // in place. Same weights and operation order as the scalar engine, so the same losses. It
 // also implements the settings beyond the reference (see its entry in run/engines.ts).
 
-import { DEFAULT_SEED, type ModelConfig, type TrainConfig, qkvWidth } from '../contract/config.js';
+import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import { paramCount } from '../contract/params.js';
 import { clipGradNorm } from './adam.js';
 import { activationFloatsPerRow } from './activations.js';
-import { createBatchDecodeState, decodeBatchStep } from './decode.js';
+import { batchDecodeFloats, createBatchDecodeState, decodeBatchStep } from './decode.js';
 import { dropoutRng } from './dropout.js';
 import { createTensorModel, forwardLoss, lossAndGrad } from './gpt.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
@@ -73,8 +73,8 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
  * the decoder's (blockSize rows and its KV cache) and rope's table.
  */
 export function tensorMemoryBytes(config: ModelConfig, train: TrainConfig): number {
-  const { nLayer: L, nEmbd: C, nHead: NH, blockSize: A } = config, perRow = activationFloatsPerRow(config);
-  const decoder = perRow + L * A * qkvWidth(config) + A * C + A * NH * A;
+  const { nEmbd: C, nHead: NH, blockSize: A } = config, perRow = activationFloatsPerRow(config);
+  const decoder = batchDecodeFloats(config, 1);
   const rope = config.pos === 'rope' ? A * (C / NH) : 0; // its cos and sin table
   return 8 * (5 * paramCount(config) + train.batchSize * A * (2 * perRow + 3) + decoder + rope);
 }

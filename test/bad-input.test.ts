@@ -1,0 +1,231 @@
+// Inputs an audit found mishandled: each one, as a user meets it, must be one clear line and
+// exit code 2, before any work, leaving the user's files as they were: never a stack trace, a
+// wait without end, an allocation without bound, or a file of theirs overwritten.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseModelFile } from '../src/core/bpe/model-file.js';
+import { DEFAULT_MODEL } from '../src/core/contract/config.js';
+import { paramCount } from '../src/core/contract/params.js';
+import { checkDecoderMemory, engineSpec } from '../src/core/run/engines.js';
+import { batchDecodeFloats, createBatchDecodeState } from '../src/core/tensor/decode.js';
+import { createTensorModel } from '../src/core/tensor/gpt.js';
+import { TS_KERNELS } from '../src/core/tensor/kernels.js';
+import { UserError } from '../src/core/errors.js';
+import { download } from '../src/cli/download.js';
+import { assertCleanError, cliAsync } from './cli-helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
+const DIR = mkdtempSync(join(tmpdir(), 'microgpt-bad-input-'));
+after(() => rmSync(DIR, { recursive: true, force: true }));
+const NAMES = join(DIR, 'names.txt');
+const NAMES_TEXT = 'emma\nolivia\nava\nisabella\nsophia\nmia\namelia\nharper\n';
+writeFileSync(NAMES, NAMES_TEXT);
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', BIN, ...args], { encoding: 'utf8', cwd: DIR, timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+test('--metrics naming the --data file is refused, and the data is left as it was', () => {
+  const data = join(DIR, 'victim.txt');
+  for (const [job, metrics] of [[[], data], [['train', '--quiet'], data], [[], join(DIR, '.', 'victim.txt')]] as const) {
+    writeFileSync(data, NAMES_TEXT);
+    const r = cli(...job, '--data', data, '--steps', '2', '--metrics', metrics);
+    assertCleanError(r, /--metrics .*victim\.txt is the file this run reads as --data/);
+    assert.equal(readFileSync(data, 'utf8'), NAMES_TEXT, 'the dataset is untouched');
+  }
+  // through a symbolic link: the same file by another name
+  const link = join(DIR, 'victim-link.jsonl');
+  symlinkSync(data, link);
+  assertCleanError(cli('--data', data, '--steps', '2', '--metrics', link), /is the file this run reads as --data/);
+  assert.equal(readFileSync(data, 'utf8'), NAMES_TEXT);
+});
+
+test('--metrics naming the tokenizer model or the preset is refused before either is overwritten', () => {
+  const model = join(DIR, 'tok');
+  writeFileSync(join(DIR, 'shk.txt'), 'First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(20));
+  assert.equal(cli('tokenizer', 'train', '--data', join(DIR, 'shk.txt'), '--vocab-size', '260', '--out', model).code, 0);
+  const before = readFileSync(`${model}.model`, 'utf8');
+  assertCleanError(cli('train', '--data', join(DIR, 'shk.txt'), '--format', 'text', '--tokenizer', `${model}.model`, '--steps', '2',
+    '--metrics', `${model}.model`, '--quiet'), /is the file this run reads as --tokenizer/);
+  assert.equal(readFileSync(`${model}.model`, 'utf8'), before);
+  const preset = join(DIR, 'p.json');
+  writeFileSync(preset, '{"steps": 2}\n');
+  assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--metrics', preset, '--quiet'), /is the file this run reads as --preset/);
+  assert.equal(readFileSync(preset, 'utf8'), '{"steps": 2}\n');
+});
+
+test('a --metrics file that cannot be written (a full disk) is one clear line, not a stack trace', { skip: !existsSync('/dev/full') && 'no /dev/full' }, () => {
+  assertCleanError(cli('--data', NAMES, '--steps', '3', '--metrics', '/dev/full'), /could not write the --metrics file \/dev\/full \(ENOSPC/);
+  const out = join(DIR, 'full-run');
+  const r = cli('train', '--data', NAMES, '--steps', '3', '--metrics', '/dev/full', '--out', out, '--quiet');
+  assertCleanError(r, /could not write the --metrics file \/dev\/full \(ENOSPC/);
+});
+
+test('a preset that is a FIFO or a device is refused at once, not waited on or read without end', { skip: process.platform === 'win32' }, () => {
+  const fifo = join(DIR, 'preset-fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  assertCleanError(cli('train', '--preset', fifo), /preset is a FIFO \(named pipe\), not a regular file/);
+  assertCleanError(cli('train', '--preset', '/dev/zero'), /preset is a character device, not a regular file/);
+  assertCleanError(cli('bench', '--preset', fifo), /preset is a FIFO/);
+});
+
+test('an output directory where the lock cannot be created is one clear line, not a stack trace', { skip: process.platform !== 'linux' }, () => {
+  // /proc exists and takes no new files, for root too (as a read-only or full file system would refuse)
+  assertCleanError(cli('train', '--data', NAMES, '--steps', '2', '--out', '/proc', '--quiet'), /cannot write checkpoints to \/proc \(ENOENT/);
+});
+
+test('tokenizer train: an output it cannot write is one clear line, found before the training', () => {
+  const data = join(DIR, 'tok-data.txt');
+  writeFileSync(data, 'hello world, hello there\n'.repeat(50));
+  mkdirSync(join(DIR, 'taken.model'));
+  assertCleanError(cli('tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', join(DIR, 'taken')),
+    /--out .*taken: .*taken\.model is a directory/);
+  assertCleanError(cli('tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', ''), /--out needs a name/);
+  assertCleanError(cli('tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', `${DIR}/`), /--out needs a name/);
+  assert.ok(!existsSync(join(DIR, '.model')), 'no hidden .model written');
+});
+
+test('a .model file whose merges would build enormous tokens is refused before it allocates them', () => {
+  const pattern = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
+  const file = (merges: string[]) => ['minbpe v1', pattern, '0', ...merges, ''].join('\n');
+  const refused = (text: string) => assert.throws(() => parseModelFile(text, 'x.model'),
+    (e: unknown) => e instanceof UserError && /x\.model: merge \d+ .*tokens would hold more than 256 MiB/.test(e.message), 'refused by name');
+  // each merge doubles the last token: 41 of them, in 460 bytes, ask for 2^41 bytes
+  refused(file(['97 97', ...Array.from({ length: 40 }, (_, i) => `${256 + i} ${256 + i}`)]));
+  // each merge adds a byte to the last token: n merges hold n^2/2 bytes
+  refused(file(Array.from({ length: 40_000 }, (_, i) => (i === 0 ? '97 97' : `${255 + i} 97`))));
+  // and through the command line, as one line
+  writeFileSync(join(DIR, 'doubling.model'), file(['97 97', ...Array.from({ length: 40 }, (_, i) => `${256 + i} ${256 + i}`)]));
+  assertCleanError(cli('tokenizer', 'show', '--model', join(DIR, 'doubling.model')), /tokens would hold more than 256 MiB/);
+});
+
+test('--data-url: a body larger than the dataset limit, or a server that stops sending, is one clear error', async () => {
+  const server = createServer((req, res) => {
+    if (req.url === '/declared') { res.writeHead(200, { 'content-length': String(2 ** 40) }); res.write('abc\n'); return; }
+    if (req.url === '/silent') return; // never answers
+    if (req.url === '/stalls') { res.writeHead(200); res.write('abc\n'); return; } // then nothing
+    res.writeHead(200); // without end
+    const chunk = Buffer.alloc(1 << 16, 'abc\n');
+    const pump = () => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', pump); };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const declared = await cliAsync(['--data', join(DIR, 'declared.txt'), '--data-url', `${base}/declared`], { nodeArgs: ['--max-old-space-size=512'], cwd: DIR });
+    assertCleanError(declared, /could not download .*\/declared: it is 1099511627776 bytes; the limit is 104857600 bytes \(100 MiB\)/);
+    const expectRefusal = async (path: string, options: { idleMs?: number; maxBytes?: number }, message: RegExp) => {
+      const target = join(DIR, `${path.slice(1)}.txt`);
+      await assert.rejects(download(`${base}${path}`, target, options), (e: unknown) => e instanceof UserError && message.test(e.message));
+      assert.ok(!existsSync(target), 'nothing saved');
+    };
+    await expectRefusal('/endless', { maxBytes: 1 << 20 }, /could not download .*\/endless: it is more than 1048576 bytes; the limit is 1048576 bytes/);
+    await expectRefusal('/silent', { idleMs: 300 }, /could not download .*\/silent: no data for 0\.3 s/);
+    await expectRefusal('/stalls', { idleMs: 300 }, /could not download .*\/stalls: no data for 0\.3 s/);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+/** `train` with its stdout in a pipe: resolves once it has printed `lines` lines, with the child. */
+function trainUntil(lines: number, ...args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'train', '--data', NAMES, '--steps', '100000', '--log-every', '1', '--quiet', ...args], { cwd: DIR });
+  let out = '', err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const started = new Promise<void>((resolve) => {
+    child.stdout.on('data', (d) => { out += d; if (out.split('\n').length > lines) resolve(); });
+  });
+  const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, started, ended, out: () => out, err: () => err };
+}
+
+const savedStep = (dir: string) => (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { step: number }).step;
+
+test('train stopped by SIGTERM (kill, docker stop) saves at the step it reached, as Ctrl-C does: exit 143', async () => {
+  const out = join(DIR, 'sigterm-run');
+  const t = trainUntil(12, '--out', out, '--save-every', '0');
+  await t.started;
+  t.child.kill('SIGTERM');
+  assert.equal(await t.ended, 143, t.err());
+  const step = Number(t.out().match(/interrupted at step (\d+) of 100000/)?.[1]);
+  assert.ok(step > 0, t.out());
+  assert.equal(savedStep(out), step, 'the checkpoint is the step it stopped at');
+  assert.ok(!existsSync(join(out, '.microgpt.lock')), 'the lock is released');
+});
+
+test('train whose output reader goes away (| head) saves and says so on stderr, exit 141, not a silent 0', async () => {
+  const out = join(DIR, 'closed-pipe-run');
+  const t = trainUntil(12, '--out', out, '--save-every', '0');
+  await t.started;
+  t.child.stdout.destroy(); // as head does after its lines
+  assert.equal(await t.ended, 141, t.err());
+  const step = Number(t.err().match(/the output's reader went away \(a closed pipe\): interrupted at step (\d+) of 100000 .*; saved to .*continue with: microgpt train --resume/)?.[1]);
+  assert.ok(step > 0, t.err());
+  assert.equal(savedStep(out), step);
+  assert.ok(!existsSync(join(out, '.microgpt.lock')));
+});
+
+test('serve --max-batch: the key/value caches of the batch are checked against the memory before any is allocated', () => {
+  const config = { ...DEFAULT_MODEL, vocabSize: 27, nLayer: 4, nEmbd: 64, nHead: 4, blockSize: 4096 };
+  // the estimate is what createBatchDecodeState allocates
+  let floats = 0;
+  const counting = { ...TS_KERNELS, alloc: (n: number) => { floats += n; return new Float64Array(n); } };
+  const model = createTensorModel(config, new Float64Array(paramCount(config)), 1, TS_KERNELS);
+  createBatchDecodeState({ ...model, kernels: counting }, 3, 5);
+  assert.equal(batchDecodeFloats(config, 3, 5), floats);
+  const limits = { bytes: 2 ** 30, heapBytes: 2 ** 30, where: "the test's 1 GiB" };
+  const tensor = { spec: engineSpec('tensor'), config, rows: (slots: number) => slots };
+  let fit = 0;
+  assert.throws(() => checkDecoderMemory([tensor], 1024, limits), (e: unknown) => {
+    const m = e instanceof UserError && /^decoding 1024 sequences at once needs about 25\.\d GiB for their key\/value caches, more than the test's 1 GiB; at most (\d+) fit$/.exec(e.message);
+    fit = m ? Number(m[1]) : 0;
+    return fit > 0;
+  });
+  checkDecoderMemory([tensor], fit, limits); // as many as it says fit
+  assert.throws(() => checkDecoderMemory([tensor], fit + 1, limits), UserError);
+  checkDecoderMemory([{ ...tensor, spec: engineSpec('scalar') }], 1024, limits); // one at a time: no batch decoder
+});
+
+test('a flag left without its value does not swallow the next flag as its value', () => {
+  const r = cli('train', '--data', NAMES, '--steps', '2', '--out', '--overwrite', '--quiet');
+  assertCleanError(r, /--out needs a value, but --overwrite is a flag \(to give it as the value, write --out=--overwrite\)/);
+  assert.ok(!existsSync(join(DIR, '--overwrite')), 'no directory named --overwrite');
+  assertCleanError(cli('train', '--data', NAMES, '--metrics', '--quiet=true'), /--metrics needs a value, but --quiet=true is a flag/);
+  // text that only looks like a flag is still a value: here a prompt, refused for its characters
+  const ck = join(DIR, 'flag-value-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  assertCleanError(cli('sample', '--from', ck, '--prompt', '--emma'), /character "-" \(U\+002D\) is not in the model's vocabulary/);
+});
+
+test('a dataset the JavaScript heap cannot hold is refused with the heap it needs, not V8\'s out-of-memory abort', () => {
+  const file = join(DIR, 'many-short-lines.txt');
+  writeFileSync(file, 'ab\ncd\nef\n'.repeat(932_067)); // 8 MiB: 2.8 million documents, which abort a 128 MiB heap
+  const run = (heap: number) => spawnSync(process.execPath, [`--max-old-space-size=${heap}`, BIN, '--data', file, '--steps', '2', '--samples', '1'],
+    { encoding: 'utf8', timeout: 60_000 });
+  const small = run(128);
+  assertCleanError({ code: small.status, err: small.stderr },
+    /many-short-lines\.txt: reading it as 2,796,201 documents needs about \d+ MiB of JavaScript heap, more than this Node's \d+ MiB; give Node more \(NODE_OPTIONS=--max-old-space-size=\d+\) or use a smaller file/);
+  const suggested = Number(small.stderr.match(/--max-old-space-size=(\d+)/)![1]);
+  assert.equal(run(suggested).status, 0, 'the heap it suggests is enough');
+});
+
+test('train with stdout and stderr in one closed pipe (2>&1 | head) still saves and exits 141, not 1', async () => {
+  const out = join(DIR, 'closed-both-run');
+  const t = trainUntil(12, '--out', out, '--save-every', '0');
+  await t.started;
+  t.child.stderr.destroy(); // stderr gone first, so the line about the closed stdout has no reader either
+  t.child.stdout.destroy();
+  assert.equal(await t.ended, 141);
+  assert.ok(savedStep(out) > 0);
+  assert.ok(!existsSync(join(out, '.microgpt.lock')));
+});
