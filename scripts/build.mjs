@@ -85,8 +85,9 @@ async function bundleCli() {
     // stood twice in the bundle, once more inside wasmSupport's `&&`s, for every process to parse
     optimization: { inlineConst: false },
   });
-  // what the main job imports, past what main.js already holds, is one chunk ('common', which
-  // the other jobs share), not the ~7 that splitting by importer makes: each costs a default run ~0.7 ms
+  // what main.js and the main job import is one chunk ('common', which the other jobs share),
+  // not the ~7 that splitting by importer makes: each costs a default run ~0.7 ms (a module
+  // main.js imports that a job imports too would otherwise get a chunk of its own)
   const mainJob = join(DIST, 'src', 'cli', 'main-job.js'), main = join(DIST, 'src', 'cli', 'main.js');
   let common;
   const staticGraph = (id, info, seen = new Set()) => {
@@ -95,8 +96,8 @@ async function bundleCli() {
   };
   const codeSplitting = { groups: [{ debugName: 'common', name(id, ctx) {
     if (!common) {
-      const info = (m) => ctx.getModuleInfo(m), held = staticGraph(main, info);
-      common = new Set([...staticGraph(mainJob, info)].filter((m) => m !== mainJob && !held.has(m)));
+      const info = (m) => ctx.getModuleInfo(m);
+      common = new Set([...staticGraph(mainJob, info), ...staticGraph(main, info)].filter((m) => m !== mainJob && m !== main));
     }
     return common.has(id) ? 'common' : null;
   } }] };
