@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadCheckpoint, prepareOutputDir, saveCheckpoint } from '../src/cli/checkpoint-files.js';
 import { LOCK_FILE, lockDirectory } from '../src/cli/dir-lock.js';
+import { encodeCheckpoint } from '../src/core/checkpoint/checkpoint.js';
 import { UserError } from '../src/core/errors.js';
 import { trainStep } from '../src/core/run/loop.js';
 import { type Run, createRun, runCheckpoint } from '../src/core/run/run.js';
@@ -53,13 +54,27 @@ test('a save that fails leaves no orphan weights and says the previous checkpoin
   const run = newRun();
   trainStep(run);
   saveCheckpoint(dir, runCheckpoint(run, data));
-  const before = weightsFiles(dir);
-  // the JSON's rename fails when its name is taken by a directory
-  rmSync(join(dir, 'checkpoint.json'));
-  mkdirSync(join(dir, 'checkpoint.json', 'blocker'), { recursive: true });
+  const before = weightsFiles(dir), json = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
+  // the new weights' temporary file cannot be made where a directory takes its name
   trainStep(run);
-  assert.throws(() => saveCheckpoint(dir, runCheckpoint(run, data)), userError(/could not save the checkpoint to .*; the previous checkpoint there is intact/));
+  const next = runCheckpoint(run, data);
+  let weightsFile = '';
+  encodeCheckpoint(next, (crc) => (weightsFile = `model-${String(next.step).padStart(6, '0')}-${crc}.safetensors`));
+  mkdirSync(join(dir, `${weightsFile}.${process.pid}.tmp`, 'blocker'), { recursive: true });
+  assert.throws(() => saveCheckpoint(dir, next), userError(/could not save the checkpoint to .*; the previous checkpoint there is intact$/));
   assert.deepEqual(weightsFiles(dir), before, 'the new weights were removed, the old ones kept');
+  assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), json, 'the previous checkpoint as it was');
+  assert.equal(loadCheckpoint(dir).step, 1);
+});
+
+test('a save that fails where no checkpoint was does not claim one is intact', () => {
+  const dir = join(DIR, 'failing-first');
+  const run = newRun();
+  trainStep(run);
+  // the JSON's rename fails when its name is taken by a directory
+  mkdirSync(join(dir, 'checkpoint.json', 'blocker'), { recursive: true });
+  assert.throws(() => saveCheckpoint(dir, runCheckpoint(run, data)), userError(/^could not save the checkpoint to [^;]*$/));
+  assert.deepEqual(weightsFiles(dir), [], 'no orphan weights');
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file');
 });
 

@@ -76,15 +76,21 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
   const { weights, json } = encodeCheckpoint(c, (crc) => (weightsFile = `model-${String(c.step).padStart(6, '0')}-${crc}.safetensors`));
   const weightsPath = join(dir, weightsFile);
   let existed = false;
+  const hadCheckpoint = referencedWeights(dir) !== undefined; // what the message may call intact
   try {
     mkdirSync(dir, { recursive: true });
     existed = existsSync(weightsPath); // then it holds these very bytes, and the JSON may name it
     writeFileAtomic(weightsPath, weights);
     writeFileAtomic(join(dir, CHECKPOINT_JSON), json);
   } catch (err) {
-    if (!existed) rmSync(weightsPath, { force: true }); // no orphan: the old JSON still names the old weights
-    rmSync(tempPath(weightsPath), { force: true });
-    throw new UserError(`could not save the checkpoint to ${dir} (${fileErrorReason(err)}); the previous checkpoint there is intact`);
+    try {
+      if (!existed) rmSync(weightsPath, { force: true }); // no orphan: the old JSON still names the old weights
+      rmSync(tempPath(weightsPath), { force: true });
+    } catch {
+      // what could not be removed is cleaned by the next run in this directory; the save's failure is the news
+    }
+    const before = hadCheckpoint ? '; the previous checkpoint there is intact' : '';
+    throw new UserError(`could not save the checkpoint to ${dir} (${fileErrorReason(err)})${before}`);
   }
   try {
     for (const name of readdirSync(dir)) {
