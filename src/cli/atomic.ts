@@ -28,7 +28,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSynced(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp, false);
     throw err;
   }
   syncDirectory(dirname(path));
@@ -59,10 +59,19 @@ export function writeDirectoryAtomic(dir: string, files: Map<string, string | Ui
     if (existsSync(dir)) throw Object.assign(new Error(`${dir} appeared while it was being written`), { code: 'EEXIST' });
     renameSync(tmp, dir);
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp, true);
     throw err;
   }
   syncDirectory(dirname(dir));
+}
+
+/** Removes a failed write's temporary file (or folder: `recursive`); one that cannot go stays, and the write's own error is the one reported. */
+function removeQuietly(tmp: string, recursive: boolean): void {
+  try {
+    rmSync(tmp, { recursive, force: true });
+  } catch {
+    // left for the next run in this directory, which removes what earlier attempts left
+  }
 }
 
 /** Flushes a directory's entries (a rename or an unlink in it) to the disk. */
