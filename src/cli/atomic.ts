@@ -42,7 +42,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export function writeDirectoryAtomic(dir: string, files: Map<string, string | Uint8Array>): void {
   const tmp = tempPath(dir);
   try {
-    mkdirSync(dirname(dir), { recursive: true });
+    makeParent(dirname(dir));
     rmSync(tmp, { recursive: true, force: true }); // a crashed earlier attempt of this very process id
     mkdirSync(tmp);
     const folders = new Set<string>([tmp]);
@@ -63,6 +63,16 @@ export function writeDirectoryAtomic(dir: string, files: Map<string, string | Ui
     throw err;
   }
   syncDirectory(dirname(dir));
+}
+
+/** mkdir -p, where a file in the folder's place is ENOTDIR (mkdir says EEXIST, which reads as if the folder were there). */
+function makeParent(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), { code: 'ENOTDIR' });
+  }
 }
 
 /** Removes a failed write's temporary file (or folder: `recursive`); one that cannot go stays, and the write's own error is the one reported. */
