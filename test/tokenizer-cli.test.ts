@@ -83,6 +83,8 @@ test('bad input to the tokenizer commands is one line and exit code 2', () => {
   writeFileSync(truncated, readFileSync(model, 'utf8').slice(0, -2));
   const version = join(tmp, 'version.model');
   writeFileSync(version, 'minbpe v9\n\n0\n');
+  const ownInput = join(tmp, 'own.model');
+  writeFileSync(ownInput, readFileSync(CORPUS, 'utf8'));
   const cases: [string[], string | undefined, RegExp][] = [
     [['train', '--data', CORPUS, '--vocab-size', '255', '--out', join(tmp, 'x')], undefined, /--vocab-size must be at least 256/],
     [['train', '--data', CORPUS, '--vocab-size', '100000', '--out', join(tmp, 'x')], undefined, /the text gives only \d+ merges/],
@@ -92,6 +94,8 @@ test('bad input to the tokenizer commands is one line and exit code 2', () => {
     [['train', '--data', CORPUS, '--vocab-size', '300', '--special', 'a b', '--out', join(tmp, 'x')], undefined, /cannot contain spaces/],
     [['train', '--data', CORPUS, '--vocab-size', '300', '--pattern', 'gpt5', '--out', join(tmp, 'x')], undefined, /--pattern must be one of none, gpt2, gpt4/],
     [['train', '--data', CORPUS, '--vocab-size', '300', '--val-fraction', '1', '--out', join(tmp, 'x')], undefined, /--val-fraction must be in \[0, 1\), got 1/],
+    // the output named after its own text (NAME.model learnt from NAME.model) would overwrite it
+    [['train', '--data', ownInput, '--vocab-size', '300', '--out', join(tmp, 'own')], undefined, /--out .*own would write .*own\.model, the --data file it learns from/],
     [['encode', '--model', bad], 'x', /bad\.model: line 5: merge 256 999 makes token 257 but refers to an id not made before it/],
     [['encode', '--model', truncated], 'x', /truncated\.model: line \d+: the file ends inside a line/],
     [['encode', '--model', version], 'x', /line 1: unknown version "minbpe v9"/],
@@ -107,4 +111,5 @@ test('bad input to the tokenizer commands is one line and exit code 2', () => {
   const notUtf8 = cli(['encode', '--model', model], Buffer.from([0x61, 0xff, 0x62]));
   assertCleanError(notUtf8, /stdin is not valid UTF-8 text/);
   assert.ok(!existsSync(join(tmp, 'x.model')), 'a refused training writes nothing');
+  assert.equal(readFileSync(ownInput, 'utf8'), readFileSync(CORPUS, 'utf8'), 'the --data file named like the output is untouched');
 });

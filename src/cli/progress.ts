@@ -2,13 +2,13 @@
 // a pipe (or with --quiet) a plain line every few steps; lasting events get lines of their
 // own either way. The metrics file gets one JSON line per step.
 
-import { closeSync, openSync, statSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { StepInfo } from '../core/run/loop.js';
 import { fileErrorReason } from './file-error.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { formatFixed } from './format.js';
+import { sameFile } from './same-file.js';
 
 /** A step as the loop reports it, with the validation loss when one was measured after it. */
 export type StepReport = StepInfo & { valLoss?: number };
@@ -116,17 +116,6 @@ export function flowEvery(v: FlagValues): number {
 export interface MetricsFile {
   write(r: StepReport): void;
   close(): void;
-}
-
-/** Whether two paths name one file: the same path, or the same inode by another name (a link, `./`). */
-function sameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    const x = statSync(a), y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false; // one of them does not exist (yet): not the same file
-  }
 }
 
 /**

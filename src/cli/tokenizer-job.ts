@@ -11,6 +11,7 @@ import { trainBpe } from '../core/bpe/train.js';
 import { heldOutTail, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { sameFile } from './same-file.js';
 import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
 import { fileErrorReason } from './file-error.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
@@ -108,7 +109,7 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
   if (!(fraction >= 0 && fraction < 1)) throw new UserError(`--val-fraction must be in [0, 1), got ${fraction}`);
   for (const s of special) if (/\s/u.test(s)) throw new UserError(`--special: a special token cannot contain spaces: ${JSON.stringify(s)}`);
   if (new Set(special).size !== special.length) throw new UserError('--special names a token twice');
-  checkOutput(out);
+  checkOutput(out, data);
   const whole = normaliseText(await readDataset(data));
   const tail = heldOutTail(whole, fraction), text = whole.slice(0, tail.cut);
   // on a terminal a status line rewritten in place; in a pipe a line every 5 s of a long run
@@ -142,8 +143,8 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
     `wrote ${out}.model and ${out}.vocab\n`);
 }
 
-/** Fails before any work if NAME.model and NAME.vocab cannot be written: no name, a missing or read-only folder, a directory in their place. */
-function checkOutput(out: string): void {
+/** Fails before any work if NAME.model and NAME.vocab cannot be written: no name, a missing or read-only folder, a directory in their place, the --data file itself. */
+function checkOutput(out: string, data: string): void {
   if (out === '' || out.endsWith('/') || out.endsWith(sep)) throw new UserError(`--out needs a name: NAME writes NAME.model and NAME.vocab, got '${out}'`);
   const folder = dirname(resolve(out));
   let isFolder = false;
@@ -151,6 +152,7 @@ function checkOutput(out: string): void {
   if (!isFolder) throw new UserError(`--out ${out}: the folder ${folder} does not exist`);
   try { accessSync(folder, constants.W_OK); } catch { throw new UserError(`--out ${out}: the folder ${folder} is not writable`); }
   for (const path of [`${out}.model`, `${out}.vocab`]) {
+    if (sameFile(path, data)) throw new UserError(`--out ${out} would write ${path}, the --data file it learns from: choose another name`);
     const stats = statSync(path, { throwIfNoEntry: false });
     if (stats && !stats.isFile()) throw new UserError(`--out ${out}: ${path} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}, which a file cannot replace`);
   }
