@@ -63,6 +63,24 @@ test('--metrics naming the tokenizer model or the preset is refused before eithe
   assert.equal(readFileSync(preset, 'utf8'), '{"steps": 2}\n');
 });
 
+test('--metrics naming a file the checkpoint writes is refused before the checkpoint is touched; a metrics file beside it is fine', () => {
+  const out = join(DIR, 'run-metrics');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', out, '--quiet').code, 0);
+  const json = readFileSync(join(out, 'checkpoint.json'), 'utf8');
+  for (const [flags, metrics] of [
+    [['--resume', out], join(out, 'checkpoint.json')],
+    [['--resume', out], join(out, '.', 'best', 'checkpoint.json')],
+    [['--out', join(DIR, 'run-other')], join(DIR, 'run-other', 'model-000003-0badc0de.safetensors')],
+  ] as const) {
+    assertCleanError(cli('train', '--data', NAMES, '--steps', '3', ...flags, '--metrics', metrics, '--quiet'),
+      /--metrics .* is a file the checkpoint in --(resume|out) .* writes or replaces: choose another name/);
+  }
+  assert.equal(readFileSync(join(out, 'checkpoint.json'), 'utf8'), json, 'the checkpoint as it was');
+  const r = cli('train', '--data', NAMES, '--steps', '3', '--resume', out, '--metrics', join(out, 'metrics.jsonl'), '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1, 'one line for the one resumed step');
+});
+
 test('a --metrics file that cannot be written (a full disk) is one clear line, not a stack trace', { skip: !existsSync('/dev/full') && 'no /dev/full' }, () => {
   assertCleanError(cli('--data', NAMES, '--steps', '3', '--metrics', '/dev/full'), /could not write the --metrics file \/dev\/full \(ENOSPC/);
   const out = join(DIR, 'full-run');

@@ -7,17 +7,24 @@
 // directory (dir-lock.ts keeps it to one writer).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../core/checkpoint/checkpoint.js';
 import { UserError } from '../core/errors.js';
 import { syncDirectory, tempPath, writeFileAtomic } from './atomic.js';
-import { lockDirectory } from './dir-lock.js';
+import { LOCK_FILE, lockDirectory } from './dir-lock.js';
 import { fileErrorReason } from './file-error.js';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 const WEIGHTS_FILE = /^model-\d+(-[0-9a-f]{8})?\.safetensors$/;
 const LEFTOVER = /^(checkpoint\.json|model-[\w-]+\.safetensors|\.write-test)\.\d+\.tmp$/;
 const MAX_JSON_BYTES = 512 * 2 ** 20; // about V8's longest string; the moments take ~21 bytes a parameter
+
+/** Whether `path` is a file a checkpoint in `dir` writes, replaces or removes (its JSON, weights, lock, temporary files, best/). */
+export function isCheckpointFile(dir: string, path: string): boolean {
+  const folder = resolve(dirname(path)), name = basename(path);
+  if (folder === resolve(dir, 'best') || folder.startsWith(resolve(dir, 'best') + sep)) return true;
+  return folder === resolve(dir) && (name === CHECKPOINT_JSON || name === LOCK_FILE || WEIGHTS_FILE.test(name) || LEFTOVER.test(name));
+}
 
 /**
  * Creates `dir` (and parents), takes its lock (one writer at a time), checks a file can be

@@ -12,7 +12,7 @@ import { type EngineOptions, engineSpec } from '../core/run/engines.js';
 import { validationSequences } from '../core/run/evaluate.js';
 import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, resumeRun, runCheckpoint } from '../core/run/run.js';
-import { hasCheckpoint, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
+import { hasCheckpoint, isCheckpointFile, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
 import { BUNDLED_DATA } from './dataset.js';
@@ -131,6 +131,12 @@ export async function trainJob(argv: string[]): Promise<number> {
   // a fresh run may stop at 0: its initial weights, split and random state, to train elsewhere (the PyTorch twin)
   if (stopAt > steps || stopAt < 0 || (resumed && stopAt <= resumed.step)) {
     throw new UserError(`--stop-at must be between ${resumed ? resumed.step + 1 : 0} and --steps (${steps}), got ${stopAt}`);
+  }
+  const metricsPath = v.metrics as string | undefined;
+  for (const [flag, dir] of [['out', out], ['resume', resumeDir]]) {
+    if (metricsPath !== undefined && dir !== undefined && isCheckpointFile(dir, metricsPath)) {
+      throw new UserError(`--metrics ${metricsPath} is a file the checkpoint in --${flag} ${dir} writes or replaces: choose another name (say ${join(dir, 'metrics.jsonl')})`);
+    }
   }
   if (out !== undefined) {
     const continuing = resumeDir !== undefined && resolve(out) === resolve(resumeDir);
