@@ -149,6 +149,9 @@ test('--data-url: a body larger than the dataset limit, or a server that stops s
     await expectRefusal('/endless', { maxBytes: 1 << 20 }, /could not download .*\/endless: it is more than 1048576 bytes; the limit is 1048576 bytes/);
     await expectRefusal('/silent', { idleMs: 300 }, /could not download .*\/silent: no data for 0\.3 s/);
     await expectRefusal('/stalls', { idleMs: 300 }, /could not download .*\/stalls: no data for 0\.3 s/);
+    // a folder that does not exist is said before the download (the endless body would take the limit's time first)
+    const nowhere = await cliAsync(['--data', join(DIR, 'no-such-folder', 'names.txt'), '--data-url', `${base}/endless`], { nodeArgs: ['--max-old-space-size=512'], cwd: DIR });
+    assertCleanError(nowhere, /cannot save a download to .*no-such-folder\/names\.txt: the folder .*no-such-folder does not exist/);
   } finally {
     server.closeAllConnections();
     server.close();

@@ -5,6 +5,7 @@
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { MAX_DATASET_BYTES } from './dataset.js';
+import { outputFolderProblem } from './output-folder.js';
 
 /** How long a download may go without receiving a byte (or its headers) before it is given up. */
 export const DOWNLOAD_IDLE_MS = 30_000;
@@ -16,6 +17,8 @@ export interface DownloadLimits {
 
 export async function download(url: string, path: string, { idleMs = DOWNLOAD_IDLE_MS, maxBytes = MAX_DATASET_BYTES }: DownloadLimits = {}): Promise<void> {
   const fail = (why: string) => new UserError(`could not download ${url}: ${why}`);
+  const problem = outputFolderProblem(path); // before a byte is fetched, not after the whole body
+  if (problem) throw new UserError(`cannot save a download to ${path}: ${problem}`);
   const tooLarge = (size: string) => fail(`it is ${size} bytes; the limit is ${maxBytes} bytes (${+(maxBytes / 2 ** 20).toFixed(1)} MiB)`);
   const stalled = new AbortController();
   let timer: NodeJS.Timeout | undefined;

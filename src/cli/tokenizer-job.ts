@@ -2,8 +2,8 @@
 // minbpe's `.model` and `.vocab` files. Text and ids travel through stdin and stdout, so the
 // commands chain: `... | microgpt tokenizer encode --model m.model | microgpt tokenizer decode --model m.model`.
 
-import { accessSync, constants, readSync, statSync } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { readSync, statSync } from 'node:fs';
+import { sep } from 'node:path';
 import { type BpeTokenizer, type SpecialPolicy, createBpeTokenizer, decodeBpeBytes, encodeBpe } from '../core/bpe/bpe-tokenizer.js';
 import { formatModelFile, formatVocabFile, parseModelFile, renderToken } from '../core/bpe/model-file.js';
 import { SPLIT_PATTERN_NAMES, type SplitPatternName } from '../core/bpe/split-patterns.js';
@@ -11,6 +11,7 @@ import { trainBpe } from '../core/bpe/train.js';
 import { heldOutTail, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { outputFolderProblem } from './output-folder.js';
 import { sameFile } from './same-file.js';
 import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
 import { fileErrorReason } from './file-error.js';
@@ -146,11 +147,8 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
 /** Fails before any work if NAME.model and NAME.vocab cannot be written: no name, a missing or read-only folder, a directory in their place, the --data file itself. */
 function checkOutput(out: string, data: string): void {
   if (out === '' || out.endsWith('/') || out.endsWith(sep)) throw new UserError(`--out needs a name: NAME writes NAME.model and NAME.vocab, got '${out}'`);
-  const folder = dirname(resolve(out));
-  let isFolder = false;
-  try { isFolder = statSync(folder).isDirectory(); } catch { /* reported below */ }
-  if (!isFolder) throw new UserError(`--out ${out}: the folder ${folder} does not exist`);
-  try { accessSync(folder, constants.W_OK); } catch { throw new UserError(`--out ${out}: the folder ${folder} is not writable`); }
+  const problem = outputFolderProblem(out);
+  if (problem) throw new UserError(`--out ${out}: ${problem}`);
   for (const path of [`${out}.model`, `${out}.vocab`]) {
     if (sameFile(path, data)) throw new UserError(`--out ${out} would write ${path}, the --data file it learns from: choose another name`);
     const stats = statSync(path, { throwIfNoEntry: false });
