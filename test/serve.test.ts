@@ -362,6 +362,10 @@ test('microgpt serve: listens on loopback, and SIGTERM lets the request in fligh
   await assert.rejects(fetch(`${url}/models`), 'no longer listening');
 });
 
+test('microgpt serve: a closed stdout (serve | head -1) does not end the server; SIGTERM still lets the request in flight finish', async () => {
+  await sigtermDuringStream(['--from', text], 'text', { closeStdout: true });
+});
+
 test('microgpt serve: settings it cannot use are one line and exit code 2', () => {
   const serve = (...args: string[]) => spawnSync(process.execPath, [BIN, 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });
   const cases: [string[], RegExp][] = [

@@ -27,6 +27,7 @@ import { checkDecoderMemory, engineSpec } from '../core/run/engines.js';
 import { type SpeculativeSequence, type SpeculativeStats, createSpeculativeBatcher, newSpeculativeStats, speculativeRows, speculativeSummary } from '../core/run/speculative.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { DRAFT_FLAGS, draftRun, runFromFlags } from './checkpoint-run.js';
+import { whenStdoutCloses } from './closed-pipe.js';
 import { CHECKPOINT_ENGINE_FLAGS, machineMemory } from './options.js';
 
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -86,6 +87,8 @@ export async function serveJob(argv: string[]): Promise<number> {
   const batching = `${server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time'}` +
     `${draft ? `, speculative decoding with a ${draft.numParams.toLocaleString('en-US')}-param draft proposing ${v.speculate} tokens` : ''}`;
   process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine, ${batching}) on http://${address.address}:${address.port}/v1\n`);
+  // the log's reader going away (`serve | head -1`) is no reason to drop requests: serving goes on
+  whenStdoutCloses(() => {});
   await new Promise<void>((done) => {
     const stop = () => {
       process.stdout.write('stopping: finishing the requests in flight\n');
