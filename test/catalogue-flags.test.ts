@@ -48,6 +48,8 @@ const CASES: [string, () => string[], RegExp][] = [
   ['a negative lr', () => ['--lr', '-1'], /lr must be > 0, got -1/],
   ['lr nan', () => ['--lr', 'nan'], /--lr expects a number, got 'nan'/],
   ['lr inf', () => ['--lr', 'inf'], /--lr expects a number, got 'inf'/],
+  ['lr in hex (Number() reads 0x10 as 16)', () => ['--lr', '0x10'], /--lr expects a number, got '0x10'/],
+  ['lr in binary', () => ['--lr', '0b1'], /--lr expects a number, got '0b1'/],
   ['beta1 1', () => ['--beta1', '1'], /beta1 must be in \[0, 1\), got 1/],
   ['beta2 -0.5', () => ['--beta2', '-0.5'], /beta2 must be in \[0, 1\)/],
   ['temperature 0, before 1,000 steps of training', () => ['--temperature', '0'], /temperature must be > 0, got 0/],

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type FlagSpec, formatHelp, parseArgs } from '../src/cli/flags.js';
+import { type FlagSpec, convert, formatHelp, parseArgs } from '../src/cli/flags.js';
 import { UserError } from '../src/core/errors.js';
 
 const SPECS: FlagSpec[] = [
@@ -27,4 +27,14 @@ test('a second name sets the same flag and counts as given', () => {
   assert.ok(given.has('activation'));
   assert.throws(() => parseArgs(['--mlp', 'gelu'], SPECS), (e) => e instanceof UserError && /--activation must be one of relu, swiglu; got 'gelu'/.test(e.message));
   assert.match(formatHelp('usage', SPECS), /--activation relu\|swiglu, --mlp +a flag with a second name/);
+});
+
+test('a number flag takes decimal notation, and nothing Number() would read another way', () => {
+  const lr: FlagSpec = { name: 'lr', type: 'number', help: 'a number' };
+  for (const [raw, value] of [['0.01', 0.01], ['1e-3', 0.001], ['1E3', 1000], ['.5', 0.5], ['5.', 5], ['-2', -2], ['+3', 3], [' 0.25 ', 0.25]] as const) {
+    assert.equal(convert(lr, raw), value, raw);
+  }
+  for (const raw of ['0x10', '0b1', '0o7', '', ' ', 'Infinity', '1e400', 'nan', '1_000', '1,5', '.', 'e3']) {
+    assert.throws(() => convert(lr, raw), (e) => e instanceof UserError && e.message === `--lr expects a number, got '${raw}'`, raw);
+  }
 });

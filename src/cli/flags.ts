@@ -57,8 +57,11 @@ export function convert(spec: FlagSpec, raw: string): number | string | boolean 
       return n;
     }
     case 'number': {
+      // decimal notation only: Number() would also read '0x10' as 16 and '0b1' as 1
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} expects a number, got '${raw}'`);
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) || !Number.isFinite(n)) {
+        throw new UserError(`${flag} expects a number, got '${raw}'`);
+      }
       return n;
     }
     case 'boolean':
