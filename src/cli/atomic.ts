@@ -75,8 +75,8 @@ function makeParent(folder: string): void {
   }
 }
 
-/** Removes a failed write's temporary file (or folder: `recursive`); one that cannot go stays, and the write's own error is the one reported. */
-function removeQuietly(tmp: string, recursive: boolean): void {
+/** Removes what a failed write left (its temporary file, or folder: `recursive`); what cannot go stays, and the write's own error is the one reported. */
+export function removeQuietly(tmp: string, recursive: boolean): void {
   try {
     rmSync(tmp, { recursive, force: true });
   } catch {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, parseCheckpointJson } from '../core/checkpoint/checkpoint.js';
 import { UserError } from '../core/errors.js';
-import { syncDirectory, tempPath, writeFileAtomic } from './atomic.js';
+import { removeQuietly, syncDirectory, tempPath, writeFileAtomic } from './atomic.js';
 import { LOCK_FILE, lockDirectory } from './dir-lock.js';
 import { fileErrorReason } from './file-error.js';
 
@@ -90,12 +90,8 @@ export function saveCheckpoint(dir: string, c: Checkpoint): void {
     writeFileAtomic(weightsPath, weights);
     writeFileAtomic(join(dir, CHECKPOINT_JSON), json);
   } catch (err) {
-    try {
-      if (!existed) rmSync(weightsPath, { force: true }); // no orphan: the old JSON still names the old weights
-      rmSync(tempPath(weightsPath), { force: true });
-    } catch {
-      // what could not be removed is cleaned by the next run in this directory; the save's failure is the news
-    }
+    if (!existed) removeQuietly(weightsPath, false); // no orphan: the old JSON still names the old weights
+    removeQuietly(tempPath(weightsPath), false);
     const before = hadCheckpoint ? '; the previous checkpoint there is intact' : '';
     throw new UserError(`could not save the checkpoint to ${dir} (${fileErrorReason(err)})${before}`);
   }
