@@ -11,11 +11,11 @@ import { trainBpe } from '../core/bpe/train.js';
 import { heldOutTail, normaliseText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { outputFolderProblem } from './output-folder.js';
-import { sameFile } from './same-file.js';
 import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
 import { fileErrorReason } from './file-error.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
+import { outputFolderProblem } from './output-folder.js';
+import { sameFile } from './same-file.js';
 
 const HELP: FlagSpec = { name: 'help', type: 'boolean', help: 'show this help' };
 const MODEL: FlagSpec = { name: 'model', type: 'string', help: 'tokenizer file written by `tokenizer train` or minbpe (NAME.model; required)' };
