@@ -43,6 +43,15 @@ test('bad flags get one clear message and exit 2', () => {
   assertCleanError(cli('--steps'), /--steps needs a value/);
 });
 
+test('a flag given twice runs with the last value and says so on stderr, the output unchanged', () => {
+  const once = cli('--steps', '3', '--samples', '2');
+  const twice = cli('--steps', '50', '--samples', '2', '--steps', '3');
+  assert.equal(twice.code, 0, twice.err);
+  assert.equal(twice.out, once.out);
+  assert.equal(twice.err, 'microgpt: warning: --steps is given twice (50, then 3); the last one counts\n');
+  assert.equal(once.err, '');
+});
+
 test('a missing, empty, blank or binary dataset is a clear error', () => {
   assertCleanError(cli('--data', join(tmp, 'nope.txt')), /dataset not found/);
   writeFileSync(join(tmp, 'empty.txt'), '');

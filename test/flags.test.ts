@@ -38,3 +38,18 @@ test('a number flag takes decimal notation, and nothing Number() would read anot
     assert.throws(() => convert(lr, raw), (e) => e instanceof UserError && e.message === `--lr expects a number, got '${raw}'`, raw);
   }
 });
+
+test('a flag given twice keeps the last value and says so, once per repeat, naming both values', () => {
+  const notes: string[] = [];
+  const { values } = parseArgs(['--steps', '100', '--mlp', 'swiglu', '--steps=200', '--activation', 'relu'], SPECS, (m) => notes.push(m));
+  assert.equal(values.steps, 200);
+  assert.equal(values.activation, 'relu');
+  assert.deepEqual(notes, [
+    '--steps is given twice (100, then 200); the last one counts',
+    '--activation is given twice (swiglu, then relu); the last one counts', // the alias counts as the same flag
+  ]);
+  // the same value again changes nothing, so there is nothing to say
+  notes.length = 0;
+  parseArgs(['--steps', '5', '--steps', '05', '--embed-norm', '--embed-norm=true'], SPECS, (m) => notes.push(m));
+  assert.deepEqual(notes, []);
+});

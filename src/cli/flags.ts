@@ -88,8 +88,15 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): FlagValues {
   return parseArgs(argv, specs).values;
 }
 
-/** As parseFlags, and also which flags the user gave (so a preset can fill the others). */
-export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValues; given: Set<string> } {
+/** Where a repeated flag's note goes: stderr, the run's own output stays clean. */
+const warnOnStderr = (message: string) => { process.stderr.write(`microgpt: warning: ${message}\n`); };
+
+/**
+ * As parseFlags, and also which flags the user gave (so a preset can fill the others). A flag
+ * given twice with different values keeps the last, as most command lines do (an alias plus
+ * an override works), but says so through `warn`: a run never changes without a word.
+ */
+export function parseArgs(argv: string[], specs: FlagSpec[], warn = warnOnStderr): { values: FlagValues; given: Set<string> } {
   const byName = new Map(specs.flatMap((s) => (s.alias ? [[s.name, s], [s.alias, s]] : [[s.name, s]])));
   const values: FlagValues = {};
   const given = new Set<string>();
@@ -113,7 +120,11 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): { values: FlagValu
       // `--out --overwrite` would make a directory named --overwrite and never overwrite
       throw new UserError(`--${name} needs a value, but ${argv[i + 1]} is a flag (to give it as the value, write --${name}=${argv[i + 1]})`);
     } else throw new UserError(`--${name} needs a value`);
-    values[spec.name] = convert(spec, raw);
+    const value = convert(spec, raw);
+    if (given.has(spec.name) && values[spec.name] !== value) {
+      warn(`--${spec.name} is given twice (${values[spec.name]}, then ${value}); the last one counts`);
+    }
+    values[spec.name] = value;
     given.add(spec.name);
   }
   return { values, given };
