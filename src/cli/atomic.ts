@@ -1,13 +1,35 @@
 // Durable atomic file writes: write a temporary file beside the target, flush it to the disk,
 // rename it over the target, then flush the directory that records the rename. A crash, a
 // Ctrl-C or a power loss at any moment leaves either the old file or the new one, whole.
+// What such an interruption leaves beside the target (NAME.<pid>.tmp) is removed by the next
+// write of the same target.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 /** The temporary name writeFileAtomic uses for `path` in this process. */
 export function tempPath(path: string): string {
   return `${path}.${process.pid}.tmp`;
+}
+
+/**
+ * Removes the temporaries of `path` that writers now gone left: NAME.<pid>.tmp beside it whose
+ * process no longer runs here. A live writer's stays (its own write decides what lands).
+ */
+function removeStaleTemps(path: string, recursive: boolean): void {
+  const folder = dirname(path), prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return; // no folder yet: nothing left in it
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = name.slice(prefix.length, -'.tmp'.length);
+    if (/^\d+$/.test(pid) && Number(pid) !== process.pid && !isAlive(Number(pid))) removeQuietly(join(folder, name), recursive);
+  }
 }
 
 /** Writes `data` to a new file at `path` and flushes it to the disk. */
@@ -24,6 +46,7 @@ function writeFileSynced(path: string, data: string | Uint8Array): void {
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = tempPath(path);
+  removeStaleTemps(path, false);
   try {
     writeFileSynced(tmp, data);
     renameSync(tmp, path);
@@ -41,6 +64,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  */
 export function writeDirectoryAtomic(dir: string, files: Map<string, string | Uint8Array>): void {
   const tmp = tempPath(dir);
+  removeStaleTemps(dir, true);
   try {
     makeParent(dirname(dir));
     rmSync(tmp, { recursive: true, force: true }); // a crashed earlier attempt of this very process id

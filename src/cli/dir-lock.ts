@@ -7,6 +7,7 @@ import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { isAlive } from './process-alive.js';
 
 export const LOCK_FILE = '.microgpt.lock';
 
@@ -22,15 +23,6 @@ function readHolder(path: string): LockHolder | undefined {
     return Number.isSafeInteger(h.pid) && typeof h.host === 'string' ? h : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0 only asks whether the process exists
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
 
