@@ -39,6 +39,13 @@ const BLOCK_BYTES: i32 = 16384;
 const K_BLOCK: i32 = 128;
 const M_BLOCK: i32 = 32;
 
+// Why 2 rows by 16 columns: V8 compiles WebAssembly for x64 onto 15 vector registers (xmm15
+// is its scratch) and loads a step's four rows of b before using them, so this tile's 8
+// sums, 4 rows of b and 2 broadcasts are about all that fit. Tiles with more sums, for more
+// independent chains through the multiply-add latency, spilled sums to the stack: 3 x 16
+// ran the products at 30-36 GFLOP/s and 5 x 8 at 23-29, against 53-62 for this one
+// (`node dist/bench/kernels.js`, each tile built in turn, December 2026).
+
 /**
  * c[0..1, 0..15] = (or += when `add`) a[0..1, k] b[k, 0..15] over `count` values of k; c1 is
  * skipped unless `both`.
