@@ -65,7 +65,8 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(param, `must be an integer from ${min} to ${max}`);
     return v as number;
   };
-  if (b.model !== undefined && b.model !== modelId) throw unknownModel(String(b.model), modelId);
+  if (b.model !== undefined && typeof b.model !== 'string') bad('model', 'must be a string');
+  if (b.model !== undefined && b.model !== modelId) throw unknownModel(b.model as string, modelId);
   const given = typeof b.prompt === 'string' ? [b.prompt] : b.prompt;
   if (!Array.isArray(given) || given.length === 0 || !given.every((p) => typeof p === 'string')) {
     bad('prompt', 'must be a string or a list of strings (lists of token ids are not supported)');

@@ -1,0 +1,68 @@
+// `microgpt serve` against careless and hostile clients: wrong JSON types, clients that hang
+// up halfway, HTTP the parser refuses, flags that would listen somewhere else than asked.
+// Each gets an OpenAI-shaped error or a clean refusal, the log stays quiet, the server serves on.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { loadCheckpoint } from '../src/cli/checkpoint-files.js';
+import { createCompletionServer } from '../src/cli/serve-job.js';
+import { runFromCheckpoint } from '../src/core/run/run.js';
+
+const BIN = fileURLToPath(new URL('../../bin/microgpt.js', import.meta.url));
+const names = join(mkdtempSync(join(tmpdir(), 'microgpt-serve-hostile-')), 'names');
+
+let server: ReturnType<typeof createCompletionServer>, base = '', port = 0;
+
+before(async () => {
+  const r = spawnSync(process.execPath, [BIN, 'train', '--preset', 'names', '--steps', '20', '--out', names, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  server = createCompletionServer(runFromCheckpoint(loadCheckpoint(names)), 'names', { maxQueue: 4, timeoutMs: 20_000, maxBatch: 2 });
+  await new Promise<void>((ok) => server.http.listen(0, '127.0.0.1', ok));
+  port = (server.http.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+});
+
+after(async () => {
+  await server.close();
+});
+
+/** What the server writes to console.error while `work` runs (a stack there means a bug). */
+async function errorsLogged(work: () => Promise<void>): Promise<string[]> {
+  const logged: string[] = [], original = console.error;
+  console.error = (...args: unknown[]) => { logged.push(args.map(String).join(' ')); };
+  try {
+    await work();
+  } finally {
+    console.error = original;
+  }
+  return logged;
+}
+
+async function post(body: string): Promise<{ status: number; error: { message: string; type: string; param: string | null; code: string | null } }> {
+  const r = await fetch(`${base}/v1/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  return { status: r.status, error: ((await r.json()) as { error: { message: string; type: string; param: string | null; code: string | null } }).error };
+}
+
+async function stillServing(): Promise<void> {
+  const r = await fetch(`${base}/v1/completions`, { method: 'POST', body: '{"prompt": "a", "max_tokens": 3, "seed": 1}' });
+  assert.equal(r.status, 200, 'still serving');
+}
+
+test('a model that is not a string is a 400 naming the field, not a 500 with a stack in the log', async () => {
+  const logged = await errorsLogged(async () => {
+    for (const model of ['{"toString": 1}', '{}', '[1]', '5', 'null', 'true']) {
+      const r = await post(`{"prompt": "a", "model": ${model}}`);
+      assert.equal(r.status, 400, model);
+      assert.deepEqual(r.error, { message: 'model must be a string', type: 'invalid_request_error', param: 'model', code: null }, model);
+    }
+  });
+  assert.deepEqual(logged, []);
+  await stillServing();
+});
