@@ -66,3 +66,18 @@ test('a model that is not a string is a 400 naming the field, not a 500 with a s
   assert.deepEqual(logged, []);
   await stillServing();
 });
+
+test('a client that hangs up halfway through its body leaves no stack in the log, and the server serves on', async () => {
+  const logged = await errorsLogged(async () => {
+    for (let i = 0; i < 3; i++) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise<void>((ok) => socket.on('connect', ok));
+      socket.write('POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"prompt": "a"');
+      await new Promise((ok) => setTimeout(ok, 50)); // the server is reading the body
+      socket.destroy();
+    }
+    await new Promise((ok) => setTimeout(ok, 200));
+    await stillServing();
+  });
+  assert.deepEqual(logged, []);
+});

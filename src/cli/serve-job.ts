@@ -235,6 +235,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       if (closing && inFlight === 0) drained?.();
     });
     handle(req, res).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') return; // the client hung up mid-body: no one to answer, no bug to log
       const error = e instanceof RequestError ? e : e instanceof UserError ? new RequestError(400, e.message) : undefined;
       if (!error) console.error(e); // a bug: its stack for whoever runs the server
       if (res.headersSent) { res.end(); return; }
