@@ -3,7 +3,7 @@
 // Each gets an OpenAI-shaped error or a clean refusal, the log stays quiet, the server serves on.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { assertCleanError } from './cli-helpers.js';
 import { loadCheckpoint } from '../src/cli/checkpoint-files.js';
 import { createCompletionServer } from '../src/cli/serve-job.js';
 import { runFromCheckpoint } from '../src/core/run/run.js';
@@ -80,4 +81,9 @@ test('a client that hangs up halfway through its body leaves no stack in the log
     await stillServing();
   });
   assert.deepEqual(logged, []);
+});
+
+test('serve --host "" (an unset variable) is refused, not a server listening on every address', () => {
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--from', names, '--host', '', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+  assertCleanError({ code: r.status, err: r.stderr }, /--host must not be empty; use 127\.0\.0\.1, or 0\.0\.0\.0 for every address/);
 });

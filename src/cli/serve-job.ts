@@ -64,6 +64,7 @@ export async function serveJob(argv: string[]): Promise<number> {
   if (v.from === undefined) throw new UserError('serve needs --from DIR, a checkpoint directory');
   const port = v.port as number, maxQueue = v['max-queue'] as number, timeoutMs = (v.timeout as number) * 1000, maxBatch = v['max-batch'] as number;
   if (!(maxBatch >= 1 && maxBatch <= 1024)) throw new UserError(`--max-batch must be from 1 to 1024, got ${maxBatch}`);
+  if (v.host === '') throw new UserError('--host must not be empty; use 127.0.0.1, or 0.0.0.0 for every address'); // node would listen on every address
   if (!(port >= 0 && port <= 65535)) throw new UserError(`--port must be from 0 to 65535, got ${port}`);
   if (!(maxQueue >= 0)) throw new UserError(`--max-queue must be >= 0, got ${maxQueue}`);
   if (!(timeoutMs > 0)) throw new UserError(`--timeout must be > 0 seconds, got ${v.timeout}`);
