@@ -87,3 +87,19 @@ test('serve --host "" (an unset variable) is refused, not a server listening on 
   const r = spawnSync(process.execPath, [BIN, 'serve', '--from', names, '--host', '', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
   assertCleanError({ code: r.status, err: r.stderr }, /--host must not be empty; use 127\.0\.0\.1, or 0\.0\.0\.0 for every address/);
 });
+
+test('serve --host ::1 prints a URL a client can use: the IPv6 address in brackets', async () => {
+  const child = spawn(process.execPath, [BIN, 'serve', '--from', names, '--host', '::1', '--port', '0'], { timeout: 20_000 });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((ok) => child.on('exit', ok));
+  await Promise.race([new Promise<void>((ok) => child.stdout.on('data', () => { if (out.includes('\n')) ok(); })), exited]);
+  try {
+    const url = / on (\S+)\n/.exec(out)?.[1] ?? '';
+    assert.match(url, /^http:\/\/\[::1\]:\d+\/v1$/, out);
+    assert.equal((await fetch(`${url}/models`)).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+});

@@ -85,9 +85,10 @@ export async function serveJob(argv: string[]): Promise<number> {
     server.http.listen(port, v.host as string, () => ok());
   });
   const address = server.http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address; // a URL writes an IPv6 address in brackets
   const batching = `${server.batching ? `batching up to ${maxBatch} sequences` : 'one request at a time'}` +
     `${draft ? `, speculative decoding with a ${draft.numParams.toLocaleString('en-US')}-param draft proposing ${v.speculate} tokens` : ''}`;
-  process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine, ${batching}) on http://${address.address}:${address.port}/v1\n`);
+  process.stdout.write(`serving ${modelId} (${run.numParams.toLocaleString('en-US')} params, ${run.engine.name} engine, ${batching}) on http://${host}:${address.port}/v1\n`);
   // the log's reader going away (`serve | head -1`) is no reason to drop requests: serving goes on
   whenStdoutCloses(() => {});
   await new Promise<void>((done) => {
