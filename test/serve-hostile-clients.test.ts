@@ -103,3 +103,34 @@ test('serve --host ::1 prints a URL a client can use: the IPv6 address in bracke
     await exited;
   }
 });
+
+/** What the server answers to `request` sent as it is on a fresh connection, read to the close. */
+async function rawExchange(request: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  let answer = '';
+  socket.on('data', (d) => { answer += d; });
+  socket.on('error', () => {}); // a reset after the answer
+  socket.write(request);
+  await new Promise((ok) => socket.on('close', ok));
+  return answer;
+}
+
+test('a request node\'s HTTP parser refuses gets the same JSON error as every other, with its status', async () => {
+  const cases: [string, number, RegExp][] = [
+    ['POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, /^the request is not valid HTTP/],
+    ['HELLO\r\n\r\n', 400, /^the request is not valid HTTP/],
+    [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, /^the request's headers are larger than the limit of \d+ bytes$/],
+  ];
+  const logged = await errorsLogged(async () => {
+    for (const [request, status, message] of cases) {
+      const answer = await rawExchange(request), [head, body] = answer.split('\r\n\r\n');
+      assert.match(head, new RegExp(`^HTTP/1.1 ${status} `), answer);
+      assert.match(head, /\r\ncontent-type: application\/json\r\n/i, answer);
+      const { error } = JSON.parse(body) as { error: { message: string; type: string; param: null; code: null } };
+      assert.match(error.message, message);
+      assert.deepEqual({ ...error, message: '' }, { message: '', type: 'invalid_request_error', param: null, code: null });
+    }
+  });
+  assert.deepEqual(logged, []);
+  await stillServing();
+});

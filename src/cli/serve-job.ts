@@ -12,8 +12,9 @@
 // (core/run/speculative.ts), which has the batcher's shape: the same queue, limits and events.
 
 import { timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer, maxHeaderSize } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { basename, resolve } from 'node:path';
 import { PyRandom } from '../core/contract/random.js';
 import { UserError } from '../core/errors.js';
@@ -230,10 +231,13 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     });
   }
 
+  const responses = new WeakMap<Duplex, ServerResponse>(); // each connection's response under way
   const http = createServer((req, res) => {
     inFlight++;
+    responses.set(req.socket, res);
     res.on('close', () => {
       inFlight--;
+      if (responses.get(req.socket) === res) responses.delete(req.socket);
       if (closing && inFlight === 0) drained?.();
     });
     handle(req, res).catch((e: unknown) => {
@@ -242,9 +246,20 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       if (!error) console.error(e); // a bug: its stack for whoever runs the server
       if (res.headersSent) { res.end(); return; }
       const status = error?.status ?? 500;
-      sendJson(res, status, { error: { message: error?.message ?? 'internal error', type: status >= 500 ? 'server_error' : 'invalid_request_error', param: error?.param ?? null, code: error?.code ?? null } });
+      sendJson(res, status, errorBody(status, error?.message ?? 'internal error', error?.param, error?.code));
       if (status === 413) req.destroy(); // stop reading an oversized body
     });
+  });
+  // what node's parser refuses before any handler runs gets the same JSON error (node's own has no body)
+  http.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+    if (socket.writable && !responses.get(socket)?.headersSent) { // else the answer would land inside another response
+      const [status, message] = e.code === 'HPE_HEADER_OVERFLOW' ? [431, `the request's headers are larger than the limit of ${maxHeaderSize} bytes`]
+        : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request was sent too slowly; the server stopped waiting for it']
+        : [400, `the request is not valid HTTP (${e.code ?? e.message})`];
+      const text = JSON.stringify(errorBody(status, message));
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+    }
+    socket.destroy();
   });
   http.requestTimeout = options.timeoutMs + 5000; // a client that sends its request too slowly is cut off
   http.headersTimeout = 10_000;
@@ -364,6 +379,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new RequestError(400, 'the request body is not valid JSON');
   }
+}
+
+/** An error as OpenAI's API sends it. */
+function errorBody(status: number, message: string, param: string | null = null, code: string | null = null) {
+  return { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param, code } };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
