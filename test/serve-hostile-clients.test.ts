@@ -134,3 +134,24 @@ test('a request node\'s HTTP parser refuses gets the same JSON error as every ot
   assert.deepEqual(logged, []);
   await stillServing();
 });
+
+test('a known route with the wrong method is a 405 saying which method it takes (Allow); HEAD is answered as GET without the body', async () => {
+  const cases: [string, string, string][] = [
+    ['POST', '/v1/models', 'GET, HEAD'], ['DELETE', '/v1/models/names', 'GET, HEAD'], ['POST', '/health', 'GET, HEAD'],
+    ['GET', '/v1/completions', 'POST'], ['PUT', '/v1/completions', 'POST'],
+  ];
+  for (const [method, path, allow] of cases) {
+    const r = await fetch(`${base}${path}`, { method });
+    assert.equal(r.status, 405, `${method} ${path}`);
+    assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+    const { error } = (await r.json()) as { error: { message: string; type: string } };
+    assert.equal(error.message, `use ${allow.split(',')[0]} for ${path}`);
+  }
+  for (const path of ['/health', '/v1/models', '/v1/models/names']) {
+    const head = await fetch(`${base}${path}`, { method: 'HEAD' }), get = await fetch(`${base}${path}`);
+    assert.equal(head.status, 200, path);
+    assert.equal(head.headers.get('content-length'), get.headers.get('content-length'), path);
+    assert.equal(await head.text(), '');
+  }
+  assert.equal((await fetch(`${base}/v1/nothing`, { method: 'POST' })).status, 404);
+});

@@ -266,26 +266,31 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    const method = req.method === 'HEAD' ? 'GET' : req.method; // HEAD is a GET whose body node leaves out
     if (closing) throw new RequestError(503, 'the server is shutting down');
-    const open = path === '/health' && req.method === 'GET'; // for load balancers and probes
+    const open = path === '/health' && method === 'GET'; // for load balancers and probes
     if (options.apiKey !== undefined && !open && !bearerIs(req.headers.authorization, options.apiKey)) {
       throw new RequestError(401, 'this server needs an API key: send it as Authorization: Bearer KEY', null, 'invalid_api_key');
     }
-    if (path === '/health' && req.method === 'GET') {
+    const allowed = path === '/v1/completions' ? 'POST' : path === '/health' || path === '/v1/models' || path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined;
+    if (allowed === undefined) {
+      throw new RequestError(404, `no route ${req.method} ${path.slice(0, 100)} (routes: POST /v1/completions, GET /v1/models, GET /v1/models/ID, GET /health)`);
+    }
+    if (!allowed.split(', ').includes(req.method ?? '')) {
+      res.setHeader('allow', allowed);
+      throw new RequestError(405, `use ${allowed.split(',')[0]} for ${path.slice(0, 100)}`);
+    }
+    if (path === '/health') {
       return sendJson(res, 200, { status: 'ok', busy: batcher.active > 0, waiting: batcher.waiting, ...(speculative && { speculative: speculativeReport(speculative) }) });
     }
     const model = { id: modelId, object: 'model', created, owned_by: 'microgpt-ts' };
-    if (path === '/v1/models' && req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [model] });
-    if (path.startsWith('/v1/models/') && req.method === 'GET') {
+    if (path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [model] });
+    if (path.startsWith('/v1/models/')) {
       const id = decodedPath(path.slice('/v1/models/'.length));
       if (id !== modelId) throw unknownModel(id, modelId);
       return sendJson(res, 200, model);
     }
-    if (path === '/v1/completions') {
-      if (req.method !== 'POST') throw new RequestError(405, 'use POST for /v1/completions');
-      return completions(req, res);
-    }
-    throw new RequestError(404, `no route ${req.method} ${path.slice(0, 100)} (routes: POST /v1/completions, GET /v1/models, GET /v1/models/ID, GET /health)`);
+    return completions(req, res);
   }
 
   return {
