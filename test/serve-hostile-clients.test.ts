@@ -155,3 +155,33 @@ test('a known route with the wrong method is a 405 saying which method it takes 
   }
   assert.equal((await fetch(`${base}/v1/nothing`, { method: 'POST' })).status, 404);
 });
+
+test('bodies arriving at once are held to a budget: past 64 MiB a new one is a 429 before it is read, not memory without end', async () => {
+  // each stalled client has sent all but the last bytes of a 1 MiB body, which the server holds
+  const mib = 2 ** 20, stalled = [];
+  for (let i = 0; i < 64; i++) {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(`POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ${mib}\r\n\r\n`);
+    socket.write(Buffer.alloc(mib - 16, 0x20));
+    stalled.push(socket);
+  }
+  const busy = async () => ((await (await fetch(`${base}/health`)).json()) as { status: string }).status;
+  for (let waited = 0; waited < 100; waited++) {
+    await new Promise((ok) => setTimeout(ok, 50));
+    const r = await fetch(`${base}/v1/completions`, { method: 'POST', body: ' '.repeat(mib - 100) });
+    if (r.status === 429) {
+      const { error } = (await r.json()) as { error: { message: string; code: string } };
+      assert.match(error.message, /^the server is busy \(64 MiB of request bodies arriving\); try again shortly$/);
+      assert.equal(error.code, 'rate_limit_exceeded');
+      break;
+    }
+    assert.equal(r.status, 400, 'read while there was room (and not JSON)');
+    assert.ok(waited < 99, 'the 65th large body was refused');
+  }
+  assert.equal(await busy(), 'ok');
+  for (const socket of stalled) socket.destroy();
+  await new Promise((ok) => setTimeout(ok, 200));
+  const r = await fetch(`${base}/v1/completions`, { method: 'POST', body: `{"prompt": "a", "max_tokens": 2, "user": "${'u'.repeat(mib - 100)}"}` });
+  assert.equal(r.status, 200, 'the budget is given back when the clients leave');
+});

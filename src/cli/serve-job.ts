@@ -55,6 +55,7 @@ Concurrent requests decode together (continuous batching), fastest on --engine f
 decoding): the same distribution, the same greedy text.`;
 
 const MAX_BODY = 1 << 20; // bytes of JSON a request may send
+const MAX_BODIES = 64 * MAX_BODY; // bytes of bodies held at once, all requests together: slow senders cannot fill the memory
 
 export async function serveJob(argv: string[]): Promise<number> {
   const { values: v, given } = parseArgs(argv, SERVE_FLAGS);
@@ -135,6 +136,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   const created = Math.floor(Date.now() / 1000);
   const now = options.now ?? Date.now;
   let closing = false, inFlight = 0;
+  const arriving = { bytes: 0 }; // of the bodies being read now
   let drained: (() => void) | undefined, stopped: Promise<void> | undefined;
   const { batcher, batching, speculative } = scheduler(run, options);
   let driving = false, idle: (() => void) | undefined;
@@ -145,7 +147,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const deadline = now() + options.timeoutMs;
-    const request = parseCompletionRequest(await readJson(req), modelId);
+    const request = parseCompletionRequest(await readJson(req, arriving), modelId);
     const promptLength = request.prompts.reduce((sum, p) => sum + promptTokens(run, request, p).length, 0); // a prompt the model cannot read fails before waiting
     let gone = false;
     res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
@@ -247,7 +249,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       if (res.headersSent) { res.end(); return; }
       const status = error?.status ?? 500;
       sendJson(res, status, errorBody(status, error?.message ?? 'internal error', error?.param, error?.code));
-      if (status === 413) req.destroy(); // stop reading an oversized body
+      if (!req.complete) req.destroy(); // a body refused unread (too large, no room for it): stop reading it
     });
   });
   // what node's parser refuses before any handler runs gets the same JSON error (node's own has no body)
@@ -368,16 +370,31 @@ function logprobsOf(request: CompletionRequest, lp: TokenLogprob[]): unknown {
   return { tokens: lp.map((t) => t.token), token_logprobs: lp.map((t) => t.logprob), top_logprobs: lp.map((t) => t.top) };
 }
 
-/** The request body as JSON: at most MAX_BODY bytes (413), valid UTF-8 JSON (400). */
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/**
+ * The request body as JSON: at most MAX_BODY bytes (413), valid UTF-8 JSON (400); while the
+ * bodies being read (`arriving`) hold MAX_BODIES, a new one is refused as the full queue is (429).
+ */
+async function readJson(req: IncomingMessage, arriving: { bytes: number }): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY) throw new RequestError(413, `the request body is ${declared} bytes; the limit is ${MAX_BODY}`);
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new RequestError(413, `the request body is larger than the limit of ${MAX_BODY} bytes`);
-    parts.push(chunk as Buffer);
+  const room = (more: number) => {
+    if (arriving.bytes + more > MAX_BODIES) {
+      throw new RequestError(429, `the server is busy (${MAX_BODIES / MAX_BODY} MiB of request bodies arriving); try again shortly`, null, 'rate_limit_exceeded');
+    }
+  };
+  room(declared || 0);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) throw new RequestError(413, `the request body is larger than the limit of ${MAX_BODY} bytes`);
+      room((chunk as Buffer).length);
+      arriving.bytes += (chunk as Buffer).length;
+      parts.push(chunk as Buffer);
+    }
+  } finally {
+    arriving.bytes -= parts.reduce((sum, p) => sum + p.length, 0);
   }
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts)));
