@@ -185,3 +185,31 @@ test('bodies arriving at once are held to a budget: past 64 MiB a new one is a 4
   const r = await fetch(`${base}/v1/completions`, { method: 'POST', body: `{"prompt": "a", "max_tokens": 2, "user": "${'u'.repeat(mib - 100)}"}` });
   assert.equal(r.status, 200, 'the budget is given back when the clients leave');
 });
+
+test('a lone surrogate (JSON "\\ud800") in a prompt or a stop sequence is a 400, not silently U+FFFD or a stop that never matches', async () => {
+  const bpe = join(names, '..', 'bpe');
+  const r = spawnSync(process.execPath, [BIN, 'train', '--preset', 'shakespeare', '--tokenizer', fileURLToPath(new URL('../../data/tinyshakespeare-512.model', import.meta.url)),
+    '--steps', '2', '--warmup-steps', '1', '--out', bpe, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const bpeServer = createCompletionServer(runFromCheckpoint(loadCheckpoint(bpe)), 'bpe', { maxQueue: 4, timeoutMs: 20_000 });
+  try {
+    await new Promise<void>((ok) => bpeServer.http.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(bpeServer.http.address() as AddressInfo).port}/v1/completions`;
+    const cases: [string, string, RegExp][] = [
+      ['{"prompt": "a\\ud800b"}', 'prompt', /^prompt is not valid Unicode: a lone surrogate U\+D800 at character 1$/],
+      ['{"prompt": ["ok", "\\udc00"]}', 'prompt', /^prompt is not valid Unicode: a lone surrogate U\+DC00 at character 0$/],
+      ['{"prompt": "a", "stop": ["x\\ud83d"]}', 'stop', /^stop is not valid Unicode: a lone surrogate U\+D83D at character 1$/],
+    ];
+    for (const [body, param, message] of cases) {
+      const res = await fetch(url, { method: 'POST', body });
+      assert.equal(res.status, 400, body);
+      const { error } = (await res.json()) as { error: { message: string; param: string } };
+      assert.match(error.message, message, body);
+      assert.equal(error.param, param, body);
+    }
+    const pair = await fetch(url, { method: 'POST', body: '{"prompt": "\\ud83d\\ude00", "max_tokens": 1, "stop": "\\ud83d\\ude00"}' });
+    assert.equal(pair.status, 200, 'a surrogate pair is a character like any other');
+  } finally {
+    await bpeServer.close();
+  }
+});

@@ -53,6 +53,9 @@ const NEUTRAL: Record<string, { ok: (v: unknown) => boolean; why: string }> = {
   suffix: { ok: (v) => v === '', why: 'is not supported (only "")' },
 };
 
+/** Half of a UTF-16 surrogate pair without the other half, as JSON's "\ud800" escape can send. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** The request body, checked: unknown fields, wrong types and values out of range are a 400 naming the field. */
 export function parseCompletionRequest(body: unknown, modelId: string): CompletionRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestError(400, 'the request body must be a JSON object');
@@ -83,6 +86,12 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
   const stop = typeof stopField === 'string' ? [stopField] : stopField;
   if (!Array.isArray(stop) || stop.length > COMPLETION_LIMITS.stops || !stop.every((s) => typeof s === 'string' && s.length > 0 && s.length <= COMPLETION_LIMITS.stopLength)) {
     bad('stop', `must be a string or a list of up to ${COMPLETION_LIMITS.stops} non-empty strings of at most ${COMPLETION_LIMITS.stopLength} characters`);
+  }
+  for (const [param, texts] of [['prompt', prompts], ['stop', stop as string[]]] as const) {
+    for (const t of texts) {
+      const at = t.search(LONE_SURROGATE); // UTF-8 has no bytes for it: a prompt would be changed to U+FFFD, a stop never match
+      if (at >= 0) bad(param, `is not valid Unicode: a lone surrogate U+${t.charCodeAt(at).toString(16).toUpperCase()} at character ${at}`);
+    }
   }
   const n = int('n', 1, COMPLETION_LIMITS.n, 1)!;
   if (prompts.length * n > COMPLETION_LIMITS.choices) bad('n', `times the number of prompts must be at most ${COMPLETION_LIMITS.choices}, got ${n} x ${prompts.length}`);
