@@ -213,3 +213,9 @@ test('a lone surrogate (JSON "\\ud800") in a prompt or a stop sequence is a 400,
     await bpeServer.close();
   }
 });
+
+test('user: null is no user, as null is for every other optional field', async () => {
+  const r = await fetch(`${base}/v1/completions`, { method: 'POST', body: '{"prompt": "a", "max_tokens": 2, "seed": 1, "user": null, "n": null, "stop": null, "stream": null}' });
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.equal((await post('{"prompt": "a", "user": 5}')).error.message, 'user must be a string');
+});

@@ -79,7 +79,7 @@ export function parseCompletionRequest(body: unknown, modelId: string): Completi
   const temperature = b.temperature ?? 1;
   if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) bad('temperature', 'must be a number from 0 to 2');
   for (const [param, { ok, why }] of Object.entries(NEUTRAL)) if (b[param] !== undefined && b[param] !== null && !ok(b[param])) bad(param, why);
-  if (b.user !== undefined && typeof b.user !== 'string') bad('user', 'must be a string');
+  if (b.user !== undefined && b.user !== null && typeof b.user !== 'string') bad('user', 'must be a string');
   if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') bad('stream', 'must be true or false');
   const includeUsage = streamOptions(b.stream_options, b.stream === true);
   const stopField = b.stop ?? [];
