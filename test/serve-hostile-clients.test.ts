@@ -219,3 +219,31 @@ test('user: null is no user, as null is for every other optional field', async (
   assert.equal(r.status, 200, await r.clone().text());
   assert.equal((await post('{"prompt": "a", "user": 5}')).error.message, 'user must be a string');
 });
+
+test('close() (SIGTERM) does not wait for a client that stalls while sending its request: it gets a 503 and close() returns', { timeout: 10_000 }, async () => {
+  const s = createCompletionServer(runFromCheckpoint(loadCheckpoint(names)), 'names', { maxQueue: 4, timeoutMs: 20_000 });
+  await new Promise<void>((ok) => s.http.listen(0, '127.0.0.1', ok));
+  // one stalls in its body, one in its headers (an open connection keeps `microgpt serve` from exiting)
+  const stalled = ['POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"prompt": "a"', 'POST /v1/completions HTTP/1.1\r\nHost: x\r\n'];
+  const sockets = stalled.map((request) => {
+    const socket = connect((s.http.address() as AddressInfo).port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(request);
+    return socket;
+  });
+  let answer = '';
+  sockets[0].on('data', (d) => { answer += d; });
+  const answered = Promise.all(sockets.map((socket) => new Promise((ok) => socket.on('close', ok))));
+  await new Promise((ok) => setTimeout(ok, 200)); // both are being read
+  let took = 0;
+  const logged = await errorsLogged(async () => {
+    const started = Date.now();
+    await s.close();
+    took = Date.now() - started;
+    await answered;
+  });
+  assert.ok(took < 2000, `close() took ${took} ms`);
+  assert.match(answer, /^HTTP\/1.1 503 /);
+  assert.match(answer, /"message":"the server is shutting down"/);
+  assert.deepEqual(logged, []);
+});

@@ -137,6 +137,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   const now = options.now ?? Date.now;
   let closing = false, inFlight = 0;
   const arriving = { bytes: 0 }; // of the bodies being read now
+  const reading = new Set<() => void>(); // refusals of the requests whose bodies are still arriving, for close()
   let drained: (() => void) | undefined, stopped: Promise<void> | undefined;
   const { batcher, batching, speculative } = scheduler(run, options);
   let driving = false, idle: (() => void) | undefined;
@@ -147,7 +148,10 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const deadline = now() + options.timeoutMs;
-    const request = parseCompletionRequest(await readJson(req, arriving), modelId);
+    const refuse = () => { sendJson(res, 503, errorBody(503, 'the server is shutting down')); req.destroy(); };
+    reading.add(refuse);
+    const body = await readJson(req, arriving).finally(() => reading.delete(refuse));
+    const request = parseCompletionRequest(body, modelId);
     const promptLength = request.prompts.reduce((sum, p) => sum + promptTokens(run, request, p).length, 0); // a prompt the model cannot read fails before waiting
     let gone = false;
     res.on('close', () => { if (!res.writableFinished) gone = true; }); // the client went away
@@ -243,7 +247,8 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
       if (closing && inFlight === 0) drained?.();
     });
     handle(req, res).catch((e: unknown) => {
-      if ((e as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') return; // the client hung up mid-body: no one to answer, no bug to log
+      // the connection closed mid-body (the client hung up, or close() refused it): no one to answer, no bug to log
+      if (['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE'].includes((e as NodeJS.ErrnoException | undefined)?.code ?? '')) return;
       const error = e instanceof RequestError ? e : e instanceof UserError ? new RequestError(400, e.message) : undefined;
       if (!error) console.error(e); // a bug: its stack for whoever runs the server
       if (res.headersSent) { res.end(); return; }
@@ -310,7 +315,9 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
         closing = true;
         http.close();
         http.closeIdleConnections();
+        for (const refuse of reading) refuse(); // a client still sending its request is not work in flight: shutdown does not wait for it
         if (inFlight > 0) await new Promise<void>((done) => { drained = done; });
+        http.closeAllConnections(); // what is left has sent no whole request (a stalled header): nothing to finish
         if (driving) await new Promise<void>((done) => { idle = done; }); // a client that left is dropped at the next step
         batcher.close();
       })();
