@@ -295,6 +295,10 @@ test('with an API key, a request without it is a 401 in OpenAI\'s error shape, w
     }
     const none = await fetch(`${base}/v1/completions`, { method: 'POST', body: '{"prompt": "a"}' });
     assert.equal(none.status, 401);
+    // the scheme's name is case-insensitive in HTTP; the key is not
+    const models = (authorization: string) => fetch(`${base}/v1/models`, { headers: { authorization } }).then((r) => r.status);
+    assert.deepEqual(await Promise.all(['bearer sk-test-1', 'BEARER sk-test-1', 'Bearer SK-TEST-1', 'Basic sk-test-1', 'Bearer  sk-test-1', 'sk-test-1'].map(models)),
+      [200, 200, 401, 401, 401, 401]);
     assert.equal(((await none.json()) as { error: { param: null; code: string } }).error.code, 'invalid_api_key');
     const right = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-test-1', maxRetries: 0 });
     const r = await right.completions.create({ model: 'names', prompt: 'ka', max_tokens: 12, temperature: 0.5, seed: 7 });

@@ -359,8 +359,10 @@ function oneAtATime(engine: Engine): BatchDecoder {
 
 /** Whether an Authorization header carries this key, compared in constant time. */
 function bearerIs(header: string | undefined, key: string): boolean {
-  const given = Buffer.from(header ?? ''), want = Buffer.from(`Bearer ${key}`);
-  return given.length === want.length && timingSafeEqual(given, want);
+  // HTTP's scheme name is case-insensitive (RFC 9110 11.1): "bearer KEY" is the same credential
+  const scheme = /^bearer /i.exec(header ?? '');
+  const given = Buffer.from(scheme ? header!.slice(scheme[0].length) : ''), want = Buffer.from(key);
+  return scheme !== null && given.length === want.length && timingSafeEqual(given, want);
 }
 
 /** A path segment's percent-escapes decoded (left as they are when malformed: no such model either way). */
