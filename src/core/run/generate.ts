@@ -94,6 +94,7 @@ export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions
 
 /** New documents from the model, drawn from the run's random stream (the reference's samples). */
 export function sample(run: Run, count: number, temperature: number): string[] {
+  validateSampleCount(count);
   validateTemperature(temperature);
   const { bos } = run.tokenizer, out: string[] = [];
   const probabilities = wasmTokenProbabilities(); // WebAssembly's softmax where there is one: the same bits, no cold JavaScript
