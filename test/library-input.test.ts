@@ -24,3 +24,30 @@ test('sample refuses a count that is not a whole number of samples, before drawi
   }
   assert.deepEqual(sample(run, 0, 0.5), []);
 });
+
+test('generate refuses options that would hang, draw from garbage or be ignored, on every engine', () => {
+  for (const engine of engines) {
+    const run = createRun(docs, { model: small, engine });
+    const bos = run.tokenizer.bos, ok = { prompt: [bos], maxTokens: 3, temperature: 0.5 };
+    const cases: [object, RegExp][] = [
+      [{ maxTokens: Number.NaN }, /max-tokens must be an integer from 0 to 1,000,000, got NaN/],
+      [{ maxTokens: Infinity }, /max-tokens must be an integer from 0 to 1,000,000, got Infinity/],
+      [{ maxTokens: -1 }, /max-tokens must be an integer from 0 to 1,000,000, got -1/],
+      [{ maxTokens: 1.5 }, /max-tokens must be an integer from 0 to 1,000,000, got 1.5/],
+      [{ temperature: 0 }, /temperature must be > 0, got 0/],
+      [{ temperature: Number.NaN }, /temperature must be > 0, got NaN/],
+      [{ topK: 0 }, /top-k must be an integer >= 1, got 0/],
+      [{ topK: 2.5 }, /top-k must be an integer >= 1, got 2.5/],
+      [{ prompt: [] }, /generate needs a prompt of at least one id/],
+      [{ prompt: [bos + 1] }, new RegExp(`prompt id ${bos + 1} is not in the vocabulary \\(ids 0\\.\\.${bos}\\)`)],
+      [{ prompt: [-1] }, /prompt id -1 is not in the vocabulary/],
+      [{ prompt: [1.5] }, /prompt id 1.5 is not in the vocabulary/],
+      [{ stopAt: 999 }, /stop id 999 is not in the vocabulary/],
+    ];
+    for (const [change, message] of cases) {
+      assert.throws(() => generate(run.engine, run.rng, { ...ok, ...change }), userError(message), `${engine} ${JSON.stringify(change)}`);
+    }
+    assert.deepEqual(generate(run.engine, run.rng, { ...ok, maxTokens: 0 }), [], 'no new ids is a valid ask');
+    run.engine.close?.();
+  }
+});

@@ -2,7 +2,7 @@
 // then draw one id at a time from the logits; when the context is full, start the cache
 // again on the most recent blockSize ids. On top of it, the run's two ways of sampling text.
 
-import { validateTemperature } from '../contract/config.js';
+import { type ModelConfig, validateTemperature } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type TokenProbabilities, drawToken } from '../contract/sampling.js';
@@ -41,7 +41,7 @@ export interface Decoding {
 }
 
 export function startDecoding(options: GenerateOptions): Decoding {
-  if (options.prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
+  if (options.prompt.length === 0) throw new UserError('generate needs a prompt of at least one id');
   return { options, context: options.prompt.slice(), start: 0, fed: 0, made: 0, done: options.maxTokens <= 0 };
 }
 
@@ -74,6 +74,7 @@ export function takeToken(d: Decoding, id: number): boolean {
  * so a caller can stream them, read their logits or stop early. The stop id is not yielded.
  */
 export function* generateTokens(engine: Engine, rng: PyRandom, options: GenerateOptions): Generator<DrawnToken, void, void> {
+  validateGenerateOptions(options, engine.config);
   const d = startDecoding(options);
   while (!d.done) {
     const { ids, pos } = nextFeed(d, engine.config.blockSize);
@@ -90,6 +91,30 @@ export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions
   const out: number[] = [];
   for (const { id } of generateTokens(engine, rng, options)) out.push(id);
   return out;
+}
+
+/**
+ * Throws a UserError naming the first option of a generate call that cannot work: a count
+ * that never ends (NaN, Infinity) or an id the model has no row for (an engine would read
+ * past its tables, or never see the stop id), before anything is drawn.
+ */
+export function validateGenerateOptions(options: GenerateOptions, config: Pick<ModelConfig, 'vocabSize' | 'blockSize'>): void {
+  const { vocabSize } = config, isId = (id: number) => Number.isInteger(id) && id >= 0 && id < vocabSize;
+  const most = Math.max(MAX_NEW_TOKENS, config.blockSize); // sample() asks for a whole context
+  if (!(Number.isInteger(options.maxTokens) && options.maxTokens >= 0 && options.maxTokens <= most)) {
+    throw new UserError(`max-tokens must be an integer from 0 to ${most.toLocaleString('en-US')}, got ${options.maxTokens}`);
+  }
+  validateTemperature(options.temperature);
+  validateTopK(options.topK);
+  const bad = options.prompt.find((id) => !isId(id));
+  if (bad !== undefined) throw new UserError(`prompt id ${bad} is not in the vocabulary (ids 0..${vocabSize - 1})`);
+  if (options.stopAt !== undefined && !isId(options.stopAt)) {
+    throw new UserError(`stop id ${options.stopAt} is not in the vocabulary (ids 0..${vocabSize - 1})`);
+  }
+}
+
+function validateTopK(topK: number | undefined): void {
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) throw new UserError(`top-k must be an integer >= 1, got ${topK}`);
 }
 
 /** New documents from the model, drawn from the run's random stream (the reference's samples). */
@@ -120,9 +145,7 @@ export const MAX_NEW_TOKENS = 1_000_000;
 /** Throws a UserError naming the first sampling setting that cannot work. */
 export function validateSampleOptions(options: SampleOptions): void {
   validateTemperature(options.temperature);
-  if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) {
-    throw new UserError(`top-k must be an integer >= 1, got ${options.topK}`);
-  }
+  validateTopK(options.topK);
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1 && options.maxTokens <= MAX_NEW_TOKENS)) {
     throw new UserError(`max-tokens must be an integer from 1 to ${MAX_NEW_TOKENS.toLocaleString('en-US')}, got ${options.maxTokens}`);
   }
