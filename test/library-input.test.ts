@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { UserError } from '../src/core/errors.js';
 import { generate, sample, sampleText } from '../src/core/run/generate.js';
 import { trainingLoop } from '../src/core/run/loop.js';
-import { type RunOptions, createRun, createTextRun } from '../src/core/run/run.js';
+import { type RunOptions, createRun, createTextRun, runCheckpoint, runFromCheckpoint } from '../src/core/run/run.js';
 import { ENGINES } from '../src/core/run/engines.js';
 
 const docs = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia'];
@@ -50,4 +50,22 @@ test('generate refuses options that would hang, draw from garbage or be ignored,
     assert.deepEqual(generate(run.engine, run.rng, { ...ok, maxTokens: 0 }), [], 'no new ids is a valid ask');
     run.engine.close?.();
   }
+});
+
+test('an unknown or misspelt setting is an error naming it, not a run with the default', () => {
+  const cases: [RunOptions, RegExp][] = [
+    [loose({ model: { nEmbed: 32 } }), /unknown model setting "nEmbed"; the model settings are nLayer, nEmbd, /],
+    [loose({ train: { step: 3 } }), /unknown train setting "step"; the train settings are steps, batchSize, /],
+    [loose({ seeed: 1 }), /unknown run option "seeed"; the run options are seed, valFraction, /],
+    [loose({ model: { vocabSize: 100 } }), /model vocabSize 100 differs from the tokenizer's \d+: the vocabulary size comes from the data \(or the BPE tokenizer\)/],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => createRun(docs, options), userError(message), JSON.stringify(options));
+    assert.throws(() => createTextRun(docs.join('\n'), options), userError(message), JSON.stringify(options));
+  }
+  assert.equal(createRun(docs, { model: loose({ ...small, vocabSize: 12 }) }).config.vocabSize, 12, 'the vocabulary size it has anyway is fine');
+  const run = createTextRun(docs.join('\n'), { model: small });
+  assert.throws(() => sampleText(run, loose({ temperature: 0.5, maxToken: 3 })), userError(/unknown sample option "maxToken"; the sample options are temperature, prompt, maxTokens, topK/));
+  const checkpoint = runCheckpoint(run, { format: 'text', valFraction: 0.1 });
+  assert.throws(() => runFromCheckpoint(checkpoint, loose({ blocksize: 4 })), userError(/unknown reopen option "blocksize"; the reopen options are engine, blockSize, /));
 });

@@ -13,7 +13,7 @@
 // Adam's moments m and v are stored in the JSON as base64 of float64 little-endian, flat
 // in layout order; the .safetensors file stays the model alone.
 
-import { type ModelConfig, type TrainConfig, validateModelConfig, validateTrainConfig } from '../contract/config.js';
+import { type ModelConfig, type TrainConfig, MODEL_KEYS, TRAIN_KEYS, validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import { type EngineName, MAX_THREADS, type OptimizerState, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import { parseModelFile } from '../bpe/model-file.js';
@@ -118,10 +118,6 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const isHex32 = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{8}$/.test(x);
 const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-const MODEL_KEYS = ['vocabSize', 'nLayer', 'nEmbd', 'nHead', 'blockSize', 'initStd', 'activation', 'norm', 'dropout',
-  'pos', 'ropeTheta', 'nKvHead', 'mlpHidden', 'normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'];
-const TRAIN_KEYS = ['steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'epsAdam', 'schedule', 'warmupSteps', 'gradClip',
-  'weightDecay', 'gradAccum'];
 const REQUIRED_MODEL_KEYS = MODEL_KEYS.slice(0, 6);
 const REQUIRED_TRAIN_KEYS = TRAIN_KEYS.slice(0, 6);
 const JSON_KEYS = ['format', 'version', 'weights', 'config', 'train', 'vocab', 'bpe_model', 'step', 'seed', 'rng', 'optimizer', 'data',

@@ -52,6 +52,21 @@ export interface TrainConfig {
   gradAccum?: number;   // micro-batches of batchSize per optimizer step; 1 (reference) is none
 }
 
+/** Every setting of each, in the order checkpoints write them; the first six are required. */
+export const MODEL_KEYS: readonly string[] = ['vocabSize', 'nLayer', 'nEmbd', 'nHead', 'blockSize', 'initStd', 'activation',
+  'norm', 'dropout', 'pos', 'ropeTheta', 'nKvHead', 'mlpHidden', 'normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'];
+export const TRAIN_KEYS: readonly string[] = ['steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'epsAdam', 'schedule',
+  'warmupSteps', 'gradClip', 'weightDecay', 'gradAccum'];
+
+/**
+ * Throws a UserError naming a key of `value` that is not in `keys`: from JavaScript, a
+ * misspelt setting (nEmbed for nEmbd) would otherwise leave the default in its place.
+ */
+export function requireKnownKeys(what: string, value: object, keys: readonly string[]): void {
+  const unknown = Object.keys(value).find((key) => !keys.includes(key));
+  if (unknown !== undefined) throw new UserError(`unknown ${what} ${JSON.stringify(unknown)}; the ${what}s are ${keys.join(', ')}`);
+}
+
 /** The reference's choices; nKvHead and mlpHidden follow from nHead and nEmbd (see below). */
 export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize' | 'nKvHead' | 'mlpHidden'> = {
   nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08,

@@ -2,7 +2,7 @@
 // then draw one id at a time from the logits; when the context is full, start the cache
 // again on the most recent blockSize ids. On top of it, the run's two ways of sampling text.
 
-import { type ModelConfig, validateTemperature } from '../contract/config.js';
+import { type ModelConfig, requireKnownKeys, validateTemperature } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type TokenProbabilities, drawToken } from '../contract/sampling.js';
@@ -137,6 +137,8 @@ export interface SampleOptions {
   topK?: number;
 }
 
+const SAMPLE_OPTIONS: readonly (keyof SampleOptions)[] = ['temperature', 'prompt', 'maxTokens', 'topK'];
+
 // Far more than anyone reads; a typo's extra zeros get a message instead of hours of output
 // (or, where samples are gathered first, a memory blow-up).
 export const MAX_SAMPLES = 100_000;
@@ -144,6 +146,7 @@ export const MAX_NEW_TOKENS = 1_000_000;
 
 /** Throws a UserError naming the first sampling setting that cannot work. */
 export function validateSampleOptions(options: SampleOptions): void {
+  requireKnownKeys('sample option', options, SAMPLE_OPTIONS);
   validateTemperature(options.temperature);
   validateTopK(options.topK);
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1 && options.maxTokens <= MAX_NEW_TOKENS)) {

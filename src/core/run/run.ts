@@ -5,8 +5,8 @@
 
 import type { Checkpoint, DataInfo } from '../checkpoint/checkpoint.js';
 import { weightsForConfig } from '../checkpoint/checkpoint.js';
-import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, validateModelConfig,
-  validateTrainConfig } from '../contract/config.js';
+import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, MODEL_KEYS, TRAIN_KEYS, requireKnownKeys,
+  validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import type { Batch, Engine, EngineName } from '../contract/engine.js';
 import { paramCount, initParams } from '../contract/params.js';
 import { PyRandom } from '../contract/random.js';
@@ -32,6 +32,9 @@ export interface RunOptions extends EngineOptions {
   /** A BPE tokenizer to train on; by default the data's characters are the vocabulary. */
   bpe?: BpeTokenizer;
 }
+
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = ['seed', 'valFraction', 'model', 'train', 'engine', 'memory', 'bpe', 'threads', 'spawn',
+  'cores', 'tuning'];
 
 /** Everything a run carries between steps. */
 export interface Run {
@@ -119,11 +122,26 @@ export function createTextRun(text: string, options: RunOptions = {}): Run {
 
 /** Settings checked and the engine made, all before the first weight is drawn. */
 function initRun(tokenizer: Tokenizer, rng: PyRandom, seed: number, options: RunOptions) {
+  checkSettingNames(options, tokenizer.vocabSize);
   const config: ModelConfig = { ...DEFAULT_MODEL, ...options.model, vocabSize: tokenizer.vocabSize };
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
   const engine = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
   const weights = initParams(config, rng, wasmGaussPairs()); // WebAssembly's transform where there is one: the same bits, no cold JavaScript
   return { tokenizer, config, train, rng, seed, engine: engine(weights), step: 0, numParams: paramCount(config) };
+}
+
+/**
+ * Every option and setting named is one the run knows. A model's vocabSize comes from the
+ * tokenizer; one given anyway (a checkpoint's config, see resumeOptions) must agree with it.
+ */
+function checkSettingNames(options: RunOptions, vocabSize: number): void {
+  requireKnownKeys('run option', options, RUN_OPTIONS);
+  const { vocabSize: given, ...model }: Partial<ModelConfig> = options.model ?? {};
+  requireKnownKeys('model setting', model, MODEL_KEYS.filter((key) => key !== 'vocabSize'));
+  if (given !== undefined && given !== vocabSize) {
+    throw new UserError(`model vocabSize ${given} differs from the tokenizer's ${vocabSize}: the vocabulary size comes from the data (or the BPE tokenizer)`);
+  }
+  requireKnownKeys('train setting', options.train ?? {}, TRAIN_KEYS);
 }
 
 /** Validates the settings for an engine (and its memory, given limits); returns its maker. */
@@ -176,11 +194,14 @@ export interface ReopenOptions extends EngineOptions {
   memory?: MemoryLimits;
 }
 
+const REOPEN_OPTIONS: readonly (keyof ReopenOptions)[] = ['engine', 'blockSize', 'memory', 'threads', 'spawn', 'cores', 'tuning'];
+
 /**
  * A run from a checkpoint, to sample or evaluate (no training data). `blockSize` may
  * shorten the context; the random stream continues where the checkpoint left it.
  */
 export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): Run {
+  requireKnownKeys('reopen option', options, REOPEN_OPTIONS);
   const config: ModelConfig = { ...c.config, blockSize: options.blockSize ?? c.config.blockSize };
   const weights = weightsForConfig(c, config);
   const engine = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed })(weights);
