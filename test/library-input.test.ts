@@ -69,3 +69,23 @@ test('an unknown or misspelt setting is an error naming it, not a run with the d
   const checkpoint = runCheckpoint(run, { format: 'text', valFraction: 0.1 });
   assert.throws(() => runFromCheckpoint(checkpoint, loose({ blocksize: 4 })), userError(/unknown reopen option "blocksize"; the reopen options are engine, blockSize, /));
 });
+
+test('the training loop refuses a cadence that would hang, never train or be ignored', () => {
+  const fresh = () => createRun(docs, { model: small, valFraction: 0.3, train: { steps: 3 } });
+  const cases: [object, RegExp][] = [
+    [{ evalChunk: 0 }, /evalChunk must be an integer >= 1, got 0/],
+    [{ evalEvery: Number.NaN }, /evalEvery must be an integer >= 0, got NaN/],
+    [{ evalEvery: -1 }, /evalEvery must be an integer >= 0, got -1/],
+    [{ evalEvery: 1.5 }, /evalEvery must be an integer >= 0, got 1.5/],
+    [{ saveEvery: -1 }, /saveEvery must be an integer >= 0, got -1/],
+    [{ flowEvery: 0.5 }, /flowEvery must be an integer >= 0, got 0.5/],
+    [{ evalSize: -1 }, /evalSize must be an integer >= 0, got -1/],
+    [{ stopAt: Number.NaN }, /stopAt must be an integer >= 0, got NaN/],
+    [{ evalevery: 1 }, /unknown loop option "evalevery"; the loop options are stopAt, shouldStop, evalEvery, /],
+  ];
+  for (const [options, message] of cases) {
+    const run = fresh();
+    assert.throws(() => trainingLoop(run, loose(options)).next(), userError(message), JSON.stringify(options));
+    assert.equal(run.step, 0, 'nothing trained');
+  }
+});
