@@ -4,10 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Checkpoint } from '../src/core/checkpoint/checkpoint.js';
 import { UserError } from '../src/core/errors.js';
 import { generate, sample, sampleText } from '../src/core/run/generate.js';
-import { trainingLoop } from '../src/core/run/loop.js';
-import { type RunOptions, createRun, createTextRun, runCheckpoint, runFromCheckpoint } from '../src/core/run/run.js';
+import { train, trainingLoop } from '../src/core/run/loop.js';
+import { type RunOptions, createRun, createTextRun, resumeRun, runCheckpoint, runFromCheckpoint } from '../src/core/run/run.js';
 import { ENGINES } from '../src/core/run/engines.js';
 
 const docs = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia'];
@@ -88,4 +89,35 @@ test('the training loop refuses a cadence that would hang, never train or be ign
     assert.throws(() => trainingLoop(run, loose(options)).next(), userError(message), JSON.stringify(options));
     assert.equal(run.step, 0, 'nothing trained');
   }
+});
+
+test('a checkpoint object changed in memory is refused whole, not sampled from zeros or garbage', () => {
+  const run = createRun(docs, { model: small, train: { steps: 3 } });
+  train(run);
+  const good = () => runCheckpoint(run, { format: 'lines', valFraction: 0 });
+  const n = run.numParams;
+  const cases: [(c: Checkpoint) => void, RegExp][] = [
+    [(c) => { c.weights = c.weights.subarray(0, 10); }, new RegExp(`the checkpoint's weights must be a Float64Array of the config's ${n} parameters, got 10`)],
+    [(c) => { c.weights = new Float64Array(n + 5); }, new RegExp(`the checkpoint's weights must be a Float64Array of the config's ${n} parameters, got ${n + 5}`)],
+    [(c) => { c.weights = loose(Array.from(c.weights)); }, /the checkpoint's weights must be a Float64Array/],
+    [(c) => { c.weights[3] = Infinity; }, /the checkpoint: wte holds Infinity at index 3; a checkpoint's weights must be finite/],
+    [(c) => { c.optimizer!.m[5] = Number.NaN; }, /the optimizer state in the checkpoint holds a non-finite or negative moment/],
+    [(c) => { c.optimizer = { m: new Float64Array(3), v: new Float64Array(3) }; }, new RegExp(`the checkpoint's Adam moments must be two Float64Arrays of ${n} numbers`)],
+    [(c) => { c.vocab = c.vocab.slice(0, 3); }, /the checkpoint's tokenizer has 4 tokens \(with BOS\) but its config's vocabSize is 12/],
+    [(c) => { c.vocab = [...c.vocab, 'z']; }, /the checkpoint's tokenizer has 13 tokens \(with BOS\) but its config's vocabSize is 12/],
+    [(c) => { c.vocab = ['a', 'a', ...c.vocab.slice(2)]; }, /the characters of a tokenizer must be unique single characters; "a" is not/],
+    [(c) => { c.config = { ...c.config, nEmbd: 12 }; }, /the checkpoint's weights must be a Float64Array of the config's \d+ parameters/],
+    [(c) => { c.config = { ...c.config, nHead: 3 }; }, /the checkpoint's settings are impossible: n-embd \(8\) must be divisible by n-head \(3\)/],
+    [(c) => { c.rng = { mt: [], index: 0, gaussNext: null }; }, /the random state must hold the generator's 624 32-bit words/],
+    [(c) => { c.rng = { ...c.rng, index: 9999 }; }, /the random state index must be from 0 to 624/],
+    [(c) => { c.step = 99; }, /the checkpoint's step must be from 0 to the run's 3 steps, got 99/],
+  ];
+  for (const [tamper, message] of cases) {
+    const c = good();
+    tamper(c);
+    assert.throws(() => runFromCheckpoint(c), userError(message), String(tamper));
+    // resume may name the difference from its run first (the data's characters), but refuses too
+    if (c.optimizer) assert.throws(() => resumeRun(createRun(docs, { model: small, train: { steps: 3 } }), c), UserError, String(tamper));
+  }
+  assert.deepEqual(sample(runFromCheckpoint(good()), 2, 0.5), sample(runFromCheckpoint(good()), 2, 0.5), 'an untouched one still loads');
 });

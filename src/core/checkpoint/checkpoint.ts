@@ -18,7 +18,7 @@ import { type EngineName, MAX_THREADS, type OptimizerState, isEngineName } from 
 import { UserError } from '../errors.js';
 import { parseModelFile } from '../bpe/model-file.js';
 import { paramCount, paramLayout } from '../contract/params.js';
-import type { RandomState } from '../contract/random.js';
+import { type RandomState, randomStateProblem } from '../contract/random.js';
 import { bytesFloat64, crc32, float64Bytes, fromBase64, hex32, toBase64 } from './bytes.js';
 import { encodeSafetensors, readSafetensorsHeader, tensorData } from './safetensors.js';
 
@@ -198,12 +198,8 @@ function checkFields(j: CheckpointJson): void {
 
   if (!Number.isSafeInteger(j.step) || j.step < 0 || j.step > j.train.steps) bad('step', `must be from 0 to the run's ${j.train.steps} steps`);
   if (!Number.isSafeInteger(j.seed)) bad('seed', 'must be an integer');
-  const rng = j.rng;
-  if (!isObject(rng) || !Array.isArray(rng.mt) || rng.mt.length !== 624 || !rng.mt.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
-    bad('rng', 'must hold the generator\'s 624 32-bit words');
-  }
-  if (!Number.isInteger(rng.index) || rng.index < 0 || rng.index > 624) bad('rng', 'index must be from 0 to 624');
-  if (rng.gaussNext !== null && !Number.isFinite(rng.gaussNext)) bad('rng', 'gaussNext must be a number or null');
+  const rng = randomStateProblem(j.rng);
+  if (rng) bad('rng', rng);
 
   const o = j.optimizer;
   if (o !== null && (!isObject(o) || o.encoding !== OPTIMIZER_ENCODING || !isHex32(o.crc32) || typeof o.m !== 'string' || typeof o.v !== 'string')) {
@@ -251,12 +247,7 @@ export function decodeCheckpoint(json: CheckpointJson, weightsBytes: Uint8Array)
     throw new UserError(`${w.file} has a tensor the config does not: ${JSON.stringify(extra)}`);
   }
   const weights = new Float64Array(paramCount(config)); // (numParams,)
-  for (const p of layout) {
-    const values = tensorData(weightsBytes, header, p.name);
-    const i = values.findIndex((x) => !Number.isFinite(x));
-    if (i >= 0) throw new UserError(`${w.file}: ${p.name} holds ${values[i]} at index ${i}; a checkpoint's weights must be finite (a diverged run?)`);
-    weights.set(values, p.offset);
-  }
+  for (const p of layout) weights.set(tensorData(weightsBytes, header, p.name), p.offset);
   let optimizer: OptimizerState | undefined;
   if (json.optimizer) {
     const expected = weights.length * 8;
@@ -268,15 +259,55 @@ export function decodeCheckpoint(json: CheckpointJson, weightsBytes: Uint8Array)
       throw new UserError('the optimizer state in the checkpoint JSON does not match its CRC-32 (modified or corrupted?)');
     }
     optimizer = { m: bytesFloat64(m), v: bytesFloat64(v) };
-    if (!optimizer.m.every(Number.isFinite) || !optimizer.v.every((x) => Number.isFinite(x) && x >= 0)) {
-      throw new UserError('the optimizer state in the checkpoint holds a non-finite or negative moment (a diverged run?)');
-    }
   }
+  checkNumbers(w.file, config, weights, optimizer);
   return {
     config, train: json.train, vocab: json.vocab, ...(json.bpe_model !== undefined ? { bpeModel: json.bpe_model } : {}), step: json.step, seed: json.seed, rng: json.rng, weights, optimizer,
     data: json.data, bestValLoss: json.best_val_loss ?? undefined, engine: json.engine as EngineName, threads: json.threads,
     settings: json.settings,
   };
+}
+
+/** Weights and Adam's moments are finite numbers (v >= 0): the first that is not is named, by tensor and index. */
+function checkNumbers(where: string, config: ModelConfig, weights: Float64Array, optimizer: OptimizerState | undefined): void {
+  for (const p of paramLayout(config)) {
+    const values = weights.subarray(p.offset, p.offset + p.size);
+    const i = values.findIndex((x) => !Number.isFinite(x));
+    if (i >= 0) throw new UserError(`${where}: ${p.name} holds ${values[i]} at index ${i}; a checkpoint's weights must be finite (a diverged run?)`);
+  }
+  if (optimizer && (!optimizer.m.every(Number.isFinite) || !optimizer.v.every((x) => Number.isFinite(x) && x >= 0))) {
+    throw new UserError('the optimizer state in the checkpoint holds a non-finite or negative moment (a diverged run?)');
+  }
+}
+
+/**
+ * Throws a UserError unless a checkpoint object (decoded, or made by runCheckpoint and then
+ * changed in memory) is whole: possible settings, weights and moments of the config's size
+ * and finite, a random state the generator can take, a step within the run. A reader of
+ * files gets this from decodeCheckpoint; this is for the objects a library caller holds.
+ */
+export function checkCheckpoint(c: Checkpoint): void {
+  try {
+    validateModelConfig(c.config);
+    validateTrainConfig(c.train);
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(`the checkpoint's settings are impossible: ${e.message}`) : e;
+  }
+  const n = paramCount(c.config);
+  const sized = (x: unknown) => x instanceof Float64Array && x.length === n;
+  if (!sized(c.weights)) {
+    const got = c.weights instanceof Float64Array ? c.weights.length : Object.prototype.toString.call(c.weights);
+    throw new UserError(`the checkpoint's weights must be a Float64Array of the config's ${n} parameters, got ${got}`);
+  }
+  if (c.optimizer !== undefined && !(sized(c.optimizer.m) && sized(c.optimizer.v))) {
+    throw new UserError(`the checkpoint's Adam moments must be two Float64Arrays of ${n} numbers, one per parameter`);
+  }
+  checkNumbers('the checkpoint', c.config, c.weights, c.optimizer);
+  const rng = randomStateProblem(c.rng);
+  if (rng) throw new UserError(`the random state ${rng}`);
+  if (!(Number.isSafeInteger(c.step) && c.step >= 0 && c.step <= c.train.steps)) {
+    throw new UserError(`the checkpoint's step must be from 0 to the run's ${c.train.steps} steps, got ${c.step}`);
+  }
 }
 
 /**

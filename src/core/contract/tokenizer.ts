@@ -23,7 +23,13 @@ export function tokenizerFromBpe(bpe: BpeTokenizer): Tokenizer {
 /** A tokenizer from a list of characters (already sorted and unique, as saved in a checkpoint). */
 export function tokenizerFromChars(chars: string[]): Tokenizer {
   const ids = new Map<string, number>();
-  chars.forEach((ch, i) => ids.set(ch, i));
+  chars.forEach((ch, i) => {
+    // a repeat would leave an id no text encodes to; a longer string, one no character finds
+    if (typeof ch !== 'string' || ids.has(ch) || ch.length === 0 || ch.length > 2 || [...ch].length !== 1) {
+      throw new UserError(`the characters of a tokenizer must be unique single characters; ${JSON.stringify(ch)} is not`);
+    }
+    ids.set(ch, i);
+  });
   return { chars, bos: chars.length, vocabSize: chars.length + 1, ids };
 }
 

@@ -4,7 +4,7 @@
 // anywhere and continue as if it never had.
 
 import type { Checkpoint, DataInfo } from '../checkpoint/checkpoint.js';
-import { weightsForConfig } from '../checkpoint/checkpoint.js';
+import { checkCheckpoint, weightsForConfig } from '../checkpoint/checkpoint.js';
 import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, MODEL_KEYS, TRAIN_KEYS, requireKnownKeys,
   validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import type { Batch, Engine, EngineName } from '../contract/engine.js';
@@ -202,6 +202,8 @@ const REOPEN_OPTIONS: readonly (keyof ReopenOptions)[] = ['engine', 'blockSize',
  */
 export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): Run {
   requireKnownKeys('reopen option', options, REOPEN_OPTIONS);
+  checkCheckpoint(c);
+  const tokenizer = checkpointTokenizer(c);
   const config: ModelConfig = { ...c.config, blockSize: options.blockSize ?? c.config.blockSize };
   const weights = weightsForConfig(c, config);
   const engine = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed })(weights);
@@ -209,14 +211,18 @@ export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): R
   const rng = new PyRandom(c.seed);
   rng.setState(c.rng);
   return {
-    docs: [], valDocs: [], tokenizer: checkpointTokenizer(c), config, train: c.train, rng, engine,
+    docs: [], valDocs: [], tokenizer, config, train: c.train, rng, engine,
     step: c.step, numParams: paramCount(config), seed: c.seed, format: c.data.format,
   };
 }
 
 /** The tokenizer a checkpoint carries: its BPE model, or its characters. */
 export function checkpointTokenizer(c: Checkpoint): Tokenizer {
-  return c.bpeModel !== undefined ? tokenizerFromBpe(parseModelFile(c.bpeModel, 'the checkpoint\'s tokenizer')) : tokenizerFromChars(c.vocab);
+  const tokenizer = c.bpeModel !== undefined ? tokenizerFromBpe(parseModelFile(c.bpeModel, 'the checkpoint\'s tokenizer')) : tokenizerFromChars(c.vocab);
+  if (tokenizer.vocabSize !== c.config.vocabSize) {
+    throw new UserError(`the checkpoint's tokenizer has ${tokenizer.vocabSize} tokens (with BOS) but its config's vocabSize is ${c.config.vocabSize}`);
+  }
+  return tokenizer;
 }
 
 /** The options that recreate a checkpoint's run on its own engine (and threads, unless `options` says otherwise). */
@@ -232,6 +238,7 @@ export function resumeOptions(c: Checkpoint, options: EngineOptions = {}): RunOp
  * training goes on exactly.
  */
 export function resumeRun(run: Run, c: Checkpoint): void {
+  checkCheckpoint(c);
   if (run.tokenizer.bpe ? formatModelFile(run.tokenizer.bpe) !== c.bpeModel : c.bpeModel !== undefined) {
     throw new UserError('the run\'s tokenizer differs from the checkpoint\'s; resume needs the same tokenizer');
   }
