@@ -4,7 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createBpeTokenizer } from '../src/core/bpe/bpe-tokenizer.js';
+import { splitChunks } from '../src/core/bpe/split-patterns.js';
+import { trainBpe } from '../src/core/bpe/train.js';
 import type { Checkpoint } from '../src/core/checkpoint/checkpoint.js';
+import { buildTokenizer, decode } from '../src/core/contract/tokenizer.js';
 import { UserError } from '../src/core/errors.js';
 import { generate, sample, sampleText } from '../src/core/run/generate.js';
 import { train, trainingLoop } from '../src/core/run/loop.js';
@@ -120,4 +124,18 @@ test('a checkpoint object changed in memory is refused whole, not sampled from z
     if (c.optimizer) assert.throws(() => resumeRun(createRun(docs, { model: small, train: { steps: 3 } }), c), UserError, String(tamper));
   }
   assert.deepEqual(sample(runFromCheckpoint(good()), 2, 0.5), sample(runFromCheckpoint(good()), 2, 0.5), 'an untouched one still loads');
+});
+
+test('tokenizers refuse an unknown split pattern and ids outside the vocabulary by name', () => {
+  for (const pattern of ['gpt5', '\\w+', '__proto__', 'constructor']) {
+    const message = new RegExp(`unknown split pattern ${JSON.stringify(pattern).replace(/[\\+]/g, '\\$&')}; the split patterns are none, gpt2, gpt4`);
+    assert.throws(() => trainBpe('hello world', 260, loose(pattern)), userError(message), pattern);
+    assert.throws(() => splitChunks('hello world', loose(pattern)), userError(message), pattern);
+    assert.throws(() => createBpeTokenizer(loose(pattern), []), userError(message), pattern);
+  }
+  const chars = buildTokenizer(docs);
+  for (const id of [999, -1, 1.5, Number.NaN]) {
+    assert.throws(() => decode(chars, [0, id]), userError(new RegExp(`token id ${id} is not in the vocabulary \\(ids 0\\.\\.11\\)`)), String(id));
+  }
+  assert.equal(decode(chars, [chars.bos, 0, 1, chars.bos]), 'ab');
 });

@@ -4,7 +4,7 @@
 // ...) and tiktoken's ranks (whose single bytes are not numbered 0-255) share one encoder.
 
 import { UserError } from '../errors.js';
-import { type SplitPatternName, splitChunks } from './split-patterns.js';
+import { type SplitPatternName, checkPatternName, splitChunks } from './split-patterns.js';
 
 /** The largest vocabulary: ids must fit the 21 bits a pair key gives each side. */
 export const MAX_BPE_VOCAB = 1 << 21;
@@ -48,6 +48,7 @@ export function utf8Bytes(text: string): Uint8Array {
  */
 export function createBpeTokenizer(pattern: SplitPatternName, merges: Merge[], special: Map<string, number> = new Map(),
                                    byteIds?: Int32Array): BpeTokenizer {
+  checkPatternName(pattern);
   const bytes = byteIds ?? Int32Array.from({ length: 256 }, (_, b) => b);
   const vocab: Uint8Array[] = [];
   const taken = (id: number, what: string): void => {

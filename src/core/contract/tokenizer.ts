@@ -108,7 +108,13 @@ export function encodeDocument(tokenizer: Tokenizer, doc: string): number[] {
 export function decode(tokenizer: Tokenizer, ids: number[]): string {
   if (tokenizer.bpe) return decodeWholeCharacters(decodeBpeBytes(tokenizer.bpe, ids.filter((id) => id !== tokenizer.bos)));
   let s = '';
-  for (const id of ids) if (id !== tokenizer.bos) s += tokenizer.chars[id];
+  for (const id of ids) {
+    if (id === tokenizer.bos) continue;
+    if (!(Number.isInteger(id) && id >= 0 && id < tokenizer.chars.length)) {
+      throw new UserError(`token id ${id} is not in the vocabulary (ids 0..${tokenizer.vocabSize - 1})`);
+    }
+    s += tokenizer.chars[id];
+  }
   return s;
 }
 
