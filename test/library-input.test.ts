@@ -8,6 +8,8 @@ import { createBpeTokenizer } from '../src/core/bpe/bpe-tokenizer.js';
 import { splitChunks } from '../src/core/bpe/split-patterns.js';
 import { trainBpe } from '../src/core/bpe/train.js';
 import type { Checkpoint } from '../src/core/checkpoint/checkpoint.js';
+import { PyRandom } from '../src/core/contract/random.js';
+import { applyTopK, drawToken } from '../src/core/contract/sampling.js';
 import { buildTokenizer, decode } from '../src/core/contract/tokenizer.js';
 import { UserError } from '../src/core/errors.js';
 import { generate, sample, sampleText } from '../src/core/run/generate.js';
@@ -138,4 +140,19 @@ test('tokenizers refuse an unknown split pattern and ids outside the vocabulary 
     assert.throws(() => decode(chars, [0, id]), userError(new RegExp(`token id ${id} is not in the vocabulary \\(ids 0\\.\\.11\\)`)), String(id));
   }
   assert.equal(decode(chars, [chars.bos, 0, 1, chars.bos]), 'ab');
+});
+
+test('drawToken and applyTopK refuse a temperature, k or logits they cannot draw from', () => {
+  const logits = () => Float64Array.from([1, 2, 3]);
+  for (const t of [0, -1, Number.NaN, Infinity]) {
+    assert.throws(() => drawToken(logits(), t, new PyRandom(1)), userError(new RegExp(`temperature must be > 0, got ${t}`)), String(t));
+  }
+  for (const k of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => applyTopK(logits(), k), userError(new RegExp(`top-k must be an integer >= 1, got ${k}`)), String(k));
+    assert.throws(() => drawToken(logits(), 1, new PyRandom(1), k), userError(/top-k must be an integer >= 1/), String(k));
+  }
+  assert.throws(() => drawToken(new Float64Array(0), 1, new PyRandom(1)), userError(/there are no logits to draw from/));
+  const kept = logits();
+  applyTopK(kept, 1);
+  assert.deepEqual(Array.from(kept), [-Infinity, -Infinity, 3]);
 });

@@ -5,7 +5,7 @@
 import { type ModelConfig, requireKnownKeys, validateTemperature } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
-import { type TokenProbabilities, drawToken } from '../contract/sampling.js';
+import { type TokenProbabilities, drawToken, validateTopK } from '../contract/sampling.js';
 import { decode, encode } from '../contract/tokenizer.js';
 import { UserError } from '../errors.js';
 import { wasmTokenProbabilities } from '../tensor/wasm-kernels.js';
@@ -111,10 +111,6 @@ export function validateGenerateOptions(options: GenerateOptions, config: Pick<M
   if (options.stopAt !== undefined && !isId(options.stopAt)) {
     throw new UserError(`stop id ${options.stopAt} is not in the vocabulary (ids 0..${vocabSize - 1})`);
   }
-}
-
-function validateTopK(topK: number | undefined): void {
-  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) throw new UserError(`top-k must be an integer >= 1, got ${topK}`);
 }
 
 /** New documents from the model, drawn from the run's random stream (the reference's samples). */
