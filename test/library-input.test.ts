@@ -156,3 +156,22 @@ test('drawToken and applyTopK refuse a temperature, k or logits they cannot draw
   applyTopK(kept, 1);
   assert.deepEqual(Array.from(kept), [-Infinity, -Infinity, 3]);
 });
+
+test('a value of the wrong type is named as given, not printed as if it were the number', () => {
+  const cases: [RunOptions, RegExp][] = [
+    [loose({ model: { nEmbd: '16' } }), /n-embd must be an integer from 1 to 65,536, got "16" \(a string\)/],
+    [loose({ train: { steps: '5' } }), /steps must be an integer >= 0, got "5" \(a string\)/],
+    [loose({ train: { learningRate: '0.01' } }), /lr must be > 0, got "0.01" \(a string\)/],
+    [loose({ model: { dropout: '0.1' } }), /dropout must be in \[0, 1\), got "0.1" \(a string\)/],
+    [loose({ seed: '7' }), /seed must be an integer, got "7" \(a string\)/],
+    [loose({ seed: Number.NaN }), /seed must be an integer, got NaN/],
+    [loose({ engine: 'float32', threads: '2' }), /threads must be an integer from 1 to 64, got "2" \(a string\)/],
+    [loose({ engine: 'float32', threads: 'auto', cores: -3 }), /cores must be an integer >= 1, got -3/],
+  ];
+  for (const [options, message] of cases) {
+    if ((options.engine ?? 'tensor') === 'float32' && !engines.includes('float32')) continue;
+    assert.throws(() => createRun(docs, { ...options, model: { ...small, ...options.model } }), userError(message), JSON.stringify(options));
+  }
+  const run = createRun(docs, { model: small });
+  assert.throws(() => sample(run, 2, loose('0.5')), userError(/temperature must be > 0, got "0.5" \(a string\)/));
+});

@@ -39,3 +39,13 @@ export class KernelThreadError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A bad value as a message shows it: from JavaScript a setting can be the string "16", which
+ * `${value}` would print as 16, the very number the message asks for.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} (a string)`;
+  if (typeof value === 'object' && value !== null) return `${Array.isArray(value) ? 'an array' : 'an object'}`;
+  return String(value);
+}

@@ -1,7 +1,7 @@
 // A Mersenne Twister that yields CPython's `random` stream bit for bit, so a seed means
 // the same weights, document order and samples here as in the Python reference.
 
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import * as libm from '../libm/index.js';
 
 const N = 624;
@@ -71,7 +71,7 @@ export class PyRandom {
 
   /** Like `random.seed(n)` for an integer n: the key is |n| cut into 32-bit words. */
   seed(seed: number): void {
-    if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new UserError(`seed must be an integer, got ${shown(seed)}`);
     let n = Math.abs(seed);
     const key: number[] = [];
     do {

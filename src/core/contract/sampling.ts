@@ -2,14 +2,14 @@
 // reference's softmax and one weighted choice from the random stream. Where the reference
 // would fail (logits divided by a tiny temperature overflow) it takes the limit T -> 0.
 
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import { validateTemperature } from './config.js';
 import * as libm from '../libm/index.js';
 import type { PyRandom } from './random.js';
 
 /** Throws a UserError unless `topK` is absent or a whole number of ids to keep. */
 export function validateTopK(topK: number | undefined): void {
-  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) throw new UserError(`top-k must be an integer >= 1, got ${topK}`);
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) throw new UserError(`top-k must be an integer >= 1, got ${shown(topK)}`);
 }
 
 /** Keeps the k largest logits; the rest become -Infinity (probability 0). */

@@ -5,7 +5,7 @@
 
 import { type ModelConfig, type TrainConfig, beyondReference } from '../contract/config.js';
 import { type Engine, type EngineName, ENGINE_NAMES, MAX_THREADS, isEngineName } from '../contract/engine.js';
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
 import { batchDecodeFloats } from '../tensor/decode.js';
 import { createTensorEngine, tensorMemoryBytes } from '../tensor/engine.js';
@@ -113,9 +113,11 @@ export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train
   if (options.threads !== undefined && !spec.takesThreads) {
     throw new UserError(`the ${spec.name} engine computes on one thread; threads apply to the float32 engine`);
   }
-  if (typeof options.threads === 'number' && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= MAX_THREADS)) {
-    throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${options.threads}`);
+  const { threads, cores } = options;
+  if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
   }
+  if (cores !== undefined && !(Number.isInteger(cores) && cores >= 1)) throw new UserError(`cores must be an integer >= 1, got ${shown(cores)}`);
 }
 
 /** What a machine (or a browser tab) can hold, as the front end measures it. */

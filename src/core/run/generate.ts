@@ -7,7 +7,7 @@ import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type TokenProbabilities, drawToken, validateTopK } from '../contract/sampling.js';
 import { decode, encode } from '../contract/tokenizer.js';
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import { wasmTokenProbabilities } from '../tensor/wasm-kernels.js';
 import type { Run } from './run.js';
 
@@ -102,7 +102,7 @@ export function validateGenerateOptions(options: GenerateOptions, config: Pick<M
   const { vocabSize } = config, isId = (id: number) => Number.isInteger(id) && id >= 0 && id < vocabSize;
   const most = Math.max(MAX_NEW_TOKENS, config.blockSize); // sample() asks for a whole context
   if (!(Number.isInteger(options.maxTokens) && options.maxTokens >= 0 && options.maxTokens <= most)) {
-    throw new UserError(`max-tokens must be an integer from 0 to ${most.toLocaleString('en-US')}, got ${options.maxTokens}`);
+    throw new UserError(`max-tokens must be an integer from 0 to ${most.toLocaleString('en-US')}, got ${shown(options.maxTokens)}`);
   }
   validateTemperature(options.temperature);
   validateTopK(options.topK);
@@ -146,14 +146,14 @@ export function validateSampleOptions(options: SampleOptions): void {
   validateTemperature(options.temperature);
   validateTopK(options.topK);
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1 && options.maxTokens <= MAX_NEW_TOKENS)) {
-    throw new UserError(`max-tokens must be an integer from 1 to ${MAX_NEW_TOKENS.toLocaleString('en-US')}, got ${options.maxTokens}`);
+    throw new UserError(`max-tokens must be an integer from 1 to ${MAX_NEW_TOKENS.toLocaleString('en-US')}, got ${shown(options.maxTokens)}`);
   }
 }
 
 /** Throws a UserError unless `count` samples is a number a front end can print. */
 export function validateSampleCount(count: number): void {
   if (!(Number.isInteger(count) && count >= 0 && count <= MAX_SAMPLES)) {
-    throw new UserError(`samples must be an integer from 0 to ${MAX_SAMPLES.toLocaleString('en-US')}, got ${count}`);
+    throw new UserError(`samples must be an integer from 0 to ${MAX_SAMPLES.toLocaleString('en-US')}, got ${shown(count)}`);
   }
 }
 

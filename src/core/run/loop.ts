@@ -7,7 +7,7 @@
 import { batchTokens } from '../contract/engine.js';
 import { requireKnownKeys } from '../contract/config.js';
 import { learningRateAt } from '../contract/schedule.js';
-import { DivergenceError, UserError } from '../errors.js';
+import { DivergenceError, UserError, shown } from '../errors.js';
 import { type FlowStats, gradientFlow } from './gradient-flow.js';
 import { bitsPerCharacter, meanLossSteps, predictedCharacters, validationSequences } from './evaluate.js';
 import { type Run, nextBatches } from './run.js';
@@ -104,12 +104,12 @@ function validateLoopOptions(options: LoopOptions): void {
   for (const [key, min] of counts) {
     const value = options[key];
     if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) {
-      throw new UserError(`${key} must be an integer >= ${min}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+      throw new UserError(`${key} must be an integer >= ${min}, got ${shown(value)}`);
     }
   }
   if (options.shouldStop !== undefined && typeof options.shouldStop !== 'function') throw new UserError('shouldStop must be a function');
   if (options.best !== undefined && !(typeof options.best === 'number' && options.best >= 0)) {
-    throw new UserError(`best must be a loss (a number >= 0), got ${String(options.best)}`);
+    throw new UserError(`best must be a loss (a number >= 0), got ${shown(options.best)}`);
   }
 }
 
