@@ -175,3 +175,16 @@ test('a value of the wrong type is named as given, not printed as if it were the
   const run = createRun(docs, { model: small });
   assert.throws(() => sample(run, 2, loose('0.5')), userError(/temperature must be > 0, got "0.5" \(a string\)/));
 });
+
+test('a model no runtime can hold is a UserError naming its size, with or without memory limits', () => {
+  if (engines.includes('float32')) {
+    // 3.2 billion parameters: beyond the 4 GiB a WebAssembly memory can address on any machine
+    assert.throws(() => createRun(docs, { engine: 'float32', model: { nEmbd: 4096, nHead: 4, nLayer: 16 } }),
+      userError(/this model needs about [\d.]+ GiB on the float32 engine, more than the 4\.0 GiB a WebAssembly memory can address/));
+  }
+  // 51 billion parameters: more numbers than one typed array holds
+  for (const engine of ['tensor', 'scalar'] as const) {
+    assert.throws(() => createRun(docs, { engine, model: { nEmbd: 65536, nHead: 1 } }),
+      userError(new RegExp(`this model needs about [\\d.]+ GiB on the ${engine} engine, and this runtime could not allocate it \\(.+\\); make it smaller`)), engine);
+  }
+});

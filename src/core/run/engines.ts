@@ -141,6 +141,24 @@ export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainC
   }
 }
 
+/** No bound but the engine's own: what checkMemory refuses on any machine (float32's addressable 4 GiB). */
+export const ANY_MACHINE: MemoryLimits = { bytes: Infinity, heapBytes: Infinity, where: 'any machine' };
+
+/**
+ * `allocate()`, with a RangeError from it (a typed array longer than the runtime allows, a
+ * WebAssembly memory beyond its pages, an allocation the system refused) as a UserError that
+ * names the model's size, instead of the runtime's words for one buffer of it.
+ */
+export function allocating<T>(spec: EngineSpec, config: ModelConfig, train: TrainConfig, allocate: () => T): T {
+  try {
+    return allocate();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new UserError(`this model needs about ${gib(spec.memoryBytes(config, train))} on the ${spec.name} engine, and this runtime could not ` +
+      `allocate it (${e.message}); make it smaller (n-layer, n-embd, block-size, batch-size)`);
+  }
+}
+
 /** A batch decoder a server will make: its engine, model, and rows a step for a number of slots. */
 export interface DecoderPlan { spec: EngineSpec; config: ModelConfig; rows: (slots: number) => number }
 

@@ -17,7 +17,7 @@ import { wasmGaussPairs, wasmShuffleDraws } from '../tensor/wasm-kernels.js';
 import { checkDocuments } from '../data/documents.js';
 import { type DataFormat, type TextSplit, randomWindows, splitText } from '../data/text.js';
 import { UserError } from '../errors.js';
-import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, checkEngineSettings, checkMemory, engineSpec } from './engines.js';
+import { type EngineOptions, type MemoryLimits, ANY_MACHINE, DEFAULT_ENGINE, allocating, checkEngineSettings, checkMemory, engineSpec } from './engines.js';
 
 export interface RunOptions extends EngineOptions {
   seed?: number;
@@ -27,7 +27,7 @@ export interface RunOptions extends EngineOptions {
   train?: Partial<TrainConfig>;
   /** Which engine computes (default 'tensor'). */
   engine?: EngineName;
-  /** When given, a run that would not fit is refused before anything is allocated. */
+  /** When given, a run that would not fit is refused before anything is allocated; without, only one no machine could hold. */
   memory?: MemoryLimits;
   /** A BPE tokenizer to train on; by default the data's characters are the vocabulary. */
   bpe?: BpeTokenizer;
@@ -125,9 +125,12 @@ function initRun(tokenizer: Tokenizer, rng: PyRandom, seed: number, options: Run
   checkSettingNames(options, tokenizer.vocabSize);
   const config: ModelConfig = { ...DEFAULT_MODEL, ...options.model, vocabSize: tokenizer.vocabSize };
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
-  const engine = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
-  const weights = initParams(config, rng, wasmGaussPairs()); // WebAssembly's transform where there is one: the same bits, no cold JavaScript
-  return { tokenizer, config, train, rng, seed, engine: engine(weights), step: 0, numParams: paramCount(config) };
+  const { spec, create } = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
+  const engine = allocating(spec, config, train, () => {
+    const weights = initParams(config, rng, wasmGaussPairs()); // WebAssembly's transform where there is one: the same bits, no cold JavaScript
+    return create(weights);
+  });
+  return { tokenizer, config, train, rng, seed, engine, step: 0, numParams: paramCount(config) };
 }
 
 /**
@@ -144,7 +147,7 @@ function checkSettingNames(options: RunOptions, vocabSize: number): void {
   requireKnownKeys('train setting', options.train ?? {}, TRAIN_KEYS);
 }
 
-/** Validates the settings for an engine (and its memory, given limits); returns its maker. */
+/** Validates the settings for an engine (and its memory: given limits, or what no machine holds); returns its spec and maker. */
 function prepareEngine(name: EngineName, config: ModelConfig, train: TrainConfig, options: RunOptions & { seed?: number }) {
   validateModelConfig(config);
   validateTrainConfig(train);
@@ -152,8 +155,8 @@ function prepareEngine(name: EngineName, config: ModelConfig, train: TrainConfig
   const why = spec.unavailable();
   if (why) throw new UserError(`${why}; use another engine`);
   checkEngineSettings(spec, config, train, options);
-  if (options.memory) checkMemory(spec, config, train, options.memory);
-  return (weights: Float64Array) => spec.create(config, weights, train, options.seed ?? DEFAULT_SEED, options);
+  checkMemory(spec, config, train, options.memory ?? ANY_MACHINE);
+  return { spec, create: (weights: Float64Array) => spec.create(config, weights, train, options.seed ?? DEFAULT_SEED, options) };
 }
 
 /**
@@ -206,7 +209,8 @@ export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): R
   const tokenizer = checkpointTokenizer(c);
   const config: ModelConfig = { ...c.config, blockSize: options.blockSize ?? c.config.blockSize };
   const weights = weightsForConfig(c, config);
-  const engine = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed })(weights);
+  const { spec, create } = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed });
+  const engine = allocating(spec, config, c.train, () => create(weights));
   if (c.optimizer && config.blockSize === c.config.blockSize) engine.load(weights, c.optimizer);
   const rng = new PyRandom(c.seed);
   rng.setState(c.rng);
