@@ -8,6 +8,9 @@ import { createBpeTokenizer } from '../src/core/bpe/bpe-tokenizer.js';
 import { splitChunks } from '../src/core/bpe/split-patterns.js';
 import { trainBpe } from '../src/core/bpe/train.js';
 import type { Checkpoint } from '../src/core/checkpoint/checkpoint.js';
+import { DEFAULT_TRAIN, type ModelConfig } from '../src/core/contract/config.js';
+import type { Engine } from '../src/core/contract/engine.js';
+import { paramCount } from '../src/core/contract/params.js';
 import { PyRandom } from '../src/core/contract/random.js';
 import { applyTopK, drawToken } from '../src/core/contract/sampling.js';
 import { buildTokenizer, decode } from '../src/core/contract/tokenizer.js';
@@ -16,6 +19,9 @@ import { generate, sample, sampleText } from '../src/core/run/generate.js';
 import { train, trainingLoop } from '../src/core/run/loop.js';
 import { type RunOptions, createRun, createTextRun, resumeRun, runCheckpoint, runFromCheckpoint } from '../src/core/run/run.js';
 import { ENGINES } from '../src/core/run/engines.js';
+import { createScalarEngine } from '../src/core/scalar/engine.js';
+import { createTensorEngine } from '../src/core/tensor/engine.js';
+import { createWasmEngine } from '../src/core/wasm/engine.js';
 
 const docs = ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'mia', 'amelia'];
 const small = { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 };
@@ -186,5 +192,28 @@ test('a model no runtime can hold is a UserError naming its size, with or withou
   for (const engine of ['tensor', 'scalar'] as const) {
     assert.throws(() => createRun(docs, { engine, model: { nEmbd: 65536, nHead: 1 } }),
       userError(new RegExp(`this model needs about [\\d.]+ GiB on the ${engine} engine, and this runtime could not allocate it \\(.+\\); make it smaller`)), engine);
+  }
+});
+
+test('an engine made or loaded by hand refuses weights that are not its config\'s, and threads with no way to start them', () => {
+  const config = { vocabSize: 10, nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8, initStd: 0.08 };
+  const n = paramCount(config), weights = new Float64Array(n);
+  const makers: [string, (c: ModelConfig, w: Float64Array) => Engine][] = [
+    ['scalar', (c, w) => createScalarEngine(c, w, DEFAULT_TRAIN)],
+    ['tensor', (c, w) => createTensorEngine(c, w, DEFAULT_TRAIN, 1)],
+    ...(engines.includes('float32') ? [['float32', (c: ModelConfig, w: Float64Array) => createWasmEngine(c, w, DEFAULT_TRAIN, 1)] as [string, typeof makers[0][1]]] : []),
+  ];
+  for (const [name, make] of makers) {
+    assert.throws(() => make(config, new Float64Array(5)), userError(new RegExp(`expected ${n} weights, got 5`)), name);
+    assert.throws(() => make(config, loose(Array.from(weights))), userError(new RegExp(`expected ${n} weights in a Float64Array, got an array`)), name);
+    assert.throws(() => make({ ...config, nHead: 3 }, weights), userError(/n-embd \(8\) must be divisible by n-head \(3\)/), name);
+    const engine = make(config, weights);
+    assert.throws(() => engine.load(new Float64Array(5)), userError(new RegExp(`expected ${n} weights, got 5`)), `${name} load`);
+    assert.throws(() => engine.load(weights, { m: new Float64Array(3), v: new Float64Array(n) }), userError(new RegExp(`expected Adam moments of ${n} numbers each`)), `${name} load`);
+    engine.close?.();
+  }
+  if (engines.includes('float32')) {
+    assert.throws(() => createRun(docs, { model: small, engine: 'float32', threads: 2 }),
+      userError(/threads 2 needs a spawn function to start the kernel threads \(in Node: spawnNodeWorker from 'microgpt-ts\/node'\)/));
   }
 });

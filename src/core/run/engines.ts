@@ -9,7 +9,7 @@ import { UserError, shown } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
 import { batchDecodeFloats } from '../tensor/decode.js';
 import { createTensorEngine, tensorMemoryBytes } from '../tensor/engine.js';
-import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes } from '../wasm/engine.js';
+import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes, spawnNeeded } from '../wasm/engine.js';
 import { wasmSupport } from '../wasm/kernels.js';
 import type { SpawnWorker } from '../wasm/threads.js';
 
@@ -118,6 +118,7 @@ export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train
     throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
   }
   if (cores !== undefined && !(Number.isInteger(cores) && cores >= 1)) throw new UserError(`cores must be an integer >= 1, got ${shown(cores)}`);
+  if (typeof threads === 'number' && threads > 1 && !options.spawn) throw new UserError(spawnNeeded(threads));
 }
 
 /** What a machine (or a browser tab) can hold, as the front end measures it. */
