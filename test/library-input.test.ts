@@ -217,3 +217,17 @@ test('an engine made or loaded by hand refuses weights that are not its config\'
       userError(/threads 2 needs a spawn function to start the kernel threads \(in Node: spawnNodeWorker from 'microgpt-ts\/node'\)/));
   }
 });
+
+test('data of the wrong shape is named, not read character by character or as an empty vocabulary', () => {
+  const cases: [() => unknown, RegExp][] = [
+    [() => createRun(loose('emma\nolivia')), /the documents must be an array of strings, got "emma\\nolivia" \(a string\); for one text use parseDocuments\(text\) or createTextRun/],
+    [() => createRun(loose(undefined)), /the documents must be an array of strings, got undefined/],
+    [() => createRun(loose([1, 2, 3])), /document 0 must be a string, got 1/],
+    [() => createRun(['', '']), /dataset: every document is empty, so there are no characters to learn/],
+    [() => createTextRun(loose(12345)), /the text must be a string, got 12345/],
+    [() => createTextRun(loose(['abc', 'def'])), /the text must be a string, got an array/],
+    [() => createRun(docs, { valFraction: loose('0.5') }), /val-fraction must be in \[0, 1\), got "0.5" \(a string\)/],
+    [() => createTextRun(docs.join('\n'), { valFraction: loose('0.5') }), /val-fraction must be in \[0, 1\), got "0.5" \(a string\)/],
+  ];
+  for (const [call, message] of cases) assert.throws(call, userError(message), String(call));
+});

@@ -16,7 +16,7 @@ import { formatModelFile, parseModelFile } from '../bpe/model-file.js';
 import { wasmGaussPairs, wasmShuffleDraws } from '../tensor/wasm-kernels.js';
 import { checkDocuments } from '../data/documents.js';
 import { type DataFormat, type TextSplit, randomWindows, splitText } from '../data/text.js';
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import { type EngineOptions, type MemoryLimits, ANY_MACHINE, DEFAULT_ENGINE, allocating, checkEngineSettings, checkMemory, engineSpec } from './engines.js';
 
 export interface RunOptions extends EngineOptions {
@@ -54,7 +54,7 @@ export interface Run {
 }
 
 function heldOutCount(n: number, fraction: number): number {
-  if (!(fraction >= 0 && fraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${fraction}`);
+  if (!(typeof fraction === 'number' && fraction >= 0 && fraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${shown(fraction)}`);
   if (fraction === 0) return 0;
   const count = Math.max(1, Math.floor(n * fraction));
   if (count >= n) throw new UserError(`val-fraction ${fraction} leaves no training documents out of ${n}`);
@@ -72,6 +72,7 @@ export function splitDocuments(documents: string[], seed: number, valFraction: n
   const docs = documents.slice();
   rng.shuffle(docs, wasmShuffleDraws()); // WebAssembly's draws where there are: the same ones, no cold JavaScript
   const tokenizer = bpe ? tokenizerFromBpe(bpe) : buildTokenizer(docs);
+  if (tokenizer.vocabSize < 2) throw new UserError('dataset: every document is empty, so there are no characters to learn');
   const valDocs = docs.splice(docs.length - heldOutCount(docs.length, valFraction));
   return { rng, docs, valDocs, tokenizer };
 }
