@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createBpeTokenizer } from '../src/core/bpe/bpe-tokenizer.js';
+import { createBpeTokenizer, encodeBpe } from '../src/core/bpe/bpe-tokenizer.js';
 import { splitChunks } from '../src/core/bpe/split-patterns.js';
 import { trainBpe } from '../src/core/bpe/train.js';
 import type { Checkpoint } from '../src/core/checkpoint/checkpoint.js';
@@ -230,4 +230,17 @@ test('data of the wrong shape is named, not read character by character or as an
     [() => createTextRun(docs.join('\n'), { valFraction: loose('0.5') }), /val-fraction must be in \[0, 1\), got "0.5" \(a string\)/],
   ];
   for (const [call, message] of cases) assert.throws(call, userError(message), String(call));
+});
+
+test('BPE training and encoding name a policy, option or text they cannot use', () => {
+  const { tokenizer } = trainBpe('hello world hello', 258, 'gpt4');
+  assert.throws(() => encodeBpe(tokenizer, 'hi', loose('nope')),
+    userError(/the special-token policy must be 'all', 'none', 'raise' or a set of special tokens, got "nope" \(a string\)/));
+  assert.throws(() => trainBpe(loose(123), 260, 'gpt4'), userError(/the text must be a string, got 123/));
+  assert.throws(() => trainBpe('hello world', 258, 'gpt4', loose({ progressEvery: 0 })), userError(/progressEvery must be an integer >= 1, got 0/));
+  assert.throws(() => trainBpe('hello world', 258, 'gpt4', loose({ onprogress: () => {} })),
+    userError(/unknown BPE training option "onprogress"; the BPE training options are onProgress, progressEvery/));
+  assert.throws(() => encodeBpe(tokenizer, loose(42)), userError(/the text must be a string, got 42/));
+  const run = createTextRun('hello world, hello there', { model: small });
+  assert.throws(() => sampleText(run, loose({ temperature: 0.5, prompt: 42 })), userError(/the prompt must be a string, got 42/));
 });

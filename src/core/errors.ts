@@ -49,3 +49,8 @@ export function shown(value: unknown): string {
   if (typeof value === 'object' && value !== null) return `${Array.isArray(value) ? 'an array' : 'an object'}`;
   return String(value);
 }
+
+/** Throws a UserError unless `value` is a string (from JavaScript, a number or an array can arrive). */
+export function requireString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new UserError(`${name} must be a string, got ${shown(value)}`);
+}

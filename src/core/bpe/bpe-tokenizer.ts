@@ -3,7 +3,7 @@
 // decision: a merge's rank is the id of the token it makes, so minbpe's merges (ids 256, 257,
 // ...) and tiktoken's ranks (whose single bytes are not numbered 0-255) share one encoder.
 
-import { UserError } from '../errors.js';
+import { UserError, requireString, shown } from '../errors.js';
 import { type SplitPatternName, checkPatternName, splitChunks } from './split-patterns.js';
 
 /** The largest vocabulary: ids must fit the 21 bits a pair key gives each side. */
@@ -97,6 +97,11 @@ export type SpecialPolicy = 'all' | 'none' | 'raise' | ReadonlySet<string>;
  * token, so user text can never smuggle one in.
  */
 export function encodeBpe(tok: BpeTokenizer, text: string, policy: SpecialPolicy = 'raise'): number[] {
+  requireString('the text', text);
+  // a misspelt policy is a string too, and would otherwise be read as a set of one-letter names
+  if (typeof policy === 'string' ? !['all', 'none', 'raise'].includes(policy) : typeof policy !== 'object' || policy === null) {
+    throw new UserError(`the special-token policy must be 'all', 'none', 'raise' or a set of special tokens, got ${shown(policy)}`);
+  }
   const allowed = policy === 'all' ? [...tok.special.keys()] : policy === 'none' || policy === 'raise' ? [] : [...policy];
   if (policy === 'raise') {
     for (const name of tok.special.keys()) {

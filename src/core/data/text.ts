@@ -2,7 +2,7 @@
 // tokens cut at random offsets, with no BOS. The last part of the text is held out.
 // The text equals Python's `open(path).read()`: \r\n and a lone \r read as \n.
 
-import { UserError, shown } from '../errors.js';
+import { UserError, requireString, shown } from '../errors.js';
 import { type Batch, type Sequences, lazySequences } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type Tokenizer, encode } from '../contract/tokenizer.js';
@@ -27,7 +27,7 @@ export function normaliseText(text: string): string {
  * `tokenizer train --val-fraction` cut here, so a tokenizer can be learned without the held-out text.
  */
 export function heldOutTail(text: string, valFraction: number): { cut: number; characters: number; held: number } {
-  if (typeof text !== 'string') throw new UserError(`the text must be a string, got ${shown(text)}`);
+  requireString('the text', text);
   if (!(typeof valFraction === 'number' && valFraction >= 0 && valFraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${shown(valFraction)}`);
   let characters = 0;
   for (let i = 0; i < text.length; i = nextCharacter(text, i)) characters++;

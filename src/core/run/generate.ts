@@ -7,7 +7,7 @@ import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type TokenProbabilities, drawToken, validateTopK } from '../contract/sampling.js';
 import { decode, encode } from '../contract/tokenizer.js';
-import { UserError, shown } from '../errors.js';
+import { UserError, requireString, shown } from '../errors.js';
 import { wasmTokenProbabilities } from '../tensor/wasm-kernels.js';
 import type { Run } from './run.js';
 
@@ -143,6 +143,7 @@ export const MAX_NEW_TOKENS = 1_000_000;
 /** Throws a UserError naming the first sampling setting that cannot work. */
 export function validateSampleOptions(options: SampleOptions): void {
   requireKnownKeys('sample option', options, SAMPLE_OPTIONS);
+  if (options.prompt !== undefined) requireString('the prompt', options.prompt);
   validateTemperature(options.temperature);
   validateTopK(options.topK);
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1 && options.maxTokens <= MAX_NEW_TOKENS)) {
