@@ -10,7 +10,10 @@ import { trainBpe } from '../src/core/bpe/train.js';
 import type { Checkpoint } from '../src/core/checkpoint/checkpoint.js';
 import { DEFAULT_TRAIN, type ModelConfig } from '../src/core/contract/config.js';
 import type { Engine } from '../src/core/contract/engine.js';
-import { paramCount } from '../src/core/contract/params.js';
+import { initParams, paramCount } from '../src/core/contract/params.js';
+import { learningRateAt, scheduledLearningRate } from '../src/core/contract/schedule.js';
+import { buildOnnxGraph } from '../src/core/export/onnx-graph.js';
+import { validationLoss } from '../src/core/run/evaluate.js';
 import { PyRandom } from '../src/core/contract/random.js';
 import { applyTopK, drawToken } from '../src/core/contract/sampling.js';
 import { buildTokenizer, decode } from '../src/core/contract/tokenizer.js';
@@ -243,4 +246,21 @@ test('BPE training and encoding name a policy, option or text they cannot use', 
   assert.throws(() => encodeBpe(tokenizer, loose(42)), userError(/the text must be a string, got 42/));
   const run = createTextRun('hello world, hello there', { model: small });
   assert.throws(() => sampleText(run, loose({ temperature: 0.5, prompt: 42 })), userError(/the prompt must be a string, got 42/));
+});
+
+test('the schedule, the parameter layout and the held-out loss refuse numbers outside what they describe', () => {
+  for (const step of [Number.NaN, -5, 1.5, 1001]) {
+    assert.throws(() => learningRateAt(DEFAULT_TRAIN, step), userError(new RegExp(`step must be an integer from 0 to 1000, got ${step}`)), String(step));
+  }
+  assert.equal(learningRateAt(DEFAULT_TRAIN, 1000), 0, 'the end of the run is still on the schedule');
+  assert.throws(() => scheduledLearningRate(0.01, 5, 0), userError(/steps must be an integer >= 1, got 0/));
+  const config = { vocabSize: 10, nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8, initStd: 0.08 };
+  assert.throws(() => paramCount({ ...config, nLayer: 1.5 }), userError(/n-layer must be an integer from 1 to 1,024, got 1.5/));
+  assert.throws(() => initParams({ ...config, nLayer: -1 }, new PyRandom(1)), userError(/n-layer must be an integer from 1 to 1,024, got -1/));
+  assert.throws(() => buildOnnxGraph(config, new Float64Array(3)), userError(new RegExp(`expected ${paramCount(config)} weights, got 3`)));
+  const run = createRun(docs, { model: small, valFraction: 0.3 });
+  for (const limit of [-1, Number.NaN, 1.5]) {
+    assert.throws(() => validationLoss(run, limit), userError(new RegExp(`limit must be an integer >= 1 \\(or Infinity\\), got ${limit}`)), String(limit));
+  }
+  assert.ok(Number.isFinite(validationLoss(run, 1)!));
 });

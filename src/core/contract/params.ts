@@ -13,8 +13,7 @@ import type { GaussPairs, PyRandom } from './random.js';
  * hold its parameters, one float64 each: what every engine checks before taking them.
  */
 export function checkWeights(config: ModelConfig, weights: Float64Array, optimizer?: OptimizerState): void {
-  validateModelConfig(config);
-  const n = paramCount(config);
+  const n = paramCount(config); // which validates the config
   if (!(weights instanceof Float64Array)) throw new UserError(`expected ${n} weights in a Float64Array, got ${shown(weights)}`);
   if (weights.length !== n) throw new UserError(`expected ${n} weights, got ${weights.length}`);
   if (optimizer && ![optimizer.m, optimizer.v].every((x) => x instanceof Float64Array && x.length === n)) {
@@ -39,6 +38,7 @@ export interface ParamSpec {
  * fc1 holds the gate's mlpHidden rows, then the up projection's.
  */
 export function paramLayout(c: ModelConfig): ParamSpec[] {
+  validateModelConfig(c); // a fractional or negative size would give a layout of some other model
   const C = c.nEmbd, H = mlpHidden(c), KV = kvHeads(c) * (C / c.nHead);
   const gains = c.normWeight === true;
   const shapes: [string, number, number, ParamSpec['init']][] = [['wte', c.vocabSize, C, 'normal']];
