@@ -264,3 +264,9 @@ test('the schedule, the parameter layout and the held-out loss refuse numbers ou
   }
   assert.ok(Number.isFinite(validationLoss(run, 1)!));
 });
+
+test('sample, which draws documents from BOS, refuses a run that learned one text (sampleText continues it)', () => {
+  const run = createTextRun('hello world. this is a small text for a test. '.repeat(20), { model: small });
+  assert.throws(() => sample(run, 3, 0.5), userError(/sample\(\) draws documents, each from BOS, as a 'lines' run learns them; this run learned one text: use sampleText\(run, \{ temperature, prompt, maxTokens \}\)/));
+  assert.equal(typeof sampleText(run, { temperature: 0.5, maxTokens: 4 }), 'string');
+});

@@ -115,6 +115,11 @@ export function validateGenerateOptions(options: GenerateOptions, config: Pick<M
 
 /** New documents from the model, drawn from the run's random stream (the reference's samples). */
 export function sample(run: Run, count: number, temperature: number): string[] {
+  // a text run never saw BOS: its "documents" would be blockSize characters after an untrained id
+  if (run.format === 'text') {
+    throw new UserError('sample() draws documents, each from BOS, as a \'lines\' run learns them; this run learned one text: ' +
+      'use sampleText(run, { temperature, prompt, maxTokens })');
+  }
   validateSampleCount(count);
   validateTemperature(temperature);
   const { bos } = run.tokenizer, out: string[] = [];
