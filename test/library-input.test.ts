@@ -270,3 +270,20 @@ test('sample, which draws documents from BOS, refuses a run that learned one tex
   assert.throws(() => sample(run, 3, 0.5), userError(/sample\(\) draws documents, each from BOS, as a 'lines' run learns them; this run learned one text: use sampleText\(run, \{ temperature, prompt, maxTokens \}\)/));
   assert.equal(typeof sampleText(run, { temperature: 0.5, maxTokens: 4 }), 'string');
 });
+
+test('a run refuses a tokenizer, memory limits or thread options of the wrong shape', () => {
+  const text = 'hello world. this is a small text for a test. '.repeat(20);
+  const training = trainBpe(text, 270, 'gpt4');
+  assert.throws(() => createTextRun(text, { model: small, bpe: loose(training) }),
+    userError(/bpe must be a BPE tokenizer \(trainBpe\(\.\.\.\)\.tokenizer, parseModelFile or createBpeTokenizer\), got an object with tokenizer, counts/));
+  assert.throws(() => createTextRun(text, { model: small, bpe: loose('gpt4') }), userError(/bpe must be a BPE tokenizer .*, got "gpt4" \(a string\)/));
+  assert.equal(createTextRun(text, { model: small, bpe: training.tokenizer }).tokenizer.vocabSize, 271);
+  for (const memory of [1e9, { bytes: Number.NaN, heapBytes: 1e9, where: 'here' }, { bytes: 1e9 }]) {
+    assert.throws(() => createRun(docs, { model: small, memory: loose(memory) }),
+      userError(/memory must give bytes and heapBytes \(numbers > 0\) and where \(a string\)/), JSON.stringify(memory));
+  }
+  if (engines.includes('float32')) {
+    assert.throws(() => createRun(docs, { model: small, engine: 'float32', threads: 2, spawn: loose('yes') }), userError(/spawn must be a function that starts a kernel thread, got "yes" \(a string\)/));
+    assert.throws(() => createRun(docs, { model: small, engine: 'float32', tuning: loose({ minflops: 1 }) }), userError(/unknown tuning option "minflops"/));
+  }
+});

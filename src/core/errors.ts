@@ -46,7 +46,11 @@ export class KernelThreadError extends Error {
  */
 export function shown(value: unknown): string {
   if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} (a string)`;
-  if (typeof value === 'object' && value !== null) return `${Array.isArray(value) ? 'an array' : 'an object'}`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) {
+    const keys = Object.keys(value);
+    return keys.length > 0 ? `an object with ${keys.slice(0, 6).join(', ')}` : 'an empty object';
+  }
   return String(value);
 }
 

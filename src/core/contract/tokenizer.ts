@@ -4,7 +4,7 @@
 // one extra id after the others, BOS, marks a document's edges.
 
 import { type BpeTokenizer, decodeBpeBytes, encodeBpe } from '../bpe/bpe-tokenizer.js';
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 
 /** The vocabulary: ids below `bos` are characters (`chars[id]`) or BPE tokens; `bos` is the last id. */
 export interface Tokenizer {
@@ -17,6 +17,12 @@ export interface Tokenizer {
 
 /** The model's tokenizer over a BPE vocabulary: its ids, then BOS. */
 export function tokenizerFromBpe(bpe: BpeTokenizer): Tokenizer {
+  // from JavaScript, trainBpe's whole result (not its .tokenizer) is the likely mistake
+  const b = bpe as Partial<BpeTokenizer> | null;
+  if (typeof b !== 'object' || b === null || !Array.isArray(b.vocab) || !(b.special instanceof Map) || !(b.mergeIds instanceof Map)
+    || !(b.byteIds instanceof Int32Array) || !Number.isInteger(b.vocabSize)) {
+    throw new UserError(`bpe must be a BPE tokenizer (trainBpe(...).tokenizer, parseModelFile or createBpeTokenizer), got ${shown(bpe)}`);
+  }
   return { chars: [], bos: bpe.vocabSize, vocabSize: bpe.vocabSize + 1, ids: new Map(), bpe };
 }
 

@@ -3,7 +3,7 @@
 // the reference it implements, whether it takes threads, what memory it needs) and builds
 // it; asking an engine for something it lacks is a clear error, never a silent fallback.
 
-import { type ModelConfig, type TrainConfig, beyondReference } from '../contract/config.js';
+import { type ModelConfig, type TrainConfig, beyondReference, requireKnownKeys } from '../contract/config.js';
 import { type Engine, type EngineName, ENGINE_NAMES, MAX_THREADS, isEngineName } from '../contract/engine.js';
 import { UserError, shown } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
@@ -118,7 +118,11 @@ export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train
     throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
   }
   if (cores !== undefined && !(Number.isInteger(cores) && cores >= 1)) throw new UserError(`cores must be an integer >= 1, got ${shown(cores)}`);
+  if (options.spawn !== undefined && typeof options.spawn !== 'function') {
+    throw new UserError(`spawn must be a function that starts a kernel thread, got ${shown(options.spawn)}`);
+  }
   if (typeof threads === 'number' && threads > 1 && !options.spawn) throw new UserError(spawnNeeded(threads));
+  if (options.tuning !== undefined) requireKnownKeys('tuning option', options.tuning, ['relaxed', 'minFlops', 'minFloats', 'adaptive', 'timings']);
 }
 
 /** What a machine (or a browser tab) can hold, as the front end measures it. */
@@ -132,6 +136,10 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
 
 /** Throws a UserError when a run of this shape cannot fit, naming the estimate and the limit. */
 export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainConfig, limits: MemoryLimits): void {
+  const l = limits as Partial<MemoryLimits> | null;
+  if (typeof l !== 'object' || l === null || !(typeof l.bytes === 'number' && l.bytes > 0) || !(typeof l.heapBytes === 'number' && l.heapBytes > 0) || typeof l.where !== 'string') {
+    throw new UserError(`memory must give bytes and heapBytes (numbers > 0) and where (a string), got ${shown(limits)}`);
+  }
   const need = spec.memoryBytes(config, train);
   const [limit, what] = spec.maxBytes !== undefined && spec.maxBytes < limits.bytes
     ? [spec.maxBytes, `the ${gib(spec.maxBytes)} a WebAssembly memory can address`]
