@@ -13,7 +13,10 @@ import type { Engine } from '../src/core/contract/engine.js';
 import { initParams, paramCount } from '../src/core/contract/params.js';
 import { learningRateAt, scheduledLearningRate } from '../src/core/contract/schedule.js';
 import { buildOnnxGraph } from '../src/core/export/onnx-graph.js';
+import { decodeDataset } from '../src/core/data/decode.js';
+import { evalWindows, randomWindows } from '../src/core/data/text.js';
 import { validationLoss } from '../src/core/run/evaluate.js';
+import { gradientFlow } from '../src/core/run/gradient-flow.js';
 import { PyRandom } from '../src/core/contract/random.js';
 import { applyTopK, drawToken } from '../src/core/contract/sampling.js';
 import { buildTokenizer, decode } from '../src/core/contract/tokenizer.js';
@@ -286,4 +289,18 @@ test('a run refuses a tokenizer, memory limits or thread options of the wrong sh
     assert.throws(() => createRun(docs, { model: small, engine: 'float32', threads: 2, spawn: loose('yes') }), userError(/spawn must be a function that starts a kernel thread, got "yes" \(a string\)/));
     assert.throws(() => createRun(docs, { model: small, engine: 'float32', tuning: loose({ minflops: 1 }) }), userError(/unknown tuning option "minflops"/));
   }
+});
+
+test('text windows, gradient flow and dataset bytes refuse sizes and types that would loop or read garbage', () => {
+  const ids = [1, 2, 3, 4, 5];
+  for (const windowLen of [1, 0, -1, 2.5]) {
+    assert.throws(() => evalWindows(ids, windowLen), userError(new RegExp(`a window must be an integer >= 2 ids \\(a context and its next\\), got ${windowLen}`)), String(windowLen));
+    assert.throws(() => randomWindows(ids, 2, windowLen, new PyRandom(1)), userError(/a window must be an integer >= 2 ids/), String(windowLen));
+  }
+  assert.throws(() => randomWindows(ids, -1, 3, new PyRandom(1)), userError(/count must be an integer >= 0, got -1/));
+  assert.equal(evalWindows(ids, 3).length, 2);
+  const config = { vocabSize: 10, nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8, initStd: 0.08 };
+  const n = paramCount(config), ok = new Float64Array(n);
+  assert.throws(() => gradientFlow(config, ok, new Float64Array(3), ok), userError(new RegExp(`grads must hold the config's ${n} parameters, got 3`)));
+  assert.throws(() => decodeDataset(loose('abc'), 'x'), userError(/x: a dataset's bytes must be a Uint8Array, got "abc" \(a string\)/));
 });

@@ -66,6 +66,8 @@ function nextCharacter(text: string, i: number): number {
 
 /** `count` windows of `windowLen` ids at seeded-random offsets (the whole text if shorter). */
 export function randomWindows(ids: number[], count: number, windowLen: number, rng: PyRandom): Batch {
+  requireWindow(windowLen);
+  if (!(Number.isInteger(count) && count >= 0)) throw new UserError(`count must be an integer >= 0, got ${shown(count)}`);
   const batch: Batch = [];
   for (let i = 0; i < count; i++) {
     const start = ids.length > windowLen ? rng.randbelow(ids.length - windowLen + 1) : 0;
@@ -74,11 +76,16 @@ export function randomWindows(ids: number[], count: number, windowLen: number, r
   return batch;
 }
 
+function requireWindow(windowLen: number): void {
+  if (!(Number.isInteger(windowLen) && windowLen >= 2)) throw new UserError(`a window must be an integer >= 2 ids (a context and its next), got ${shown(windowLen)}`);
+}
+
 /**
  * Fixed windows for evaluation: the text cut into consecutive windows that overlap by one
  * id, so each id after the first is predicted once; at most `limit` of them, evenly spread.
  */
 export function evalWindows(ids: number[], windowLen: number, limit = Infinity): Sequences {
+  requireWindow(windowLen); // a window of 1 moves by 0: endless windows
   if (ids.length < 2) return [];
   const stride = windowLen - 1;
   const total = Math.max(1, Math.floor((ids.length - 1) / stride));
