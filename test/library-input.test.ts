@@ -304,3 +304,9 @@ test('text windows, gradient flow and dataset bytes refuse sizes and types that 
   assert.throws(() => gradientFlow(config, ok, new Float64Array(3), ok), userError(new RegExp(`grads must hold the config's ${n} parameters, got 3`)));
   assert.throws(() => decodeDataset(loose('abc'), 'x'), userError(/x: a dataset's bytes must be a Uint8Array, got "abc" \(a string\)/));
 });
+
+test('train refuses a callback that is not a function before the first step', () => {
+  const run = createRun(docs, { model: small, train: { steps: 2 } });
+  assert.throws(() => train(run, loose('x')), userError(/onStep must be a function, got "x" \(a string\)/));
+  assert.equal(run.step, 0, 'nothing trained');
+});

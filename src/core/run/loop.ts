@@ -148,6 +148,7 @@ export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<Lo
 
 /** Runs the remaining steps with no validation or saving; `onStep` may return false to stop early. */
 export function train(run: Run, onStep?: (info: StepInfo) => boolean | void): void {
+  if (onStep !== undefined && typeof onStep !== 'function') throw new UserError(`onStep must be a function, got ${shown(onStep)}`);
   let stop = false;
   for (const event of trainingLoop(run, { shouldStop: () => stop, evalSize: 0 })) {
     if (event.type === 'step' && onStep && onStep(event) === false) stop = true;
