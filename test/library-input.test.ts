@@ -310,3 +310,15 @@ test('train refuses a callback that is not a function before the first step', ()
   assert.throws(() => train(run, loose('x')), userError(/onStep must be a function, got "x" \(a string\)/));
   assert.equal(run.step, 0, 'nothing trained');
 });
+
+test('runCheckpoint refuses data information that would make the checkpoint unreadable', () => {
+  const run = createRun(docs, { model: small, train: { steps: 2 } });
+  const cases: [unknown, RegExp][] = [
+    [{ format: 'lines' }, /the checkpoint's data valFraction must be in \[0, 1\)/],
+    [{ format: 'csv', valFraction: 0 }, /the checkpoint's data format must be "lines" or "text"/],
+    [{ format: 'lines', valFraction: 0, crc32: 'xyz' }, /the checkpoint's data crc32 must be 8 hex digits/],
+    [undefined, /the checkpoint's data format must be "lines" or "text"/],
+  ];
+  for (const [data, message] of cases) assert.throws(() => runCheckpoint(run, loose(data)), userError(message), JSON.stringify(data));
+  assert.equal(runCheckpoint(run, { format: 'lines', valFraction: 0 }).step, 0);
+});

@@ -152,6 +152,21 @@ export function parseCheckpointJson(text: string): { weightsFile: string; weight
   return { weightsFile: j.weights.file, weightsBytes: j.weights.bytes, json: j };
 }
 
+/** Why `d` is not a checkpoint's DataInfo (as its messages put it), or undefined when it is. */
+function dataInfoProblem(d: unknown): string | undefined {
+  if (!isObject(d) || (d.format !== 'lines' && d.format !== 'text')) return 'format must be "lines" or "text"';
+  if (!(typeof d.valFraction === 'number' && d.valFraction >= 0 && d.valFraction < 1)) return 'valFraction must be in [0, 1)';
+  if (d.path !== undefined && typeof d.path !== 'string') return 'path must be a string';
+  if (d.crc32 !== undefined && !isHex32(d.crc32)) return 'crc32 must be 8 hex digits';
+  return undefined;
+}
+
+/** Throws a UserError unless `d` is a DataInfo a checkpoint can be read back with. */
+export function checkDataInfo(d: DataInfo): void {
+  const problem = dataInfoProblem(d);
+  if (problem) throw new UserError(`the checkpoint's data ${problem}`);
+}
+
 /** Type, range and consistency of every field: the checksum proves the file is as written, this that it makes sense. */
 function checkFields(j: CheckpointJson): void {
   const bad = (field: string, why: string): never => { throw new UserError(`the checkpoint JSON's "${field}" ${why}`); };
@@ -205,11 +220,8 @@ function checkFields(j: CheckpointJson): void {
   if (o !== null && (!isObject(o) || o.encoding !== OPTIMIZER_ENCODING || !isHex32(o.crc32) || typeof o.m !== 'string' || typeof o.v !== 'string')) {
     bad('optimizer', `must be null or Adam's moments in ${OPTIMIZER_ENCODING}`);
   }
-  const d = j.data;
-  if (!isObject(d) || (d.format !== 'lines' && d.format !== 'text')) bad('data', 'format must be "lines" or "text"');
-  if (!(typeof d.valFraction === 'number' && d.valFraction >= 0 && d.valFraction < 1)) bad('data', 'valFraction must be in [0, 1)');
-  if (d.path !== undefined && typeof d.path !== 'string') bad('data', 'path must be a string');
-  if (d.crc32 !== undefined && !isHex32(d.crc32)) bad('data', 'crc32 must be 8 hex digits');
+  const data = dataInfoProblem(j.data);
+  if (data) bad('data', data);
   if (j.best_val_loss !== null && !(Number.isFinite(j.best_val_loss) && j.best_val_loss >= 0)) bad('best_val_loss', 'must be null or a finite loss');
   if (!isEngineName(j.engine)) bad('engine', 'must be scalar, tensor or float32');
   if (j.threads !== undefined && !(Number.isInteger(j.threads) && j.threads >= 1 && j.threads <= MAX_THREADS)) {

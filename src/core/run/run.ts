@@ -4,7 +4,7 @@
 // anywhere and continue as if it never had.
 
 import type { Checkpoint, DataInfo } from '../checkpoint/checkpoint.js';
-import { checkCheckpoint, weightsForConfig } from '../checkpoint/checkpoint.js';
+import { checkCheckpoint, checkDataInfo, weightsForConfig } from '../checkpoint/checkpoint.js';
 import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, MODEL_KEYS, TRAIN_KEYS, requireKnownKeys,
   validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import type { Batch, Engine, EngineName } from '../contract/engine.js';
@@ -183,6 +183,7 @@ export function nextBatches(run: Run): Batch[] {
 
 /** A checkpoint of the run as it stands. */
 export function runCheckpoint(run: Run, data: DataInfo, bestValLoss?: number): Checkpoint {
+  checkDataInfo(data); // else the checkpoint is written, and refused when read back
   return {
     config: run.config, train: run.train, vocab: run.tokenizer.chars, step: run.step, seed: run.seed,
     ...(run.tokenizer.bpe ? { bpeModel: formatModelFile(run.tokenizer.bpe) } : {}),
