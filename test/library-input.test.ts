@@ -322,3 +322,11 @@ test('runCheckpoint refuses data information that would make the checkpoint unre
   for (const [data, message] of cases) assert.throws(() => runCheckpoint(run, loose(data)), userError(message), JSON.stringify(data));
   assert.equal(runCheckpoint(run, { format: 'lines', valFraction: 0 }).step, 0);
 });
+
+test('createBpeTokenizer names a merge that is not { left, right, id }', () => {
+  assert.throws(() => createBpeTokenizer('gpt4', loose([[104, 101]])),
+    userError(/merge 1 must be \{ left, right, id \} \(three token ids\), got an array/));
+  assert.throws(() => createBpeTokenizer('gpt4', loose([{ left: 104, right: 101 }])),
+    userError(/merge 1 must be \{ left, right, id \} \(three token ids\), got an object with left, right/));
+  assert.equal(createBpeTokenizer('gpt4', [{ left: 104, right: 101, id: 256 }]).vocabSize, 257);
+});

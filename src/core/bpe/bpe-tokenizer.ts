@@ -59,6 +59,10 @@ export function createBpeTokenizer(pattern: SplitPatternName, merges: Merge[], s
   const mergeIds = new Map<number, number>();
   let held = 256; // bytes in all the tokens so far
   merges.forEach((m, i) => {
+    // minbpe's merges are pairs; a pair here would read as ids 'undefined'
+    if (typeof m !== 'object' || m === null || ![m.left, m.right, m.id].every(Number.isInteger)) {
+      throw new UserError(`merge ${i + 1} must be { left, right, id } (three token ids), got ${shown(m)}`);
+    }
     const what = `merge ${i + 1} (${m.left} ${m.right})`;
     if (i > 0 && m.id <= merges[i - 1].id) throw new UserError(`${what}: merges must come in increasing id order`);
     for (const part of [m.left, m.right]) {
