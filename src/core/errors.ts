@@ -39,3 +39,22 @@ export class KernelThreadError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A bad value as a message shows it: from JavaScript a setting can be the string "16", which
+ * `${value}` would print as 16, the very number the message asks for.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} (a string)`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) {
+    const keys = Object.keys(value);
+    return keys.length > 0 ? `an object with ${keys.slice(0, 6).join(', ')}` : 'an empty object';
+  }
+  return String(value);
+}
+
+/** Throws a UserError unless `value` is a string (from JavaScript, a number or an array can arrive). */
+export function requireString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new UserError(`${name} must be a string, got ${shown(value)}`);
+}

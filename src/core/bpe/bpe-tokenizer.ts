@@ -3,8 +3,8 @@
 // decision: a merge's rank is the id of the token it makes, so minbpe's merges (ids 256, 257,
 // ...) and tiktoken's ranks (whose single bytes are not numbered 0-255) share one encoder.
 
-import { UserError } from '../errors.js';
-import { type SplitPatternName, splitChunks } from './split-patterns.js';
+import { UserError, requireString, shown } from '../errors.js';
+import { type SplitPatternName, checkPatternName, splitChunks } from './split-patterns.js';
 
 /** The largest vocabulary: ids must fit the 21 bits a pair key gives each side. */
 export const MAX_BPE_VOCAB = 1 << 21;
@@ -48,6 +48,7 @@ export function utf8Bytes(text: string): Uint8Array {
  */
 export function createBpeTokenizer(pattern: SplitPatternName, merges: Merge[], special: Map<string, number> = new Map(),
                                    byteIds?: Int32Array): BpeTokenizer {
+  checkPatternName(pattern);
   const bytes = byteIds ?? Int32Array.from({ length: 256 }, (_, b) => b);
   const vocab: Uint8Array[] = [];
   const taken = (id: number, what: string): void => {
@@ -58,6 +59,10 @@ export function createBpeTokenizer(pattern: SplitPatternName, merges: Merge[], s
   const mergeIds = new Map<number, number>();
   let held = 256; // bytes in all the tokens so far
   merges.forEach((m, i) => {
+    // minbpe's merges are pairs; a pair here would read as ids 'undefined'
+    if (typeof m !== 'object' || m === null || ![m.left, m.right, m.id].every(Number.isInteger)) {
+      throw new UserError(`merge ${i + 1} must be { left, right, id } (three token ids), got ${shown(m)}`);
+    }
     const what = `merge ${i + 1} (${m.left} ${m.right})`;
     if (i > 0 && m.id <= merges[i - 1].id) throw new UserError(`${what}: merges must come in increasing id order`);
     for (const part of [m.left, m.right]) {
@@ -96,6 +101,11 @@ export type SpecialPolicy = 'all' | 'none' | 'raise' | ReadonlySet<string>;
  * token, so user text can never smuggle one in.
  */
 export function encodeBpe(tok: BpeTokenizer, text: string, policy: SpecialPolicy = 'raise'): number[] {
+  requireString('the text', text);
+  // a misspelt policy is a string too, and would otherwise be read as a set of one-letter names
+  if (typeof policy === 'string' ? !['all', 'none', 'raise'].includes(policy) : typeof policy !== 'object' || policy === null) {
+    throw new UserError(`the special-token policy must be 'all', 'none', 'raise' or a set of special tokens, got ${shown(policy)}`);
+  }
   const allowed = policy === 'all' ? [...tok.special.keys()] : policy === 'none' || policy === 'raise' ? [] : [...policy];
   if (policy === 'raise') {
     for (const name of tok.special.keys()) {

@@ -38,6 +38,13 @@ const PATTERNS: Record<SplitPatternName, SplitPattern> = {
   },
 };
 
+/** Throws a UserError unless `name` is a pattern this version knows (from JavaScript, any string can arrive). */
+export function checkPatternName(name: string): asserts name is SplitPatternName {
+  if (!(SPLIT_PATTERN_NAMES as readonly string[]).includes(name)) {
+    throw new UserError(`unknown split pattern ${JSON.stringify(name)}; the split patterns are ${SPLIT_PATTERN_NAMES.join(', ')}`);
+  }
+}
+
 /** The pattern as a `.model` file writes it. */
 export function patternSource(name: SplitPatternName): string {
   return PATTERNS[name].python;
@@ -52,6 +59,7 @@ export function patternNamed(source: string): SplitPatternName {
 
 /** The chunks of `text` under a pattern, in order; 'none' keeps the text whole. */
 export function splitChunks(text: string, name: SplitPatternName): string[] {
+  checkPatternName(name);
   if (name === 'none') return text.length > 0 ? [text] : [];
   return text.match(new RegExp(PATTERNS[name].js, 'gu')) ?? [];
 }

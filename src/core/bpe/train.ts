@@ -6,7 +6,8 @@
 // The result is minbpe's, merge for merge, ties included: among pairs of equal count minbpe
 // takes the one its dict saw first, which is the one occurring earliest in the text.
 
-import { UserError } from '../errors.js';
+import { requireKnownKeys } from '../contract/config.js';
+import { UserError, requireString, shown } from '../errors.js';
 import { type BpeTokenizer, type Merge, MAX_BPE_VOCAB, createBpeTokenizer, pairKey, utf8Bytes } from './bpe-tokenizer.js';
 import { type SplitPatternName, splitChunks } from './split-patterns.js';
 
@@ -50,6 +51,11 @@ function distinctChunks(text: string, pattern: SplitPatternName): Chunks {
 export function trainBpe(text: string, vocabSize: number, pattern: SplitPatternName, options: TrainBpeOptions = {}): BpeTraining {
   if (!Number.isInteger(vocabSize) || vocabSize < 256 || vocabSize > MAX_BPE_VOCAB) {
     throw new UserError(`vocab-size must be an integer from 256 (the single bytes) to ${MAX_BPE_VOCAB}, got ${vocabSize}`);
+  }
+  requireString('the text', text);
+  requireKnownKeys('BPE training option', options, ['onProgress', 'progressEvery']);
+  if (options.progressEvery !== undefined && !(Number.isInteger(options.progressEvery) && options.progressEvery >= 1)) {
+    throw new UserError(`progressEvery must be an integer >= 1, got ${shown(options.progressEvery)}`);
   }
   const total = vocabSize - 256, every = options.progressEvery ?? 100;
   const chunks = distinctChunks(text, pattern);

@@ -13,12 +13,12 @@
 // Adam's moments m and v are stored in the JSON as base64 of float64 little-endian, flat
 // in layout order; the .safetensors file stays the model alone.
 
-import { type ModelConfig, type TrainConfig, validateModelConfig, validateTrainConfig } from '../contract/config.js';
+import { type ModelConfig, type TrainConfig, MODEL_KEYS, TRAIN_KEYS, validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import { type EngineName, MAX_THREADS, type OptimizerState, isEngineName } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import { parseModelFile } from '../bpe/model-file.js';
 import { paramCount, paramLayout } from '../contract/params.js';
-import type { RandomState } from '../contract/random.js';
+import { type RandomState, randomStateProblem } from '../contract/random.js';
 import { bytesFloat64, crc32, float64Bytes, fromBase64, hex32, toBase64 } from './bytes.js';
 import { encodeSafetensors, readSafetensorsHeader, tensorData } from './safetensors.js';
 
@@ -118,10 +118,6 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const isHex32 = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{8}$/.test(x);
 const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-const MODEL_KEYS = ['vocabSize', 'nLayer', 'nEmbd', 'nHead', 'blockSize', 'initStd', 'activation', 'norm', 'dropout',
-  'pos', 'ropeTheta', 'nKvHead', 'mlpHidden', 'normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'];
-const TRAIN_KEYS = ['steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'epsAdam', 'schedule', 'warmupSteps', 'gradClip',
-  'weightDecay', 'gradAccum'];
 const REQUIRED_MODEL_KEYS = MODEL_KEYS.slice(0, 6);
 const REQUIRED_TRAIN_KEYS = TRAIN_KEYS.slice(0, 6);
 const JSON_KEYS = ['format', 'version', 'weights', 'config', 'train', 'vocab', 'bpe_model', 'step', 'seed', 'rng', 'optimizer', 'data',
@@ -154,6 +150,21 @@ export function parseCheckpointJson(text: string): { weightsFile: string; weight
   const j = parsed as unknown as CheckpointJson;
   checkFields(j);
   return { weightsFile: j.weights.file, weightsBytes: j.weights.bytes, json: j };
+}
+
+/** Why `d` is not a checkpoint's DataInfo (as its messages put it), or undefined when it is. */
+function dataInfoProblem(d: unknown): string | undefined {
+  if (!isObject(d) || (d.format !== 'lines' && d.format !== 'text')) return 'format must be "lines" or "text"';
+  if (!(typeof d.valFraction === 'number' && d.valFraction >= 0 && d.valFraction < 1)) return 'valFraction must be in [0, 1)';
+  if (d.path !== undefined && typeof d.path !== 'string') return 'path must be a string';
+  if (d.crc32 !== undefined && !isHex32(d.crc32)) return 'crc32 must be 8 hex digits';
+  return undefined;
+}
+
+/** Throws a UserError unless `d` is a DataInfo a checkpoint can be read back with. */
+export function checkDataInfo(d: DataInfo): void {
+  const problem = dataInfoProblem(d);
+  if (problem) throw new UserError(`the checkpoint's data ${problem}`);
 }
 
 /** Type, range and consistency of every field: the checksum proves the file is as written, this that it makes sense. */
@@ -202,22 +213,15 @@ function checkFields(j: CheckpointJson): void {
 
   if (!Number.isSafeInteger(j.step) || j.step < 0 || j.step > j.train.steps) bad('step', `must be from 0 to the run's ${j.train.steps} steps`);
   if (!Number.isSafeInteger(j.seed)) bad('seed', 'must be an integer');
-  const rng = j.rng;
-  if (!isObject(rng) || !Array.isArray(rng.mt) || rng.mt.length !== 624 || !rng.mt.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
-    bad('rng', 'must hold the generator\'s 624 32-bit words');
-  }
-  if (!Number.isInteger(rng.index) || rng.index < 0 || rng.index > 624) bad('rng', 'index must be from 0 to 624');
-  if (rng.gaussNext !== null && !Number.isFinite(rng.gaussNext)) bad('rng', 'gaussNext must be a number or null');
+  const rng = randomStateProblem(j.rng);
+  if (rng) bad('rng', rng);
 
   const o = j.optimizer;
   if (o !== null && (!isObject(o) || o.encoding !== OPTIMIZER_ENCODING || !isHex32(o.crc32) || typeof o.m !== 'string' || typeof o.v !== 'string')) {
     bad('optimizer', `must be null or Adam's moments in ${OPTIMIZER_ENCODING}`);
   }
-  const d = j.data;
-  if (!isObject(d) || (d.format !== 'lines' && d.format !== 'text')) bad('data', 'format must be "lines" or "text"');
-  if (!(typeof d.valFraction === 'number' && d.valFraction >= 0 && d.valFraction < 1)) bad('data', 'valFraction must be in [0, 1)');
-  if (d.path !== undefined && typeof d.path !== 'string') bad('data', 'path must be a string');
-  if (d.crc32 !== undefined && !isHex32(d.crc32)) bad('data', 'crc32 must be 8 hex digits');
+  const data = dataInfoProblem(j.data);
+  if (data) bad('data', data);
   if (j.best_val_loss !== null && !(Number.isFinite(j.best_val_loss) && j.best_val_loss >= 0)) bad('best_val_loss', 'must be null or a finite loss');
   if (!isEngineName(j.engine)) bad('engine', 'must be scalar, tensor or float32');
   if (j.threads !== undefined && !(Number.isInteger(j.threads) && j.threads >= 1 && j.threads <= MAX_THREADS)) {
@@ -255,12 +259,7 @@ export function decodeCheckpoint(json: CheckpointJson, weightsBytes: Uint8Array)
     throw new UserError(`${w.file} has a tensor the config does not: ${JSON.stringify(extra)}`);
   }
   const weights = new Float64Array(paramCount(config)); // (numParams,)
-  for (const p of layout) {
-    const values = tensorData(weightsBytes, header, p.name);
-    const i = values.findIndex((x) => !Number.isFinite(x));
-    if (i >= 0) throw new UserError(`${w.file}: ${p.name} holds ${values[i]} at index ${i}; a checkpoint's weights must be finite (a diverged run?)`);
-    weights.set(values, p.offset);
-  }
+  for (const p of layout) weights.set(tensorData(weightsBytes, header, p.name), p.offset);
   let optimizer: OptimizerState | undefined;
   if (json.optimizer) {
     const expected = weights.length * 8;
@@ -272,15 +271,55 @@ export function decodeCheckpoint(json: CheckpointJson, weightsBytes: Uint8Array)
       throw new UserError('the optimizer state in the checkpoint JSON does not match its CRC-32 (modified or corrupted?)');
     }
     optimizer = { m: bytesFloat64(m), v: bytesFloat64(v) };
-    if (!optimizer.m.every(Number.isFinite) || !optimizer.v.every((x) => Number.isFinite(x) && x >= 0)) {
-      throw new UserError('the optimizer state in the checkpoint holds a non-finite or negative moment (a diverged run?)');
-    }
   }
+  checkNumbers(w.file, config, weights, optimizer);
   return {
     config, train: json.train, vocab: json.vocab, ...(json.bpe_model !== undefined ? { bpeModel: json.bpe_model } : {}), step: json.step, seed: json.seed, rng: json.rng, weights, optimizer,
     data: json.data, bestValLoss: json.best_val_loss ?? undefined, engine: json.engine as EngineName, threads: json.threads,
     settings: json.settings,
   };
+}
+
+/** Weights and Adam's moments are finite numbers (v >= 0): the first that is not is named, by tensor and index. */
+function checkNumbers(where: string, config: ModelConfig, weights: Float64Array, optimizer: OptimizerState | undefined): void {
+  for (const p of paramLayout(config)) {
+    const values = weights.subarray(p.offset, p.offset + p.size);
+    const i = values.findIndex((x) => !Number.isFinite(x));
+    if (i >= 0) throw new UserError(`${where}: ${p.name} holds ${values[i]} at index ${i}; a checkpoint's weights must be finite (a diverged run?)`);
+  }
+  if (optimizer && (!optimizer.m.every(Number.isFinite) || !optimizer.v.every((x) => Number.isFinite(x) && x >= 0))) {
+    throw new UserError('the optimizer state in the checkpoint holds a non-finite or negative moment (a diverged run?)');
+  }
+}
+
+/**
+ * Throws a UserError unless a checkpoint object (decoded, or made by runCheckpoint and then
+ * changed in memory) is whole: possible settings, weights and moments of the config's size
+ * and finite, a random state the generator can take, a step within the run. A reader of
+ * files gets this from decodeCheckpoint; this is for the objects a library caller holds.
+ */
+export function checkCheckpoint(c: Checkpoint): void {
+  try {
+    validateModelConfig(c.config);
+    validateTrainConfig(c.train);
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(`the checkpoint's settings are impossible: ${e.message}`) : e;
+  }
+  const n = paramCount(c.config);
+  const sized = (x: unknown) => x instanceof Float64Array && x.length === n;
+  if (!sized(c.weights)) {
+    const got = c.weights instanceof Float64Array ? c.weights.length : Object.prototype.toString.call(c.weights);
+    throw new UserError(`the checkpoint's weights must be a Float64Array of the config's ${n} parameters, got ${got}`);
+  }
+  if (c.optimizer !== undefined && !(sized(c.optimizer.m) && sized(c.optimizer.v))) {
+    throw new UserError(`the checkpoint's Adam moments must be two Float64Arrays of ${n} numbers, one per parameter`);
+  }
+  checkNumbers('the checkpoint', c.config, c.weights, c.optimizer);
+  const rng = randomStateProblem(c.rng);
+  if (rng) throw new UserError(`the random state ${rng}`);
+  if (!(Number.isSafeInteger(c.step) && c.step >= 0 && c.step <= c.train.steps)) {
+    throw new UserError(`the checkpoint's step must be from 0 to the run's ${c.train.steps} steps, got ${c.step}`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // The hyperparameters of a run, with the reference's values as defaults. Validation lives
 // here so the CLI, the library and the browser reject the same impossible settings.
 
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 
 /** The shape of the network; with the vocabulary size it fixes every parameter's shape. */
 export interface ModelConfig {
@@ -52,6 +52,21 @@ export interface TrainConfig {
   gradAccum?: number;   // micro-batches of batchSize per optimizer step; 1 (reference) is none
 }
 
+/** Every setting of each, in the order checkpoints write them; the first six are required. */
+export const MODEL_KEYS: readonly string[] = ['vocabSize', 'nLayer', 'nEmbd', 'nHead', 'blockSize', 'initStd', 'activation',
+  'norm', 'dropout', 'pos', 'ropeTheta', 'nKvHead', 'mlpHidden', 'normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'];
+export const TRAIN_KEYS: readonly string[] = ['steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'epsAdam', 'schedule',
+  'warmupSteps', 'gradClip', 'weightDecay', 'gradAccum'];
+
+/**
+ * Throws a UserError naming a key of `value` that is not in `keys`: from JavaScript, a
+ * misspelt setting (nEmbed for nEmbd) would otherwise leave the default in its place.
+ */
+export function requireKnownKeys(what: string, value: object, keys: readonly string[]): void {
+  const unknown = Object.keys(value).find((key) => !keys.includes(key));
+  if (unknown !== undefined) throw new UserError(`unknown ${what} ${JSON.stringify(unknown)}; the ${what}s are ${keys.join(', ')}`);
+}
+
 /** The reference's choices; nKvHead and mlpHidden follow from nHead and nEmbd (see below). */
 export const DEFAULT_MODEL: Omit<Required<ModelConfig>, 'vocabSize' | 'nKvHead' | 'mlpHidden'> = {
   nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16, initStd: 0.08,
@@ -97,7 +112,7 @@ export const DEFAULT_SAMPLES = 20;
 function requireInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
-    throw new UserError(`${name} must be an integer ${range}, got ${value}`);
+    throw new UserError(`${name} must be an integer ${range}, got ${shown(value)}`);
   }
 }
 
@@ -115,7 +130,7 @@ export const LIMITS = {
 
 function requireRange(name: string, value: number, lo: number, hi: number, hiOpen = false): void {
   const ok = Number.isFinite(value) && value >= lo && (hiOpen ? value < hi : value <= hi);
-  if (!ok) throw new UserError(`${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${value}`);
+  if (!ok) throw new UserError(`${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${shown(value)}`);
 }
 
 function requireChoice(name: string, value: string | undefined, choices: readonly string[]): void {
@@ -134,13 +149,13 @@ export function validateModelConfig(c: ModelConfig): void {
   if (c.nEmbd % c.nHead !== 0) {
     throw new UserError(`n-embd (${c.nEmbd}) must be divisible by n-head (${c.nHead})`);
   }
-  if (!(c.initStd >= 0) || !Number.isFinite(c.initStd)) throw new UserError(`init-std must be >= 0, got ${c.initStd}`);
+  if (!(c.initStd >= 0) || !Number.isFinite(c.initStd)) throw new UserError(`init-std must be >= 0, got ${shown(c.initStd)}`);
   requireChoice('activation', c.activation, ACTIVATIONS);
   requireChoice('norm', c.norm, NORMS);
   if (c.dropout !== undefined) requireRange('dropout', c.dropout, 0, 1, true);
   requireChoice('pos', c.pos, POSITIONS);
   if (c.ropeTheta !== undefined && !(typeof c.ropeTheta === 'number' && c.ropeTheta > 1 && Number.isFinite(c.ropeTheta))) {
-    throw new UserError(`rope-theta must be > 1, got ${c.ropeTheta}`);
+    throw new UserError(`rope-theta must be > 1, got ${shown(c.ropeTheta)}`);
   }
   if (c.pos === 'rope' && (c.nEmbd / c.nHead) % 2 !== 0) {
     throw new UserError(`rope turns pairs of a head's dimensions: n-embd / n-head (${c.nEmbd / c.nHead}) must be even`);
@@ -151,17 +166,17 @@ export function validateModelConfig(c: ModelConfig): void {
   }
   if (c.mlpHidden !== undefined) requireInt('mlp-hidden', c.mlpHidden, 1, LIMITS.nEmbd * 8);
   for (const key of ['normWeight', 'tieEmbeddings', 'finalNorm', 'embedNorm'] as const) {
-    if (c[key] !== undefined && typeof c[key] !== 'boolean') throw new UserError(`${key} must be true or false, got ${String(c[key])}`);
+    if (c[key] !== undefined && typeof c[key] !== 'boolean') throw new UserError(`${key} must be true or false, got ${shown(c[key])}`);
   }
 }
 
 export function validateTrainConfig(c: TrainConfig): void {
   requireInt('steps', c.steps, 0);
   requireInt('batch-size', c.batchSize, 1, LIMITS.batchSize);
-  if (!(c.learningRate > 0) || !Number.isFinite(c.learningRate)) throw new UserError(`lr must be > 0, got ${c.learningRate}`);
+  if (!(c.learningRate > 0) || !Number.isFinite(c.learningRate)) throw new UserError(`lr must be > 0, got ${shown(c.learningRate)}`);
   requireRange('beta1', c.beta1, 0, 1, true);
   requireRange('beta2', c.beta2, 0, 1, true);
-  if (!(c.epsAdam > 0) || !Number.isFinite(c.epsAdam)) throw new UserError(`eps must be > 0, got ${c.epsAdam}`);
+  if (!(c.epsAdam > 0) || !Number.isFinite(c.epsAdam)) throw new UserError(`eps must be > 0, got ${shown(c.epsAdam)}`);
   if (c.gradAccum !== undefined) requireInt('grad-accum', c.gradAccum, 1, LIMITS.gradAccum);
   requireChoice('schedule', c.schedule, SCHEDULES);
   if (c.warmupSteps !== undefined) {
@@ -171,13 +186,13 @@ export function validateTrainConfig(c: TrainConfig): void {
     }
   }
   if (c.gradClip !== undefined && !(c.gradClip >= 0 && Number.isFinite(c.gradClip))) {
-    throw new UserError(`grad-clip must be >= 0 (0 is off), got ${c.gradClip}`);
+    throw new UserError(`grad-clip must be >= 0 (0 is off), got ${shown(c.gradClip)}`);
   }
   if (c.weightDecay !== undefined && !(c.weightDecay >= 0 && Number.isFinite(c.weightDecay))) {
-    throw new UserError(`weight-decay must be >= 0, got ${c.weightDecay}`);
+    throw new UserError(`weight-decay must be >= 0, got ${shown(c.weightDecay)}`);
   }
 }
 
 export function validateTemperature(t: number): void {
-  if (!(t > 0) || !Number.isFinite(t)) throw new UserError(`temperature must be > 0, got ${t}`);
+  if (!(t > 0) || !Number.isFinite(t)) throw new UserError(`temperature must be > 0, got ${shown(t)}`);
 }

@@ -3,8 +3,23 @@
 // The reference model's layout is wte, wpe, lm_head, then six matrices per layer; the
 // settings beyond it drop some (wpe with rope, lm_head when tied) and add norm gains.
 
-import { type ModelConfig, kvHeads, mlpHidden } from './config.js';
+import { UserError, shown } from '../errors.js';
+import { type ModelConfig, kvHeads, mlpHidden, validateModelConfig } from './config.js';
+import type { OptimizerState } from './engine.js';
 import type { GaussPairs, PyRandom } from './random.js';
+
+/**
+ * Throws a UserError unless `config` is possible and `weights` (and Adam's moments, given)
+ * hold its parameters, one float64 each: what every engine checks before taking them.
+ */
+export function checkWeights(config: ModelConfig, weights: Float64Array, optimizer?: OptimizerState): void {
+  const n = paramCount(config); // which validates the config
+  if (!(weights instanceof Float64Array)) throw new UserError(`expected ${n} weights in a Float64Array, got ${shown(weights)}`);
+  if (weights.length !== n) throw new UserError(`expected ${n} weights, got ${weights.length}`);
+  if (optimizer && ![optimizer.m, optimizer.v].every((x) => x instanceof Float64Array && x.length === n)) {
+    throw new UserError(`expected Adam moments of ${n} numbers each`);
+  }
+}
 
 /** One weight matrix: `rows x cols`, row-major, at `offset` in the flat buffer. */
 export interface ParamSpec {
@@ -23,6 +38,7 @@ export interface ParamSpec {
  * fc1 holds the gate's mlpHidden rows, then the up projection's.
  */
 export function paramLayout(c: ModelConfig): ParamSpec[] {
+  validateModelConfig(c); // a fractional or negative size would give a layout of some other model
   const C = c.nEmbd, H = mlpHidden(c), KV = kvHeads(c) * (C / c.nHead);
   const gains = c.normWeight === true;
   const shapes: [string, number, number, ParamSpec['init']][] = [['wte', c.vocabSize, C, 'normal']];

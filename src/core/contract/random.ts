@@ -1,6 +1,7 @@
 // A Mersenne Twister that yields CPython's `random` stream bit for bit, so a seed means
 // the same weights, document order and samples here as in the Python reference.
 
+import { UserError, shown } from '../errors.js';
 import * as libm from '../libm/index.js';
 
 const N = 624;
@@ -12,6 +13,18 @@ export interface RandomState {
   mt: number[]; // (624,) uint32 words
   index: number;
   gaussNext: number | null;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Why `state` is not one the generator can take (as a checkpoint's messages put it), or undefined when it is. */
+export function randomStateProblem(state: unknown): string | undefined {
+  if (!isObject(state) || !Array.isArray(state.mt) || state.mt.length !== N || !state.mt.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+    return 'must hold the generator\'s 624 32-bit words';
+  }
+  if (!Number.isInteger(state.index) || (state.index as number) < 0 || (state.index as number) > N) return `index must be from 0 to ${N}`;
+  if (state.gaussNext !== null && !Number.isFinite(state.gaussNext)) return 'gaussNext must be a number or null';
+  return undefined;
 }
 
 /**
@@ -58,7 +71,7 @@ export class PyRandom {
 
   /** Like `random.seed(n)` for an integer n: the key is |n| cut into 32-bit words. */
   seed(seed: number): void {
-    if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new UserError(`seed must be an integer, got ${shown(seed)}`);
     let n = Math.abs(seed);
     const key: number[] = [];
     do {
@@ -209,7 +222,8 @@ export class PyRandom {
   }
 
   setState(state: RandomState): void {
-    if (state.mt.length !== N) throw new Error(`random state needs ${N} words, got ${state.mt.length}`);
+    const problem = randomStateProblem(state);
+    if (problem) throw new UserError(`the random state ${problem}`);
     this.mt.set(state.mt);
     this.index = state.index;
     this.gaussNext = state.gaussNext;

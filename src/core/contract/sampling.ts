@@ -2,12 +2,19 @@
 // reference's softmax and one weighted choice from the random stream. Where the reference
 // would fail (logits divided by a tiny temperature overflow) it takes the limit T -> 0.
 
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
+import { validateTemperature } from './config.js';
 import * as libm from '../libm/index.js';
 import type { PyRandom } from './random.js';
 
+/** Throws a UserError unless `topK` is absent or a whole number of ids to keep. */
+export function validateTopK(topK: number | undefined): void {
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) throw new UserError(`top-k must be an integer >= 1, got ${shown(topK)}`);
+}
+
 /** Keeps the k largest logits; the rest become -Infinity (probability 0). */
 export function applyTopK(logits: Float64Array, k: number): void {
+  validateTopK(k);
   if (k >= logits.length) return;
   const kth = Float64Array.from(logits).sort().reverse()[k - 1];
   for (let i = 0; i < logits.length; i++) if (logits[i] < kth) logits[i] = -Infinity;
@@ -57,6 +64,8 @@ export type TokenProbabilities = typeof tokenProbabilities;
  */
 export function drawToken(logits: Float64Array, temperature: number, rng: PyRandom, topK?: number,
                           probabilities: TokenProbabilities = tokenProbabilities): number {
+  validateTemperature(temperature); // 0, NaN or < 0 would read as some other distribution
+  if (logits.length === 0) throw new UserError('there are no logits to draw from');
   const probs = probabilities(logits, temperature, topK);
   if (probs) return rng.choice(probs);
   rng.random();

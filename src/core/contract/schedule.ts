@@ -1,6 +1,7 @@
 // Learning rate for a step. The reference decays linearly to zero over the run; the other
 // schedules share its shape: an optional linear warmup, then a decay over the remaining steps.
 
+import { UserError, shown } from '../errors.js';
 import * as libm from '../libm/index.js';
 import type { Schedule, TrainConfig } from './config.js';
 
@@ -21,6 +22,9 @@ export function cosineDecay(learningRate: number, step: number, steps: number): 
  */
 export function scheduledLearningRate(learningRate: number, step: number, steps: number,
                                       schedule: Schedule = 'linear', warmupSteps = 0): number {
+  // past the end, linear decay goes negative (a step that climbs the loss); NaN would train nothing
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new UserError(`steps must be an integer >= 1, got ${shown(steps)}`);
+  if (!(Number.isInteger(step) && step >= 0 && step <= steps)) throw new UserError(`step must be an integer from 0 to ${steps}, got ${shown(step)}`);
   if (step < warmupSteps) return (learningRate * (step + 1)) / warmupSteps;
   const done = step - warmupSteps, total = steps - warmupSteps;
   switch (schedule) {

@@ -4,7 +4,7 @@
 // one extra id after the others, BOS, marks a document's edges.
 
 import { type BpeTokenizer, decodeBpeBytes, encodeBpe } from '../bpe/bpe-tokenizer.js';
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 
 /** The vocabulary: ids below `bos` are characters (`chars[id]`) or BPE tokens; `bos` is the last id. */
 export interface Tokenizer {
@@ -17,13 +17,25 @@ export interface Tokenizer {
 
 /** The model's tokenizer over a BPE vocabulary: its ids, then BOS. */
 export function tokenizerFromBpe(bpe: BpeTokenizer): Tokenizer {
+  // from JavaScript, trainBpe's whole result (not its .tokenizer) is the likely mistake
+  const b = bpe as Partial<BpeTokenizer> | null;
+  if (typeof b !== 'object' || b === null || !Array.isArray(b.vocab) || !(b.special instanceof Map) || !(b.mergeIds instanceof Map)
+    || !(b.byteIds instanceof Int32Array) || !Number.isInteger(b.vocabSize)) {
+    throw new UserError(`bpe must be a BPE tokenizer (trainBpe(...).tokenizer, parseModelFile or createBpeTokenizer), got ${shown(bpe)}`);
+  }
   return { chars: [], bos: bpe.vocabSize, vocabSize: bpe.vocabSize + 1, ids: new Map(), bpe };
 }
 
 /** A tokenizer from a list of characters (already sorted and unique, as saved in a checkpoint). */
 export function tokenizerFromChars(chars: string[]): Tokenizer {
   const ids = new Map<string, number>();
-  chars.forEach((ch, i) => ids.set(ch, i));
+  chars.forEach((ch, i) => {
+    // a repeat would leave an id no text encodes to; a longer string, one no character finds
+    if (typeof ch !== 'string' || ids.has(ch) || ch.length === 0 || ch.length > 2 || [...ch].length !== 1) {
+      throw new UserError(`the characters of a tokenizer must be unique single characters; ${JSON.stringify(ch)} is not`);
+    }
+    ids.set(ch, i);
+  });
   return { chars, bos: chars.length, vocabSize: chars.length + 1, ids };
 }
 
@@ -102,7 +114,13 @@ export function encodeDocument(tokenizer: Tokenizer, doc: string): number[] {
 export function decode(tokenizer: Tokenizer, ids: number[]): string {
   if (tokenizer.bpe) return decodeWholeCharacters(decodeBpeBytes(tokenizer.bpe, ids.filter((id) => id !== tokenizer.bos)));
   let s = '';
-  for (const id of ids) if (id !== tokenizer.bos) s += tokenizer.chars[id];
+  for (const id of ids) {
+    if (id === tokenizer.bos) continue;
+    if (!(Number.isInteger(id) && id >= 0 && id < tokenizer.chars.length)) {
+      throw new UserError(`token id ${id} is not in the vocabulary (ids 0..${tokenizer.vocabSize - 1})`);
+    }
+    s += tokenizer.chars[id];
+  }
   return s;
 }
 

@@ -2,13 +2,14 @@
 // UTF-8 that keeps a leading byte-order mark as the character U+FEFF (not whitespace, so it
 // enters the vocabulary). One deviation: a NUL byte, which Python would read, is refused as binary.
 
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 
 /**
  * The text of a dataset file's bytes. An empty file, a NUL byte, a UTF-16/32 byte-order mark
  * and invalid UTF-8 are each a UserError that names `source`.
  */
 export function decodeDataset(bytes: Uint8Array, source: string): string {
+  if (!(bytes instanceof Uint8Array)) throw new UserError(`${source}: a dataset's bytes must be a Uint8Array, got ${shown(bytes)}`);
   if (bytes.length === 0) throw new UserError(`dataset is empty: ${source}`);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     const bom = `${hex(bytes[0])} ${hex(bytes[1])}`;

@@ -2,7 +2,7 @@
 // `[line.strip() for line in open(path) if line.strip()]`. Lines end at \n, \r\n or a lone \r
 // (Python's universal newlines; \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029 stay inside a line).
 
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import { normaliseText } from './text.js';
 
 // Python 3's str.isspace() (unchanged since Unicode 6.3), which differs from JS's \s and trim():
@@ -43,5 +43,11 @@ export function parseDocuments(text: string): string[] {
 
 /** Throws a clear error when a dataset cannot train anything. */
 export function checkDocuments(docs: string[], source: string): void {
+  // from JavaScript, a text given where documents go would otherwise be read a character a document
+  if (!Array.isArray(docs)) {
+    throw new UserError(`the documents must be an array of strings, got ${shown(docs)}; for one text use parseDocuments(text) or createTextRun`);
+  }
+  const i = docs.findIndex((doc) => typeof doc !== 'string');
+  if (i >= 0) throw new UserError(`document ${i} must be a string, got ${shown(docs[i])}`);
   if (docs.length === 0) throw new UserError(`${source}: the dataset has no documents (every line is empty)`);
 }

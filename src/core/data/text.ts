@@ -2,7 +2,7 @@
 // tokens cut at random offsets, with no BOS. The last part of the text is held out.
 // The text equals Python's `open(path).read()`: \r\n and a lone \r read as \n.
 
-import { UserError } from '../errors.js';
+import { UserError, requireString, shown } from '../errors.js';
 import { type Batch, type Sequences, lazySequences } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
 import { type Tokenizer, encode } from '../contract/tokenizer.js';
@@ -27,7 +27,8 @@ export function normaliseText(text: string): string {
  * `tokenizer train --val-fraction` cut here, so a tokenizer can be learned without the held-out text.
  */
 export function heldOutTail(text: string, valFraction: number): { cut: number; characters: number; held: number } {
-  if (!(valFraction >= 0 && valFraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${valFraction}`);
+  requireString('the text', text);
+  if (!(typeof valFraction === 'number' && valFraction >= 0 && valFraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${shown(valFraction)}`);
   let characters = 0;
   for (let i = 0; i < text.length; i = nextCharacter(text, i)) characters++;
   if (characters < 2) throw new UserError(`the text has ${characters} character${characters === 1 ? '' : 's'}; training needs at least 2`);
@@ -65,6 +66,8 @@ function nextCharacter(text: string, i: number): number {
 
 /** `count` windows of `windowLen` ids at seeded-random offsets (the whole text if shorter). */
 export function randomWindows(ids: number[], count: number, windowLen: number, rng: PyRandom): Batch {
+  requireWindow(windowLen);
+  if (!(Number.isInteger(count) && count >= 0)) throw new UserError(`count must be an integer >= 0, got ${shown(count)}`);
   const batch: Batch = [];
   for (let i = 0; i < count; i++) {
     const start = ids.length > windowLen ? rng.randbelow(ids.length - windowLen + 1) : 0;
@@ -73,11 +76,16 @@ export function randomWindows(ids: number[], count: number, windowLen: number, r
   return batch;
 }
 
+function requireWindow(windowLen: number): void {
+  if (!(Number.isInteger(windowLen) && windowLen >= 2)) throw new UserError(`a window must be an integer >= 2 ids (a context and its next), got ${shown(windowLen)}`);
+}
+
 /**
  * Fixed windows for evaluation: the text cut into consecutive windows that overlap by one
  * id, so each id after the first is predicted once; at most `limit` of them, evenly spread.
  */
 export function evalWindows(ids: number[], windowLen: number, limit = Infinity): Sequences {
+  requireWindow(windowLen); // a window of 1 moves by 0: endless windows
   if (ids.length < 2) return [];
   const stride = windowLen - 1;
   const total = Math.max(1, Math.floor((ids.length - 1) / stride));

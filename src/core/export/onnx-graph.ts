@@ -2,8 +2,8 @@
 // gives a decoder (so onnxruntime and transformers.js run it as they run a Llama's). It reads
 // top-down like docs/llama.md's forward: embeddings, blocks, head; the weights go in as float32.
 
-import { DEFAULT_MODEL, type ModelConfig, kvHeads, mlpHidden, validateModelConfig } from '../contract/config.js';
-import { paramCount, paramLayout } from '../contract/params.js';
+import { DEFAULT_MODEL, type ModelConfig, kvHeads, mlpHidden } from '../contract/config.js';
+import { checkWeights, paramLayout } from '../contract/params.js';
 import { ropeTable } from '../tensor/rope.js';
 import { BOOL, FLOAT, GraphBuilder, INT64, type OnnxGraph, type OnnxValueInfo } from './onnx-ir.js';
 
@@ -165,8 +165,7 @@ function mlp(b: GraphBuilder, c: ModelConfig, w: Weights, l: number, h: string):
  * cache from input_ids, attention_mask, position_ids and the cache so far (Optimum's layout).
  */
 export function buildOnnxGraph(c: ModelConfig, weights: Float64Array): OnnxGraph {
-  validateModelConfig(c);
-  if (weights.length !== paramCount(c)) throw new Error(`expected ${paramCount(c)} weights, got ${weights.length}`);
+  checkWeights(c, weights);
   const b = new GraphBuilder(), w = new Weights(b, c, weights);
   const bias = attentionBias(b);
   const rope = c.pos === 'rope' ? ropeTables(b, c) : undefined;

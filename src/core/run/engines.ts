@@ -3,13 +3,13 @@
 // the reference it implements, whether it takes threads, what memory it needs) and builds
 // it; asking an engine for something it lacks is a clear error, never a silent fallback.
 
-import { type ModelConfig, type TrainConfig, beyondReference } from '../contract/config.js';
+import { type ModelConfig, type TrainConfig, beyondReference, requireKnownKeys } from '../contract/config.js';
 import { type Engine, type EngineName, ENGINE_NAMES, MAX_THREADS, isEngineName } from '../contract/engine.js';
-import { UserError } from '../errors.js';
+import { UserError, shown } from '../errors.js';
 import { createScalarEngine, scalarMemoryBytes } from '../scalar/engine.js';
 import { batchDecodeFloats } from '../tensor/decode.js';
 import { createTensorEngine, tensorMemoryBytes } from '../tensor/engine.js';
-import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes } from '../wasm/engine.js';
+import { type WasmEngineOptions, autoThreads, createWasmEngine, float32MemoryBytes, spawnNeeded } from '../wasm/engine.js';
 import { wasmSupport } from '../wasm/kernels.js';
 import type { SpawnWorker } from '../wasm/threads.js';
 
@@ -113,9 +113,16 @@ export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train
   if (options.threads !== undefined && !spec.takesThreads) {
     throw new UserError(`the ${spec.name} engine computes on one thread; threads apply to the float32 engine`);
   }
-  if (typeof options.threads === 'number' && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= MAX_THREADS)) {
-    throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${options.threads}`);
+  const { threads, cores } = options;
+  if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new UserError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
   }
+  if (cores !== undefined && !(Number.isInteger(cores) && cores >= 1)) throw new UserError(`cores must be an integer >= 1, got ${shown(cores)}`);
+  if (options.spawn !== undefined && typeof options.spawn !== 'function') {
+    throw new UserError(`spawn must be a function that starts a kernel thread, got ${shown(options.spawn)}`);
+  }
+  if (typeof threads === 'number' && threads > 1 && !options.spawn) throw new UserError(spawnNeeded(threads));
+  if (options.tuning !== undefined) requireKnownKeys('tuning option', options.tuning, ['relaxed', 'minFlops', 'minFloats', 'adaptive', 'timings']);
 }
 
 /** What a machine (or a browser tab) can hold, as the front end measures it. */
@@ -129,6 +136,10 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
 
 /** Throws a UserError when a run of this shape cannot fit, naming the estimate and the limit. */
 export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainConfig, limits: MemoryLimits): void {
+  const l = limits as Partial<MemoryLimits> | null;
+  if (typeof l !== 'object' || l === null || !(typeof l.bytes === 'number' && l.bytes > 0) || !(typeof l.heapBytes === 'number' && l.heapBytes > 0) || typeof l.where !== 'string') {
+    throw new UserError(`memory must give bytes and heapBytes (numbers > 0) and where (a string), got ${shown(limits)}`);
+  }
   const need = spec.memoryBytes(config, train);
   const [limit, what] = spec.maxBytes !== undefined && spec.maxBytes < limits.bytes
     ? [spec.maxBytes, `the ${gib(spec.maxBytes)} a WebAssembly memory can address`]
@@ -136,6 +147,24 @@ export function checkMemory(spec: EngineSpec, config: ModelConfig, train: TrainC
   if (need > limit) {
     throw new UserError(`this model needs about ${gib(need)} on the ${spec.name} engine, more than ${what}; ` +
       'make it smaller (n-layer, n-embd, block-size, batch-size)');
+  }
+}
+
+/** No bound but the engine's own: what checkMemory refuses on any machine (float32's addressable 4 GiB). */
+export const ANY_MACHINE: MemoryLimits = { bytes: Infinity, heapBytes: Infinity, where: 'any machine' };
+
+/**
+ * `allocate()`, with a RangeError from it (a typed array longer than the runtime allows, a
+ * WebAssembly memory beyond its pages, an allocation the system refused) as a UserError that
+ * names the model's size, instead of the runtime's words for one buffer of it.
+ */
+export function allocating<T>(spec: EngineSpec, config: ModelConfig, train: TrainConfig, allocate: () => T): T {
+  try {
+    return allocate();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new UserError(`this model needs about ${gib(spec.memoryBytes(config, train))} on the ${spec.name} engine, and this runtime could not ` +
+      `allocate it (${e.message}); make it smaller (n-layer, n-embd, block-size, batch-size)`);
   }
 }
 

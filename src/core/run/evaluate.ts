@@ -4,6 +4,7 @@
 import { type Sequences, batchTokens, lazySequences } from '../contract/engine.js';
 import { type Tokenizer, charactersIn, encodeDocument } from '../contract/tokenizer.js';
 import { evalWindows } from '../data/text.js';
+import { UserError, shown } from '../errors.js';
 import type { Run } from './run.js';
 
 /** Sequences per forward pass of an evaluation: bounds the scalar engine's graph. */
@@ -49,6 +50,7 @@ export function meanLoss(run: Run, sequences: Sequences): { loss: number; tokens
 
 /** The loss on the first `limit` held-out sequences, or undefined when nothing is held out. */
 export function validationLoss(run: Run, limit = Infinity): number | undefined {
+  if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) throw new UserError(`limit must be an integer >= 1 (or Infinity), got ${shown(limit)}`);
   const sequences = validationSequences(run, limit);
   return sequences.length > 0 ? meanLoss(run, sequences).loss : undefined;
 }

@@ -2,12 +2,12 @@
 // then draw one id at a time from the logits; when the context is full, start the cache
 // again on the most recent blockSize ids. On top of it, the run's two ways of sampling text.
 
-import { validateTemperature } from '../contract/config.js';
+import { type ModelConfig, requireKnownKeys, validateTemperature } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
 import type { PyRandom } from '../contract/random.js';
-import { type TokenProbabilities, drawToken } from '../contract/sampling.js';
+import { type TokenProbabilities, drawToken, validateTopK } from '../contract/sampling.js';
 import { decode, encode } from '../contract/tokenizer.js';
-import { UserError } from '../errors.js';
+import { UserError, requireString, shown } from '../errors.js';
 import { wasmTokenProbabilities } from '../tensor/wasm-kernels.js';
 import type { Run } from './run.js';
 
@@ -41,7 +41,7 @@ export interface Decoding {
 }
 
 export function startDecoding(options: GenerateOptions): Decoding {
-  if (options.prompt.length === 0) throw new Error('generate needs a prompt of at least one id');
+  if (options.prompt.length === 0) throw new UserError('generate needs a prompt of at least one id');
   return { options, context: options.prompt.slice(), start: 0, fed: 0, made: 0, done: options.maxTokens <= 0 };
 }
 
@@ -74,6 +74,7 @@ export function takeToken(d: Decoding, id: number): boolean {
  * so a caller can stream them, read their logits or stop early. The stop id is not yielded.
  */
 export function* generateTokens(engine: Engine, rng: PyRandom, options: GenerateOptions): Generator<DrawnToken, void, void> {
+  validateGenerateOptions(options, engine.config);
   const d = startDecoding(options);
   while (!d.done) {
     const { ids, pos } = nextFeed(d, engine.config.blockSize);
@@ -92,8 +93,34 @@ export function generate(engine: Engine, rng: PyRandom, options: GenerateOptions
   return out;
 }
 
+/**
+ * Throws a UserError naming the first option of a generate call that cannot work: a count
+ * that never ends (NaN, Infinity) or an id the model has no row for (an engine would read
+ * past its tables, or never see the stop id), before anything is drawn.
+ */
+export function validateGenerateOptions(options: GenerateOptions, config: Pick<ModelConfig, 'vocabSize' | 'blockSize'>): void {
+  const { vocabSize } = config, isId = (id: number) => Number.isInteger(id) && id >= 0 && id < vocabSize;
+  const most = Math.max(MAX_NEW_TOKENS, config.blockSize); // sample() asks for a whole context
+  if (!(Number.isInteger(options.maxTokens) && options.maxTokens >= 0 && options.maxTokens <= most)) {
+    throw new UserError(`max-tokens must be an integer from 0 to ${most.toLocaleString('en-US')}, got ${shown(options.maxTokens)}`);
+  }
+  validateTemperature(options.temperature);
+  validateTopK(options.topK);
+  const bad = options.prompt.find((id) => !isId(id));
+  if (bad !== undefined) throw new UserError(`prompt id ${bad} is not in the vocabulary (ids 0..${vocabSize - 1})`);
+  if (options.stopAt !== undefined && !isId(options.stopAt)) {
+    throw new UserError(`stop id ${options.stopAt} is not in the vocabulary (ids 0..${vocabSize - 1})`);
+  }
+}
+
 /** New documents from the model, drawn from the run's random stream (the reference's samples). */
 export function sample(run: Run, count: number, temperature: number): string[] {
+  // a text run never saw BOS: its "documents" would be blockSize characters after an untrained id
+  if (run.format === 'text') {
+    throw new UserError('sample() draws documents, each from BOS, as a \'lines\' run learns them; this run learned one text: ' +
+      'use sampleText(run, { temperature, prompt, maxTokens })');
+  }
+  validateSampleCount(count);
   validateTemperature(temperature);
   const { bos } = run.tokenizer, out: string[] = [];
   const probabilities = wasmTokenProbabilities(); // WebAssembly's softmax where there is one: the same bits, no cold JavaScript
@@ -111,6 +138,8 @@ export interface SampleOptions {
   topK?: number;
 }
 
+const SAMPLE_OPTIONS: readonly (keyof SampleOptions)[] = ['temperature', 'prompt', 'maxTokens', 'topK'];
+
 // Far more than anyone reads; a typo's extra zeros get a message instead of hours of output
 // (or, where samples are gathered first, a memory blow-up).
 export const MAX_SAMPLES = 100_000;
@@ -118,19 +147,19 @@ export const MAX_NEW_TOKENS = 1_000_000;
 
 /** Throws a UserError naming the first sampling setting that cannot work. */
 export function validateSampleOptions(options: SampleOptions): void {
+  requireKnownKeys('sample option', options, SAMPLE_OPTIONS);
+  if (options.prompt !== undefined) requireString('the prompt', options.prompt);
   validateTemperature(options.temperature);
-  if (options.topK !== undefined && !(Number.isInteger(options.topK) && options.topK >= 1)) {
-    throw new UserError(`top-k must be an integer >= 1, got ${options.topK}`);
-  }
+  validateTopK(options.topK);
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1 && options.maxTokens <= MAX_NEW_TOKENS)) {
-    throw new UserError(`max-tokens must be an integer from 1 to ${MAX_NEW_TOKENS.toLocaleString('en-US')}, got ${options.maxTokens}`);
+    throw new UserError(`max-tokens must be an integer from 1 to ${MAX_NEW_TOKENS.toLocaleString('en-US')}, got ${shown(options.maxTokens)}`);
   }
 }
 
 /** Throws a UserError unless `count` samples is a number a front end can print. */
 export function validateSampleCount(count: number): void {
   if (!(Number.isInteger(count) && count >= 0 && count <= MAX_SAMPLES)) {
-    throw new UserError(`samples must be an integer from 0 to ${MAX_SAMPLES.toLocaleString('en-US')}, got ${count}`);
+    throw new UserError(`samples must be an integer from 0 to ${MAX_SAMPLES.toLocaleString('en-US')}, got ${shown(count)}`);
   }
 }
 

@@ -5,7 +5,8 @@
 
 import type { ModelConfig } from '../contract/config.js';
 import { mlpHidden } from '../contract/config.js';
-import { paramLayout } from '../contract/params.js';
+import { paramCount, paramLayout } from '../contract/params.js';
+import { UserError, shown } from '../errors.js';
 
 /** One weight tensor's numbers over one optimizer step. */
 export interface TensorFlow {
@@ -35,7 +36,10 @@ function norm(a: Float64Array, start: number, end: number): number {
 
 /** The flow of one step from the weights before and after the update and the gradient between them. */
 export function gradientFlow(c: ModelConfig, before: Float64Array, grads: Float64Array, after: Float64Array): FlowStats {
-  const layout = paramLayout(c);
+  const layout = paramLayout(c), n = paramCount(c);
+  for (const [name, values] of [['before', before], ['grads', grads], ['after', after]] as const) {
+    if (values?.length !== n) throw new UserError(`${name} must hold the config's ${n} parameters, got ${shown(values?.length ?? values)}`);
+  }
   const tensors = layout.map((p): TensorFlow => {
     const end = p.offset + p.size, weight = norm(before, p.offset, end);
     let moved = 0;

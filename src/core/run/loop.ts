@@ -5,8 +5,9 @@
 // may pull it all at once, await between steps, or pull it in time slices.
 
 import { batchTokens } from '../contract/engine.js';
+import { requireKnownKeys } from '../contract/config.js';
 import { learningRateAt } from '../contract/schedule.js';
-import { DivergenceError, UserError } from '../errors.js';
+import { DivergenceError, UserError, shown } from '../errors.js';
 import { type FlowStats, gradientFlow } from './gradient-flow.js';
 import { bitsPerCharacter, meanLossSteps, predictedCharacters, validationSequences } from './evaluate.js';
 import { type Run, nextBatches } from './run.js';
@@ -93,8 +94,28 @@ export interface LoopEnd {
   lastEval: number | undefined;
 }
 
+const LOOP_OPTIONS: readonly (keyof LoopOptions)[] = ['stopAt', 'shouldStop', 'evalEvery', 'evalSize', 'evalChunk', 'evalAtStart',
+  'saveEvery', 'best', 'flowEvery'];
+
+/** Throws a UserError naming the first loop option that would hang (evalChunk 0), never train (stopAt NaN) or be ignored. */
+function validateLoopOptions(options: LoopOptions): void {
+  requireKnownKeys('loop option', options, LOOP_OPTIONS);
+  const counts: [keyof LoopOptions, number][] = [['stopAt', 0], ['evalEvery', 0], ['evalSize', 0], ['evalChunk', 1], ['saveEvery', 0], ['flowEvery', 0]];
+  for (const [key, min] of counts) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) {
+      throw new UserError(`${key} must be an integer >= ${min}, got ${shown(value)}`);
+    }
+  }
+  if (options.shouldStop !== undefined && typeof options.shouldStop !== 'function') throw new UserError('shouldStop must be a function');
+  if (options.best !== undefined && !(typeof options.best === 'number' && options.best >= 0)) {
+    throw new UserError(`best must be a loss (a number >= 0), got ${shown(options.best)}`);
+  }
+}
+
 /** Trains the run from where it stands, yielding what happens; see LoopOptions. */
 export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<LoopEvent, LoopEnd, void> {
+  validateLoopOptions(options);
   const steps = run.train.steps, stopAt = Math.min(options.stopAt ?? steps, steps);
   const evalEvery = options.evalEvery ?? 0, saveEvery = options.saveEvery ?? 0, flowEvery = options.flowEvery ?? 0;
   const validation = validationSequences(run, options.evalSize);
@@ -127,6 +148,7 @@ export function* trainingLoop(run: Run, options: LoopOptions = {}): Generator<Lo
 
 /** Runs the remaining steps with no validation or saving; `onStep` may return false to stop early. */
 export function train(run: Run, onStep?: (info: StepInfo) => boolean | void): void {
+  if (onStep !== undefined && typeof onStep !== 'function') throw new UserError(`onStep must be a function, got ${shown(onStep)}`);
   let stop = false;
   for (const event of trainingLoop(run, { shouldStop: () => stop, evalSize: 0 })) {
     if (event.type === 'step' && onStep && onStep(event) === false) stop = true;

@@ -4,9 +4,9 @@
 // anywhere and continue as if it never had.
 
 import type { Checkpoint, DataInfo } from '../checkpoint/checkpoint.js';
-import { weightsForConfig } from '../checkpoint/checkpoint.js';
-import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, validateModelConfig,
-  validateTrainConfig } from '../contract/config.js';
+import { checkCheckpoint, checkDataInfo, weightsForConfig } from '../checkpoint/checkpoint.js';
+import { type ModelConfig, type TrainConfig, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, MODEL_KEYS, TRAIN_KEYS, requireKnownKeys,
+  validateModelConfig, validateTrainConfig } from '../contract/config.js';
 import type { Batch, Engine, EngineName } from '../contract/engine.js';
 import { paramCount, initParams } from '../contract/params.js';
 import { PyRandom } from '../contract/random.js';
@@ -16,8 +16,8 @@ import { formatModelFile, parseModelFile } from '../bpe/model-file.js';
 import { wasmGaussPairs, wasmShuffleDraws } from '../tensor/wasm-kernels.js';
 import { checkDocuments } from '../data/documents.js';
 import { type DataFormat, type TextSplit, randomWindows, splitText } from '../data/text.js';
-import { UserError } from '../errors.js';
-import { type EngineOptions, type MemoryLimits, DEFAULT_ENGINE, checkEngineSettings, checkMemory, engineSpec } from './engines.js';
+import { UserError, shown } from '../errors.js';
+import { type EngineOptions, type MemoryLimits, ANY_MACHINE, DEFAULT_ENGINE, allocating, checkEngineSettings, checkMemory, engineSpec } from './engines.js';
 
 export interface RunOptions extends EngineOptions {
   seed?: number;
@@ -27,11 +27,14 @@ export interface RunOptions extends EngineOptions {
   train?: Partial<TrainConfig>;
   /** Which engine computes (default 'tensor'). */
   engine?: EngineName;
-  /** When given, a run that would not fit is refused before anything is allocated. */
+  /** When given, a run that would not fit is refused before anything is allocated; without, only one no machine could hold. */
   memory?: MemoryLimits;
   /** A BPE tokenizer to train on; by default the data's characters are the vocabulary. */
   bpe?: BpeTokenizer;
 }
+
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = ['seed', 'valFraction', 'model', 'train', 'engine', 'memory', 'bpe', 'threads', 'spawn',
+  'cores', 'tuning'];
 
 /** Everything a run carries between steps. */
 export interface Run {
@@ -51,7 +54,7 @@ export interface Run {
 }
 
 function heldOutCount(n: number, fraction: number): number {
-  if (!(fraction >= 0 && fraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${fraction}`);
+  if (!(typeof fraction === 'number' && fraction >= 0 && fraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${shown(fraction)}`);
   if (fraction === 0) return 0;
   const count = Math.max(1, Math.floor(n * fraction));
   if (count >= n) throw new UserError(`val-fraction ${fraction} leaves no training documents out of ${n}`);
@@ -69,6 +72,7 @@ export function splitDocuments(documents: string[], seed: number, valFraction: n
   const docs = documents.slice();
   rng.shuffle(docs, wasmShuffleDraws()); // WebAssembly's draws where there are: the same ones, no cold JavaScript
   const tokenizer = bpe ? tokenizerFromBpe(bpe) : buildTokenizer(docs);
+  if (tokenizer.vocabSize < 2) throw new UserError('dataset: every document is empty, so there are no characters to learn');
   const valDocs = docs.splice(docs.length - heldOutCount(docs.length, valFraction));
   return { rng, docs, valDocs, tokenizer };
 }
@@ -119,14 +123,32 @@ export function createTextRun(text: string, options: RunOptions = {}): Run {
 
 /** Settings checked and the engine made, all before the first weight is drawn. */
 function initRun(tokenizer: Tokenizer, rng: PyRandom, seed: number, options: RunOptions) {
+  checkSettingNames(options, tokenizer.vocabSize);
   const config: ModelConfig = { ...DEFAULT_MODEL, ...options.model, vocabSize: tokenizer.vocabSize };
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
-  const engine = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
-  const weights = initParams(config, rng, wasmGaussPairs()); // WebAssembly's transform where there is one: the same bits, no cold JavaScript
-  return { tokenizer, config, train, rng, seed, engine: engine(weights), step: 0, numParams: paramCount(config) };
+  const { spec, create } = prepareEngine(options.engine ?? DEFAULT_ENGINE, config, train, options);
+  const engine = allocating(spec, config, train, () => {
+    const weights = initParams(config, rng, wasmGaussPairs()); // WebAssembly's transform where there is one: the same bits, no cold JavaScript
+    return create(weights);
+  });
+  return { tokenizer, config, train, rng, seed, engine, step: 0, numParams: paramCount(config) };
 }
 
-/** Validates the settings for an engine (and its memory, given limits); returns its maker. */
+/**
+ * Every option and setting named is one the run knows. A model's vocabSize comes from the
+ * tokenizer; one given anyway (a checkpoint's config, see resumeOptions) must agree with it.
+ */
+function checkSettingNames(options: RunOptions, vocabSize: number): void {
+  requireKnownKeys('run option', options, RUN_OPTIONS);
+  const { vocabSize: given, ...model }: Partial<ModelConfig> = options.model ?? {};
+  requireKnownKeys('model setting', model, MODEL_KEYS.filter((key) => key !== 'vocabSize'));
+  if (given !== undefined && given !== vocabSize) {
+    throw new UserError(`model vocabSize ${given} differs from the tokenizer's ${vocabSize}: the vocabulary size comes from the data (or the BPE tokenizer)`);
+  }
+  requireKnownKeys('train setting', options.train ?? {}, TRAIN_KEYS);
+}
+
+/** Validates the settings for an engine (and its memory: given limits, or what no machine holds); returns its spec and maker. */
 function prepareEngine(name: EngineName, config: ModelConfig, train: TrainConfig, options: RunOptions & { seed?: number }) {
   validateModelConfig(config);
   validateTrainConfig(train);
@@ -134,8 +156,8 @@ function prepareEngine(name: EngineName, config: ModelConfig, train: TrainConfig
   const why = spec.unavailable();
   if (why) throw new UserError(`${why}; use another engine`);
   checkEngineSettings(spec, config, train, options);
-  if (options.memory) checkMemory(spec, config, train, options.memory);
-  return (weights: Float64Array) => spec.create(config, weights, train, options.seed ?? DEFAULT_SEED, options);
+  checkMemory(spec, config, train, options.memory ?? ANY_MACHINE);
+  return { spec, create: (weights: Float64Array) => spec.create(config, weights, train, options.seed ?? DEFAULT_SEED, options) };
 }
 
 /**
@@ -161,6 +183,7 @@ export function nextBatches(run: Run): Batch[] {
 
 /** A checkpoint of the run as it stands. */
 export function runCheckpoint(run: Run, data: DataInfo, bestValLoss?: number): Checkpoint {
+  checkDataInfo(data); // else the checkpoint is written, and refused when read back
   return {
     config: run.config, train: run.train, vocab: run.tokenizer.chars, step: run.step, seed: run.seed,
     ...(run.tokenizer.bpe ? { bpeModel: formatModelFile(run.tokenizer.bpe) } : {}),
@@ -176,26 +199,36 @@ export interface ReopenOptions extends EngineOptions {
   memory?: MemoryLimits;
 }
 
+const REOPEN_OPTIONS: readonly (keyof ReopenOptions)[] = ['engine', 'blockSize', 'memory', 'threads', 'spawn', 'cores', 'tuning'];
+
 /**
  * A run from a checkpoint, to sample or evaluate (no training data). `blockSize` may
  * shorten the context; the random stream continues where the checkpoint left it.
  */
 export function runFromCheckpoint(c: Checkpoint, options: ReopenOptions = {}): Run {
+  requireKnownKeys('reopen option', options, REOPEN_OPTIONS);
+  checkCheckpoint(c);
+  const tokenizer = checkpointTokenizer(c);
   const config: ModelConfig = { ...c.config, blockSize: options.blockSize ?? c.config.blockSize };
   const weights = weightsForConfig(c, config);
-  const engine = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed })(weights);
+  const { spec, create } = prepareEngine(options.engine ?? c.engine, config, c.train, { ...options, seed: c.seed });
+  const engine = allocating(spec, config, c.train, () => create(weights));
   if (c.optimizer && config.blockSize === c.config.blockSize) engine.load(weights, c.optimizer);
   const rng = new PyRandom(c.seed);
   rng.setState(c.rng);
   return {
-    docs: [], valDocs: [], tokenizer: checkpointTokenizer(c), config, train: c.train, rng, engine,
+    docs: [], valDocs: [], tokenizer, config, train: c.train, rng, engine,
     step: c.step, numParams: paramCount(config), seed: c.seed, format: c.data.format,
   };
 }
 
 /** The tokenizer a checkpoint carries: its BPE model, or its characters. */
 export function checkpointTokenizer(c: Checkpoint): Tokenizer {
-  return c.bpeModel !== undefined ? tokenizerFromBpe(parseModelFile(c.bpeModel, 'the checkpoint\'s tokenizer')) : tokenizerFromChars(c.vocab);
+  const tokenizer = c.bpeModel !== undefined ? tokenizerFromBpe(parseModelFile(c.bpeModel, 'the checkpoint\'s tokenizer')) : tokenizerFromChars(c.vocab);
+  if (tokenizer.vocabSize !== c.config.vocabSize) {
+    throw new UserError(`the checkpoint's tokenizer has ${tokenizer.vocabSize} tokens (with BOS) but its config's vocabSize is ${c.config.vocabSize}`);
+  }
+  return tokenizer;
 }
 
 /** The options that recreate a checkpoint's run on its own engine (and threads, unless `options` says otherwise). */
@@ -211,6 +244,7 @@ export function resumeOptions(c: Checkpoint, options: EngineOptions = {}): RunOp
  * training goes on exactly.
  */
 export function resumeRun(run: Run, c: Checkpoint): void {
+  checkCheckpoint(c);
   if (run.tokenizer.bpe ? formatModelFile(run.tokenizer.bpe) !== c.bpeModel : c.bpeModel !== undefined) {
     throw new UserError('the run\'s tokenizer differs from the checkpoint\'s; resume needs the same tokenizer');
   }

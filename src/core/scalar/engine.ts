@@ -4,13 +4,14 @@
 
 import type { TrainConfig } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
-import { paramCount } from '../contract/params.js';
+import { checkWeights, paramCount } from '../contract/params.js';
 import { createAdamState, adamStep } from './adam.js';
 import { type KVCache, createScalarModel, emptyCache, gptForward, scalarWeights } from './gpt.js';
 import { batchLosses } from './loss.js';
 import { sum } from './value.js';
 
 export function createScalarEngine(config: Engine['config'], weights: Float64Array, train: TrainConfig): Engine {
+  checkWeights(config, weights);
   const model = createScalarModel(config, weights);
   const adam = createAdamState(model.params.length);
   let cache: KVCache = emptyCache(config.nLayer);
@@ -39,6 +40,7 @@ export function createScalarEngine(config: Engine['config'], weights: Float64Arr
     gradients: () => Float64Array.from(model.params, (p) => p.grad),
     optimizerState: () => ({ m: adam.m.slice(), v: adam.v.slice() }),
     load(weights, optimizer) {
+      checkWeights(config, weights, optimizer);
       model.params.forEach((p, i) => { p.data = weights[i]; p.grad = 0; });
       if (optimizer) { adam.m.set(optimizer.m); adam.v.set(optimizer.v); }
     },

@@ -4,7 +4,7 @@
 
 import { DEFAULT_SEED, type ModelConfig, type TrainConfig } from '../contract/config.js';
 import type { Engine } from '../contract/engine.js';
-import { paramCount } from '../contract/params.js';
+import { checkWeights, paramCount } from '../contract/params.js';
 import { clipGradNorm } from './adam.js';
 import { activationFloatsPerRow } from './activations.js';
 import { batchDecodeFloats, createBatchDecodeState, decodeBatchStep } from './decode.js';
@@ -57,8 +57,7 @@ export function createTensorEngine(config: ModelConfig, weights: Float64Array, t
     gradients: () => model.grads.slice(),
     optimizerState: () => ({ m: m.slice(), v: v.slice() }),
     load(weights, optimizer) {
-      if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
-      if (optimizer && (optimizer.m.length !== n || optimizer.v.length !== n)) throw new Error(`expected Adam moments of ${n}`);
+      checkWeights(config, weights, optimizer);
       model.params.set(weights);
       model.grads.fill(0);
       if (optimizer) { m.set(optimizer.m); v.set(optimizer.v); }

@@ -4,7 +4,7 @@
 
 import { DEFAULT_MODEL, type ModelConfig, kvHeads, mlpHidden, qkvWidth } from '../contract/config.js';
 import { batchTokens, predictedTokens } from '../contract/engine.js';
-import { paramCount } from '../contract/params.js';
+import { checkWeights, paramCount } from '../contract/params.js';
 import { type Activations, type Packed, createActivations, createPacked, zeroActivations } from './activations.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
 import { type TensorKernels, TS_KERNELS } from './kernels.js';
@@ -31,8 +31,8 @@ export interface TensorModel {
 /** A model over a copy of `weights`, with room for `rows` token positions per pass, on `kernels`. */
 export function createTensorModel(config: ModelConfig, weights: Float64Array, rows = config.blockSize,
                                   kernels = TS_KERNELS): TensorModel {
+  checkWeights(config, weights);
   const n = paramCount(config);
-  if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
   const params = kernels.alloc(n), grads = kernels.alloc(n);
   params.set(weights);
   rows = Math.max(rows, config.blockSize); // any one sequence fits

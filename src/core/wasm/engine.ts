@@ -6,7 +6,7 @@ import { DEFAULT_MODEL, DEFAULT_SEED, type ModelConfig, type TrainConfig } from 
 import { type Batch, type BatchDecoder, type Engine, LOSS_LIMIT, batchTokens, predictedTokens } from '../contract/engine.js';
 import { UserError } from '../errors.js';
 import * as libm from '../libm/index.js';
-import { paramCount } from '../contract/params.js';
+import { checkWeights, paramCount } from '../contract/params.js';
 import { dropoutState } from '../tensor/dropout.js';
 import { ropeTable } from '../tensor/rope.js';
 import { type Arena, createArena } from './arena.js';
@@ -37,6 +37,10 @@ export interface WasmEngine extends Engine {
   close(): void;
 }
 
+/** Why `threads` kernel threads cannot start: nothing was given to start a worker with. */
+export const spawnNeeded = (threads: number) =>
+  `threads ${threads} needs a spawn function to start the kernel threads (in Node: spawnNodeWorker from 'microgpt-ts/node')`;
+
 /**
  * A float32 engine over the SIMD kernels (`seed` seeds dropout, as in the float64 engine).
  * Throws a UserError with a one-line reason where the kernels cannot run.
@@ -50,10 +54,10 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     notice = 'shared WebAssembly memory is unavailable here (browsers need cross-origin isolation); using 1 thread';
     threads = 1;
   }
-  if (threads > 1 && !options.spawn) throw new Error('threads > 1 needs a spawn function for the workers');
+  if (threads > 1 && !options.spawn) throw new UserError(spawnNeeded(threads));
   const { nEmbd: C, blockSize: A, vocabSize: V } = config;
+  checkWeights(config, weights);
   const n = paramCount(config);
-  if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
 
   const kernels = createKernels({ shared: threads > 1, relaxed: options.relaxed, timings: options.timings });
   const arena = createArena(kernels.memory, ARENA_BASE), k = kernels.exports;
@@ -257,7 +261,7 @@ export function createWasmEngine(config: ModelConfig, weights: Float64Array, tra
     gradients: () => transposeLinears(config, f32(pending > 1 ? accum : grads, n), true),
     optimizerState: () => ({ m: transposeLinears(config, f32(m1, n), true), v: transposeLinears(config, f32(m2, n), true) }),
     load(weights, optimizer) {
-      if (weights.length !== n) throw new Error(`expected ${n} weights, got ${weights.length}`);
+      checkWeights(config, weights, optimizer);
       f32(params, n).set(transposeLinears(config, weights));
       f32(grads, n).fill(0);
       pending = 0;
