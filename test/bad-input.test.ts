@@ -250,3 +250,15 @@ test('train with stdout and stderr in one closed pipe (2>&1 | head) still saves 
   assert.ok(savedStep(out) > 0);
   assert.ok(!existsSync(join(out, '.microgpt.lock')));
 });
+
+test('tokenizer train on one enormous chunk (a 3 MB line of one letter) stays in a small heap, not V8\'s out-of-memory abort', () => {
+  // DNA or base64 on one line is one chunk of the split pattern; each merge moves a pair's count
+  // through millions of values, and a bucket kept for every value reached filled the heap
+  const data = join(DIR, 'one-chunk.txt');
+  writeFileSync(data, 'a'.repeat(3_000_000));
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', join(DIR, 'one-chunk')],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.slice(0, 300)}`);
+  assert.match(r.stdout, /trained 4 merges on 3,000,000 characters/);
+  assert.equal(readFileSync(join(DIR, 'one-chunk.model'), 'utf8').trim().split('\n').slice(3).join(' '), '97 97 256 256 257 257 258 258');
+});

@@ -66,7 +66,11 @@ export function trainBpe(text: string, vocabSize: number, pattern: SplitPatternN
   const setCount = (key: number, n: number): void => {
     const old = count.get(key) ?? 0;
     if (old === n) return;
-    byCount.get(old)?.delete(key);
+    const from = byCount.get(old);
+    if (from !== undefined) {
+      from.delete(key);
+      if (from.size === 0) byCount.delete(old); // one chunk of a million letters passes through a million counts
+    }
     firstSeen.delete(key); // its occurrences changed
     if (n === 0) { count.delete(key); where.delete(key); return; }
     count.set(key, n);
@@ -102,10 +106,13 @@ export function trainBpe(text: string, vocabSize: number, pattern: SplitPatternN
     merges.push({ left, right, id });
     counts.push(top);
     tokenBytes.push(tokenBytes[left] + tokenBytes[right]);
+    // the changes summed first: a count is set once per merge, not once per occurrence
+    const changes = new Map<number, number>();
     applyMerge(chunks, where.get(key)!, left, right, id, (k, delta, c) => {
-      setCount(k, (count.get(k) ?? 0) + delta);
+      changes.set(k, (changes.get(k) ?? 0) + delta);
       if (delta > 0) seenIn(k, c);
     });
+    for (const [k, delta] of changes) setCount(k, (count.get(k) ?? 0) + delta);
     setCount(key, 0);
     if ((m + 1) % every === 0 && m + 1 < total) options.onProgress?.(m + 1, total);
   }
