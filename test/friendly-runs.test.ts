@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildTokenizer } from '../src/core/contract/tokenizer.js';
-import { documentsCut } from '../src/core/run/run.js';
+import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
+import { validationSequences } from '../src/core/run/evaluate.js';
+import { createRun, documentsCut, nextBatches } from '../src/core/run/run.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/microgpt.js');
 const DIR = mkdtempSync(join(tmpdir(), 'microgpt-friendly-'));
@@ -52,6 +53,27 @@ test('documents longer than the context: one warning with the count and the bloc
   const fits = cli('train', '--data', PANGRAMS, '--steps', '2', '--block-size', '44', '--quiet');
   assert.doesNotMatch(fits.stdout + fits.stderr, /warning/);
   assert.equal(cli('--data', NAMES, '--steps', '2', '--samples', '1').stderr, '', 'names fit the reference context');
+});
+
+test('a document longer than the context is encoded only as far as the model reads it, every step and every evaluation', () => {
+  // one line of a million characters was encoded whole for each step: seconds a step, gigabytes
+  const long = 'ab'.repeat(500_000), blockSize = 8;
+  const run = createRun([long, 'abba', long, 'ba'], { valFraction: 0.5, seed: 1, model: { blockSize }, train: { batchSize: 2 } });
+  const sequences = [...nextBatches(run).flat(), ...validationSequences(run).slice(0, 2)];
+  const docs = [...run.docs.slice(0, 2), ...run.valDocs]; // the first step's batch, then the held-out documents
+  assert.equal(sequences.length, docs.length);
+  sequences.forEach((seq, i) => assert.deepEqual(seq, encodeDocument(run.tokenizer, docs[i]).slice(0, blockSize + 1), `sequence ${i}`));
+  assert.ok(sequences.some((seq) => seq.length === blockSize + 1), 'the long documents are cut');
+});
+
+test('documents too long for any context: the warning names the limit instead of a --block-size that would be refused', () => {
+  const file = join(DIR, 'one-long-line.txt');
+  writeFileSync(file, `${'x'.repeat(1_100_000)}
+ab
+`);
+  const r = cli('train', '--data', file, '--steps', '2', '--val-fraction', '0', '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\nwarning: 1 of 2 documents are longer than the context \(block-size 16\): the model sees only their first 16 characters and never their end; the longest \(1,100,000 characters\) is more than any --block-size \(at most 1,048,576\): --format text reads the file as one text\n/);
 });
 
 test('a preset whose warmup is longer than a shorter --steps says how to fix it, and leaves nothing behind', () => {

@@ -49,7 +49,7 @@ export async function evalJob(argv: string[]): Promise<number> {
       const data = await readData(v.data as string, format);
       seqs = format === 'text'
         ? evalWindows(encode(run.tokenizer, data.text), run.config.blockSize + 1, max)
-        : documentSequences(run.tokenizer, data.docs, max);
+        : documentSequences(run.tokenizer, data.docs, max, run.config.blockSize + 1);
       source = data.path;
     } else {
       // the same split as training: rebuilt from the data file and the run's seed

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
-import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
+import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, LIMITS, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
 import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
 import { checkDocuments, parseDocuments } from '../core/data/documents.js';
@@ -254,7 +254,9 @@ export function cutWarning(run: Run): string | undefined {
   if (run.format !== 'lines') return undefined;
   const { count, total, longest } = documentsCut(run);
   if (count === 0) return undefined;
-  const b = run.config.blockSize;
-  return `${count} of ${total} documents are longer than the context (block-size ${b}): the model sees only their first ${b} ` +
-    `${run.tokenizer.bpe ? 'tokens' : 'characters'} and never their end; --block-size ${longest + 1} fits them all`;
+  const b = run.config.blockSize, unit = run.tokenizer.bpe ? 'tokens' : 'characters';
+  // a --block-size past the limit would only be refused in turn
+  const fix = longest + 1 <= LIMITS.blockSize ? `--block-size ${longest + 1} fits them all`
+    : `the longest (${longest.toLocaleString('en-US')} ${unit}) is more than any --block-size (at most ${LIMITS.blockSize.toLocaleString('en-US')}): --format text reads the file as one text`;
+  return `${count} of ${total} documents are longer than the context (block-size ${b}): the model sees only their first ${b} ${unit} and never their end; ${fix}`;
 }

@@ -90,9 +90,23 @@ export function encode(tokenizer: Tokenizer, text: string): number[] {
   return out;
 }
 
-/** A document as the model trains on it: BOS, its characters, BOS. */
-export function encodeDocument(tokenizer: Tokenizer, doc: string): number[] {
-  return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
+/**
+ * A document as the model trains on it: BOS, its characters, BOS; only its first `maxLength`
+ * ids when given, as the context reads no more. A character model then encodes only the
+ * characters that fit: a line of a million characters costs a step what the context costs.
+ */
+export function encodeDocument(tokenizer: Tokenizer, doc: string, maxLength = Infinity): number[] {
+  // a BPE token's characters are known only once encoded: its document is encoded whole
+  const text = tokenizer.bpe || doc.length < maxLength ? doc : firstCharacters(doc, maxLength - 1);
+  const ids = [tokenizer.bos, ...encode(tokenizer, text), tokenizer.bos];
+  return ids.length > maxLength ? ids.slice(0, maxLength) : ids;
+}
+
+/** The first `n` characters (code points, as the tokenizer counts them) of `text`. */
+function firstCharacters(text: string, n: number): string {
+  let end = 0;
+  for (let i = 0; i < n && end < text.length; i++) end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+  return text.slice(0, end);
 }
 
 /**

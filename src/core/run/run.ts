@@ -153,7 +153,7 @@ export function nextBatches(run: Run): Batch[] {
     }
     const first = (run.step * gradAccum + k) * batchSize;
     const batch: Batch = [];
-    for (let i = 0; i < batchSize; i++) batch.push(encodeDocument(run.tokenizer, run.docs[(first + i) % run.docs.length]));
+    for (let i = 0; i < batchSize; i++) batch.push(encodeDocument(run.tokenizer, run.docs[(first + i) % run.docs.length], run.config.blockSize + 1));
     batches.push(batch);
   }
   return batches;
