@@ -262,3 +262,16 @@ test('tokenizer train on one enormous chunk (a 3 MB line of one letter) stays in
   assert.match(r.stdout, /trained 4 merges on 3,000,000 characters/);
   assert.equal(readFileSync(join(DIR, 'one-chunk.model'), 'utf8').trim().split('\n').slice(3).join(' '), '97 97 256 256 257 257 258 258');
 });
+
+test('a preset that gives a key twice is refused, not run with whichever came last', () => {
+  const preset = join(DIR, 'twice.json');
+  for (const text of ['{"steps": 2, "lr": 0.01, "steps": 3}', '{"steps": 2, "st\\u0065ps": 3}', '{\n  "steps": 2,\n  "steps": 2\n}']) {
+    writeFileSync(preset, text);
+    assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--quiet'), /preset .*twice\.json: "steps" is given twice; JSON keeps only the last, so give it once/);
+  }
+  // the same name inside a value, or a nested object's keys, are not the preset's keys
+  writeFileSync(preset, '{"data": "steps", "steps": 2}');
+  assertCleanError(cli('train', '--preset', preset, '--quiet'), /dataset not found: .*steps/);
+  writeFileSync(preset, '{"steps": {"a": 1, "a": 2}}');
+  assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--quiet'), /"steps" must be an integer/);
+});
