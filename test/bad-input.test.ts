@@ -275,3 +275,14 @@ test('a preset that gives a key twice is refused, not run with whichever came la
   writeFileSync(preset, '{"steps": {"a": 1, "a": 2}}');
   assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--quiet'), /"steps" must be an integer/);
 });
+
+test('an output folder whose checkpoint.json (or best/checkpoint.json) is a directory is refused before training, not after it or with a stack trace', () => {
+  for (const where of ['checkpoint.json', join('best', 'checkpoint.json')]) {
+    const out = join(DIR, `taken-${where.replace(/\W/g, '-')}`);
+    mkdirSync(join(out, where), { recursive: true });
+    const r = cli('train', '--data', NAMES, '--steps', '2', '--out', out, '--overwrite');
+    assertCleanError(r, new RegExp(`cannot write checkpoints to .*taken-[\\w-]+: .*${where.replace('/', '\\/').replace('.', '\\.')} is a directory, which a checkpoint cannot replace`));
+    assert.equal(r.out, '', 'refused before the first step');
+    assert.ok(existsSync(join(out, where)), 'left as it was');
+  }
+});

@@ -53,6 +53,14 @@ export function prepareOutputDir(dir: string): () => void {
     release();
     throw new UserError(`cannot write checkpoints to ${dir} (${fileErrorReason(err)})`);
   }
+  // found now, not when the first save fails after the training
+  for (const json of [join(dir, CHECKPOINT_JSON), join(dir, 'best', CHECKPOINT_JSON)]) {
+    const stats = statSync(json, { throwIfNoEntry: false });
+    if (stats && !stats.isFile()) {
+      release();
+      throw new UserError(`cannot write checkpoints to ${dir}: ${json} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}, which a checkpoint cannot replace`);
+    }
+  }
   return release;
 }
 
