@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -285,4 +285,17 @@ test('an output folder whose checkpoint.json (or best/checkpoint.json) is a dire
     assert.equal(r.out, '', 'refused before the first step');
     assert.ok(existsSync(join(out, where)), 'left as it was');
   }
+});
+
+test('a checkpoint whose weights file was replaced by a directory, or a --from naming a file that is not a checkpoint, says what it found', () => {
+  const ck = join(DIR, 'weights-dir-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  const weights = readdirSync(ck).find((n) => n.endsWith('.safetensors'))!;
+  rmSync(join(ck, weights));
+  mkdirSync(join(ck, weights));
+  assertCleanError(cli('sample', '--from', ck), new RegExp(`checkpoint .*weights-dir-ck: ${weights.replace('.', '\\.')}, which checkpoint\\.json names, is a directory, not a file`));
+  // a file given for the directory: named as given, not as its folder "."
+  assertCleanError(cli('sample', '--from', 'names.txt'), /checkpoint names\.txt: .*not valid JSON.*give the checkpoint's directory/);
+  writeFileSync(join(DIR, 'model.safetensors'), new Uint8Array(64));
+  assertCleanError(cli('eval', '--from', join(DIR, 'model.safetensors')), /checkpoint .*\/model\.safetensors: .*give the checkpoint's directory/);
 });

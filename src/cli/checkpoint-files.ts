@@ -146,14 +146,18 @@ export function loadCheckpoint(path: string): Checkpoint {
         throw new UserError(`${weightsFile}, which ${CHECKPOINT_JSON} names, is missing`);
       }
       // the size first: nothing is read or allocated for a file that cannot be the one named
-      const size = statSync(weightsPath).size;
-      if (!statSync(weightsPath).isFile() || size !== weightsBytes) {
+      const weightsStat = statSync(weightsPath);
+      if (weightsStat.isDirectory()) throw new UserError(`${weightsFile}, which ${CHECKPOINT_JSON} names, is a directory, not a file`);
+      const size = weightsStat.size;
+      if (!weightsStat.isFile() || size !== weightsBytes) {
         throw new UserError(`${weightsFile} is ${size} bytes but the checkpoint says ${weightsBytes} (truncated or replaced?)`);
       }
       return decodeCheckpoint(json, readFileSync(weightsPath));
     }
   } catch (err) {
-    if (err instanceof UserError) throw new UserError(`checkpoint ${dir}: ${err.message}`);
+    // a file given for the directory is named as given; unless it is the JSON, it is likely the wrong file
+    const hint = !isDir && basename(path) !== CHECKPOINT_JSON ? `; give the checkpoint's directory` : '';
+    if (err instanceof UserError) throw new UserError(`checkpoint ${isDir ? dir : path}: ${err.message}${hint}`);
     throw new UserError(`cannot read the checkpoint in ${dir} (${fileErrorReason(err)})`);
   }
 }
