@@ -299,3 +299,9 @@ test('a checkpoint whose weights file was replaced by a directory, or a --from n
   writeFileSync(join(DIR, 'model.safetensors'), new Uint8Array(64));
   assertCleanError(cli('eval', '--from', join(DIR, 'model.safetensors')), /checkpoint .*\/model\.safetensors: .*give the checkpoint's directory/);
 });
+
+test('export --out given as an empty name asks for a name, not "already exists" about the current folder', () => {
+  const ck = join(DIR, 'export-empty-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  assertCleanError(cli('export', '--from', ck, '--format', 'onnx', '--out', ''), /^microgpt: error: --out needs a name: the folder to create$/m);
+});

@@ -42,6 +42,7 @@ export async function exportJob(argv: string[]): Promise<number> {
   }
   if (v.from === undefined) throw new UserError('export needs --from DIR, a checkpoint directory');
   if (v.out === undefined) throw new UserError('export needs --out OUT, the folder to create');
+  if (v.out === '') throw new UserError('--out needs a name: the folder to create'); // resolve('') is the current folder
   const out = resolve(v.out as string), format = v.format as 'hf' | 'onnx';
   if (existsSync(out)) throw new UserError(`${v.out} already exists; export never overwrites: choose another --out or remove it`);
   const c = loadCheckpoint(v.from as string);
