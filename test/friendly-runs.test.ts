@@ -76,6 +76,23 @@ ab
   assert.match(r.stdout, /\nwarning: 1 of 2 documents are longer than the context \(block-size 16\): the model sees only their first 16 characters and never their end; the longest \(1,100,000 characters\) is more than any --block-size \(at most 1,048,576\): --format text reads the file as one text\n/);
 });
 
+test('the commands a run suggests can be pasted into a shell as they are, for a folder with spaces or quotes too', () => {
+  const out = join(DIR, "runs/Bob's names run");
+  const first = cli('train', '--data', NAMES, '--steps', '4', '--stop-at', '2', '--out', out, '--quiet');
+  assert.equal(first.status, 0, first.stderr);
+  const quoted = `'${out.replace(/'/g, "'\\''")}'`;
+  assert.ok(first.stdout.includes(`continue with: microgpt train --resume ${quoted}\n`), first.stdout);
+  const again = cli('train', '--data', NAMES, '--steps', '4', '--out', out);
+  assert.equal(again.stderr, `microgpt: error: ${out} already holds a checkpoint; continue it with --resume ${quoted}, or replace it with --overwrite\n`);
+  // what the shell makes of the suggestion is the folder
+  const pasted = first.stdout.match(/continue with: microgpt (.*)\n/)![1];
+  const words = spawnSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).stdout;
+  assert.equal(words, `train\n--resume\n${out}\n`);
+  const done = cli('train', '--resume', out, '--quiet');
+  assert.ok(done.stdout.includes(`sample with: microgpt sample --from ${quoted}\n`), done.stdout);
+  assert.ok(cli('train', '--resume', join(DIR, 'plain'), '--quiet').stderr.includes(`no checkpoint at ${join(DIR, 'plain')} `), 'a plain path stays unquoted');
+});
+
 test('a preset whose warmup is longer than a shorter --steps says how to fix it, and leaves nothing behind', () => {
   const out = join(DIR, 'short-shakespeare');
   const r = cli('train', '--preset', 'shakespeare', '--steps', '60', '--out', out);
