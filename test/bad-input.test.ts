@@ -305,3 +305,15 @@ test('export --out given as an empty name asks for a name, not "already exists" 
   assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
   assertCleanError(cli('export', '--from', ck, '--format', 'onnx', '--out', ''), /^microgpt: error: --out needs a name: the folder to create$/m);
 });
+
+test('resume or eval of a checkpoint whose data file has moved says where the path came from and what to give', () => {
+  const data = join(DIR, 'to-move.txt'), ck = join(DIR, 'moved-data-ck');
+  writeFileSync(data, NAMES_TEXT);
+  assert.equal(cli('train', '--data', data, '--steps', '4', '--stop-at', '2', '--out', ck, '--quiet').code, 0);
+  rmSync(data);
+  const message = /the data the checkpoint in .*moved-data-ck was trained on, .*to-move\.txt, is not there \(moved\?\); give --data FILE, the same text/;
+  assertCleanError(cli('train', '--resume', ck), message);
+  assertCleanError(cli('eval', '--from', ck), message);
+  writeFileSync(join(DIR, 'moved-here.txt'), NAMES_TEXT);
+  assert.equal(cli('train', '--resume', ck, '--data', join(DIR, 'moved-here.txt'), '--quiet').code, 0, 'the same text elsewhere resumes');
+});

@@ -126,6 +126,18 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_JSON));
 }
 
+/**
+ * The data file the checkpoint's run read, for a job given no --data. The path came from the
+ * checkpoint, not from the user, so a file no longer there is said as such.
+ */
+export function checkpointDataPath(c: Checkpoint, dir: string): string {
+  if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
+  if (!existsSync(c.data.path)) {
+    throw new UserError(`the data the checkpoint in ${dir} was trained on, ${c.data.path}, is not there (moved?); give --data FILE, the same text`);
+  }
+  return c.data.path;
+}
+
 /** Reads and verifies the checkpoint in `dir` (or the checkpoint.json given as `path`). */
 export function loadCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new UserError(`no checkpoint at ${path} (it does not exist)`);

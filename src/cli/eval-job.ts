@@ -10,6 +10,7 @@ import { splitDocuments } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
 import { runFromFlags } from './checkpoint-run.js';
+import { checkpointDataPath } from './checkpoint-files.js';
 import { CHECKPOINT_ENGINE_FLAGS, readData } from './options.js';
 
 export const EVAL_FLAGS: FlagSpec[] = [
@@ -53,8 +54,7 @@ export async function evalJob(argv: string[]): Promise<number> {
       source = data.path;
     } else {
       // the same split as training: rebuilt from the data file and the run's seed
-      if (!c.data.path) throw new UserError('the checkpoint does not say where its data is; give --data');
-      const data = await readData(c.data.path, c.data.format);
+      const data = await readData(checkpointDataPath(c, v.from as string), c.data.format);
       if (c.data.crc32 !== undefined && c.data.crc32 !== data.crc32) throw new UserError(`${data.path} has changed since training; give --data`);
       const held = c.data.format === 'text'
         ? { valDocs: [], text: splitText(run.tokenizer, data.text, c.data.valFraction), tokenizer: run.tokenizer, config: run.config }

@@ -12,7 +12,7 @@ import { type EngineOptions, engineSpec } from '../core/run/engines.js';
 import { validationSequences } from '../core/run/evaluate.js';
 import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, resumeRun, runCheckpoint } from '../core/run/run.js';
-import { hasCheckpoint, isCheckpointFile, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
+import { checkpointDataPath, hasCheckpoint, isCheckpointFile, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
 import { shellWord } from './shell-word.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
@@ -88,8 +88,8 @@ function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>):
   }
   Object.assign(v, { format: c.data.format, steps: c.train.steps, engine: c.engine });
   if (!given.has('data')) {
-    if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
-    v.data = c.data.path;
+    // with --data-url, a missing file is downloaded to the checkpoint's path
+    v.data = given.has('data-url') && c.data.path ? c.data.path : checkpointDataPath(c, dir);
   }
   for (const name of WATCH_FLAGS) {
     const saved = c.settings?.[name];
