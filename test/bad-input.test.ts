@@ -317,3 +317,18 @@ test('resume or eval of a checkpoint whose data file has moved says where the pa
   writeFileSync(join(DIR, 'moved-here.txt'), NAMES_TEXT);
   assert.equal(cli('train', '--resume', ck, '--data', join(DIR, 'moved-here.txt'), '--quiet').code, 0, 'the same text elsewhere resumes');
 });
+
+test('eval --data with characters the model never saw names the file and where, and says when it is the newline of a lines model', () => {
+  const ck = join(DIR, 'unseen-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  const data = join(DIR, 'unseen.txt');
+  writeFileSync(data, 'emma\n  mia\t\nZoe\n');
+  assertCleanError(cli('eval', '--from', ck, '--data', data),
+    /unseen\.txt: document 3 \("Zoe"\) holds the character "Z" \(U\+005A\), which is not in the model's vocabulary \(the \d+ characters of its training data\)/);
+  assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'),
+    /unseen\.txt: line 1 ends in a newline, which a lines model never saw: evaluate it with --format lines/);
+  writeFileSync(data, 'emma\nmia é\n');
+  assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'), /unseen\.txt: line 1 ends in a newline/);
+  writeFileSync(data, 'emmaé');
+  assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'), /unseen\.txt: line 1 holds the character "é" \(U\+00E9\), which is not in the model's vocabulary/);
+});

@@ -82,12 +82,15 @@ export function encode(tokenizer: Tokenizer, text: string): number[] {
   const out: number[] = [];
   for (const ch of text) {
     const id = tokenizer.ids.get(ch);
-    if (id === undefined) {
-      throw new UserError(`character ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) is not in the model's vocabulary`);
-    }
+    if (id === undefined) throw new UserError(`character ${describeCharacter(ch)} is not in the model's vocabulary`);
     out.push(id);
   }
   return out;
+}
+
+/** A character as a message shows it: `"Z" (U+005A)`, an invisible one escaped. */
+export function describeCharacter(ch: string): string {
+  return `${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
 }
 
 /**
