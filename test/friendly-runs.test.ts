@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildTokenizer, encodeDocument } from '../src/core/contract/tokenizer.js';
+import { createBpeTokenizer } from '../src/core/bpe/bpe-tokenizer.js';
+import { trainBpe } from '../src/core/bpe/train.js';
+import { buildTokenizer, encodeDocument, tokenizerFromBpe } from '../src/core/contract/tokenizer.js';
 import { validationSequences } from '../src/core/run/evaluate.js';
 import { createRun, documentsCut, nextBatches } from '../src/core/run/run.js';
 
@@ -64,6 +66,24 @@ test('a document longer than the context is encoded only as far as the model rea
   assert.equal(sequences.length, docs.length);
   sequences.forEach((seq, i) => assert.deepEqual(seq, encodeDocument(run.tokenizer, docs[i]).slice(0, blockSize + 1), `sequence ${i}`));
   assert.ok(sequences.some((seq) => seq.length === blockSize + 1), 'the long documents are cut');
+});
+
+test('a BPE document longer than the context is cut and merged only as far as the context reads it', () => {
+  const { tokenizer: bpe } = trainBpe('the quick brown fox jumps over the lazy dog. '.repeat(50), 280, 'gpt4');
+  const tokenizer = tokenizerFromBpe(bpe), doc = 'jumps over the lazy fox, quickly. '.repeat(60_000); // 2 MB, one line
+  let start = performance.now();
+  const whole = encodeDocument(tokenizer, doc);
+  const wholeMs = performance.now() - start;
+  start = performance.now();
+  const cut = encodeDocument(tokenizer, doc, 17);
+  const cutMs = performance.now() - start;
+  assert.deepEqual(cut, whole.slice(0, 17));
+  assert.ok(cutMs * 10 < wholeMs, `the first 17 ids in ${cutMs.toFixed(1)} ms, all ${whole.length} in ${wholeMs.toFixed(1)} ms`);
+  // with special tokens in the text, as a text run encodes them
+  const special = tokenizerFromBpe(createBpeTokenizer('gpt4', bpe.merges, new Map([['<|eot|>', 280]])));
+  const text = 'the dog<|eot|>the fox<|eot|> jumps'.repeat(3);
+  const all = encodeDocument(special, text);
+  for (let n = 1; n <= all.length + 1; n++) assert.deepEqual(encodeDocument(special, text, n), all.slice(0, n), `first ${n}`);
 });
 
 test('documents too long for any context: the warning names the limit instead of a --block-size that would be refused', () => {

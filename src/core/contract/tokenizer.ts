@@ -76,11 +76,13 @@ function everyCharacter(text: string): string[] {
 /**
  * The ids of a text. A character tokenizer refuses a character outside its vocabulary, naming
  * it; BPE encodes any text, its special tokens included (the model was trained with them).
+ * With `maxIds`, only the first `maxIds` ids, and only as much of the text as they need.
  */
-export function encode(tokenizer: Tokenizer, text: string): number[] {
-  if (tokenizer.bpe) return encodeBpe(tokenizer.bpe, text, 'all');
+export function encode(tokenizer: Tokenizer, text: string, maxIds = Infinity): number[] {
+  if (tokenizer.bpe) return encodeBpe(tokenizer.bpe, text, 'all', maxIds);
   const out: number[] = [];
   for (const ch of text) {
+    if (out.length >= maxIds) break;
     const id = tokenizer.ids.get(ch);
     if (id === undefined) throw new UserError(`character ${describeCharacter(ch)} is not in the model's vocabulary`);
     out.push(id);
@@ -95,21 +97,12 @@ export function describeCharacter(ch: string): string {
 
 /**
  * A document as the model trains on it: BOS, its characters, BOS; only its first `maxLength`
- * ids when given, as the context reads no more. A character model then encodes only the
- * characters that fit: a line of a million characters costs a step what the context costs.
+ * ids when given, as the context reads no more: a line of a million characters then costs a
+ * step what the context costs.
  */
 export function encodeDocument(tokenizer: Tokenizer, doc: string, maxLength = Infinity): number[] {
-  // a BPE token's characters are known only once encoded: its document is encoded whole
-  const text = tokenizer.bpe || doc.length < maxLength ? doc : firstCharacters(doc, maxLength - 1);
-  const ids = [tokenizer.bos, ...encode(tokenizer, text), tokenizer.bos];
+  const ids = [tokenizer.bos, ...encode(tokenizer, doc, maxLength - 1), tokenizer.bos];
   return ids.length > maxLength ? ids.slice(0, maxLength) : ids;
-}
-
-/** The first `n` characters (code points, as the tokenizer counts them) of `text`. */
-function firstCharacters(text: string, n: number): string {
-  let end = 0;
-  for (let i = 0; i < n && end < text.length; i++) end += text.codePointAt(end)! > 0xffff ? 2 : 1;
-  return text.slice(0, end);
 }
 
 /**
