@@ -332,3 +332,11 @@ test('eval --data with characters the model never saw names the file and where, 
   writeFileSync(data, 'emmaé');
   assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'), /unseen\.txt: line 1 holds the character "é" \(U\+00E9\), which is not in the model's vocabulary/);
 });
+
+test('export --out naming a dangling symbolic link is refused as existing, before the export is built', () => {
+  const ck = join(DIR, 'export-link-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  const link = join(DIR, 'dangling-export');
+  symlinkSync(join(DIR, 'no-such-target'), link);
+  assertCleanError(cli('export', '--from', ck, '--format', 'onnx', '--out', link), /dangling-export already exists \(a symbolic link\); export never overwrites/);
+});
