@@ -340,3 +340,17 @@ test('export --out naming a dangling symbolic link is refused as existing, befor
   symlinkSync(join(DIR, 'no-such-target'), link);
   assertCleanError(cli('export', '--from', ck, '--format', 'onnx', '--out', link), /dangling-export already exists \(a symbolic link\); export never overwrites/);
 });
+
+test('tokenizer train on a text of a million different words (8 MB) fits a 256 MiB heap', () => {
+  // random letters, as hex dumps, identifiers or DNA give: each distinct chunk was an object of
+  // its own, and 100 MB of them ended in V8's out-of-memory abort under Node's default heap
+  let x = 4; // xorshift32: a million distinct words of 3 to 8 letters
+  const letter = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return String.fromCharCode(97 + (x >>> 0) % 26); };
+  const words = Array.from({ length: 1_300_000 }, (_, i) => Array.from({ length: 3 + (i % 6) }, letter).join(''));
+  const data = join(DIR, 'many-words.txt');
+  writeFileSync(data, words.join(' '));
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'tokenizer', 'train', '--data', data, '--vocab-size', '300', '--out', join(DIR, 'many-words')],
+    { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.slice(0, 300)}`);
+  assert.match(r.stdout, /trained 44 merges on /);
+});
