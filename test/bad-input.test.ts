@@ -354,3 +354,13 @@ test('tokenizer train on a text of a million different words (8 MB) fits a 256 M
   assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.slice(0, 300)}`);
   assert.match(r.stdout, /trained 44 merges on /);
 });
+
+test('sample --prompt longer than the context says that the model reads only its end, instead of printing the prompt back in silence', () => {
+  const ck = join(DIR, 'long-prompt-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet', '--block-size', '8').code, 0);
+  const r = cli('sample', '--from', ck, '--prompt', 'emmaolivia', '--samples', '2');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.err, 'note: the prompt and the document\'s start are 11 tokens, more than the context (8): the model reads only the last 8, and writes at most 1 more (--max-tokens N writes more)\n');
+  assert.equal(r.out.match(/^sample /gm)?.length, 2);
+  assert.equal(cli('sample', '--from', ck, '--prompt', 'emma', '--samples', '1').err, '', 'a prompt that fits: no note');
+});
