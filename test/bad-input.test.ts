@@ -364,3 +364,15 @@ test('sample --prompt longer than the context says that the model reads only its
   assert.equal(r.out.match(/^sample /gm)?.length, 2);
   assert.equal(cli('sample', '--from', ck, '--prompt', 'emma', '--samples', '1').err, '', 'a prompt that fits: no note');
 });
+
+test('a lines file of one document under the default validation split, and a .vocab file given as the tokenizer, say what to do', () => {
+  const one = join(DIR, 'one-doc.txt');
+  writeFileSync(one, 'just one document\n');
+  assertCleanError(cli('train', '--data', one, '--steps', '2', '--quiet'),
+    /val-fraction 0\.1 leaves no training documents out of 1 \(a val-fraction of 0 trains on all of them, with no validation loss\)/);
+  assert.equal(cli('train', '--data', one, '--steps', '2', '--quiet', '--val-fraction', '0').code, 0);
+  writeFileSync(join(DIR, 'shk-vocab.txt'), 'First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(20));
+  assert.equal(cli('tokenizer', 'train', '--data', join(DIR, 'shk-vocab.txt'), '--vocab-size', '260', '--out', join(DIR, 'vtok')).code, 0);
+  assertCleanError(cli('tokenizer', 'show', '--model', join(DIR, 'vtok.vocab')), /vtok\.vocab: .*a \.vocab file is for reading; give the \.model file beside it/);
+  assertCleanError(cli('train', '--data', NAMES, '--tokenizer', join(DIR, 'vtok.vocab'), '--quiet'), /give the \.model file beside it/);
+});

@@ -54,7 +54,7 @@ function heldOutCount(n: number, fraction: number): number {
   if (!(fraction >= 0 && fraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${fraction}`);
   if (fraction === 0) return 0;
   const count = Math.max(1, Math.floor(n * fraction));
-  if (count >= n) throw new UserError(`val-fraction ${fraction} leaves no training documents out of ${n}`);
+  if (count >= n) throw new UserError(`val-fraction ${fraction} leaves no training documents out of ${n} (a val-fraction of 0 trains on all of them, with no validation loss)`);
   return count;
 }
 
