@@ -376,3 +376,19 @@ test('a lines file of one document under the default validation split, and a .vo
   assertCleanError(cli('tokenizer', 'show', '--model', join(DIR, 'vtok.vocab')), /vtok\.vocab: .*a \.vocab file is for reading; give the \.model file beside it/);
   assertCleanError(cli('train', '--data', NAMES, '--tokenizer', join(DIR, 'vtok.vocab'), '--quiet'), /give the \.model file beside it/);
 });
+
+test('--metrics naming a FIFO that no process reads is one clear line, not a wait without end; with a reader the lines arrive', { skip: process.platform === 'win32' }, async () => {
+  const fifo = join(DIR, 'metrics-fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const r = spawnSync(process.execPath, [BIN, 'train', '--data', NAMES, '--steps', '2', '--metrics', fifo, '--quiet'], { encoding: 'utf8', timeout: 10_000 });
+  assertCleanError({ code: r.status, err: r.stderr }, /--metrics .*metrics-fifo is a FIFO \(named pipe\) that no process reads: start its reader first/);
+  const reader = spawn('cat', [fifo]);
+  let read = '';
+  reader.stdout.on('data', (d) => { read += d; });
+  const readerDone = new Promise((resolve) => reader.on('close', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 200)); // cat has opened it
+  const ok = await cliAsync(['train', '--data', NAMES, '--steps', '3', '--metrics', fifo, '--quiet'], { cwd: DIR });
+  assert.equal(ok.code, 0, ok.err);
+  await readerDone;
+  assert.deepEqual(read.trim().split('\n').map((l) => JSON.parse(l).step), [1, 2, 3]);
+});
