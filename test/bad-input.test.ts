@@ -392,3 +392,7 @@ test('--metrics naming a FIFO that no process reads is one clear line, not a wai
   await readerDone;
   assert.deepEqual(read.trim().split('\n').map((l) => JSON.parse(l).step), [1, 2, 3]);
 });
+
+test('an error about a path with a newline in its name is still one line', () => {
+  assertCleanError(cli('train', '--data', 'no\nsuch.txt', '--quiet'), /dataset not found: no\\nsuch\.txt$/m);
+});
