@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -249,4 +249,150 @@ test('train with stdout and stderr in one closed pipe (2>&1 | head) still saves 
   assert.equal(await t.ended, 141);
   assert.ok(savedStep(out) > 0);
   assert.ok(!existsSync(join(out, '.microgpt.lock')));
+});
+
+test('tokenizer train on one enormous chunk (a 3 MB line of one letter) stays in a small heap, not V8\'s out-of-memory abort', () => {
+  // DNA or base64 on one line is one chunk of the split pattern; each merge moves a pair's count
+  // through millions of values, and a bucket kept for every value reached filled the heap
+  const data = join(DIR, 'one-chunk.txt');
+  writeFileSync(data, 'a'.repeat(3_000_000));
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'tokenizer', 'train', '--data', data, '--vocab-size', '260', '--out', join(DIR, 'one-chunk')],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.slice(0, 300)}`);
+  assert.match(r.stdout, /trained 4 merges on 3,000,000 characters/);
+  assert.equal(readFileSync(join(DIR, 'one-chunk.model'), 'utf8').trim().split('\n').slice(3).join(' '), '97 97 256 256 257 257 258 258');
+});
+
+test('a preset that gives a key twice is refused, not run with whichever came last', () => {
+  const preset = join(DIR, 'twice.json');
+  for (const text of ['{"steps": 2, "lr": 0.01, "steps": 3}', '{"steps": 2, "st\\u0065ps": 3}', '{\n  "steps": 2,\n  "steps": 2\n}']) {
+    writeFileSync(preset, text);
+    assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--quiet'), /preset .*twice\.json: "steps" is given twice; JSON keeps only the last, so give it once/);
+  }
+  // the same name inside a value, or a nested object's keys, are not the preset's keys
+  writeFileSync(preset, '{"data": "steps", "steps": 2}');
+  assertCleanError(cli('train', '--preset', preset, '--quiet'), /dataset not found: .*steps/);
+  writeFileSync(preset, '{"steps": {"a": 1, "a": 2}}');
+  assertCleanError(cli('train', '--data', NAMES, '--preset', preset, '--quiet'), /"steps" must be an integer/);
+});
+
+test('an output folder whose checkpoint.json (or best/checkpoint.json) is a directory is refused before training, not after it or with a stack trace', () => {
+  for (const where of ['checkpoint.json', join('best', 'checkpoint.json')]) {
+    const out = join(DIR, `taken-${where.replace(/\W/g, '-')}`);
+    mkdirSync(join(out, where), { recursive: true });
+    const r = cli('train', '--data', NAMES, '--steps', '2', '--out', out, '--overwrite');
+    assertCleanError(r, new RegExp(`cannot write checkpoints to .*taken-[\\w-]+: .*${where.replace('/', '\\/').replace('.', '\\.')} is a directory, which a checkpoint cannot replace`));
+    assert.equal(r.out, '', 'refused before the first step');
+    assert.ok(existsSync(join(out, where)), 'left as it was');
+  }
+});
+
+test('a checkpoint whose weights file was replaced by a directory, or a --from naming a file that is not a checkpoint, says what it found', () => {
+  const ck = join(DIR, 'weights-dir-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  const weights = readdirSync(ck).find((n) => n.endsWith('.safetensors'))!;
+  rmSync(join(ck, weights));
+  mkdirSync(join(ck, weights));
+  assertCleanError(cli('sample', '--from', ck), new RegExp(`checkpoint .*weights-dir-ck: ${weights.replace('.', '\\.')}, which checkpoint\\.json names, is a directory, not a file`));
+  // a file given for the directory: named as given, not as its folder "."
+  assertCleanError(cli('sample', '--from', 'names.txt'), /checkpoint names\.txt: .*not valid JSON.*give the checkpoint's directory/);
+  writeFileSync(join(DIR, 'model.safetensors'), new Uint8Array(64));
+  assertCleanError(cli('eval', '--from', join(DIR, 'model.safetensors')), /checkpoint .*\/model\.safetensors: .*give the checkpoint's directory/);
+});
+
+test('export --out given as an empty name asks for a name, not "already exists" about the current folder', () => {
+  const ck = join(DIR, 'export-empty-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  assertCleanError(cli('export', '--from', ck, '--format', 'onnx', '--out', ''), /^microgpt: error: --out needs a name: the folder to create$/m);
+});
+
+test('resume or eval of a checkpoint whose data file has moved says where the path came from and what to give', () => {
+  const data = join(DIR, 'to-move.txt'), ck = join(DIR, 'moved-data-ck');
+  writeFileSync(data, NAMES_TEXT);
+  assert.equal(cli('train', '--data', data, '--steps', '4', '--stop-at', '2', '--out', ck, '--quiet').code, 0);
+  rmSync(data);
+  const message = /the data the checkpoint in .*moved-data-ck was trained on, .*to-move\.txt, is not there \(moved\?\); give --data FILE, the same text/;
+  assertCleanError(cli('train', '--resume', ck), message);
+  assertCleanError(cli('eval', '--from', ck), message);
+  writeFileSync(join(DIR, 'moved-here.txt'), NAMES_TEXT);
+  assert.equal(cli('train', '--resume', ck, '--data', join(DIR, 'moved-here.txt'), '--quiet').code, 0, 'the same text elsewhere resumes');
+});
+
+test('eval --data with characters the model never saw names the file and where, and says when it is the newline of a lines model', () => {
+  const ck = join(DIR, 'unseen-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  const data = join(DIR, 'unseen.txt');
+  writeFileSync(data, 'emma\n  mia\t\nZoe\n');
+  assertCleanError(cli('eval', '--from', ck, '--data', data),
+    /unseen\.txt: document 3 \("Zoe"\) holds the character "Z" \(U\+005A\), which is not in the model's vocabulary \(the \d+ characters of its training data\)/);
+  assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'),
+    /unseen\.txt: line 1 ends in a newline, which a lines model never saw: evaluate it with --format lines/);
+  writeFileSync(data, 'emma\nmia é\n');
+  assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'), /unseen\.txt: line 1 ends in a newline/);
+  writeFileSync(data, 'emmaé');
+  assertCleanError(cli('eval', '--from', ck, '--data', data, '--format', 'text'), /unseen\.txt: line 1 holds the character "é" \(U\+00E9\), which is not in the model's vocabulary/);
+});
+
+test('export --out naming a dangling symbolic link is refused as existing, before the export is built', () => {
+  const ck = join(DIR, 'export-link-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet').code, 0);
+  const link = join(DIR, 'dangling-export');
+  symlinkSync(join(DIR, 'no-such-target'), link);
+  assertCleanError(cli('export', '--from', ck, '--format', 'onnx', '--out', link), /dangling-export already exists \(a symbolic link\); export never overwrites/);
+});
+
+test('tokenizer train on a text of a million different words (8 MB) fits a 256 MiB heap', () => {
+  // random letters, as hex dumps, identifiers or DNA give: each distinct chunk was an object of
+  // its own, and 100 MB of them ended in V8's out-of-memory abort under Node's default heap
+  let x = 4; // xorshift32: a million distinct words of 3 to 8 letters
+  const letter = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return String.fromCharCode(97 + (x >>> 0) % 26); };
+  const words = Array.from({ length: 1_300_000 }, (_, i) => Array.from({ length: 3 + (i % 6) }, letter).join(''));
+  const data = join(DIR, 'many-words.txt');
+  writeFileSync(data, words.join(' '));
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'tokenizer', 'train', '--data', data, '--vocab-size', '300', '--out', join(DIR, 'many-words')],
+    { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `exit ${r.status} (signal ${r.signal}): ${r.stderr.slice(0, 300)}`);
+  assert.match(r.stdout, /trained 44 merges on /);
+});
+
+test('sample --prompt longer than the context says that the model reads only its end, instead of printing the prompt back in silence', () => {
+  const ck = join(DIR, 'long-prompt-ck');
+  assert.equal(cli('train', '--data', NAMES, '--steps', '2', '--out', ck, '--quiet', '--block-size', '8').code, 0);
+  const r = cli('sample', '--from', ck, '--prompt', 'emmaolivia', '--samples', '2');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.err, 'note: the prompt and the document\'s start are 11 tokens, more than the context (8): the model reads only the last 8, and writes at most 1 more (--max-tokens N writes more)\n');
+  assert.equal(r.out.match(/^sample /gm)?.length, 2);
+  assert.equal(cli('sample', '--from', ck, '--prompt', 'emma', '--samples', '1').err, '', 'a prompt that fits: no note');
+});
+
+test('a lines file of one document under the default validation split, and a .vocab file given as the tokenizer, say what to do', () => {
+  const one = join(DIR, 'one-doc.txt');
+  writeFileSync(one, 'just one document\n');
+  assertCleanError(cli('train', '--data', one, '--steps', '2', '--quiet'),
+    /val-fraction 0\.1 leaves no training documents out of 1 \(a val-fraction of 0 trains on all of them, with no validation loss\)/);
+  assert.equal(cli('train', '--data', one, '--steps', '2', '--quiet', '--val-fraction', '0').code, 0);
+  writeFileSync(join(DIR, 'shk-vocab.txt'), 'First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(20));
+  assert.equal(cli('tokenizer', 'train', '--data', join(DIR, 'shk-vocab.txt'), '--vocab-size', '260', '--out', join(DIR, 'vtok')).code, 0);
+  assertCleanError(cli('tokenizer', 'show', '--model', join(DIR, 'vtok.vocab')), /vtok\.vocab: .*a \.vocab file is for reading; give the \.model file beside it/);
+  assertCleanError(cli('train', '--data', NAMES, '--tokenizer', join(DIR, 'vtok.vocab'), '--quiet'), /give the \.model file beside it/);
+});
+
+test('--metrics naming a FIFO that no process reads is one clear line, not a wait without end; with a reader the lines arrive', { skip: process.platform === 'win32' }, async () => {
+  const fifo = join(DIR, 'metrics-fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const r = spawnSync(process.execPath, [BIN, 'train', '--data', NAMES, '--steps', '2', '--metrics', fifo, '--quiet'], { encoding: 'utf8', timeout: 10_000 });
+  assertCleanError({ code: r.status, err: r.stderr }, /--metrics .*metrics-fifo is a FIFO \(named pipe\) that no process reads: start its reader first/);
+  const reader = spawn('cat', [fifo]);
+  let read = '';
+  reader.stdout.on('data', (d) => { read += d; });
+  const readerDone = new Promise((resolve) => reader.on('close', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 200)); // cat has opened it
+  const ok = await cliAsync(['train', '--data', NAMES, '--steps', '3', '--metrics', fifo, '--quiet'], { cwd: DIR });
+  assert.equal(ok.code, 0, ok.err);
+  await readerDone;
+  assert.deepEqual(read.trim().split('\n').map((l) => JSON.parse(l).step), [1, 2, 3]);
+});
+
+test('an error about a path with a newline in its name is still one line', () => {
+  assertCleanError(cli('train', '--data', 'no\nsuch.txt', '--quiet'), /dataset not found: no\\nsuch\.txt$/m);
 });

@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildTokenizer } from '../src/core/contract/tokenizer.js';
-import { documentsCut } from '../src/core/run/run.js';
+import { createBpeTokenizer } from '../src/core/bpe/bpe-tokenizer.js';
+import { trainBpe } from '../src/core/bpe/train.js';
+import { buildTokenizer, encodeDocument, tokenizerFromBpe } from '../src/core/contract/tokenizer.js';
+import { validationSequences } from '../src/core/run/evaluate.js';
+import { createRun, documentsCut, nextBatches } from '../src/core/run/run.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/microgpt.js');
 const DIR = mkdtempSync(join(tmpdir(), 'microgpt-friendly-'));
@@ -52,6 +55,62 @@ test('documents longer than the context: one warning with the count and the bloc
   const fits = cli('train', '--data', PANGRAMS, '--steps', '2', '--block-size', '44', '--quiet');
   assert.doesNotMatch(fits.stdout + fits.stderr, /warning/);
   assert.equal(cli('--data', NAMES, '--steps', '2', '--samples', '1').stderr, '', 'names fit the reference context');
+});
+
+test('a document longer than the context is encoded only as far as the model reads it, every step and every evaluation', () => {
+  // one line of a million characters was encoded whole for each step: seconds a step, gigabytes
+  const long = 'ab'.repeat(500_000), blockSize = 8;
+  const run = createRun([long, 'abba', long, 'ba'], { valFraction: 0.5, seed: 1, model: { blockSize }, train: { batchSize: 2 } });
+  const sequences = [...nextBatches(run).flat(), ...validationSequences(run).slice(0, 2)];
+  const docs = [...run.docs.slice(0, 2), ...run.valDocs]; // the first step's batch, then the held-out documents
+  assert.equal(sequences.length, docs.length);
+  sequences.forEach((seq, i) => assert.deepEqual(seq, encodeDocument(run.tokenizer, docs[i]).slice(0, blockSize + 1), `sequence ${i}`));
+  assert.ok(sequences.some((seq) => seq.length === blockSize + 1), 'the long documents are cut');
+});
+
+test('a BPE document longer than the context is cut and merged only as far as the context reads it', () => {
+  const { tokenizer: bpe } = trainBpe('the quick brown fox jumps over the lazy dog. '.repeat(50), 280, 'gpt4');
+  const tokenizer = tokenizerFromBpe(bpe), doc = 'jumps over the lazy fox, quickly. '.repeat(60_000); // 2 MB, one line
+  let start = performance.now();
+  const whole = encodeDocument(tokenizer, doc);
+  const wholeMs = performance.now() - start;
+  start = performance.now();
+  const cut = encodeDocument(tokenizer, doc, 17);
+  const cutMs = performance.now() - start;
+  assert.deepEqual(cut, whole.slice(0, 17));
+  assert.ok(cutMs * 10 < wholeMs, `the first 17 ids in ${cutMs.toFixed(1)} ms, all ${whole.length} in ${wholeMs.toFixed(1)} ms`);
+  // with special tokens in the text, as a text run encodes them
+  const special = tokenizerFromBpe(createBpeTokenizer('gpt4', bpe.merges, new Map([['<|eot|>', 280]])));
+  const text = 'the dog<|eot|>the fox<|eot|> jumps'.repeat(3);
+  const all = encodeDocument(special, text);
+  for (let n = 1; n <= all.length + 1; n++) assert.deepEqual(encodeDocument(special, text, n), all.slice(0, n), `first ${n}`);
+});
+
+test('documents too long for any context: the warning names the limit instead of a --block-size that would be refused', () => {
+  const file = join(DIR, 'one-long-line.txt');
+  writeFileSync(file, `${'x'.repeat(1_100_000)}
+ab
+`);
+  const r = cli('train', '--data', file, '--steps', '2', '--val-fraction', '0', '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\nwarning: 1 of 2 documents are longer than the context \(block-size 16\): the model sees only their first 16 characters and never their end; the longest \(1,100,000 characters\) is more than any --block-size \(at most 1,048,576\): --format text reads the file as one text\n/);
+});
+
+test('the commands a run suggests can be pasted into a shell as they are, for a folder with spaces or quotes too', () => {
+  const out = join(DIR, "runs/Bob's names run");
+  const first = cli('train', '--data', NAMES, '--steps', '4', '--stop-at', '2', '--out', out, '--quiet');
+  assert.equal(first.status, 0, first.stderr);
+  const quoted = `'${out.replace(/'/g, "'\\''")}'`;
+  assert.ok(first.stdout.includes(`continue with: microgpt train --resume ${quoted}\n`), first.stdout);
+  const again = cli('train', '--data', NAMES, '--steps', '4', '--out', out);
+  assert.equal(again.stderr, `microgpt: error: ${out} already holds a checkpoint; continue it with --resume ${quoted}, or replace it with --overwrite\n`);
+  // what the shell makes of the suggestion is the folder
+  const pasted = first.stdout.match(/continue with: microgpt (.*)\n/)![1];
+  const words = spawnSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).stdout;
+  assert.equal(words, `train\n--resume\n${out}\n`);
+  const done = cli('train', '--resume', out, '--quiet');
+  assert.ok(done.stdout.includes(`sample with: microgpt sample --from ${quoted}\n`), done.stdout);
+  assert.ok(cli('train', '--resume', join(DIR, 'plain'), '--quiet').stderr.includes(`no checkpoint at ${join(DIR, 'plain')} `), 'a plain path stays unquoted');
 });
 
 test('a preset whose warmup is longer than a shorter --steps says how to fix it, and leaves nothing behind', () => {

@@ -53,6 +53,14 @@ export function prepareOutputDir(dir: string): () => void {
     release();
     throw new UserError(`cannot write checkpoints to ${dir} (${fileErrorReason(err)})`);
   }
+  // found now, not when the first save fails after the training
+  for (const json of [join(dir, CHECKPOINT_JSON), join(dir, 'best', CHECKPOINT_JSON)]) {
+    const stats = statSync(json, { throwIfNoEntry: false });
+    if (stats && !stats.isFile()) {
+      release();
+      throw new UserError(`cannot write checkpoints to ${dir}: ${json} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}, which a checkpoint cannot replace`);
+    }
+  }
   return release;
 }
 
@@ -118,6 +126,18 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_JSON));
 }
 
+/**
+ * The data file the checkpoint's run read, for a job given no --data. The path came from the
+ * checkpoint, not from the user, so a file no longer there is said as such.
+ */
+export function checkpointDataPath(c: Checkpoint, dir: string): string {
+  if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
+  if (!existsSync(c.data.path)) {
+    throw new UserError(`the data the checkpoint in ${dir} was trained on, ${c.data.path}, is not there (moved?); give --data FILE, the same text`);
+  }
+  return c.data.path;
+}
+
 /** Reads and verifies the checkpoint in `dir` (or the checkpoint.json given as `path`). */
 export function loadCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new UserError(`no checkpoint at ${path} (it does not exist)`);
@@ -138,14 +158,18 @@ export function loadCheckpoint(path: string): Checkpoint {
         throw new UserError(`${weightsFile}, which ${CHECKPOINT_JSON} names, is missing`);
       }
       // the size first: nothing is read or allocated for a file that cannot be the one named
-      const size = statSync(weightsPath).size;
-      if (!statSync(weightsPath).isFile() || size !== weightsBytes) {
+      const weightsStat = statSync(weightsPath);
+      if (weightsStat.isDirectory()) throw new UserError(`${weightsFile}, which ${CHECKPOINT_JSON} names, is a directory, not a file`);
+      const size = weightsStat.size;
+      if (!weightsStat.isFile() || size !== weightsBytes) {
         throw new UserError(`${weightsFile} is ${size} bytes but the checkpoint says ${weightsBytes} (truncated or replaced?)`);
       }
       return decodeCheckpoint(json, readFileSync(weightsPath));
     }
   } catch (err) {
-    if (err instanceof UserError) throw new UserError(`checkpoint ${dir}: ${err.message}`);
+    // a file given for the directory is named as given; unless it is the JSON, it is likely the wrong file
+    const hint = !isDir && basename(path) !== CHECKPOINT_JSON ? `; give the checkpoint's directory` : '';
+    if (err instanceof UserError) throw new UserError(`checkpoint ${isDir ? dir : path}: ${err.message}${hint}`);
     throw new UserError(`cannot read the checkpoint in ${dir} (${fileErrorReason(err)})`);
   }
 }

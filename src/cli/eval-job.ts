@@ -2,7 +2,7 @@
 // held-out part of the data it was trained on (the same split, rebuilt from the seed).
 
 import type { Sequences } from '../core/contract/engine.js';
-import { encode } from '../core/contract/tokenizer.js';
+import { type Tokenizer, describeCharacter, encode } from '../core/contract/tokenizer.js';
 import { evalWindows, splitText } from '../core/data/text.js';
 import { UserError } from '../core/errors.js';
 import { bitsPerCharacter, documentSequences, meanLoss, predictedCharacters, validationSequences } from '../core/run/evaluate.js';
@@ -10,7 +10,8 @@ import { splitDocuments } from '../core/run/run.js';
 import { type FlagSpec, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
 import { runFromFlags } from './checkpoint-run.js';
-import { CHECKPOINT_ENGINE_FLAGS, readData } from './options.js';
+import { checkpointDataPath } from './checkpoint-files.js';
+import { CHECKPOINT_ENGINE_FLAGS, type DataFile, readData } from './options.js';
 
 export const EVAL_FLAGS: FlagSpec[] = [
   { name: 'from', type: 'string', help: 'checkpoint directory (required)' },
@@ -47,14 +48,15 @@ export async function evalJob(argv: string[]): Promise<number> {
     let seqs: Sequences, source: string;
     if (v.data !== undefined) {
       const data = await readData(v.data as string, format);
+      const unseen = run.tokenizer.bpe ? undefined : unseenCharacter(run.tokenizer, data, run.format);
+      if (unseen) throw new UserError(`${data.path}: ${unseen}`);
       seqs = format === 'text'
         ? evalWindows(encode(run.tokenizer, data.text), run.config.blockSize + 1, max)
-        : documentSequences(run.tokenizer, data.docs, max);
+        : documentSequences(run.tokenizer, data.docs, max, run.config.blockSize + 1);
       source = data.path;
     } else {
       // the same split as training: rebuilt from the data file and the run's seed
-      if (!c.data.path) throw new UserError('the checkpoint does not say where its data is; give --data');
-      const data = await readData(c.data.path, c.data.format);
+      const data = await readData(checkpointDataPath(c, v.from as string), c.data.format);
       if (c.data.crc32 !== undefined && c.data.crc32 !== data.crc32) throw new UserError(`${data.path} has changed since training; give --data`);
       const held = c.data.format === 'text'
         ? { valDocs: [], text: splitText(run.tokenizer, data.text, c.data.valFraction), tokenizer: run.tokenizer, config: run.config }
@@ -76,4 +78,24 @@ export async function evalJob(argv: string[]): Promise<number> {
     run.engine.close?.();
   }
   return 0;
+}
+
+/** Where `data` first holds a character a character model's vocabulary lacks, said for its file; undefined when it has none. */
+function unseenCharacter(tokenizer: Tokenizer, data: DataFile, trainedOn: 'lines' | 'text'): string | undefined {
+  const lacks = (ch: string) => `the character ${describeCharacter(ch)}, which is not in the model's vocabulary (the ${tokenizer.chars.length} characters of its training data)`;
+  if (data.format === 'lines') {
+    for (let i = 0; i < data.docs.length; i++) {
+      for (const ch of data.docs[i]) if (!tokenizer.ids.has(ch)) return `document ${i + 1} (${JSON.stringify(data.docs[i].slice(0, 40))}) holds ${lacks(ch)}`;
+    }
+    return undefined;
+  }
+  let line = 1;
+  for (const ch of data.text) {
+    if (!tokenizer.ids.has(ch)) {
+      if (ch === '\n' && trainedOn === 'lines') return `line ${line} ends in a newline, which a lines model never saw: evaluate it with --format lines`;
+      return `line ${line} holds ${lacks(ch)}`;
+    }
+    if (ch === '\n') line++;
+  }
+  return undefined;
 }

@@ -2,7 +2,7 @@
 // LlamaForCausalLM, with an ONNX graph for transformers.js) or an ONNX graph of any model. The
 // folder appears whole or not at all, and an existing one is never overwritten.
 
-import { existsSync } from 'node:fs';
+import { type Stats, lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { encodeSafetensors } from '../core/checkpoint/safetensors.js';
 import { paramCount } from '../core/contract/params.js';
@@ -42,8 +42,12 @@ export async function exportJob(argv: string[]): Promise<number> {
   }
   if (v.from === undefined) throw new UserError('export needs --from DIR, a checkpoint directory');
   if (v.out === undefined) throw new UserError('export needs --out OUT, the folder to create');
+  if (v.out === '') throw new UserError('--out needs a name: the folder to create'); // resolve('') is the current folder
   const out = resolve(v.out as string), format = v.format as 'hf' | 'onnx';
-  if (existsSync(out)) throw new UserError(`${v.out} already exists; export never overwrites: choose another --out or remove it`);
+  const taken = lstatOrUndefined(out); // a dangling link too: it is the user's
+  if (taken) {
+    throw new UserError(`${v.out} already exists${taken.isSymbolicLink() ? ' (a symbolic link)' : ''}; export never overwrites: choose another --out or remove it`);
+  }
   const c = loadCheckpoint(v.from as string);
   if (format === 'hf') {
     const misfits = llamaMisfits(c.config);
@@ -75,4 +79,13 @@ export async function exportJob(argv: string[]): Promise<number> {
     process.stderr.write(`note: a text model's samples slide past its ${c.config.blockSize}-token context; Hugging Face's generate stops there\n`);
   }
   return 0;
+}
+
+/** The entry at `path` itself (a link, not its target), or undefined where there is none; a file on the way (ENOTDIR) is the write's to report. */
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }

@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const failure = knownFailure(err);
     if (!failure) throw err;
-    process.stderr.write(`microgpt: error: ${failure.message}\n`);
+    // one line, whatever a file name in it holds
+    process.stderr.write(`microgpt: error: ${failure.message.replace(/\r?\n|\r/g, (m) => JSON.stringify(m).slice(1, -1))}\n`);
     return failure.code;
   }
 }

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { crc32 } from '../core/checkpoint/bytes.js';
-import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
+import { ACTIVATIONS, DEFAULT_MODEL, DEFAULT_SEED, DEFAULT_TRAIN, LIMITS, type ModelConfig, NORMS, POSITIONS, SCHEDULES, type TrainConfig,
   validateModelConfig, validateTrainConfig } from '../core/contract/config.js';
 import { ENGINE_NAMES, type EngineName } from '../core/contract/engine.js';
 import { checkDocuments, parseDocuments } from '../core/data/documents.js';
@@ -92,13 +92,16 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     throw new UserError(`unknown preset '${preset}'${known.length ? `; available: ${known.join(', ')}` : ''}`);
   }
   const bytes = readRegularFile(path, 'preset'); // a FIFO is refused, not waited on; /dev/zero not read without end
-  let raw: unknown;
+  let raw: unknown, text: string;
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    raw = JSON.parse(text);
   } catch (err) {
     throw new UserError(`preset ${path} is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`preset ${path} must be a JSON object of flag names to values`);
+  const twice = repeatedKey(text);
+  if (twice !== undefined) throw new UserError(`preset ${path}: "${twice}" is given twice; JSON keeps only the last, so give it once`);
   const settable = specs.filter((s) => !['preset', 'resume', 'help'].includes(s.name));
   const byUser = new Set(given);
   for (const [key, value] of Object.entries(raw)) {
@@ -123,6 +126,29 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     throw new UserError(`the preset's warmup-steps (${warmup}) must be less than --steps (${steps}): ` +
       `give a shorter warmup too, e.g. --warmup-steps ${Math.floor(steps / 10)}`);
   }
+}
+
+/** The first key the top-level object of valid JSON `text` gives twice (JSON.parse keeps the last without a word), or undefined. */
+function repeatedKey(text: string): string | undefined {
+  const keys = new Set<string>(), colon = /\s*:/y;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      colon.lastIndex = end + 1;
+      if (depth === 1 && colon.test(text)) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string; // "st\u0065ps" is "steps"
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+  return undefined;
 }
 
 /** The bundled presets' names. */
@@ -254,7 +280,9 @@ export function cutWarning(run: Run): string | undefined {
   if (run.format !== 'lines') return undefined;
   const { count, total, longest } = documentsCut(run);
   if (count === 0) return undefined;
-  const b = run.config.blockSize;
-  return `${count} of ${total} documents are longer than the context (block-size ${b}): the model sees only their first ${b} ` +
-    `${run.tokenizer.bpe ? 'tokens' : 'characters'} and never their end; --block-size ${longest + 1} fits them all`;
+  const b = run.config.blockSize, unit = run.tokenizer.bpe ? 'tokens' : 'characters';
+  // a --block-size past the limit would only be refused in turn
+  const fix = longest + 1 <= LIMITS.blockSize ? `--block-size ${longest + 1} fits them all`
+    : `the longest (${longest.toLocaleString('en-US')} ${unit}) is more than any --block-size (at most ${LIMITS.blockSize.toLocaleString('en-US')}): --format text reads the file as one text`;
+  return `${count} of ${total} documents are longer than the context (block-size ${b}): the model sees only their first ${b} ${unit} and never their end; ${fix}`;
 }

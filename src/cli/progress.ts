@@ -2,7 +2,7 @@
 // a pipe (or with --quiet) a plain line every few steps; lasting events get lines of their
 // own either way. The metrics file gets one JSON line per step.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { StepInfo } from '../core/run/loop.js';
 import { fileErrorReason } from './file-error.js';
@@ -132,12 +132,18 @@ export function openMetrics(path: string, append: boolean, inputs: Record<string
       throw new UserError(`--metrics ${path} is the file this run reads as --${flag}; writing to it would destroy it: choose another file`);
     }
   }
-  let fd: number;
+  let fd: number, probe: number | undefined;
   try {
+    // opening a FIFO to write waits for a reader, without end if there is none: ask first,
+    // and keep that descriptor open until the real one is, so the reader never sees an end
+    if (statSync(path, { throwIfNoEntry: false })?.isFIFO()) probe = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
     fd = openSync(path, append ? 'a' : 'w');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENXIO') throw new UserError(`--metrics ${path} is a FIFO (named pipe) that no process reads: start its reader first`);
     throw new UserError(`cannot open the --metrics file ${path} (${e.code ?? e.message})`);
+  } finally {
+    if (probe !== undefined) closeSync(probe);
   }
   const start = performance.now();
   return {

@@ -49,6 +49,12 @@ export async function sampleJob(argv: string[]): Promise<number> {
     temperature: flag('temperature') ?? (text ? 0.8 : 0.5),
     prompt: (v.prompt as string | undefined) ?? '', maxTokens: flag('max-tokens') ?? (text ? 500 : undefined), topK: flag('top-k'),
   };
+  const plan = samplePlan(run, options), context = run.config.blockSize;
+  if (plan.prompt.length > context) { // the generate loop keeps the last blockSize ids: said, not silent
+    const what = text ? 'the prompt is' : "the prompt and the document's start are";
+    const more = !text && options.maxTokens === undefined ? ', and writes at most 1 more (--max-tokens N writes more)' : '';
+    process.stderr.write(`note: ${what} ${plan.prompt.length} tokens, more than the context (${context}): the model reads only the last ${context}${more}\n`);
+  }
   const draft = draftRun(v, given, run);
   const stats = newSpeculativeStats(), started = performance.now();
   const out = process.stdout;

@@ -12,7 +12,8 @@ import { type EngineOptions, engineSpec } from '../core/run/engines.js';
 import { validationSequences } from '../core/run/evaluate.js';
 import { type LoopEnd, trainingLoop } from '../core/run/loop.js';
 import { type Run, type RunOptions, createRun, createTextRun, resumeOptions, resumeRun, runCheckpoint } from '../core/run/run.js';
-import { hasCheckpoint, isCheckpointFile, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
+import { checkpointDataPath, hasCheckpoint, isCheckpointFile, loadCheckpoint, prepareOutputDir, removeCheckpoint, saveCheckpoint } from './checkpoint-files.js';
+import { shellWord } from './shell-word.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseArgs } from './flags.js';
 import { formatFixed } from './format.js';
 import { BUNDLED_DATA } from './dataset.js';
@@ -87,8 +88,8 @@ function settingsFromCheckpoint(dir: string, v: FlagValues, given: Set<string>):
   }
   Object.assign(v, { format: c.data.format, steps: c.train.steps, engine: c.engine });
   if (!given.has('data')) {
-    if (!c.data.path) throw new UserError(`the checkpoint in ${dir} does not say where its data is; give --data`);
-    v.data = c.data.path;
+    // with --data-url, a missing file is downloaded to the checkpoint's path
+    v.data = given.has('data-url') && c.data.path ? c.data.path : checkpointDataPath(c, dir);
   }
   for (const name of WATCH_FLAGS) {
     const saved = c.settings?.[name];
@@ -141,7 +142,7 @@ export async function trainJob(argv: string[]): Promise<number> {
   if (out !== undefined) {
     const continuing = resumeDir !== undefined && resolve(out) === resolve(resumeDir);
     if (!continuing && hasCheckpoint(out) && !v.overwrite) {
-      throw new UserError(`${out} already holds a checkpoint; continue it with --resume ${out}, or replace it with --overwrite`);
+      throw new UserError(`${out} already holds a checkpoint; continue it with --resume ${shellWord(out)}, or replace it with --overwrite`);
     }
   }
   const release = out !== undefined ? prepareOutputDir(out) : undefined; // one writer per directory from here on
@@ -262,7 +263,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
   const where = out !== undefined ? `; saved to ${out}` : ' (nothing saved: no --out)';
   if (!end!.finished) {
     const said = `${stop ? 'interrupted' : 'stopped'} at step ${run.step} of ${steps} after ${elapsed}${where}`;
-    const next = out !== undefined ? `continue with: microgpt train --resume ${out}` : undefined;
+    const next = out !== undefined ? `continue with: microgpt train --resume ${shellWord(out)}` : undefined;
     if (stop?.why === 'closed stdout') { // nobody reads stdout now: say it where someone may
       process.stderr.write(`microgpt: the output's reader went away (a closed pipe): ${said}${next ? `; ${next}` : ''}\n`);
     } else {
@@ -274,7 +275,7 @@ async function train(v: FlagValues, options: RunOptions, resumed: Checkpoint | u
   const val = end!.lastEval !== undefined ? ` | val loss ${valLoss(run, end!.lastEval, lastBits!)}` : '';
   const session = resumed ? ` (this session: ${steps - resumed.step} steps in ${elapsed})` : '';
   progress.line(`done: ${steps} steps in ${formatDuration(elapsedMs())}${session}${val}${where}`);
-  if (out !== undefined) progress.line(`sample with: microgpt sample --from ${out}`);
+  if (out !== undefined) progress.line(`sample with: microgpt sample --from ${shellWord(out)}`);
   return 0;
 }
 

@@ -4,7 +4,7 @@
 // ...) and tiktoken's ranks (whose single bytes are not numbered 0-255) share one encoder.
 
 import { UserError, requireString, shown } from '../errors.js';
-import { type SplitPatternName, checkPatternName, splitChunks } from './split-patterns.js';
+import { type SplitPatternName, checkPatternName, eachChunk, splitChunks } from './split-patterns.js';
 
 /** The largest vocabulary: ids must fit the 21 bits a pair key gives each side. */
 export const MAX_BPE_VOCAB = 1 << 21;
@@ -98,9 +98,10 @@ export type SpecialPolicy = 'all' | 'none' | 'raise' | ReadonlySet<string>;
 /**
  * The ids of `text`. Special tokens the policy allows become their ids; every other part is cut
  * into chunks by the split pattern and merged. The default refuses text that holds a special
- * token, so user text can never smuggle one in.
+ * token, so user text can never smuggle one in. With `maxIds`, only the chunks that give the
+ * first `maxIds` ids are cut and merged (a few of a text's million).
  */
-export function encodeBpe(tok: BpeTokenizer, text: string, policy: SpecialPolicy = 'raise'): number[] {
+export function encodeBpe(tok: BpeTokenizer, text: string, policy: SpecialPolicy = 'raise', maxIds = Infinity): number[] {
   requireString('the text', text);
   // a misspelt policy is a string too, and would otherwise be read as a set of one-letter names
   if (typeof policy === 'string' ? !['all', 'none', 'raise'].includes(policy) : typeof policy !== 'object' || policy === null) {
@@ -116,7 +117,9 @@ export function encodeBpe(tok: BpeTokenizer, text: string, policy: SpecialPolicy
   const out: number[] = [];
   const cache = new Map<string, Int32Array>();
   const encodeOrdinary = (part: string): void => {
-    for (const chunk of splitChunks(part, tok.pattern)) {
+    // all at once is faster; one at a time stops early
+    for (const chunk of maxIds === Infinity ? splitChunks(part, tok.pattern) : eachChunk(part, tok.pattern)) {
+      if (out.length >= maxIds) return;
       let ids = cache.get(chunk);
       if (ids === undefined) {
         ids = mergeChunk(tok, utf8Bytes(chunk));
@@ -125,20 +128,22 @@ export function encodeBpe(tok: BpeTokenizer, text: string, policy: SpecialPolicy
       for (const id of ids) out.push(id);
     }
   };
+  const cut = (): number[] => (out.length > maxIds ? out.slice(0, maxIds) : out);
   if (allowed.length === 0) {
     encodeOrdinary(text);
-    return out;
+    return cut();
   }
   // longest first, so a special token that begins with another is still found whole
   const alternation = allowed.slice().sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
   let start = 0;
   for (const m of text.matchAll(new RegExp(alternation, 'gu'))) {
     encodeOrdinary(text.slice(start, m.index));
+    if (out.length >= maxIds) return cut();
     out.push(tok.special.get(m[0])!);
     start = m.index! + m[0].length;
   }
   encodeOrdinary(text.slice(start));
-  return out;
+  return cut();
 }
 
 function escapeRegExp(s: string): string {

@@ -30,7 +30,10 @@ export function parseModelFile(text: string, source: string): BpeTokenizer {
   if (lines.pop() !== '') fail(lines.length + 1, 'the file ends inside a line (every line of a .model file ends with a newline): it looks truncated');
   if (lines.length < 3) fail(lines.length + 1, `the file ends early: a .model file starts with "${VERSION}", the split pattern and the number of special tokens`);
   const version = lines[0].trim();
-  if (version !== VERSION) fail(1, `unknown version ${JSON.stringify(version.slice(0, 40))}; this reads "${VERSION}" files`);
+  if (version !== VERSION) {
+    const vocab = source.endsWith('.vocab') ? ': a .vocab file is for reading; give the .model file beside it' : '';
+    fail(1, `unknown version ${JSON.stringify(version.slice(0, 40))}; this reads "${VERSION}" files${vocab}`);
+  }
   let pattern;
   try { pattern = patternNamed(lines[1].trim()); } catch (e) { fail(2, (e as Error).message); }
   const specialCount = lines[2].trim();

@@ -63,3 +63,12 @@ export function splitChunks(text: string, name: SplitPatternName): string[] {
   if (name === 'none') return text.length > 0 ? [text] : [];
   return text.match(new RegExp(PATTERNS[name].js, 'gu')) ?? [];
 }
+
+/** splitChunks one at a time, so that a reader who needs only the first few cuts no more. */
+export function* eachChunk(text: string, name: SplitPatternName): Generator<string, void, void> {
+  if (name === 'none') {
+    if (text.length > 0) yield text;
+    return;
+  }
+  for (const m of text.matchAll(new RegExp(PATTERNS[name].js, 'gu'))) yield m[0];
+}

@@ -9,7 +9,7 @@
 import { requireKnownKeys } from '../contract/config.js';
 import { UserError, requireString, shown } from '../errors.js';
 import { type BpeTokenizer, type Merge, MAX_BPE_VOCAB, createBpeTokenizer, pairKey, utf8Bytes } from './bpe-tokenizer.js';
-import { type SplitPatternName, splitChunks } from './split-patterns.js';
+import { type SplitPatternName, eachChunk } from './split-patterns.js';
 
 export interface BpeTraining {
   tokenizer: BpeTokenizer;
@@ -22,24 +22,36 @@ export interface TrainBpeOptions {
   progressEvery?: number;
 }
 
-/** The chunks of a text, each distinct chunk once, numbered in order of first appearance. */
+/**
+ * The chunks of a text, each distinct chunk once, numbered in order of first appearance, all in
+ * one buffer: a million distinct words as a million arrays of their own took a gigabyte of heap.
+ */
 interface Chunks {
-  ids: Int32Array[];  // ids[c]: chunk c's current tokens, in its first `length[c]` places
+  ids: Int32Array;   // (total bytes,) chunk c's current tokens at start[c], in its first length[c] places
+  start: number[];
   length: number[];
-  freq: number[];     // how many times chunk c occurs in the text
+  freq: number[];    // how many times chunk c occurs in the text
 }
 
 function distinctChunks(text: string, pattern: SplitPatternName): Chunks {
   const index = new Map<string, number>();
-  const chunks: Chunks = { ids: [], length: [], freq: [] };
-  for (const chunk of splitChunks(text, pattern)) {
+  const chunks: Chunks = { ids: new Int32Array(1024), start: [], length: [], freq: [] };
+  let used = 0;
+  for (const chunk of eachChunk(text, pattern)) {
     const c = index.get(chunk);
     if (c !== undefined) { chunks.freq[c]++; continue; }
-    index.set(chunk, chunks.ids.length);
+    index.set(chunk, chunks.start.length);
     const bytes = utf8Bytes(chunk);
-    chunks.ids.push(Int32Array.from(bytes));
+    if (used + bytes.length > chunks.ids.length) {
+      const grown = new Int32Array(Math.max(2 * chunks.ids.length, used + bytes.length));
+      grown.set(chunks.ids.subarray(0, used));
+      chunks.ids = grown;
+    }
+    chunks.ids.set(bytes, used);
+    chunks.start.push(used);
     chunks.length.push(bytes.length);
     chunks.freq.push(1);
+    used += bytes.length;
   }
   return chunks;
 }
@@ -72,7 +84,11 @@ export function trainBpe(text: string, vocabSize: number, pattern: SplitPatternN
   const setCount = (key: number, n: number): void => {
     const old = count.get(key) ?? 0;
     if (old === n) return;
-    byCount.get(old)?.delete(key);
+    const from = byCount.get(old);
+    if (from !== undefined) {
+      from.delete(key);
+      if (from.size === 0) byCount.delete(old); // one chunk of a million letters passes through a million counts
+    }
     firstSeen.delete(key); // its occurrences changed
     if (n === 0) { count.delete(key); where.delete(key); return; }
     count.set(key, n);
@@ -87,13 +103,14 @@ export function trainBpe(text: string, vocabSize: number, pattern: SplitPatternN
     else if (list[list.length - 1] !== c) list.push(c);
   };
   const initial = new Map<number, number>();
-  chunks.ids.forEach((ids, c) => {
-    for (let i = 0; i + 1 < ids.length; i++) {
+  const ids = chunks.ids;
+  for (let c = 0; c < chunks.start.length; c++) {
+    for (let i = chunks.start[c], end = i + chunks.length[c]; i + 1 < end; i++) {
       const key = pairKey(ids[i], ids[i + 1]);
       initial.set(key, (initial.get(key) ?? 0) + chunks.freq[c]);
       seenIn(key, c);
     }
-  });
+  }
   for (const [key, n] of initial) setCount(key, n);
 
   const merges: Merge[] = [], counts: number[] = [];
@@ -108,10 +125,13 @@ export function trainBpe(text: string, vocabSize: number, pattern: SplitPatternN
     merges.push({ left, right, id });
     counts.push(top);
     tokenBytes.push(tokenBytes[left] + tokenBytes[right]);
+    // the changes summed first: a count is set once per merge, not once per occurrence
+    const changes = new Map<number, number>();
     applyMerge(chunks, where.get(key)!, left, right, id, (k, delta, c) => {
-      setCount(k, (count.get(k) ?? 0) + delta);
+      changes.set(k, (changes.get(k) ?? 0) + delta);
       if (delta > 0) seenIn(k, c);
     });
+    for (const [k, delta] of changes) setCount(k, (count.get(k) ?? 0) + delta);
     setCount(key, 0);
     if ((m + 1) % every === 0 && m + 1 < total) options.onProgress?.(m + 1, total);
   }
@@ -141,8 +161,8 @@ function firstOccurrence(key: number, chunks: Chunks, where: Map<number, number[
   const left = Math.floor(key / MAX_BPE_VOCAB), right = key % MAX_BPE_VOCAB;
   const list = where.get(key)!;
   for (let k = 0; k < list.length; k++) {
-    const c = list[k], ids = chunks.ids[c];
-    for (let i = 0, offset = 0; i + 1 < chunks.length[c]; offset += tokenBytes[ids[i]], i++) {
+    const c = list[k], ids = chunks.ids.subarray(chunks.start[c], chunks.start[c] + chunks.length[c]);
+    for (let i = 0, offset = 0; i + 1 < ids.length; offset += tokenBytes[ids[i]], i++) {
       if (ids[i] === left && ids[i + 1] === right) {
         list.splice(0, k);
         const found: [number, number] = [c, offset];
@@ -163,7 +183,7 @@ function firstOccurrence(key: number, chunks: Chunks, where: Map<number, number[
 function applyMerge(chunks: Chunks, chunkList: readonly number[], left: number, right: number, id: number,
                     change: (pair: number, delta: number, chunk: number) => void): void {
   for (const c of chunkList.slice()) {
-    const ids = chunks.ids[c], n = chunks.length[c], f = chunks.freq[c];
+    const ids = chunks.ids.subarray(chunks.start[c], chunks.start[c] + chunks.length[c]), n = ids.length, f = chunks.freq[c];
     let w = 0;
     for (let i = 0; i < n;) {
       if (i + 1 < n && ids[i] === left && ids[i + 1] === right) {

@@ -88,23 +88,33 @@ function everyCharacter(text: string): string[] {
 /**
  * The ids of a text. A character tokenizer refuses a character outside its vocabulary, naming
  * it; BPE encodes any text, its special tokens included (the model was trained with them).
+ * With `maxIds`, only the first `maxIds` ids, and only as much of the text as they need.
  */
-export function encode(tokenizer: Tokenizer, text: string): number[] {
-  if (tokenizer.bpe) return encodeBpe(tokenizer.bpe, text, 'all');
+export function encode(tokenizer: Tokenizer, text: string, maxIds = Infinity): number[] {
+  if (tokenizer.bpe) return encodeBpe(tokenizer.bpe, text, 'all', maxIds);
   const out: number[] = [];
   for (const ch of text) {
+    if (out.length >= maxIds) break;
     const id = tokenizer.ids.get(ch);
-    if (id === undefined) {
-      throw new UserError(`character ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) is not in the model's vocabulary`);
-    }
+    if (id === undefined) throw new UserError(`character ${describeCharacter(ch)} is not in the model's vocabulary`);
     out.push(id);
   }
   return out;
 }
 
-/** A document as the model trains on it: BOS, its characters, BOS. */
-export function encodeDocument(tokenizer: Tokenizer, doc: string): number[] {
-  return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
+/** A character as a message shows it: `"Z" (U+005A)`, an invisible one escaped. */
+export function describeCharacter(ch: string): string {
+  return `${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+/**
+ * A document as the model trains on it: BOS, its characters, BOS; only its first `maxLength`
+ * ids when given, as the context reads no more: a line of a million characters then costs a
+ * step what the context costs.
+ */
+export function encodeDocument(tokenizer: Tokenizer, doc: string, maxLength = Infinity): number[] {
+  const ids = [tokenizer.bos, ...encode(tokenizer, doc, maxLength - 1), tokenizer.bos];
+  return ids.length > maxLength ? ids.slice(0, maxLength) : ids;
 }
 
 /**

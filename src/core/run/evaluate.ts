@@ -19,12 +19,12 @@ export type HeldOut = Pick<Run, 'valDocs' | 'text' | 'tokenizer' | 'config'>;
  */
 export function validationSequences(run: HeldOut, limit = Infinity): Sequences {
   if (run.text) return evalWindows(run.text.val, run.config.blockSize + 1, limit);
-  return documentSequences(run.tokenizer, run.valDocs, limit);
+  return documentSequences(run.tokenizer, run.valDocs, limit, run.config.blockSize + 1);
 }
 
-/** The first `limit` documents, each encoded (framed by BOS) only when its chunk is evaluated. */
-export function documentSequences(tokenizer: Tokenizer, docs: string[], limit = Infinity): Sequences {
-  return lazySequences(Math.min(docs.length, limit), (i) => encodeDocument(tokenizer, docs[i]));
+/** The first `limit` documents, each encoded (framed by BOS, cut to `maxLength` ids) only when its chunk is evaluated. */
+export function documentSequences(tokenizer: Tokenizer, docs: string[], limit = Infinity, maxLength = Infinity): Sequences {
+  return lazySequences(Math.min(docs.length, limit), (i) => encodeDocument(tokenizer, docs[i], maxLength));
 }
 
 /** The mean loss per predicted token over `sequences`, forward only; a 'pause' after each chunk but the last. */

@@ -57,7 +57,7 @@ function heldOutCount(n: number, fraction: number): number {
   if (!(typeof fraction === 'number' && fraction >= 0 && fraction < 1)) throw new UserError(`val-fraction must be in [0, 1), got ${shown(fraction)}`);
   if (fraction === 0) return 0;
   const count = Math.max(1, Math.floor(n * fraction));
-  if (count >= n) throw new UserError(`val-fraction ${fraction} leaves no training documents out of ${n}`);
+  if (count >= n) throw new UserError(`val-fraction ${fraction} leaves no training documents out of ${n} (a val-fraction of 0 trains on all of them, with no validation loss)`);
   return count;
 }
 
@@ -175,7 +175,7 @@ export function nextBatches(run: Run): Batch[] {
     }
     const first = (run.step * gradAccum + k) * batchSize;
     const batch: Batch = [];
-    for (let i = 0; i < batchSize; i++) batch.push(encodeDocument(run.tokenizer, run.docs[(first + i) % run.docs.length]));
+    for (let i = 0; i < batchSize; i++) batch.push(encodeDocument(run.tokenizer, run.docs[(first + i) % run.docs.length], run.config.blockSize + 1));
     batches.push(batch);
   }
   return batches;
