@@ -155,16 +155,21 @@ function startLongRun(args: string[], steps: number) {
 
 test('CLI: a second run on a directory in use is refused, the first keeps going and resumes', async () => {
   const out = join(DIR, 'shared-out');
-  const first = startLongRun(['--data', NAMES, '--engine', 'scalar', '--steps', '100000', '--save-every', '5', '--out', out], 3);
-  await first.started;
-  for (const args of [['train', '--resume', out], ['train', '--data', NAMES, '--out', out, '--overwrite', '--steps', '3']]) {
-    const second = cli(...args);
-    assert.equal(second.status, 2, second.stderr);
-    assert.match(second.stderr, new RegExp(`^microgpt: error: .*shared-out is in use by another microgpt run \\(process ${first.child.pid} `));
-    assert.equal(second.stderr.trim().split('\n').length, 1);
+  // six step lines: the save after step 5 is on the disk, so --resume finds a checkpoint there
+  const first = startLongRun(['--data', NAMES, '--engine', 'scalar', '--steps', '100000', '--save-every', '5', '--out', out], 6);
+  try {
+    await first.started;
+    for (const args of [['train', '--resume', out], ['train', '--data', NAMES, '--out', out, '--overwrite', '--steps', '3']]) {
+      const second = cli(...args);
+      assert.equal(second.status, 2, second.stderr);
+      assert.match(second.stderr, new RegExp(`^microgpt: error: .*shared-out is in use by another microgpt run \\(process ${first.child.pid} `));
+      assert.equal(second.stderr.trim().split('\n').length, 1);
+    }
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 130, first.output().err);
+  } finally {
+    if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL'); // a failed check must not leave a 100,000-step run behind
   }
-  first.child.kill('SIGINT');
-  assert.equal(await first.exited, 130, first.output().err);
   assert.ok(!existsSync(join(out, LOCK_FILE)), 'the lock is released on the way out');
   const again = cli('train', '--resume', out, '--stop-at', String(loadCheckpoint(out).step + 1), '--quiet');
   assert.equal(again.status, 0, again.stderr);

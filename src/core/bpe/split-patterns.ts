@@ -66,6 +66,7 @@ export function splitChunks(text: string, name: SplitPatternName): string[] {
 
 /** splitChunks one at a time, so that a reader who needs only the first few cuts no more. */
 export function* eachChunk(text: string, name: SplitPatternName): Generator<string, void, void> {
+  checkPatternName(name);
   if (name === 'none') {
     if (text.length > 0) yield text;
     return;
