@@ -92,6 +92,10 @@ test('presets: bundled by name, overridable by flags, unknown keys and wrong typ
   assertOk(r);
   assert.match(r.out, /tiny-names\.txt: 12 train \+ 0 val docs/);
   assert.match(r.out, /train: 3 steps/);
+  // its metrics file too, like every path it names (not the folder the command runs in)
+  writeFileSync(join(tmp, 'with-metrics.json'), JSON.stringify({ data: 'tiny-names.txt', metrics: 'preset-metrics.jsonl', 'val-fraction': 0 }));
+  assertOk(cli('train', '--preset', join(tmp, 'with-metrics.json'), '--steps', '2', '--engine', 'scalar', '--quiet'));
+  assert.equal(readFileSync(join(tmp, 'preset-metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
 });
 
 test('every bundled preset loads and trains (a few steps, so only its settings are tested here)', () => {

@@ -116,8 +116,8 @@ export function applyPreset(preset: string, values: FlagValues, given: Set<strin
     if (spec.type === 'string') convert(spec, value as string); // checks choices
     if (given.has(key)) continue;
     given.add(key); // from here on it counts as set, e.g. for the engine flags' checks
-    // a preset's paths are relative to the preset file
-    const isPathValue = key === 'data' || key === 'out' || (key === 'tokenizer' && value !== 'char');
+    // a preset's paths are relative to the preset file, as a project folder carries them
+    const isPathValue = key === 'data' || key === 'out' || key === 'metrics' || (key === 'tokenizer' && value !== 'char');
     values[key] = isPathValue ? resolve(dirname(path), value as string) : value as string | number | boolean;
   }
   // a shorter --steps than the preset planned for can leave its warmup longer than the run
