@@ -46,6 +46,8 @@ const load = (text: string, bytes = weights) => decodeCheckpoint(parseCheckpoint
 test('the checkpoint as written loads, and also when only reformatted', () => {
   assert.deepEqual(load(json).weights, good.weights);
   assert.deepEqual(load(JSON.stringify(JSON.parse(json), null, 4)).weights, good.weights);
+  // an editor that saves UTF-8 with a byte-order mark changes no field
+  assert.deepEqual(load(`\uFEFF${json}`).weights, good.weights);
   assert.deepEqual(load(crafted(() => {})).rng, good.rng, 'crafted() itself changes nothing');
 });
 

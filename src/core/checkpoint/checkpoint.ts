@@ -130,7 +130,7 @@ const JSON_KEYS = ['format', 'version', 'weights', 'config', 'train', 'vocab', '
 export function parseCheckpointJson(text: string): { weightsFile: string; weightsBytes: number; json: CheckpointJson } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text); // a byte-order mark an editor added changes no field
   } catch {
     throw new UserError('the checkpoint JSON is not valid JSON (truncated or modified?)');
   }
