@@ -120,6 +120,7 @@ test('a request node\'s HTTP parser refuses gets the same JSON error as every ot
     ['POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, /^the request is not valid HTTP/],
     ['HELLO\r\n\r\n', 400, /^the request is not valid HTTP/],
     [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, /^the request's headers are larger than the limit of \d+ bytes$/],
+    ['GET /health HTTP/1.1\r\n\r\n', 400, /^an HTTP\/1\.1 request needs a Host header$/],
   ];
   const logged = await errorsLogged(async () => {
     for (const [request, status, message] of cases) {

@@ -238,7 +238,8 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
   }
 
   const responses = new WeakMap<Duplex, ServerResponse>(); // each connection's response under way
-  const http = createServer((req, res) => {
+  // a missing Host header is checked in handle(), so it gets the JSON error too (node's own 400 has no body)
+  const http = createServer({ requireHostHeader: false }, (req, res) => {
     inFlight++;
     responses.set(req.socket, res);
     res.on('close', () => {
@@ -275,6 +276,7 @@ export function createCompletionServer(run: Run, modelId: string, options: Serve
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method === 'HEAD' ? 'GET' : req.method; // HEAD is a GET whose body node leaves out
     if (closing) throw new RequestError(503, 'the server is shutting down');
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) throw new RequestError(400, 'an HTTP/1.1 request needs a Host header');
     const open = path === '/health' && method === 'GET'; // for load balancers and probes
     if (options.apiKey !== undefined && !open && !bearerIs(req.headers.authorization, options.apiKey)) {
       throw new RequestError(401, 'this server needs an API key: send it as Authorization: Bearer KEY', null, 'invalid_api_key');
