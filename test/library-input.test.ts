@@ -220,7 +220,12 @@ test('an engine made or loaded by hand refuses weights that are not its config\'
   }
   if (engines.includes('float32')) {
     assert.throws(() => createRun(docs, { model: small, engine: 'float32', threads: 2 }),
-      userError(/threads 2 needs a spawn function to start the kernel threads \(in Node: spawnNodeWorker from 'microgpt-ts\/node'\)/));
+      userError(/threads 2 needs a spawn function to start the kernel threads \(in Node: spawnNodeWorker from 'microgpt-ts\/node'\), or give threads: 1/));
+    // 'auto' names itself and what it chose, where it would choose threads (a model big enough to split)
+    const big = { nLayer: 1, nEmbd: 128, nHead: 4, blockSize: 64 };
+    assert.throws(() => createRun(docs, { model: big, train: { batchSize: 8 }, engine: 'float32', threads: 'auto', cores: 4 }),
+      userError(/^threads 'auto' \(2 on 4 cores, for this model\) needs a spawn function to start the kernel threads \(in Node: spawnNodeWorker from 'microgpt-ts\/node'\), or give threads: 1$/));
+    createRun(docs, { model: small, engine: 'float32', threads: 'auto', cores: 4 }).engine.close?.(); // too small to split: one thread, no spawn needed
   }
 });
 

@@ -121,7 +121,10 @@ export function checkEngineSettings(spec: EngineSpec, config: ModelConfig, train
   if (options.spawn !== undefined && typeof options.spawn !== 'function') {
     throw new UserError(`spawn must be a function that starts a kernel thread, got ${shown(options.spawn)}`);
   }
-  if (typeof threads === 'number' && threads > 1 && !options.spawn) throw new UserError(spawnNeeded(threads));
+  if (spec.takesThreads && !options.spawn) { // before any weight is drawn
+    const chosen = threads === 'auto' ? autoThreads(config, train, cores ?? 1) : threads ?? 1;
+    if (chosen > 1) throw new UserError(`${spawnNeeded(threads === 'auto' ? `'auto' (${chosen} on ${cores} cores, for this model)` : chosen)}, or give threads: 1`);
+  }
   if (options.tuning !== undefined) requireKnownKeys('tuning option', options.tuning, ['relaxed', 'minFlops', 'minFloats', 'adaptive', 'timings']);
 }
 

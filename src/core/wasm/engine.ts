@@ -38,7 +38,7 @@ export interface WasmEngine extends Engine {
 }
 
 /** Why `threads` kernel threads cannot start: nothing was given to start a worker with. */
-export const spawnNeeded = (threads: number) =>
+export const spawnNeeded = (threads: number | string) =>
   `threads ${threads} needs a spawn function to start the kernel threads (in Node: spawnNodeWorker from 'microgpt-ts/node')`;
 
 /**
