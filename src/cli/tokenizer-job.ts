@@ -42,7 +42,9 @@ Line endings read as \\n, as Python reads a text file.`,
   encode: {
     usage: `Usage: microgpt tokenizer encode --model NAME.model [options] < text
 
-Prints the token ids of the text on stdin, separated by spaces.`,
+Prints the token ids of the text on stdin, separated by spaces. Line endings are kept as
+they are, so decode gives the bytes back: \\r\\n stays \\r\\n, where tokenizer train reads it
+as \\n; convert a CRLF text to \\n first to encode it as training saw it.`,
     flags: [
       MODEL,
       { name: 'special', type: 'string', help: 'special tokens in the text: all = encode them as themselves, none = as plain text, raise = refuse the text', default: 'raise', choices: ['all', 'none', 'raise'] },
