@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeBpe, utf8Bytes } from '../src/core/bpe/bpe-tokenizer.js';
 import type { SplitPatternName } from '../src/core/bpe/split-patterns.js';
 import { trainBpe } from '../src/core/bpe/train.js';
@@ -79,4 +79,10 @@ export function tokenizerBench(quick: boolean, python: boolean, progress: (what:
   console.log(`  encoding ${fmt(py.encode_bytes)} bytes (gpt4): CPython ${fmt(py.encode_bytes / 2 ** 20 / py.encode_s, 2)} MB/s, ours ` +
     `${fmt(py.encode_bytes / 2 ** 20 / (ourEncodeMs / 1000), 1)} MB/s (${fmt(py.encode_s * 1000 / ourEncodeMs, 1)}x)`);
   console.log(`  (the gpt4 row above: ${fmt(gpt4MergesPerS)} merges/s over all ${VOCAB - 256} merges)`);
+}
+
+// alone: node dist/bench/tokenizer.js [--quick] [--no-python]
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const quick = process.argv.includes('--quick');
+  tokenizerBench(quick, !quick && !process.argv.includes('--no-python'), (what) => process.stderr.write(`${what}\n`));
 }

@@ -263,6 +263,27 @@ test('tokenizer train on one enormous chunk (a 3 MB line of one letter) stays in
   assert.equal(readFileSync(join(DIR, 'one-chunk.model'), 'utf8').trim().split('\n').slice(3).join(' '), '97 97 256 256 257 257 258 258');
 });
 
+test('tokenizer train on more text than the JavaScript heap can count is refused with the heap it needs, not V8\'s out-of-memory abort', () => {
+  // many different words: every distinct chunk and its pairs are kept while merging
+  const data = join(DIR, 'hex-words.txt');
+  let seed = 1;
+  const hex = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8).toString(16);
+  writeFileSync(data, Array.from({ length: 900_000 }, hex).join(' ')); // ~6 MB, which aborts a 64 MiB old space
+  const run = (heap: number) => spawnSync(process.execPath, [`--max-old-space-size=${heap}`, BIN, 'tokenizer', 'train', '--data', data, '--vocab-size', '300', '--out', join(DIR, 'hex-words')],
+    { encoding: 'utf8', timeout: 60_000 });
+  const small = run(64);
+  assertCleanError({ code: small.status, err: small.stderr },
+    /hex-words\.txt: learning merges from its [\d,]+ bytes needs about \d+ MiB of JavaScript heap, more than this Node's \d+ MiB; give Node more \(NODE_OPTIONS=--max-old-space-size=\d+\) or use a smaller file/);
+  assert.ok(!existsSync(join(DIR, 'hex-words.model')), 'refused before the work');
+  const suggested = Number(small.stderr.match(/--max-old-space-size=(\d+)/)![1]);
+  assert.equal(run(suggested).status, 0, 'the heap it suggests is enough');
+  // an ordinary text trains in a modest heap: the estimate does not refuse it
+  const shakespeare = fileURLToPath(new URL('../../data/tinyshakespeare.txt', import.meta.url));
+  const r = spawnSync(process.execPath, ['--max-old-space-size=128', BIN, 'tokenizer', 'train', '--data', shakespeare, '--vocab-size', '300', '--out', join(DIR, 'ts300')],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+});
+
 test('a preset that gives a key twice is refused, not run with whichever came last', () => {
   const preset = join(DIR, 'twice.json');
   for (const text of ['{"steps": 2, "lr": 0.01, "steps": 3}', '{"steps": 2, "st\\u0065ps": 3}', '{\n  "steps": 2,\n  "steps": 2\n}']) {

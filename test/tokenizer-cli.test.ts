@@ -67,6 +67,16 @@ test('encode | decode returns the bytes of any text, special tokens by policy', 
   assert.deepEqual([...half.out], [240, 159]);
 });
 
+test('encode keeps \\r\\n as it is, unlike train, which reads it as \\n; both --help texts say so', () => {
+  // encode | decode gives back the bytes, so encode cannot normalise; train reads a text file as Python does
+  const crlf = cli(['encode', '--model', model], 'ab\r\ncd');
+  assert.equal(crlf.code, 0, crlf.err);
+  assert.deepEqual(cli(['decode', '--model', model], crlf.out).out, Buffer.from('ab\r\ncd'));
+  assert.notEqual(crlf.text, cli(['encode', '--model', model], 'ab\ncd').text);
+  assert.match(cli(['encode', '--help']).text, /[Ll]ine endings are kept as\s+they are.*\\r\\n.*tokenizer train reads it\s+as \\n/s);
+  assert.match(cli(['train', '--help']).text, /Line endings read as \\n, as Python reads a text file/);
+});
+
 test('show lists the merges in the order they were learned', () => {
   const r = cli(['show', '--model', model, '--limit', '3']);
   assert.equal(r.code, 0, r.err);

@@ -19,6 +19,7 @@ import { type Run, type RunOptions, documentsCut } from '../core/run/run.js';
 import { spawnNodeWorker } from '../node/spawn-worker.js';
 import { BUNDLED_DATA, readDataset, readRegularFile } from './dataset.js';
 import { type FlagSpec, type FlagValues, closest, convert } from './flags.js';
+import { fitsHeap, requireHeap } from './heap-limit.js';
 
 const PRESETS_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
 
@@ -259,20 +260,15 @@ const HEAP_PER_TEXT_CHAR = 16, HEAP_PER_DOCUMENT = 44, HEAP_PER_LINES_CHAR = 1.9
 
 /** Refuses a dataset the heap cannot hold, which would otherwise end the process in V8's out-of-memory abort. */
 function checkHeap(raw: string, format: DataFormat, path: string): void {
-  const limit = getHeapStatistics().heap_size_limit;
   const need = (docs: number) => HEAP_BASE + (format === 'text' ? HEAP_PER_TEXT_CHAR * raw.length : HEAP_PER_LINES_CHAR * raw.length + HEAP_PER_DOCUMENT * docs);
-  if (need((raw.length + 1) / 2) <= limit) return; // even a document per two characters fits: no need to count
+  if (fitsHeap(need((raw.length + 1) / 2))) return; // even a document per two characters fits: no need to count
   let docs = 0; // non-empty lines, the most documents there can be
   for (let i = 0, inLine = false; i < raw.length; i++) {
     const c = raw.charCodeAt(i), newline = c === 10 || c === 13;
     if (!newline && !inLine) docs++;
     inLine = !newline;
   }
-  if (need(docs) <= limit) return;
-  const mib = (b: number) => Math.ceil(b / 2 ** 20);
-  throw new UserError(`${path}: reading it as ${format === 'text' ? 'one text' : `${docs.toLocaleString('en-US')} documents`} needs about ` +
-    `${mib(need(docs))} MiB of JavaScript heap, more than this Node's ${mib(limit)} MiB; give Node more ` +
-    `(NODE_OPTIONS=--max-old-space-size=${Math.ceil((mib(need(docs)) * 1.25) / 256) * 256}) or use a smaller file`);
+  requireHeap(path, `reading it as ${format === 'text' ? 'one text' : `${docs.toLocaleString('en-US')} documents`}`, need(docs));
 }
 
 /** A one-line warning when documents are longer than the context (which cuts them silently), or undefined. */

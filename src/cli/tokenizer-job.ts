@@ -14,6 +14,7 @@ import { writeFileAtomic } from './atomic.js';
 import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
 import { fileErrorReason } from './file-error.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
+import { requireHeap } from './heap-limit.js';
 import { outputFolderProblem } from './output-folder.js';
 import { sameFile } from './same-file.js';
 
@@ -41,7 +42,9 @@ Line endings read as \\n, as Python reads a text file.`,
   encode: {
     usage: `Usage: microgpt tokenizer encode --model NAME.model [options] < text
 
-Prints the token ids of the text on stdin, separated by spaces.`,
+Prints the token ids of the text on stdin, separated by spaces. Line endings are kept as
+they are, so decode gives the bytes back: \\r\\n stays \\r\\n, where tokenizer train reads it
+as \\n; convert a CRLF text to \\n first to encode it as training saw it.`,
     flags: [
       MODEL,
       { name: 'special', type: 'string', help: 'special tokens in the text: all = encode them as themselves, none = as plain text, raise = refuse the text', default: 'raise', choices: ['all', 'none', 'raise'] },
@@ -99,6 +102,17 @@ function required(v: FlagValues, name: string, command: string): string | number
   return value as string | number;
 }
 
+/**
+ * The JavaScript heap `tokenizer train` takes, measured on Node 20 (the smallest
+ * --max-old-space-size that learns 256 merges, plus the 48 MiB young generation that
+ * heap_size_limit includes): 73, 151 and 414 MiB for 1, 5 and 20 MB of random hex words, the
+ * worst input found (every distinct chunk and its pairs are kept; 159 MiB for 5 MB with the GPT-2
+ * pattern), 366 MiB for 20 MB of random letter words, 127 MiB for 5.2 MB of random CJK words,
+ * 70 MiB for Tiny Shakespeare. Rounded up, by UTF-8 byte, as the chunks are stored: 64 MiB and
+ * 22 bytes a byte.
+ */
+const TRAIN_HEAP_BASE = 64 * 2 ** 20, TRAIN_HEAP_PER_BYTE = 22;
+
 async function trainTokenizer(v: FlagValues): Promise<void> {
   const data = required(v, 'data', 'train') as string;
   const vocabSize = required(v, 'vocab-size', 'train') as number;
@@ -111,7 +125,10 @@ async function trainTokenizer(v: FlagValues): Promise<void> {
   for (const s of special) if (/\s/u.test(s)) throw new UserError(`--special: a special token cannot contain spaces: ${JSON.stringify(s)}`);
   if (new Set(special).size !== special.length) throw new UserError('--special names a token twice');
   checkOutput(out, data);
-  const whole = normaliseText(await readDataset(data));
+  const raw = await readDataset(data);
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  requireHeap(data, `learning merges from its ${bytes.toLocaleString('en-US')} bytes`, TRAIN_HEAP_BASE + TRAIN_HEAP_PER_BYTE * bytes);
+  const whole = normaliseText(raw);
   const tail = heldOutTail(whole, fraction), text = whole.slice(0, tail.cut);
   // on a terminal a status line rewritten in place; in a pipe a line every 5 s of a long run
   const started = performance.now(), live = Boolean(process.stderr.isTTY);
