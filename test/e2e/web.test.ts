@@ -1022,6 +1022,30 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), false, 'cleared, the box takes typing again');
   });
 
+  /** Back to the bundled names with characters as tokens, as a test that follows another needs. */
+  async function namesRun(): Promise<void> {
+    await page.locator('input[name="dataset"][value="names"]').check();
+    await page.locator('input[name="tokenizer"][value="char"]').check();
+    await reset();
+  }
+
+  test('leaving the page with a trained model not yet saved asks first', { timeout: 60_000 }, async () => {
+    await namesRun();
+    // what the browser asks the page before a reload or a closed tab
+    const leavingAsks = () => page.evaluate<boolean>(`(() => { const e = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(e); return e.defaultPrevented; })()`);
+    assert.equal(await leavingAsks(), false, 'an untrained run has nothing to lose');
+    await setField('steps', '30');
+    await trainToEnd();
+    assert.equal(await leavingAsks(), true, 'the trained model is only in this tab');
+    await page.locator('#save-button').click();
+    await page.locator('#save-links a').first().waitFor({ timeout: 10_000 });
+    assert.equal(await leavingAsks(), true, 'the links are there, but nothing is downloaded yet');
+    for (const link of ['#save-links a[download$=".json"]', '#save-links a[download$=".safetensors"]']) {
+      await Promise.all([page.waitForEvent('download'), page.locator(link).click()]);
+    }
+    assert.equal(await leavingAsks(), false, 'both files downloaded at this step');
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });

@@ -47,6 +47,7 @@ let inspectVisible = false;
 let pendingProgress: Progress[] = [];
 let initTimer = 0;
 let saveUrls: string[] = [];
+let keptStep = 0; // the step of the model in the visitor's files: a loaded one, or both files downloaded
 
 // The form
 
@@ -205,6 +206,7 @@ function onReady(i: RunInfo): void {
   samples.setModel(i);
   renderModelPicture(byId('model-picture'), i.config);
   if (i.loaded) writeSettings(i);
+  keptStep = i.step; // a loaded model is in its files already; a fresh one has nothing to lose
   const size = `${i.numParams.toLocaleString('en')} parameters, about ${Math.max(1, Math.round(i.memoryBytes / 2 ** 20)).toLocaleString('en')} MB`;
   const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${size} on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
   const next = idleStatus();
@@ -351,10 +353,19 @@ function showDownloads(base: string, json: string, weights: Uint8Array): void {
     [`${base}.safetensors`, new Blob([weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })],
   ];
   saveUrls = files.map(([, blob]) => URL.createObjectURL(blob));
-  byId('save-links').replaceChildren(`Checkpoint at step ${info?.step ?? 0}: `,
-    ...files.flatMap(([name, blob], i) => [
-      h('a', { href: saveUrls[i], download: name, class: 'download' }, `${name} (${Math.ceil(blob.size / 1024)} KB)`), i === 0 ? ' and ' : '']));
+  const step = info?.step ?? 0, downloaded = new Set<string>();
+  const links = files.map(([name, blob], i) => {
+    const link = h('a', { href: saveUrls[i], download: name, class: 'download' }, `${name} (${Math.ceil(blob.size / 1024)} KB)`);
+    link.addEventListener('click', () => { downloaded.add(name); if (downloaded.size === files.length) keptStep = step; });
+    return link;
+  });
+  byId('save-links').replaceChildren(`Checkpoint at step ${step}: `, links[0], ' and ', links[1]);
 }
+
+// A reload or a closed tab would lose a trained model that is only in this tab: the browser asks first.
+window.addEventListener('beforeunload', (e) => {
+  if (info !== null && (status === 'training' || info.step !== keptStep)) e.preventDefault();
+});
 
 saveButton.addEventListener('click', () => {
   byId('keep-error').textContent = '';
