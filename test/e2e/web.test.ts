@@ -1046,6 +1046,17 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await leavingAsks(), false, 'both files downloaded at this step');
   });
 
+  test('a diverging run says what to do, and Start does not offer to go on with the broken model', { timeout: 60_000 }, async () => {
+    await namesRun();
+    await setField('lr', '1e9');
+    await page.locator('#train-button').click();
+    await page.waitForFunction(`document.querySelector('#status').textContent.startsWith('Training stopped')`, null, { timeout: 20_000 });
+    assert.match(await text('#status'), /diverged.*Lower “Learning rate” or press Reset to start a new run\.$/);
+    assert.equal(await page.locator('#train-button').isDisabled(), true, 'the run cannot train further');
+    await setField('lr', '0.01'); // a setting changed starts a new run at once
+    assert.match(await text('#status'), /^Ready: /);
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });

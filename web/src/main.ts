@@ -297,6 +297,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const kept = info ? ' The model you had is unchanged.' : '';
         setStatus(idleStatus(), m.context === 'load' ? `Could not load the checkpoint (see Keep).${kept}` : `Could not save the checkpoint (see Keep).${kept}`);
       }
+      else if (m.diverged) {
+        draw(); // the steps it made, so the step shown is where it stopped
+        // its weights are no longer numbers: Start stays off, and any setting changed starts afresh
+        setStatus('error', `Training stopped: ${m.message}. Lower “${fieldLabel('lr')}” or press Reset to start a new run.`);
+      }
       else setStatus(idleStatus(), `Training stopped: ${m.message}`);
       break;
   }

@@ -86,4 +86,4 @@ export type FromWorker =
   | { type: 'sampleEnd'; id: number }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'saved'; base: string; json: string; weights: Uint8Array }
-  | { type: 'error'; context: 'init' | 'train' | 'sample' | 'load' | 'save'; message: string };
+  | { type: 'error'; context: 'init' | 'train' | 'sample' | 'load' | 'save'; message: string; diverged?: boolean }; // diverged: the run cannot train further

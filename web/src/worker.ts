@@ -180,7 +180,7 @@ function slice(): void {
   } catch (e) {
     training = false;
     loop = null;
-    post({ type: 'error', context: 'train', message: message(e) });
+    post({ type: 'error', context: 'train', message: message(e), diverged: r.diverged !== undefined });
     return;
   }
   if (end) {
