@@ -1057,6 +1057,16 @@ describe('the playground in a browser', { skip }, () => {
     assert.match(await text('#status'), /^Ready: /);
   });
 
+  test('a vocabulary too big for a short text is refused in the form\'s words, beside the slider', { timeout: 30_000 }, async () => {
+    await page.locator('input[name="dataset"][value="custom"]').check();
+    await page.locator('#custom-text').fill('aaaa\naaa\naa');
+    await page.locator('input[name="tokenizer"][value="bpe"]').check();
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.match(await text('#settings-error'), /use a “Vocabulary” of at most 259, or more text$/);
+    assert.equal(await page.evaluate('document.getElementById("vocab-size").getAttribute("aria-invalid")'), 'true');
+    await namesRun();
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });
