@@ -1067,6 +1067,18 @@ describe('the playground in a browser', { skip }, () => {
     await namesRun();
   });
 
+  test('an optional number box holding what is not a number is refused, not read as blank', { timeout: 30_000 }, async () => {
+    // Chromium lets "1e400" (or "5-") be typed into a number box and then reports its value as ""
+    await page.locator('#mlp-hidden').fill('1e400');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.equal(await text('#settings-error'), 'MLP width needs a number.');
+    await setField('mlp-hidden', '');
+    await page.locator('#max-tokens').fill('1e400');
+    assert.equal(await text('#prompt-error'), 'Longest must be empty or a whole number from 1 to 2000.');
+    assert.equal(await page.locator('#generate-button').isDisabled(), true);
+    await page.locator('#max-tokens').fill('');
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });
