@@ -1079,6 +1079,35 @@ describe('the playground in a browser', { skip }, () => {
     await page.locator('#max-tokens').fill('');
   });
 
+  test('a file chosen while a bigger one is still being read wins: the last choice is the text', { timeout: 60_000 }, async () => {
+    const big = join(ARTIFACTS, 'slow.txt'), small = join(ARTIFACTS, 'quick.txt');
+    writeFileSync(big, 'xyz\n'.repeat(500_000)); // 2 MB: a few chunks, each read of the first file made 600 ms slow below
+    writeFileSync(small, 'ab\nba\n');
+    await page.evaluate(`(() => {
+      const read = ReadableStreamDefaultReader.prototype.read;
+      window.__slowReads = 0;
+      ReadableStreamDefaultReader.prototype.read = async function () {
+        window.__slowReader ??= this;
+        if (this !== window.__slowReader) return read.call(this);
+        window.__slowReads++;
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        try { return await read.call(this); } finally { window.__slowReads--; }
+      };
+      window.__restoreReads = () => { ReadableStreamDefaultReader.prototype.read = read; };
+    })()`);
+    await page.locator('input[name="dataset"][value="custom"]').check();
+    await page.locator('#custom-file').setInputFiles([big]);
+    await page.waitForFunction(`document.querySelector('#custom-held').textContent.startsWith('Reading slow.txt')`, null, { timeout: 10_000 });
+    await page.locator('#custom-file').setInputFiles([small]);
+    await page.waitForFunction(`document.getElementById('custom-text').value === 'ab\\nba\\n'`, null, { timeout: 10_000 });
+    await page.waitForFunction('window.__slowReads === 0', null, { timeout: 10_000 });
+    await page.waitForTimeout(300); // and for the text read to reach the box, if it would
+    await page.evaluate('window.__restoreReads()');
+    assert.equal(await page.evaluate('document.getElementById("custom-text").value'), 'ab\nba\n');
+    assert.equal(await page.locator('#custom-held').isVisible(), false, 'no note of the abandoned file');
+    await namesRun();
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });
