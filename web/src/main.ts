@@ -19,6 +19,7 @@ import { Tour } from './tour.js';
 import { type TourContext, adamShown } from './tour-chapters.js';
 import { renderTokenView } from './tokens.js';
 import { CustomText } from './custom-text.js';
+import { cutNote } from './cut-note.js';
 
 type Status = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 
@@ -197,7 +198,7 @@ function onReady(i: RunInfo): void {
   byId('preview').replaceChildren();
   byId('preview').classList.toggle('long', i.config.blockSize > 24);
   byId('data-summary').textContent = i.numDocs > 0 || i.numValDocs > 0 || i.textTokens ? describeRun(i) : '';
-  byId('settings-note').textContent = i.note;
+  byId('settings-note').textContent = [i.note, cutNote(i)].filter((n) => n !== '').join(' ');
   byId('stat-params').textContent = i.numParams.toLocaleString('en');
   byId('stat-step').textContent = `${i.step} / ${i.train.steps}`;
   byId('stat-loss').textContent = byId('stat-val').textContent = byId('stat-steps').textContent = byId('stat-tokens').textContent = '–';

@@ -50,6 +50,7 @@ export interface RunInfo {
   numDocs: number;
   numValDocs: number;
   textTokens?: [train: number, heldOut: number]; // a model of one continuous text (--format text) trains on windows of these
+  cut: { count: number; total: number; longest: number }; // documents longer than the context, of all, and the longest's tokens
   numParams: number;
   step: number;
   loaded: boolean; // restored from a file rather than created from the form
