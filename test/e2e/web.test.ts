@@ -1122,6 +1122,17 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await text('#settings-note'), '', 'no name is longer than 15 characters');
   });
 
+  test('a checkpoint saved after another dataset is chosen is named for the run\'s own', { timeout: 30_000 }, async () => {
+    await namesRun();
+    await setField('steps', '20');
+    await trainToEnd();
+    await page.locator('input[name="dataset"][value="shakespeare"]').check(); // for the next run, after Reset
+    await page.locator('#save-button').click();
+    await page.locator('#save-links a').first().waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate('document.querySelector(\'#save-links a[download$=".json"]\').download'), 'microgpt-names-step20.json');
+    await namesRun();
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });

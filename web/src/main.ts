@@ -48,6 +48,7 @@ let inspectVisible = false;
 let pendingProgress: Progress[] = [];
 let initTimer = 0;
 let saveUrls: string[] = [];
+let runDataset = '', askedDataset = ''; // the dataset choice of the current run (the form may have moved on), and of the run asked for
 let keptStep = 0; // the step of the model in the visitor's files: a loaded one, or both files downloaded
 
 // The form
@@ -112,6 +113,7 @@ async function newRun(): Promise<void> {
   try {
     const settings = readSettings();
     const data = await readData();
+    askedDataset = datasetChoice();
     send({ type: 'init', settings, data });
   } catch (e) {
     showInitError(e instanceof Error ? e.message : String(e), e instanceof FieldError ? e : undefined);
@@ -207,6 +209,7 @@ function onReady(i: RunInfo): void {
   samples.setModel(i);
   renderModelPicture(byId('model-picture'), i.config);
   if (i.loaded) writeSettings(i);
+  runDataset = askedDataset;
   keptStep = i.step; // a loaded model is in its files already; a fresh one has nothing to lose
   const size = `${i.numParams.toLocaleString('en')} parameters, about ${Math.max(1, Math.round(i.memoryBytes / 2 ** 20)).toLocaleString('en')} MB`;
   const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${size} on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
@@ -376,8 +379,7 @@ window.addEventListener('beforeunload', (e) => {
 saveButton.addEventListener('click', () => {
   byId('keep-error').textContent = '';
   if (status === 'training') send({ type: 'pause' });
-  const data = datasetChoice();
-  send({ type: 'save', base: `microgpt-${data}-step${info?.step ?? 0}` });
+  send({ type: 'save', base: `microgpt-${runDataset}-step${info?.step ?? 0}` });
 });
 
 byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
@@ -403,6 +405,7 @@ byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
     const data: DataSource = bundled ? { path: bundled[1].path, text: await bundled[1].load() } : { path: custom.path, text: custom.text() };
     const bytes = new Uint8Array(await weights.arrayBuffer());
     setStatus('loading', 'Loading the checkpoint…');
+    askedDataset = datasetChoice();
     send({ type: 'load', json: text, weights: bytes, data }, [bytes.buffer]);
   } catch (err) {
     error.textContent = `Could not read the files: ${err instanceof Error ? err.message : String(err)}`;
