@@ -1022,6 +1022,117 @@ describe('the playground in a browser', { skip }, () => {
     assert.equal(await page.evaluate('document.getElementById("custom-text").readOnly'), false, 'cleared, the box takes typing again');
   });
 
+  /** Back to the bundled names with characters as tokens, as a test that follows another needs. */
+  async function namesRun(): Promise<void> {
+    await page.locator('input[name="dataset"][value="names"]').check();
+    await page.locator('input[name="tokenizer"][value="char"]').check();
+    await reset();
+  }
+
+  test('leaving the page with a trained model not yet saved asks first', { timeout: 60_000 }, async () => {
+    await namesRun();
+    // what the browser asks the page before a reload or a closed tab
+    const leavingAsks = () => page.evaluate<boolean>(`(() => { const e = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(e); return e.defaultPrevented; })()`);
+    assert.equal(await leavingAsks(), false, 'an untrained run has nothing to lose');
+    await setField('steps', '30');
+    await trainToEnd();
+    assert.equal(await leavingAsks(), true, 'the trained model is only in this tab');
+    await page.locator('#save-button').click();
+    await page.locator('#save-links a').first().waitFor({ timeout: 10_000 });
+    assert.equal(await leavingAsks(), true, 'the links are there, but nothing is downloaded yet');
+    for (const link of ['#save-links a[download$=".json"]', '#save-links a[download$=".safetensors"]']) {
+      await Promise.all([page.waitForEvent('download'), page.locator(link).click()]);
+    }
+    assert.equal(await leavingAsks(), false, 'both files downloaded at this step');
+  });
+
+  test('a diverging run says what to do, and Start does not offer to go on with the broken model', { timeout: 60_000 }, async () => {
+    await namesRun();
+    await setField('lr', '1e9');
+    await page.locator('#train-button').click();
+    await page.waitForFunction(`document.querySelector('#status').textContent.startsWith('Training stopped')`, null, { timeout: 20_000 });
+    assert.match(await text('#status'), /diverged.*Lower “Learning rate” or press Reset to start a new run\.$/);
+    assert.equal(await page.locator('#train-button').isDisabled(), true, 'the run cannot train further');
+    await setField('lr', '0.01'); // a setting changed starts a new run at once
+    assert.match(await text('#status'), /^Ready: /);
+  });
+
+  test('a vocabulary too big for a short text is refused in the form\'s words, beside the slider', { timeout: 30_000 }, async () => {
+    await page.locator('input[name="dataset"][value="custom"]').check();
+    await page.locator('#custom-text').fill('aaaa\naaa\naa');
+    await page.locator('input[name="tokenizer"][value="bpe"]').check();
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.match(await text('#settings-error'), /use a “Vocabulary” of at most 259, or more text$/);
+    assert.equal(await page.evaluate('document.getElementById("vocab-size").getAttribute("aria-invalid")'), 'true');
+    await namesRun();
+  });
+
+  test('an optional number box holding what is not a number is refused, not read as blank', { timeout: 30_000 }, async () => {
+    // Chromium lets "1e400" (or "5-") be typed into a number box and then reports its value as ""
+    await page.locator('#mlp-hidden').fill('1e400');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
+    assert.equal(await text('#settings-error'), 'MLP width needs a number.');
+    await setField('mlp-hidden', '');
+    await page.locator('#max-tokens').fill('1e400');
+    assert.equal(await text('#prompt-error'), 'Longest must be empty or a whole number from 1 to 2000.');
+    assert.equal(await page.locator('#generate-button').isDisabled(), true);
+    await page.locator('#max-tokens').fill('');
+  });
+
+  test('a file chosen while a bigger one is still being read wins: the last choice is the text', { timeout: 60_000 }, async () => {
+    const big = join(ARTIFACTS, 'slow.txt'), small = join(ARTIFACTS, 'quick.txt');
+    writeFileSync(big, 'xyz\n'.repeat(500_000)); // 2 MB: a few chunks, each read of the first file made 600 ms slow below
+    writeFileSync(small, 'ab\nba\n');
+    await page.evaluate(`(() => {
+      const read = ReadableStreamDefaultReader.prototype.read;
+      window.__slowReads = 0;
+      ReadableStreamDefaultReader.prototype.read = async function () {
+        window.__slowReader ??= this;
+        if (this !== window.__slowReader) return read.call(this);
+        window.__slowReads++;
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        try { return await read.call(this); } finally { window.__slowReads--; }
+      };
+      window.__restoreReads = () => { ReadableStreamDefaultReader.prototype.read = read; };
+    })()`);
+    await page.locator('input[name="dataset"][value="custom"]').check();
+    await page.locator('#custom-file').setInputFiles([big]);
+    await page.waitForFunction(`document.querySelector('#custom-held').textContent.startsWith('Reading slow.txt')`, null, { timeout: 10_000 });
+    await page.locator('#custom-file').setInputFiles([small]);
+    await page.waitForFunction(`document.getElementById('custom-text').value === 'ab\\nba\\n'`, null, { timeout: 10_000 });
+    await page.waitForFunction('window.__slowReads === 0', null, { timeout: 10_000 });
+    await page.waitForTimeout(300); // and for the text read to reach the box, if it would
+    await page.evaluate('window.__restoreReads()');
+    assert.equal(await page.evaluate('document.getElementById("custom-text").value'), 'ab\nba\n');
+    assert.equal(await page.locator('#custom-held').isVisible(), false, 'no note of the abandoned file');
+    await namesRun();
+  });
+
+  test('documents longer than the context are said to be cut, with the length that fits them', { timeout: 30_000 }, async () => {
+    await namesRun();
+    await setField('block-size', '16'); // a test before trains with a longer context
+    await page.locator('input[name="dataset"][value="custom"]').check();
+    await page.locator('#custom-text').fill('abcdefghijklmnopqrstuvwxyz\nab\n');
+    await page.waitForTimeout(350);
+    await ready();
+    assert.equal(await text('#settings-note'), '1 of 2 documents are longer than the context (“Context length” 16): the model sees only their first 16 characters and never their end; a “Context length” of 27 fits them all.');
+    await setField('block-size', '27');
+    assert.equal(await text('#settings-note'), '');
+    await namesRun();
+    assert.equal(await text('#settings-note'), '', 'no name is longer than 15 characters');
+  });
+
+  test('a checkpoint saved after another dataset is chosen is named for the run\'s own', { timeout: 30_000 }, async () => {
+    await namesRun();
+    await setField('steps', '20');
+    await trainToEnd();
+    await page.locator('input[name="dataset"][value="shakespeare"]').check(); // for the next run, after Reset
+    await page.locator('#save-button').click();
+    await page.locator('#save-links a').first().waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate('document.querySelector(\'#save-links a[download$=".json"]\').download'), 'microgpt-names-step20.json');
+    await namesRun();
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(problems, []);
   });

@@ -11,8 +11,12 @@ type Architecture = Pick<ModelConfig, 'pos' | 'ropeTheta' | 'nKvHead' | 'activat
 
 const checked = (id: string) => byId<HTMLInputElement>(id).checked;
 const select = (id: string) => byId<HTMLSelectElement>(id).value;
-// an optional number: blank means the reference's value
-const optional = (id: string) => (byId<HTMLInputElement>(id).value.trim() === '' ? undefined : numberField(id));
+// an optional number: blank means the reference's value (a box holding what is not a number, such as
+// "1e400", also reads as "", so numberField says it needs one)
+const optional = (id: string) => {
+  const input = byId<HTMLInputElement>(id);
+  return input.value.trim() === '' && !input.validity.badInput ? undefined : numberField(id);
+};
 
 /** The architecture settings of the form that differ from the reference's, checked against the model's shape. */
 export function readArchitecture({ nEmbd, nHead }: Shape): Architecture {

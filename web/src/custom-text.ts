@@ -13,6 +13,7 @@ export class CustomText {
   /** Where the text came from, as a checkpoint records it: a file's name or 'pasted text'. */
   path = 'pasted text';
   private held: string | null = null; // a big text, which the box only previews
+  private reads = 0; // counts file reads and other changes: a read finishing after a newer choice is dropped
 
   private readonly box: HTMLTextAreaElement;
   private readonly note: HTMLElement;   // what is held, or how far a file has been read
@@ -22,7 +23,10 @@ export class CustomText {
 
   constructor(box: HTMLTextAreaElement, note: HTMLElement, clear: HTMLButtonElement, changed: () => void, failed: (message: string) => void) {
     this.box = box; this.note = note; this.clear = clear; this.changed = changed; this.failed = failed;
-    box.addEventListener('input', () => { if (this.held === null) this.path = 'pasted text'; });
+    box.addEventListener('input', () => {
+      if (this.held === null) this.path = 'pasted text';
+      this.abandonRead(); // what is typed now is the text
+    });
     box.addEventListener('paste', (e) => {
       const pasted = e.clipboardData?.getData('text/plain') ?? '';
       // held, the box is a preview, so a paste replaces the whole text
@@ -52,18 +56,22 @@ export class CustomText {
   /** Reads a UTF-8 file a chunk per task, showing progress; a bad file is reported and changes nothing. */
   async readFile(file: File): Promise<void> {
     let text: string;
+    const read = ++this.reads;
     try {
       const bytes = new Uint8Array(file.size); // (file.size,)
       const reader = file.stream().getReader();
       let at = 0;
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        if (read !== this.reads) { void reader.cancel(); return; } // the visitor chose another text meanwhile
         bytes.set(chunk.value.subarray(0, bytes.length - at), at);
         at += chunk.value.length;
         if (file.size > SHOW_PROGRESS) this.show(`Reading ${file.name}: ${megabytes(Math.min(at, file.size))} of ${megabytes(file.size)} MB…`);
       }
       // not file.text(), which drops a leading byte-order mark that Python (and the CLI) keep
       text = decodeDataset(bytes.subarray(0, at), file.name);
+      if (read !== this.reads) return;
     } catch (err) {
+      if (read !== this.reads) return;
       this.show(this.held === null ? '' : this.describe(this.held)); // as it was
       this.failed(err instanceof Error ? err.message : String(err));
       return;
@@ -71,7 +79,14 @@ export class CustomText {
     this.set(text, file.name);
   }
 
+  /** Drops a file read under way, if any, and its progress note. */
+  private abandonRead(): void {
+    this.reads++;
+    if (this.note.textContent?.startsWith('Reading ')) this.show(this.held === null ? '' : this.describe(this.held));
+  }
+
   private set(text: string, path: string): void {
+    this.reads++;
     this.path = path;
     if (text.length <= BIG_TEXT) {
       this.held = null;

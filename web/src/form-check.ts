@@ -14,10 +14,10 @@ export class FieldError extends Error {
   }
 }
 
-/** The label text of a field ("Embedding width"). */
+/** The label text of a field ("Embedding width"), whether the label wraps it or names it (`for`). */
 export function fieldLabel(id: string): string {
   const input = byId<HTMLInputElement>(id);
-  return input.closest('label')?.firstChild?.textContent?.trim() ?? id;
+  return input.labels?.[0]?.firstChild?.textContent?.trim().replace(/:$/, '') ?? id;
 }
 
 /** The number in a field, checked against its input's min, max and step. */
@@ -41,7 +41,7 @@ const FLAG_FIELDS: [RegExp, string][] = [
   [/\bn-layer\b/g, 'n-layer'], [/\bn-embd\b/g, 'n-embd'], [/\bn-kv-head\b/g, 'n-kv-head'], [/\bn-head\b/g, 'n-head'], [/\bblock-size\b/g, 'block-size'],
   [/\bmlp-hidden\b/g, 'mlp-hidden'], [/\brope-theta\b/g, 'rope-theta'],
   [/\bbatch-size\b/g, 'batch-size'], [/\bsteps\b/g, 'steps'], [/\blr\b/g, 'lr'],
-  [/\bbeta1\b/g, 'beta1'], [/\bbeta2\b/g, 'beta2'],
+  [/\bbeta1\b/g, 'beta1'], [/\bbeta2\b/g, 'beta2'], [/\bvocab-size\b/g, 'vocab-size'],
 ];
 
 /** A library message with its flag names replaced by the form's labels, and the fields it names. */

@@ -19,6 +19,7 @@ import { Tour } from './tour.js';
 import { type TourContext, adamShown } from './tour-chapters.js';
 import { renderTokenView } from './tokens.js';
 import { CustomText } from './custom-text.js';
+import { cutNote } from './cut-note.js';
 
 type Status = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 
@@ -47,6 +48,8 @@ let inspectVisible = false;
 let pendingProgress: Progress[] = [];
 let initTimer = 0;
 let saveUrls: string[] = [];
+let runDataset = '', askedDataset = ''; // the dataset choice of the current run (the form may have moved on), and of the run asked for
+let keptStep = 0; // the step of the model in the visitor's files: a loaded one, or both files downloaded
 
 // The form
 
@@ -110,6 +113,7 @@ async function newRun(): Promise<void> {
   try {
     const settings = readSettings();
     const data = await readData();
+    askedDataset = datasetChoice();
     send({ type: 'init', settings, data });
   } catch (e) {
     showInitError(e instanceof Error ? e.message : String(e), e instanceof FieldError ? e : undefined);
@@ -196,7 +200,7 @@ function onReady(i: RunInfo): void {
   byId('preview').replaceChildren();
   byId('preview').classList.toggle('long', i.config.blockSize > 24);
   byId('data-summary').textContent = i.numDocs > 0 || i.numValDocs > 0 || i.textTokens ? describeRun(i) : '';
-  byId('settings-note').textContent = i.note;
+  byId('settings-note').textContent = [i.note, cutNote(i)].filter((n) => n !== '').join(' ');
   byId('stat-params').textContent = i.numParams.toLocaleString('en');
   byId('stat-step').textContent = `${i.step} / ${i.train.steps}`;
   byId('stat-loss').textContent = byId('stat-val').textContent = byId('stat-steps').textContent = byId('stat-tokens').textContent = '–';
@@ -205,6 +209,8 @@ function onReady(i: RunInfo): void {
   samples.setModel(i);
   renderModelPicture(byId('model-picture'), i.config);
   if (i.loaded) writeSettings(i);
+  runDataset = askedDataset;
+  keptStep = i.step; // a loaded model is in its files already; a fresh one has nothing to lose
   const size = `${i.numParams.toLocaleString('en')} parameters, about ${Math.max(1, Math.round(i.memoryBytes / 2 ** 20)).toLocaleString('en')} MB`;
   const where = i.loaded ? `Loaded a ${i.engine} model at step ${i.step}.` : `Ready: ${size} on the ${i.engine} engine${i.threads > 1 ? ` (${i.threads} threads)` : ''}.`;
   const next = idleStatus();
@@ -295,6 +301,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const kept = info ? ' The model you had is unchanged.' : '';
         setStatus(idleStatus(), m.context === 'load' ? `Could not load the checkpoint (see Keep).${kept}` : `Could not save the checkpoint (see Keep).${kept}`);
       }
+      else if (m.diverged) {
+        draw(); // the steps it made, so the step shown is where it stopped
+        // its weights are no longer numbers: Start stays off, and any setting changed starts afresh
+        setStatus('error', `Training stopped: ${m.message}. Lower “${fieldLabel('lr')}” or press Reset to start a new run.`);
+      }
       else setStatus(idleStatus(), `Training stopped: ${m.message}`);
       break;
   }
@@ -351,16 +362,24 @@ function showDownloads(base: string, json: string, weights: Uint8Array): void {
     [`${base}.safetensors`, new Blob([weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })],
   ];
   saveUrls = files.map(([, blob]) => URL.createObjectURL(blob));
-  byId('save-links').replaceChildren(`Checkpoint at step ${info?.step ?? 0}: `,
-    ...files.flatMap(([name, blob], i) => [
-      h('a', { href: saveUrls[i], download: name, class: 'download' }, `${name} (${Math.ceil(blob.size / 1024)} KB)`), i === 0 ? ' and ' : '']));
+  const step = info?.step ?? 0, downloaded = new Set<string>();
+  const links = files.map(([name, blob], i) => {
+    const link = h('a', { href: saveUrls[i], download: name, class: 'download' }, `${name} (${Math.ceil(blob.size / 1024)} KB)`);
+    link.addEventListener('click', () => { downloaded.add(name); if (downloaded.size === files.length) keptStep = step; });
+    return link;
+  });
+  byId('save-links').replaceChildren(`Checkpoint at step ${step}: `, links[0], ' and ', links[1]);
 }
+
+// A reload or a closed tab would lose a trained model that is only in this tab: the browser asks first.
+window.addEventListener('beforeunload', (e) => {
+  if (info !== null && (status === 'training' || info.step !== keptStep)) e.preventDefault();
+});
 
 saveButton.addEventListener('click', () => {
   byId('keep-error').textContent = '';
   if (status === 'training') send({ type: 'pause' });
-  const data = datasetChoice();
-  send({ type: 'save', base: `microgpt-${data}-step${info?.step ?? 0}` });
+  send({ type: 'save', base: `microgpt-${runDataset}-step${info?.step ?? 0}` });
 });
 
 byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
@@ -386,6 +405,7 @@ byId<HTMLInputElement>('load-files').addEventListener('change', async (e) => {
     const data: DataSource = bundled ? { path: bundled[1].path, text: await bundled[1].load() } : { path: custom.path, text: custom.text() };
     const bytes = new Uint8Array(await weights.arrayBuffer());
     setStatus('loading', 'Loading the checkpoint…');
+    askedDataset = datasetChoice();
     send({ type: 'load', json: text, weights: bytes, data }, [bytes.buffer]);
   } catch (err) {
     error.textContent = `Could not read the files: ${err instanceof Error ? err.message : String(err)}`;

@@ -50,6 +50,7 @@ export interface RunInfo {
   numDocs: number;
   numValDocs: number;
   textTokens?: [train: number, heldOut: number]; // a model of one continuous text (--format text) trains on windows of these
+  cut: { count: number; total: number; longest: number }; // documents longer than the context, of all, and the longest's tokens
   numParams: number;
   step: number;
   loaded: boolean; // restored from a file rather than created from the form
@@ -86,4 +87,4 @@ export type FromWorker =
   | { type: 'sampleEnd'; id: number }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'saved'; base: string; json: string; weights: Uint8Array }
-  | { type: 'error'; context: 'init' | 'train' | 'sample' | 'load' | 'save'; message: string };
+  | { type: 'error'; context: 'init' | 'train' | 'sample' | 'load' | 'save'; message: string; diverged?: boolean }; // diverged: the run cannot train further

@@ -82,8 +82,9 @@ export class SamplePanel {
     this.validate();
   }
 
-  /** The Longest box: undefined when empty (to the end of the context, as the CLI). */
+  /** The Longest box: undefined when empty (to the end of the context, as the CLI); NaN when not a number ("1e400" reads as ""). */
   private longest(): number | undefined {
+    if (this.maxTokens.validity.badInput) return NaN;
     return this.maxTokens.value.trim() === '' ? undefined : Number(this.maxTokens.value);
   }
 

@@ -2,7 +2,7 @@
 // ~25 ms, posting progress after each and yielding to its message queue in between, so pause
 // is never far away (a validation point is measured in chunks between slices too).
 
-import { type BpeTokenizer, type FlowStats, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, encodeBpe, engineSpec, formatModelFile,
+import { type BpeTokenizer, type FlowStats, type LoopEnd, type LoopEvent, type Run, PyRandom, UserError, createRun, documentsCut, encodeBpe, engineSpec, formatModelFile,
   parseDocuments, sampleText, trainBpe, trainingLoop } from '../../src/core/index.js';
 import { WEB_ENGINES, WEB_MEMORY, webEngineOptions } from './engines.js';
 import { type DataSource, readCheckpoint, restoreRun, saveRun } from './model-file.js';
@@ -56,7 +56,7 @@ function info(loaded: boolean, note: string): RunInfo {
   return {
     engine: r.engine.name, threads: r.engine.threads, config: r.config, train: r.train, seed, ...tokens,
     memoryBytes: engineSpec(r.engine.name).memoryBytes(r.config, r.train),
-    numDocs: r.docs.length, numValDocs: r.valDocs.length, numParams: r.numParams, step: r.step, loaded, note,
+    numDocs: r.docs.length, numValDocs: r.valDocs.length, cut: documentsCut(r), numParams: r.numParams, step: r.step, loaded, note,
     ...(r.text ? { textTokens: [r.text.train.length, r.text.val.length] as [number, number] } : {}),
   };
 }
@@ -180,7 +180,7 @@ function slice(): void {
   } catch (e) {
     training = false;
     loop = null;
-    post({ type: 'error', context: 'train', message: message(e) });
+    post({ type: 'error', context: 'train', message: message(e), diverged: r.diverged !== undefined });
     return;
   }
   if (end) {
