@@ -629,6 +629,8 @@ describe('the playground in a browser', { skip }, () => {
     await page.locator('#custom-file').setInputFiles([upload]);
     await page.waitForFunction(`/^2 documents, 2 characters: xy$/.test(document.querySelector('#data-summary').textContent)`, null, { timeout: 10_000 });
     assert.equal(await page.evaluate('document.getElementById("custom-text").value'), 'xy\nyx\n');
+    await page.locator('#custom-text').fill('xxx');
+    await page.waitForFunction(`/^1 document, 1 character: x$/.test(document.querySelector('#data-summary').textContent)`, null, { timeout: 10_000 });
 
     await page.locator('#custom-text').fill(words.join('\n'));
     await setField('steps', '150');
@@ -869,6 +871,10 @@ describe('the playground in a browser', { skip }, () => {
     await page.waitForFunction(`document.querySelector('#settings-error').textContent !== ''`, null, { timeout: 10_000 });
     assert.equal(await text('#settings-error'), '“RoPE theta” must be > 1, got 1', 'the library\'s message, in the form\'s words');
     assert.equal(await page.evaluate<string | null>(`document.getElementById('rope-theta').getAttribute('aria-invalid')`), 'true');
+    // below 1 the same words: not the browser's "at least 1", which 1 itself would then fail
+    await page.locator('#rope-theta').fill('0');
+    await page.waitForFunction(`document.querySelector('#settings-error').textContent.endsWith('got 0')`, null, { timeout: 10_000 });
+    assert.equal(await text('#settings-error'), '“RoPE theta” must be > 1, got 0');
     await setField('rope-theta', '');
     assert.equal(await text('#settings-error'), '');
     // wte 432, lm_head 432, attn_norm 16, wq 256, wk 128, wv 128, wo 256, mlp_norm 16, fc1 1280, fc2 640, norm_f 16

@@ -184,10 +184,16 @@ function describeRun(i: RunInfo): string {
     const [train, held] = i.textTokens.map((n) => n.toLocaleString('en'));
     return `one continuous text: ${train} tokens to train on in windows of ${i.config.blockSize}, ${held} held out`;
   }
-  const docs = i.numValDocs > 0 ? `${(i.numDocs + i.numValDocs).toLocaleString('en')} documents (${i.numValDocs.toLocaleString('en')} held out)` : `${i.numDocs.toLocaleString('en')} documents`;
+  const all = counted(i.numDocs + i.numValDocs, 'document');
+  const docs = i.numValDocs > 0 ? `${all} (${i.numValDocs.toLocaleString('en')} held out)` : all;
   if (i.bpeModel !== undefined) return `${docs}, ${i.chars.length.toLocaleString('en')} BPE tokens (and BOS)`;
   const alphabet = i.chars.map((c) => (c === ' ' ? '␣' : c)).join('');
-  return `${docs}, ${i.chars.length} characters: ${alphabet.length > 80 ? alphabet.slice(0, 80) + '…' : alphabet}`;
+  return `${docs}, ${counted(i.chars.length, 'character')}: ${alphabet.length > 80 ? alphabet.slice(0, 80) + '…' : alphabet}`;
+}
+
+/** "1 document", "2,000 documents". */
+function counted(n: number, noun: string): string {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function onReady(i: RunInfo): void {
