@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,7 @@ test('bad input to the tokenizer commands is one line and exit code 2', () => {
   writeFileSync(version, 'minbpe v9\n\n0\n');
   const ownInput = join(tmp, 'own.model');
   writeFileSync(ownInput, readFileSync(CORPUS, 'utf8'));
+  mkdirSync(join(tmp, 'folder.vocab'), { recursive: true }); // where one of the two files would go
   const cases: [string[], string | undefined, RegExp][] = [
     [['train', '--data', CORPUS, '--vocab-size', '255', '--out', join(tmp, 'x')], undefined, /--vocab-size must be at least 256/],
     [['train', '--data', CORPUS, '--vocab-size', '100000', '--out', join(tmp, 'x')], undefined, /the text gives only \d+ merges/],
@@ -106,6 +107,7 @@ test('bad input to the tokenizer commands is one line and exit code 2', () => {
     [['train', '--data', CORPUS, '--vocab-size', '300', '--val-fraction', '1', '--out', join(tmp, 'x')], undefined, /--val-fraction must be in \[0, 1\), got 1/],
     // the output named after its own text (NAME.model learnt from NAME.model) would overwrite it
     [['train', '--data', ownInput, '--vocab-size', '300', '--out', join(tmp, 'own')], undefined, /--out .*own would write .*own\.model, the --data file it learns from/],
+    [['train', '--data', CORPUS, '--vocab-size', '300', '--out', join(tmp, 'folder')], undefined, /--out .*folder: .*folder\.vocab is a directory, which a file cannot replace/],
     [['encode', '--model', bad], 'x', /bad\.model: line 5: merge 256 999 makes token 257 but refers to an id not made before it/],
     [['encode', '--model', truncated], 'x', /truncated\.model: line \d+: the file ends inside a line/],
     [['encode', '--model', version], 'x', /line 1: unknown version "minbpe v9"/],

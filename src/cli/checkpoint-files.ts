@@ -13,6 +13,7 @@ import { UserError } from '../core/errors.js';
 import { removeQuietly, syncDirectory, tempPath, writeFileAtomic } from './atomic.js';
 import { LOCK_FILE, lockDirectory } from './dir-lock.js';
 import { fileErrorReason } from './file-error.js';
+import { unreplaceable } from './output-folder.js';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 const WEIGHTS_FILE = /^model-\d+(-[0-9a-f]{8})?\.safetensors$/;
@@ -55,10 +56,10 @@ export function prepareOutputDir(dir: string): () => void {
   }
   // found now, not when the first save fails after the training
   for (const json of [join(dir, CHECKPOINT_JSON), join(dir, 'best', CHECKPOINT_JSON)]) {
-    const stats = statSync(json, { throwIfNoEntry: false });
-    if (stats && !stats.isFile()) {
+    const there = unreplaceable(json);
+    if (there) {
       release();
-      throw new UserError(`cannot write checkpoints to ${dir}: ${json} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}, which a checkpoint cannot replace`);
+      throw new UserError(`cannot write checkpoints to ${dir}: ${json} is ${there}, which a checkpoint cannot replace`);
     }
   }
   return release;

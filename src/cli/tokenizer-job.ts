@@ -2,7 +2,7 @@
 // minbpe's `.model` and `.vocab` files. Text and ids travel through stdin and stdout, so the
 // commands chain: `... | microgpt tokenizer encode --model m.model | microgpt tokenizer decode --model m.model`.
 
-import { readSync, statSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { sep } from 'node:path';
 import { type BpeTokenizer, type SpecialPolicy, createBpeTokenizer, decodeBpeBytes, encodeBpe } from '../core/bpe/bpe-tokenizer.js';
 import { formatModelFile, formatVocabFile, parseModelFile, renderToken } from '../core/bpe/model-file.js';
@@ -15,7 +15,7 @@ import { MAX_DATASET_BYTES, readDataset, readRegularFile } from './dataset.js';
 import { fileErrorReason } from './file-error.js';
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags } from './flags.js';
 import { requireHeap } from './heap-limit.js';
-import { outputFolderProblem } from './output-folder.js';
+import { outputFolderProblem, unreplaceable } from './output-folder.js';
 import { sameFile } from './same-file.js';
 
 const HELP: FlagSpec = { name: 'help', type: 'boolean', help: 'show this help' };
@@ -168,8 +168,8 @@ function checkOutput(out: string, data: string): void {
   if (problem) throw new UserError(`--out ${out}: ${problem}`);
   for (const path of [`${out}.model`, `${out}.vocab`]) {
     if (sameFile(path, data)) throw new UserError(`--out ${out} would write ${path}, the --data file it learns from: choose another name`);
-    const stats = statSync(path, { throwIfNoEntry: false });
-    if (stats && !stats.isFile()) throw new UserError(`--out ${out}: ${path} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}, which a file cannot replace`);
+    const there = unreplaceable(path);
+    if (there) throw new UserError(`--out ${out}: ${path} is ${there}, which a file cannot replace`);
   }
 }
 
